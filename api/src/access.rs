@@ -1,0 +1,303 @@
+//! Who may do what: the role table of API.md in one place, and the tenant
+//! scoping every resolver goes through. A resource in an organization the
+//! caller does not belong to is `NOT_FOUND`.
+
+use sea_orm::{EntityTrait, Set};
+use trackr_entity::{
+    api_key, audit_log,
+    membership::{self, Role},
+    organization, site, user,
+};
+use uuid::Uuid;
+
+use crate::{error::ApiResult, ApiError, App};
+
+/// The authenticated caller of one request.
+#[derive(Clone, Debug)]
+pub enum Principal {
+    Anonymous,
+    /// A bearer token was sent but is unknown or expired.
+    InvalidToken,
+    User {
+        user: user::Model,
+        session_id: Uuid,
+    },
+    ApiKey(api_key::Model),
+}
+
+/// Facts about the request that rules need.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMeta {
+    pub client_ip: Option<std::net::IpAddr>,
+    pub request_id: Option<String>,
+}
+
+impl Principal {
+    pub fn user(&self) -> ApiResult<&user::Model> {
+        match self {
+            Principal::User { user, .. } => Ok(user),
+            Principal::InvalidToken => Err(ApiError::InvalidToken),
+            Principal::ApiKey(_) => Err(ApiError::Forbidden(
+                "this operation needs a user's session, not an API key".into(),
+            )),
+            Principal::Anonymous => Err(ApiError::Unauthenticated),
+        }
+    }
+
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Principal::User { user, .. } => Some(user.id),
+            _ => None,
+        }
+    }
+}
+
+/// Everything the role table distinguishes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Organization name, plan, usage, members.
+    ReadOrganization,
+    ReadSites,
+    /// Create, update, delete sites; delete or export data.
+    ManageSites,
+    /// Invite and remove members, change roles.
+    ManageMembers,
+    ManageApiKeys,
+    /// Subscription, checkout, portal, invoices.
+    Billing,
+    RenameOrganization,
+    DeleteOrganization,
+}
+
+impl Action {
+    pub fn allows(self, role: Role) -> bool {
+        use Role::*;
+        match self {
+            Action::ReadOrganization => true,
+            Action::ReadSites => matches!(role, Owner | Admin | Viewer),
+            Action::ManageSites
+            | Action::ManageMembers
+            | Action::ManageApiKeys
+            | Action::RenameOrganization => matches!(role, Owner | Admin),
+            Action::Billing => matches!(role, Owner | Billing),
+            Action::DeleteOrganization => matches!(role, Owner),
+        }
+    }
+
+    /// Staff may read any organization (audited), never change one here.
+    fn is_read(self) -> bool {
+        matches!(
+            self,
+            Action::ReadOrganization | Action::ReadSites | Action::Billing
+        )
+    }
+
+    /// The API-key scope that grants this action; `None` = keys never may.
+    fn scope(self) -> Option<&'static str> {
+        match self {
+            Action::ReadOrganization | Action::ReadSites => Some("stats:read"),
+            Action::ManageSites => Some("sites:write"),
+            _ => None,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Action::ReadOrganization => "read this organization",
+            Action::ReadSites => "read sites and stats",
+            Action::ManageSites => "manage sites and their data",
+            Action::ManageMembers => "manage members",
+            Action::ManageApiKeys => "manage API keys",
+            Action::Billing => "manage billing",
+            Action::RenameOrganization => "rename the organization",
+            Action::DeleteOrganization => "delete the organization",
+        }
+    }
+}
+
+pub const API_KEY_SCOPES: [&str; 3] = ["stats:read", "sites:read", "sites:write"];
+
+/// How the caller reached an organization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Via {
+    Member(Role),
+    Staff,
+    ApiKey { scopes: Vec<String> },
+}
+
+/// A caller's proven access to one organization.
+#[derive(Clone, Debug)]
+pub struct Grant {
+    pub organization: organization::Model,
+    pub via: Via,
+    pub actor: Option<Uuid>,
+}
+
+impl Grant {
+    pub fn role(&self) -> Option<Role> {
+        match self.via {
+            Via::Member(role) => Some(role),
+            _ => None,
+        }
+    }
+
+    pub fn allows(&self, action: Action) -> bool {
+        match &self.via {
+            Via::Member(role) => action.allows(*role),
+            Via::Staff => action.is_read(),
+            Via::ApiKey { scopes } => action.scope().is_some_and(|s| {
+                scopes
+                    .iter()
+                    .any(|have| have == s || (s == "stats:read" && have == "sites:read"))
+            }),
+        }
+    }
+
+    pub fn require(&self, action: Action) -> ApiResult<()> {
+        if self.allows(action) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "your role may not {}",
+                action.describe()
+            )))
+        }
+    }
+}
+
+/// Proves the caller may do `action` in organization `organization_id`.
+pub async fn organization(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    organization_id: Uuid,
+    action: Action,
+) -> ApiResult<Grant> {
+    let via = match principal {
+        Principal::Anonymous => return Err(ApiError::Unauthenticated),
+        Principal::InvalidToken => return Err(ApiError::InvalidToken),
+        Principal::ApiKey(key) => {
+            if key.organization_id != organization_id {
+                return Err(ApiError::NotFound("organization"));
+            }
+            Via::ApiKey {
+                scopes: key.scope_list(),
+            }
+        }
+        Principal::User { user, .. } => {
+            match membership::Entity::find_membership(&app.db, organization_id, user.id).await? {
+                Some(m) => Via::Member(m.role),
+                None if user.is_staff && action.is_read() => Via::Staff,
+                None => return Err(ApiError::NotFound("organization")),
+            }
+        }
+    };
+    let organization = organization::Entity::find_by_id(organization_id)
+        .one(&app.db)
+        .await?
+        .ok_or(ApiError::NotFound("organization"))?;
+    let grant = Grant {
+        organization,
+        via,
+        actor: principal.user_id(),
+    };
+    grant.require(action)?;
+    if grant.via == Via::Staff {
+        audit_staff_read(app, meta, &grant, action).await?;
+    }
+    Ok(grant)
+}
+
+/// Loads a site the caller may do `action` on, with its organization.
+pub async fn site(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    site_id: Uuid,
+    action: Action,
+) -> ApiResult<(site::Model, Grant)> {
+    if matches!(principal, Principal::Anonymous) {
+        return Err(ApiError::Unauthenticated);
+    }
+    let site = site::Entity::find_by_id(site_id)
+        .one(&app.db)
+        .await?
+        .ok_or(ApiError::NotFound("site"))?;
+    let grant = organization(app, principal, meta, site.organization_id, action)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound("site"),
+            other => other,
+        })?;
+    Ok((site, grant))
+}
+
+async fn audit_staff_read(
+    app: &App,
+    meta: &RequestMeta,
+    grant: &Grant,
+    action: Action,
+) -> ApiResult<()> {
+    let mut entry = audit_log::Entry::new("staff.read", "organization");
+    entry.actor_user_id = grant.actor;
+    entry.target_id = Some(grant.organization.id.to_string());
+    entry.organization_id = Some(grant.organization.id);
+    entry.ip_hash = meta.client_ip.map(|ip| app.ip_hash(ip));
+    entry.details = serde_json::json!({ "action": action.describe() });
+    entry.write(&app.db).await?;
+    Ok(())
+}
+
+/// Writes an audit entry for an action of the caller.
+pub async fn audit(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    mut entry: audit_log::Entry,
+) -> ApiResult<()> {
+    entry.actor_user_id = principal.user_id();
+    entry.ip_hash = meta.client_ip.map(|ip| app.ip_hash(ip));
+    entry.write(&app.db).await?;
+    Ok(())
+}
+
+/// Membership helper used when a role is set.
+pub fn membership_model(
+    organization_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+) -> membership::ActiveModel {
+    membership::ActiveModel {
+        organization_id: Set(organization_id),
+        user_id: Set(user_id),
+        role: Set(role),
+        created_at: Set(trackr_entity::now()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_table_matches_api_md() {
+        use Action::*;
+        let table = [
+            (ReadSites, [true, true, false, true]),
+            (ManageSites, [true, true, false, false]),
+            (ManageMembers, [true, true, false, false]),
+            (ManageApiKeys, [true, true, false, false]),
+            (Action::Billing, [true, false, true, false]),
+            (RenameOrganization, [true, true, false, false]),
+            (DeleteOrganization, [true, false, false, false]),
+        ];
+        for (action, expected) in table {
+            for (role, want) in [Role::Owner, Role::Admin, Role::Billing, Role::Viewer]
+                .into_iter()
+                .zip(expected)
+            {
+                assert_eq!(action.allows(role), want, "{action:?} for {role:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The application's shared state: settings, database, Redis, mailer,
+//! limiter and metrics. Built once at start-up and cloned cheaply.
+
+use std::{ops::Deref, sync::Arc, time::Duration};
+
+use redis::aio::ConnectionManager;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use trackr_config::Settings;
+use trackr_entity::server_key;
+use trackr_migration::{Migrator, MigratorTrait};
+
+use crate::{email::Mailer, metrics::Metrics, ratelimit::RateLimiter, tokens};
+
+#[derive(Clone)]
+pub struct App(Arc<AppInner>);
+
+pub struct AppInner {
+    pub settings: Arc<Settings>,
+    pub db: DatabaseConnection,
+    pub redis: Option<ConnectionManager>,
+    pub limiter: RateLimiter,
+    pub mailer: Mailer,
+    pub metrics: Metrics,
+    /// Key of the hash that replaces IP addresses wherever one is kept.
+    ip_key: Vec<u8>,
+}
+
+impl Deref for App {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot prepare the data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("cannot connect to the database: {0}")]
+    Database(String),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(String),
+    #[error("cannot connect to Redis: {0}")]
+    Redis(String),
+    #[error("email: {0}")]
+    Mail(String),
+}
+
+/// Connects to the configured database (creating the SQLite file and its
+/// directory when needed).
+pub async fn connect_db(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
+    if settings.is_sqlite() {
+        std::fs::create_dir_all(&settings.data_dir)
+            .map_err(|e| StartupError::DataDir(settings.data_dir.display().to_string(), e))?;
+    }
+    let mut options = ConnectOptions::new(settings.database_url.clone());
+    options
+        .max_connections(if settings.is_sqlite() { 8 } else { 20 })
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .map_err(|e| StartupError::Database(redact(&e.to_string())))?;
+    if settings.is_sqlite() {
+        // WAL lets reports read while ingestion writes.
+        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?;
+    }
+    Ok(db)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
+    Migrator::up(db, None)
+        .await
+        .map_err(|e| StartupError::Migrate(e.to_string()))
+}
+
+pub async fn connect_redis(url: &str) -> Result<ConnectionManager, StartupError> {
+    let client =
+        redis::Client::open(url).map_err(|e| StartupError::Redis(redact(&e.to_string())))?;
+    tokio::time::timeout(Duration::from_secs(10), ConnectionManager::new(client))
+        .await
+        .map_err(|_| StartupError::Redis("timed out".into()))?
+        .map_err(|e| StartupError::Redis(redact(&e.to_string())))
+}
+
+/// Connection errors may quote the URL, and URLs may carry passwords.
+fn redact(message: &str) -> String {
+    message
+        .split_whitespace()
+        .map(|word| match word.find("://") {
+            Some(i) if word[i + 3..].contains('@') => {
+                let at = word.rfind('@').unwrap_or(word.len());
+                format!("{}://***{}", &word[..i], &word[at..])
+            }
+            _ => word.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl App {
+    /// Connects everything and applies migrations.
+    pub async fn start(settings: Settings) -> Result<App, StartupError> {
+        let db = connect_db(&settings).await?;
+        migrate(&db).await?;
+        let redis = match &settings.redis_url {
+            Some(url) => Some(connect_redis(url).await?),
+            None => None,
+        };
+        let limiter = match &redis {
+            Some(conn) => RateLimiter::Redis {
+                conn: conn.clone(),
+                prefix: settings.redis_prefix.clone(),
+            },
+            None => RateLimiter::local(),
+        };
+        let mailer = Mailer::from_settings(&settings).map_err(StartupError::Mail)?;
+        let ip_key = server_key::Entity::get_or_create(&db, "ip_hash", tokens::generate(""))
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?;
+        Ok(App(Arc::new(AppInner {
+            settings: Arc::new(settings),
+            db,
+            redis,
+            limiter,
+            mailer,
+            metrics: Metrics::new(),
+            ip_key: ip_key.into_bytes(),
+        })))
+    }
+
+    /// The keyed hash kept instead of an IP address.
+    pub fn ip_hash(&self, ip: std::net::IpAddr) -> String {
+        tokens::keyed_digest(&self.ip_key, &ip.to_string())
+    }
+
+    /// A rate-limit key that names neither the email nor the IP it is for.
+    pub fn limit_key(&self, kind: &str, value: &str) -> String {
+        format!("{kind}:{}", tokens::keyed_digest(&self.ip_key, value))
+    }
+
+    /// Sends an email in the background: the caller's answer (and its
+    /// timing) must not depend on whether an account exists.
+    pub fn send_email_later(&self, to: String, subject: &'static str, body: String) {
+        let app = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = app
+                .mailer
+                .send(&app.settings.email_from, &to, subject, body)
+                .await
+            {
+                tracing::error!(error = %e, subject, "email not sent");
+            }
+        });
+    }
+
+    pub async fn send_email(
+        &self,
+        to: &str,
+        subject: &str,
+        body: String,
+    ) -> Result<(), crate::ApiError> {
+        self.mailer
+            .send(&self.settings.email_from, to, subject, body)
+            .await
+            .map_err(crate::ApiError::internal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redact_hides_passwords_in_urls() {
+        let s = super::redact("failed postgres://user:secret@db:5432/x now");
+        assert!(!s.contains("secret"), "{s}");
+        assert!(s.contains("@db:5432/x"));
+    }
+}

@@ -1,0 +1,148 @@
+//! The command line of the `trackr` binary.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use trackr_config::Settings;
+use trackr_worker::{JobName, WorkerError};
+
+use crate::{app, graphql, server, telemetry};
+
+#[derive(Parser)]
+#[command(name = "trackr", version, about = "Privacy-first web analytics")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (applies migrations first).
+    Serve,
+    /// Run a worker consuming jobs from Redis.
+    Worker,
+    /// Apply migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL) and exit.
+    Schema,
+    /// Run jobs by hand.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+    /// Operator commands.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Run one job now, in the foreground (purge or reconcile).
+    Run { job: JobName },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Make a user staff (operator).
+    GrantStaff { email: String },
+}
+
+/// Exit codes: 0 success, 1 failure, 2 invalid settings or usage, 3 not
+/// available in this version.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Schema = cli.command {
+        print!("{}", graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("trackr: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("trackr: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::NotAvailable(message)) => {
+            eprintln!("trackr: {message}");
+            ExitCode::from(3)
+        }
+        Err(Failure::Other(message)) => {
+            eprintln!("trackr: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Failure {
+    NotAvailable(String),
+    Other(String),
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Other(e.to_string())
+    }
+}
+
+fn worker_failure(e: WorkerError) -> Failure {
+    match e {
+        WorkerError::NotAvailable(_) => Failure::NotAvailable(e.to_string()),
+        other => Failure::Other(other.to_string()),
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
+    match command {
+        Command::Schema => unreachable!("handled before settings are loaded"),
+        Command::Serve => {
+            let server = server::Server::bind(settings).await?;
+            tracing::info!(addr = %server.local_addr(), "listening");
+            server.run_until(server::shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            let db = app::connect_db(&settings).await?;
+            app::migrate(&db).await?;
+            tracing::info!("migrations applied");
+        }
+        Command::Worker => {
+            trackr_worker::run_worker(&settings)
+                .await
+                .map_err(worker_failure)?;
+        }
+        Command::Jobs {
+            command: JobsCommand::Run { job },
+        } => {
+            let db = app::connect_db(&settings).await?;
+            app::migrate(&db).await?;
+            trackr_worker::run_now(&db, &settings, job)
+                .await
+                .map_err(worker_failure)?;
+        }
+        Command::Admin {
+            command: AdminCommand::GrantStaff { email },
+        } => {
+            let db = app::connect_db(&settings).await?;
+            app::migrate(&db).await?;
+            let user = crate::accounts::grant_staff(&db, &email)
+                .await
+                .map_err(Failure::Other)?;
+            println!("{} is now staff", user.username);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Outgoing email: SMTP when `TRACKR_SMTP_URL` is set, otherwise `.eml`
+//! files in `<data dir>/outbox/`.
+
+use lettre::{
+    message::header::ContentType, AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message,
+    Tokio1Executor,
+};
+use secrecy::ExposeSecret;
+use trackr_config::Settings;
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox(AsyncFileTransport<Tokio1Executor>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("invalid address")]
+    Address,
+    #[error("could not build the message: {0}")]
+    Build(String),
+    #[error("could not send: {0}")]
+    Send(String),
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> Result<Self, String> {
+        match &settings.smtp_url {
+            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+                .map(|b| Mailer::Smtp(b.build()))
+                // The URL may carry a password: never echo it.
+                .map_err(|_| "TRACKR_SMTP_URL could not be used".to_owned()),
+            None => {
+                let dir = settings.outbox_dir();
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                Ok(Mailer::Outbox(AsyncFileTransport::new(dir)))
+            }
+        }
+    }
+
+    pub async fn send(
+        &self,
+        from: &str,
+        to: &str,
+        subject: &str,
+        body: String,
+    ) -> Result<(), MailError> {
+        let message = Message::builder()
+            .from(from.parse().map_err(|_| MailError::Address)?)
+            .to(to.parse().map_err(|_| MailError::Address)?)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| MailError::Build(e.to_string()))?;
+        match self {
+            Mailer::Smtp(t) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| MailError::Send(e.to_string())),
+            Mailer::Outbox(t) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| MailError::Send(e.to_string())),
+        }
+    }
+}

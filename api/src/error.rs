@@ -1,0 +1,135 @@
+//! The one place where domain errors become API answers: the GraphQL
+//! `extensions.code` and the HTTP status of plain endpoints.
+
+use async_graphql::ErrorExtensions;
+use axum::http::StatusCode;
+
+/// Deliberately not `Display`: it becomes a GraphQL error only through
+/// `From<ApiError> for async_graphql::Error`, which adds `extensions.code`.
+#[derive(Debug, Clone)]
+pub enum ApiError {
+    Unauthenticated,
+    InvalidToken,
+    WrongCredentials,
+    Forbidden(String),
+    /// Also what a caller gets for another tenant's resource: never reveal
+    /// that it exists.
+    NotFound(&'static str),
+    BadInput {
+        field: &'static str,
+        message: String,
+    },
+    PlanLimit(String),
+    RateLimited,
+    Conflict(String),
+    NotAvailable(String),
+    /// The detail is logged, never shown.
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_input(field: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadInput {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        ApiError::Internal(detail.to_string())
+    }
+
+    /// What people read; never internal detail.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Unauthenticated => {
+                "authentication required: send Authorization: Bearer <token>".into()
+            }
+            ApiError::InvalidToken => "the token is invalid or has expired; log in again".into(),
+            ApiError::WrongCredentials => "wrong email or password".into(),
+            ApiError::Forbidden(m) | ApiError::PlanLimit(m) | ApiError::Conflict(m) => m.clone(),
+            ApiError::NotAvailable(m) => m.clone(),
+            ApiError::NotFound(what) => format!("{what} not found"),
+            ApiError::BadInput { field, message } => format!("{field}: {message}"),
+            ApiError::RateLimited => "too many attempts; try again later".into(),
+            ApiError::Internal(_) => "internal error".into(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated | ApiError::InvalidToken | ApiError::WrongCredentials => {
+                "UNAUTHENTICATED"
+            }
+            ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::BadInput { .. } => "BAD_USER_INPUT",
+            ApiError::PlanLimit(_) => "PLAN_LIMIT",
+            ApiError::RateLimited => "RATE_LIMITED",
+            ApiError::Conflict(_) => "CONFLICT",
+            // A capability this server does not offer (not configured, or
+            // not in this version): the client cannot fix it by retrying.
+            ApiError::NotAvailable(_) => "FORBIDDEN",
+            ApiError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthenticated | ApiError::InvalidToken | ApiError::WrongCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::Forbidden(_) | ApiError::NotAvailable(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadInput { .. } => StatusCode::BAD_REQUEST,
+            ApiError::PlanLimit(_) => StatusCode::PAYMENT_REQUIRED,
+            ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) = e.sql_err() {
+            return ApiError::Conflict("it already exists".into());
+        }
+        ApiError::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<trackr_entity::EntityError> for ApiError {
+    fn from(e: trackr_entity::EntityError) -> Self {
+        match e {
+            trackr_entity::EntityError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        if let ApiError::Internal(detail) = self {
+            tracing::error!(error = %detail, "internal error");
+        }
+        let code = self.code();
+        let field = match self {
+            ApiError::BadInput { field, .. } => Some(*field),
+            _ => None,
+        };
+        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let Some(field) = field {
+                ext.set("field", field);
+            }
+        })
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(e: ApiError) -> Self {
+        e.extend()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

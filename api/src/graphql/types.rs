@@ -1,0 +1,476 @@
+//! GraphQL objects. Each carries the access that loaded it, so its fields
+//! can check the role table without another lookup.
+
+use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject, ID};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use trackr_config::PlanId as ConfigPlanId;
+use trackr_entity::{api_key, invoice, membership, organization, site, subscription, usage, user};
+
+use super::{Ctx, Date};
+use crate::{
+    access::{Action, Grant, Via},
+    error::ApiResult,
+};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "Role")]
+pub enum RoleGql {
+    Owner,
+    Admin,
+    Billing,
+    Viewer,
+}
+
+impl From<membership::Role> for RoleGql {
+    fn from(r: membership::Role) -> Self {
+        match r {
+            membership::Role::Owner => RoleGql::Owner,
+            membership::Role::Admin => RoleGql::Admin,
+            membership::Role::Billing => RoleGql::Billing,
+            membership::Role::Viewer => RoleGql::Viewer,
+        }
+    }
+}
+
+impl From<RoleGql> for membership::Role {
+    fn from(r: RoleGql) -> Self {
+        match r {
+            RoleGql::Owner => membership::Role::Owner,
+            RoleGql::Admin => membership::Role::Admin,
+            RoleGql::Billing => membership::Role::Billing,
+            RoleGql::Viewer => membership::Role::Viewer,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "PlanId")]
+pub enum PlanIdGql {
+    Free,
+    Starter,
+    Growth,
+    Business,
+}
+
+impl From<ConfigPlanId> for PlanIdGql {
+    fn from(p: ConfigPlanId) -> Self {
+        match p {
+            ConfigPlanId::Free => PlanIdGql::Free,
+            ConfigPlanId::Starter => PlanIdGql::Starter,
+            ConfigPlanId::Growth => PlanIdGql::Growth,
+            ConfigPlanId::Business => PlanIdGql::Business,
+        }
+    }
+}
+
+impl From<PlanIdGql> for ConfigPlanId {
+    fn from(p: PlanIdGql) -> Self {
+        match p {
+            PlanIdGql::Free => ConfigPlanId::Free,
+            PlanIdGql::Starter => ConfigPlanId::Starter,
+            PlanIdGql::Growth => ConfigPlanId::Growth,
+            PlanIdGql::Business => ConfigPlanId::Business,
+        }
+    }
+}
+
+pub struct Plan {
+    pub id: ConfigPlanId,
+    pub plan: trackr_config::Plan,
+}
+
+impl Plan {
+    pub fn of(ctx: &Context<'_>, id: ConfigPlanId) -> Self {
+        Plan {
+            id,
+            plan: ctx.app().settings.plans.get(id).clone(),
+        }
+    }
+}
+
+fn clamp_i32(n: u64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+#[Object]
+impl Plan {
+    async fn id(&self) -> PlanIdGql {
+        self.id.into()
+    }
+    async fn name(&self) -> &str {
+        &self.plan.name
+    }
+    async fn monthly_events(&self) -> i32 {
+        clamp_i32(self.plan.monthly_events)
+    }
+    /// `null` = unlimited.
+    async fn max_sites(&self) -> Option<i32> {
+        self.plan.max_sites.map(|n| clamp_i32(n.into()))
+    }
+    /// `null` = unlimited.
+    async fn max_seats(&self) -> Option<i32> {
+        self.plan.max_seats.map(|n| clamp_i32(n.into()))
+    }
+    async fn retention_days(&self) -> i32 {
+        clamp_i32(self.plan.retention_days.into())
+    }
+    /// `null` = no session recordings on this plan.
+    async fn recording_retention_days(&self) -> Option<i32> {
+        self.plan
+            .recording_retention_days
+            .map(|n| clamp_i32(n.into()))
+    }
+}
+
+pub struct User(pub user::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    async fn email_verified(&self) -> bool {
+        self.0.email_verified_at.is_some()
+    }
+    async fn is_staff(&self) -> bool {
+        self.0.is_staff
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// The user's organizations; for another user, only those the caller
+    /// shares with them.
+    async fn organizations(&self, ctx: &Context<'_>) -> ApiResult<Vec<Organization>> {
+        let app = ctx.app();
+        let rows = membership::Entity::find()
+            .filter(membership::Column::UserId.eq(self.0.id))
+            .find_also_related(organization::Entity)
+            .order_by_asc(membership::Column::CreatedAt)
+            .all(&app.db)
+            .await?;
+        let viewer = ctx.principal().user_id();
+        let shared: Option<Vec<uuid::Uuid>> = match viewer {
+            Some(v) if v == self.0.id => None,
+            Some(v) => Some(
+                membership::Entity::find()
+                    .filter(membership::Column::UserId.eq(v))
+                    .all(&app.db)
+                    .await?
+                    .into_iter()
+                    .map(|m| m.organization_id)
+                    .collect(),
+            ),
+            None => Some(Vec::new()),
+        };
+        Ok(rows
+            .into_iter()
+            .filter_map(|(m, org)| org.map(|o| (m, o)))
+            .filter(|(m, _)| {
+                shared
+                    .as_ref()
+                    .is_none_or(|s| s.contains(&m.organization_id))
+            })
+            .map(|(m, organization)| {
+                Organization(Grant {
+                    organization,
+                    via: Via::Member(m.role),
+                    actor: viewer,
+                })
+            })
+            .collect())
+    }
+}
+
+pub struct Organization(pub Grant);
+
+/// The start of the billing month containing `today`.
+pub fn period_start(today: NaiveDate) -> NaiveDate {
+    today.with_day(1).unwrap_or(today)
+}
+
+#[Object]
+impl Organization {
+    async fn id(&self) -> ID {
+        ID(self.0.organization.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.organization.name
+    }
+    async fn slug(&self) -> &str {
+        &self.0.organization.slug
+    }
+    /// The caller's role here; `null` for staff and API keys.
+    async fn viewer_role(&self) -> Option<RoleGql> {
+        self.0.role().map(Into::into)
+    }
+    /// The plan in force now.
+    async fn plan(&self, ctx: &Context<'_>) -> Plan {
+        Plan::of(ctx, self.0.organization.plan_id())
+    }
+    /// `null` on the free plan.
+    async fn subscription(&self, ctx: &Context<'_>) -> ApiResult<Option<Subscription>> {
+        self.0.require(Action::Billing)?;
+        let sub = subscription::Entity::find()
+            .filter(subscription::Column::OrganizationId.eq(self.0.organization.id))
+            .order_by_desc(subscription::Column::UpdatedAt)
+            .one(&ctx.app().db)
+            .await?;
+        Ok(sub.map(Subscription))
+    }
+    async fn members(&self, ctx: &Context<'_>) -> ApiResult<Vec<Membership>> {
+        self.0.require(Action::ReadOrganization)?;
+        let rows = membership::Entity::find()
+            .filter(membership::Column::OrganizationId.eq(self.0.organization.id))
+            .find_also_related(user::Entity)
+            .order_by_asc(membership::Column::CreatedAt)
+            .all(&ctx.app().db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(m, u)| u.map(|u| Membership { model: m, user: u }))
+            .collect())
+    }
+    async fn sites(&self, ctx: &Context<'_>) -> ApiResult<Vec<Site>> {
+        self.0.require(Action::ReadSites)?;
+        let rows = site::Entity::find()
+            .filter(site::Column::OrganizationId.eq(self.0.organization.id))
+            .order_by_asc(site::Column::CreatedAt)
+            .all(&ctx.app().db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|s| Site::new(ctx, s, &self.0))
+            .collect())
+    }
+    /// This billing month.
+    async fn usage(&self, ctx: &Context<'_>) -> ApiResult<Usage> {
+        let app = ctx.app();
+        let start = period_start(Utc::now().date_naive());
+        let events = usage::Entity::events_in(&app.db, self.0.organization.id, start).await?;
+        let limit = app
+            .settings
+            .plans
+            .get(self.0.organization.plan_id())
+            .monthly_events;
+        Ok(Usage {
+            period_start: Date(start),
+            events: clamp_i32(events.max(0) as u64),
+            limit: clamp_i32(limit),
+            over_quota: events.max(0) as u64 > limit,
+        })
+    }
+    /// OWNER and BILLING roles only.
+    async fn invoices(&self, ctx: &Context<'_>) -> ApiResult<Vec<Invoice>> {
+        self.0.require(Action::Billing)?;
+        let rows = invoice::Entity::find()
+            .filter(invoice::Column::OrganizationId.eq(self.0.organization.id))
+            .order_by_desc(invoice::Column::PeriodStart)
+            .all(&ctx.app().db)
+            .await?;
+        Ok(rows.into_iter().map(Invoice).collect())
+    }
+    /// OWNER and ADMIN roles only.
+    async fn api_keys(&self, ctx: &Context<'_>) -> ApiResult<Vec<ApiKey>> {
+        self.0.require(Action::ManageApiKeys)?;
+        let rows = api_key::Entity::find()
+            .filter(api_key::Column::OrganizationId.eq(self.0.organization.id))
+            .order_by_asc(api_key::Column::CreatedAt)
+            .all(&ctx.app().db)
+            .await?;
+        Ok(rows.into_iter().map(ApiKey).collect())
+    }
+}
+
+pub struct Membership {
+    pub model: membership::Model,
+    pub user: user::Model,
+}
+
+#[Object]
+impl Membership {
+    async fn user(&self) -> User {
+        User(self.user.clone())
+    }
+    async fn role(&self) -> RoleGql {
+        self.model.role.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+}
+
+pub struct Site {
+    pub model: site::Model,
+    pub plan_retention_days: u32,
+}
+
+impl Site {
+    pub fn new(ctx: &Context<'_>, model: site::Model, grant: &Grant) -> Self {
+        let plan = ctx.app().settings.plans.get(grant.organization.plan_id());
+        Site {
+            model,
+            plan_retention_days: plan.retention_days,
+        }
+    }
+}
+
+#[Object]
+impl Site {
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+    async fn domain(&self) -> &str {
+        &self.model.domain
+    }
+    async fn name(&self) -> &str {
+        &self.model.name
+    }
+    async fn timezone(&self) -> &str {
+        &self.model.timezone
+    }
+    /// Effective: min(plan, override).
+    async fn retention_days(&self) -> i32 {
+        clamp_i32(
+            self.model
+                .effective_retention_days(self.plan_retention_days)
+                .into(),
+        )
+    }
+    async fn retention_override_days(&self) -> Option<i32> {
+        self.model.retention_days
+    }
+    async fn honor_dnt(&self) -> bool {
+        self.model.honor_dnt
+    }
+    async fn require_consent(&self) -> bool {
+        self.model.require_consent
+    }
+    async fn recordings_enabled(&self) -> bool {
+        self.model.recordings_enabled
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Usage {
+    pub period_start: Date,
+    pub events: i32,
+    pub limit: i32,
+    pub over_quota: bool,
+}
+
+pub struct Subscription(pub subscription::Model);
+
+#[Object]
+impl Subscription {
+    /// Stripe's status: active, trialing, past_due, canceled, …
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+    async fn plan(&self, ctx: &Context<'_>) -> Plan {
+        Plan::of(ctx, self.0.plan.parse().unwrap_or(ConfigPlanId::Free))
+    }
+    async fn current_period_end(&self) -> DateTime<Utc> {
+        self.0.current_period_end
+    }
+    async fn cancel_at_period_end(&self) -> bool {
+        self.0.cancel_at_period_end
+    }
+}
+
+pub struct Invoice(pub invoice::Model);
+
+#[Object]
+impl Invoice {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn stripe_invoice_id(&self) -> &str {
+        &self.0.stripe_invoice_id
+    }
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    /// Minor units (cents).
+    async fn amount_due(&self) -> i32 {
+        i32::try_from(self.0.amount_due).unwrap_or(i32::MAX)
+    }
+    /// Minor units (cents).
+    async fn amount_paid(&self) -> i32 {
+        i32::try_from(self.0.amount_paid).unwrap_or(i32::MAX)
+    }
+    async fn period_start(&self) -> DateTime<Utc> {
+        self.0.period_start
+    }
+    async fn period_end(&self) -> DateTime<Utc> {
+        self.0.period_end
+    }
+    async fn paid_at(&self) -> Option<DateTime<Utc>> {
+        self.0.paid_at
+    }
+    async fn hosted_invoice_url(&self) -> Option<&str> {
+        self.0.hosted_url.as_deref()
+    }
+}
+
+pub struct ApiKey(pub api_key::Model);
+
+#[Object]
+impl ApiKey {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn scopes(&self) -> Vec<String> {
+        self.0.scope_list()
+    }
+    /// The first characters of the secret, to tell keys apart.
+    async fn prefix(&self) -> &str {
+        &self.0.prefix
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_used_at
+    }
+}
+
+/// The secret is shown once, here, and never again.
+#[derive(SimpleObject)]
+pub struct CreatedApiKey {
+    pub api_key: ApiKey,
+    pub secret: String,
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct AuthPayload {
+    pub token: String,
+    #[graphql(skip)]
+    pub user: user::Model,
+}
+
+#[ComplexObject]
+impl AuthPayload {
+    async fn user(&self) -> User {
+        User(self.user.clone())
+    }
+}

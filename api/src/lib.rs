@@ -1,0 +1,22 @@
+//! The `trackr` binary's library: the axum server, the GraphQL API and the
+//! command line. `main.rs` only calls [`cli::main`].
+
+pub mod access;
+pub mod accounts;
+pub mod api_keys;
+pub mod app;
+pub mod cli;
+pub mod email;
+pub mod error;
+pub mod graphql;
+pub mod metrics;
+pub mod organizations;
+pub mod ratelimit;
+pub mod server;
+pub mod sites;
+pub mod telemetry;
+pub mod tokens;
+
+pub use app::App;
+pub use error::ApiError;
+pub use server::{RunningServer, Server};

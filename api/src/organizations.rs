@@ -1,0 +1,353 @@
+//! Organizations, memberships and invitations.
+
+use chrono::Duration as ChronoDuration;
+use sea_orm::{
+    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+use trackr_entity::audit_log;
+use trackr_entity::{
+    invitation,
+    membership::{self, Role},
+    new_id, now, organization, user,
+};
+use uuid::Uuid;
+
+use crate::{
+    access::{self, Action, Grant, Principal, RequestMeta},
+    error::ApiResult,
+    tokens, ApiError, App,
+};
+
+fn validate_org_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::bad_input("name", "must be 1 to 100 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+fn slugify(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_matches('-').chars().take(40).collect();
+    if slug.is_empty() {
+        "org".into()
+    } else {
+        slug
+    }
+}
+
+pub async fn create(app: &App, principal: &Principal, name: &str) -> ApiResult<Grant> {
+    let user = principal.user()?;
+    let name = validate_org_name(name)?;
+    let base = slugify(&name);
+    let mut slug = base.clone();
+    for _ in 0..5 {
+        let taken = organization::Entity::find()
+            .filter(organization::Column::Slug.eq(&slug))
+            .one(&app.db)
+            .await?
+            .is_some();
+        if !taken {
+            break;
+        }
+        slug = format!("{base}-{}", &tokens::generate("")[..6]);
+    }
+    let txn = app.db.begin().await?;
+    let org = organization::ActiveModel {
+        id: Set(new_id()),
+        name: Set(name),
+        slug: Set(slug),
+        plan: Set(trackr_config::PlanId::Free.to_string()),
+        stripe_customer_id: Set(None),
+        created_at: Set(now()),
+    }
+    .insert(&txn)
+    .await?;
+    access::membership_model(org.id, user.id, Role::Owner)
+        .insert(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(Grant {
+        organization: org,
+        via: access::Via::Member(Role::Owner),
+        actor: Some(user.id),
+    })
+}
+
+pub async fn rename(app: &App, grant: Grant, name: &str) -> ApiResult<Grant> {
+    let mut model: organization::ActiveModel = grant.organization.clone().into();
+    model.name = Set(validate_org_name(name)?);
+    let organization = model.update(&app.db).await?;
+    Ok(Grant {
+        organization,
+        ..grant
+    })
+}
+
+pub async fn delete(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    grant: &Grant,
+) -> ApiResult<bool> {
+    let org = &grant.organization;
+    // Sites, memberships, invitations and keys go with it (foreign keys).
+    organization::Entity::delete_by_id(org.id)
+        .exec(&app.db)
+        .await?;
+    access::audit(
+        app,
+        principal,
+        meta,
+        audit_log::Entry::new("organization.delete", "organization")
+            .target(org.id)
+            .organization(org.id)
+            .details(serde_json::json!({ "name": org.name })),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Seats in use: members plus invitations still open.
+async fn check_seats(app: &App, org: &organization::Model, extra_pending: bool) -> ApiResult<()> {
+    let plan = app.settings.plans.get(org.plan_id());
+    let Some(max) = plan.max_seats else {
+        return Ok(());
+    };
+    let members = membership::Entity::count_members(&app.db, org.id).await?;
+    let pending = if extra_pending {
+        invitation::Entity::count_pending(&app.db, org.id).await?
+    } else {
+        0
+    };
+    if members + pending >= u64::from(max) {
+        return Err(ApiError::PlanLimit(format!(
+            "the {} plan allows {max} seat{}; upgrade to invite more members",
+            plan.name,
+            if max == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}
+
+/// An admin manages admins, billing and viewers; only owners touch owners.
+fn may_assign(grant: &Grant, role: Role) -> ApiResult<()> {
+    if role == Role::Owner && grant.role() != Some(Role::Owner) {
+        return Err(ApiError::Forbidden(
+            "only an owner may grant or change the owner role".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn invite(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    grant: &Grant,
+    email: &str,
+    role: Role,
+) -> ApiResult<bool> {
+    let email = crate::accounts::normalize_email(email)?;
+    may_assign(grant, role)?;
+    let org = &grant.organization;
+    if let Some(existing) = user::Entity::find_by_email(&app.db, &email).await? {
+        if membership::Entity::find_membership(&app.db, org.id, existing.id)
+            .await?
+            .is_some()
+        {
+            return Err(ApiError::Conflict("this person is already a member".into()));
+        }
+    }
+    // A new invitation to the same address replaces the old one.
+    invitation::Entity::delete_many()
+        .filter(invitation::Column::OrganizationId.eq(org.id))
+        .filter(invitation::Column::Email.eq(&email))
+        .exec(&app.db)
+        .await?;
+    check_seats(app, org, true).await?;
+    let token = tokens::generate("");
+    invitation::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(org.id),
+        email: Set(email.clone()),
+        role: Set(role),
+        token_hash: Set(tokens::digest(&token)),
+        invited_by: Set(principal.user_id()),
+        expires_at: Set(now() + ChronoDuration::days(7)),
+        created_at: Set(now()),
+    }
+    .insert(&app.db)
+    .await?;
+    let body = format!(
+        "You have been invited to join {} on TrackR.\n\nAccept the invitation with this link within 7 days:\n\n{}/invitations/accept?token={token}\n\nOr paste this token:\ntoken: {token}\n",
+        org.name, app.settings.public_url
+    );
+    app.send_email(&email, "You are invited to TrackR", body)
+        .await?;
+    access::audit(
+        app,
+        principal,
+        meta,
+        audit_log::Entry::new("member.invite", "invitation")
+            .target(&email)
+            .organization(org.id)
+            .details(serde_json::json!({ "role": format!("{role:?}") })),
+    )
+    .await?;
+    Ok(true)
+}
+
+pub async fn accept(app: &App, principal: &Principal, token: &str) -> ApiResult<Grant> {
+    let user = principal.user()?;
+    let found = invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(tokens::digest(token.trim())))
+        .filter(invitation::Column::ExpiresAt.gt(now()))
+        .one(&app.db)
+        .await?;
+    let Some(inv) = found else {
+        return Err(ApiError::bad_input("token", "is invalid, used or expired"));
+    };
+    if inv.email != user.email {
+        return Err(ApiError::Forbidden(
+            "this invitation was sent to another email address; log in with that address".into(),
+        ));
+    }
+    let org = organization::Entity::find_by_id(inv.organization_id)
+        .one(&app.db)
+        .await?
+        .ok_or(ApiError::NotFound("organization"))?;
+    check_seats(app, &org, false).await?;
+    let txn = app.db.begin().await?;
+    let deleted = invitation::Entity::delete_by_id(inv.id).exec(&txn).await?;
+    if deleted.rows_affected != 1 {
+        return Err(ApiError::bad_input("token", "is invalid, used or expired"));
+    }
+    membership::Entity::insert(access::membership_model(org.id, user.id, inv.role))
+        .on_conflict(
+            OnConflict::columns([
+                membership::Column::OrganizationId,
+                membership::Column::UserId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .do_nothing()
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    let role = membership::Entity::find_membership(&app.db, org.id, user.id)
+        .await?
+        .map(|m| m.role)
+        .unwrap_or(inv.role);
+    Ok(Grant {
+        organization: org,
+        via: access::Via::Member(role),
+        actor: Some(user.id),
+    })
+}
+
+async fn target_membership(
+    app: &App,
+    grant: &Grant,
+    user_id: Uuid,
+) -> ApiResult<membership::Model> {
+    membership::Entity::find_membership(&app.db, grant.organization.id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound("member"))
+}
+
+async fn keep_an_owner(app: &App, target: &membership::Model) -> ApiResult<()> {
+    if target.role == Role::Owner
+        && membership::Entity::count_owners(&app.db, target.organization_id).await? <= 1
+    {
+        return Err(ApiError::Conflict(
+            "an organization always keeps at least one owner: make another member owner first"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn update_role(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    grant: &Grant,
+    user_id: Uuid,
+    role: Role,
+) -> ApiResult<membership::Model> {
+    grant.require(Action::ManageMembers)?;
+    let target = target_membership(app, grant, user_id).await?;
+    may_assign(grant, target.role)?;
+    may_assign(grant, role)?;
+    if target.role == role {
+        return Ok(target);
+    }
+    if role != Role::Owner {
+        keep_an_owner(app, &target).await?;
+    }
+    let old = target.role;
+    let mut model: membership::ActiveModel = target.into();
+    model.role = Set(role);
+    let updated = model.update(&app.db).await?;
+    access::audit(
+        app,
+        principal,
+        meta,
+        audit_log::Entry::new("member.role", "user")
+            .target(user_id)
+            .organization(grant.organization.id)
+            .details(serde_json::json!({ "from": format!("{old:?}"), "to": format!("{role:?}") })),
+    )
+    .await?;
+    Ok(updated)
+}
+
+pub async fn remove(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    grant: &Grant,
+    user_id: Uuid,
+) -> ApiResult<bool> {
+    let leaving_self = principal.user_id() == Some(user_id);
+    if !leaving_self {
+        grant.require(Action::ManageMembers)?;
+    }
+    let target = target_membership(app, grant, user_id).await?;
+    if !leaving_self {
+        may_assign(grant, target.role)?;
+    }
+    keep_an_owner(app, &target).await?;
+    membership::Entity::delete_by_id((target.organization_id, target.user_id))
+        .exec(&app.db)
+        .await?;
+    access::audit(
+        app,
+        principal,
+        meta,
+        audit_log::Entry::new("member.remove", "user")
+            .target(user_id)
+            .organization(grant.organization.id),
+    )
+    .await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slugs_are_url_safe() {
+        assert_eq!(super::slugify("Acme, Inc."), "acme-inc");
+        assert_eq!(super::slugify("  ✨ "), "org");
+    }
+}

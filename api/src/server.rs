@@ -1,0 +1,318 @@
+//! The HTTP server: routes, middleware (request ids, client IP, metrics,
+//! tracing, body limits) and graceful shutdown.
+
+use std::{
+    future::Future,
+    net::{IpAddr, SocketAddr},
+    time::Instant,
+};
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::{
+    extract::{ConnectInfo, MatchedPath, Request, State},
+    http::{header, HeaderMap, StatusCode},
+    middleware::{self, Next},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+    Extension, Json, Router,
+};
+use sea_orm::ConnectionTrait;
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+use trackr_config::Settings;
+
+use crate::{
+    access::RequestMeta,
+    accounts,
+    app::StartupError,
+    graphql::{self, TrackrSchema},
+    App,
+};
+
+#[derive(Clone)]
+struct ServerState {
+    app: App,
+    schema: TrackrSchema,
+}
+
+/// The client's address: the peer, or the first `X-Forwarded-For` hop when
+/// the peer is a trusted proxy.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+pub fn client_ip(settings: &Settings, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+    let peer = peer?;
+    let trusted = settings
+        .trusted_proxies
+        .iter()
+        .any(|net| net.contains(&peer));
+    if trusted {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|hop| hop.trim().parse::<IpAddr>().ok());
+        if let Some(ip) = forwarded {
+            return Some(ip);
+        }
+    }
+    Some(peer)
+}
+
+async fn client_ip_layer(
+    State(state): State<ServerState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let ip = client_ip(&state.app.settings, peer, req.headers());
+    req.extensions_mut().insert(ClientIp(ip));
+    next.run(req).await
+}
+
+async fn metrics_layer(State(state): State<ServerState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let response = next.run(req).await;
+    let m = &state.app.metrics;
+    m.http_requests
+        .with_label_values(&[&method, &route, response.status().as_str()])
+        .inc();
+    m.http_duration
+        .with_label_values(&[&method, &route])
+        .observe(start.elapsed().as_secs_f64());
+    response
+}
+
+async fn graphql_post(
+    State(state): State<ServerState>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    headers: HeaderMap,
+    req: GraphQLRequest,
+) -> GraphQLResponse {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
+    let principal = match accounts::authenticate(&state.app, bearer).await {
+        Ok(p) => p,
+        Err(e) => {
+            use async_graphql::ErrorExtensions;
+            let error = e.extend().into_server_error(Default::default());
+            return async_graphql::Response::from_errors(vec![error]).into();
+        }
+    };
+    let meta = RequestMeta {
+        client_ip: ip,
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let req = req.into_inner().data(principal).data(meta);
+    state.schema.execute(req).await.into()
+}
+
+async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<ServerState>) -> impl IntoResponse {
+    let database = state.app.db.execute_unprepared("SELECT 1").await.is_ok();
+    let redis = match &state.app.redis {
+        None => None,
+        Some(conn) => {
+            let mut conn = conn.clone();
+            Some(
+                redis::cmd("PING")
+                    .query_async::<String>(&mut conn)
+                    .await
+                    .is_ok(),
+            )
+        }
+    };
+    let ok = database && redis.unwrap_or(true);
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let word = |up: bool| if up { "ok" } else { "unreachable" };
+    (
+        status,
+        Json(serde_json::json!({
+            "database": word(database),
+            "redis": redis.map(word).unwrap_or("not configured"),
+        })),
+    )
+}
+
+async fn metrics(State(state): State<ServerState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.app.metrics.render(),
+    )
+}
+
+/// The whole HTTP surface.
+pub fn router(app: App) -> Router {
+    let state = ServerState {
+        schema: graphql::schema(app.clone()),
+        app: app.clone(),
+    };
+    let body_limit = app.settings.limits.graphql_body_bytes;
+    Router::new()
+        .route(
+            "/graphql",
+            get(graphiql)
+                .post(graphql_post)
+                .layer(RequestBodyLimitLayer::new(body_limit)),
+        )
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics_layer))
+        .layer(middleware::from_fn_with_state(state.clone(), client_ip_layer))
+        .with_state(state)
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let request_id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                // The path only: query strings may carry tokens.
+                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// A bound, not yet running server.
+pub struct Server {
+    pub app: App,
+    listener: TcpListener,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    #[error("server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Server {
+    /// Connects, migrates and binds `settings.listen` (port 0 picks one).
+    pub async fn bind(settings: Settings) -> Result<Server, ServeError> {
+        let listen = settings.listen;
+        let app = App::start(settings).await?;
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|e| ServeError::Bind(listen, e))?;
+        Ok(Server { app, listener })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let router = router(self.app.clone());
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        Ok(())
+    }
+
+    /// Runs in the background; for tests and embedders.
+    pub fn spawn(self) -> RunningServer {
+        let addr = self.local_addr();
+        let app = self.app.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let handle = tokio::spawn(self.run_until(async move {
+            let _ = rx.await;
+        }));
+        RunningServer {
+            addr,
+            app,
+            stop: Some(tx),
+            handle,
+        }
+    }
+}
+
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub app: App,
+    stop: Option<oneshot::Sender<()>>,
+    handle: JoinHandle<Result<(), ServeError>>,
+}
+
+impl RunningServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.handle).await;
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,245 @@
+//! Sites: domains, settings, retention overrides.
+
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use trackr_entity::audit_log;
+use trackr_entity::{new_id, now, site};
+
+use crate::{
+    access::{self, Grant, Principal, RequestMeta},
+    error::ApiResult,
+    ApiError, App,
+};
+
+/// Lower case, ASCII (IDN to punycode), no scheme, credentials, port, path
+/// or trailing dot.
+pub fn normalize_domain(input: &str) -> Result<String, String> {
+    let mut s = input.trim();
+    if let Some(i) = s.find("://") {
+        s = &s[i + 3..];
+    }
+    if let Some(i) = s.find(['/', '?', '#']) {
+        s = &s[..i];
+    }
+    if s.contains('@') {
+        return Err("must not contain credentials".into());
+    }
+    if let Some((host, port)) = s.rsplit_once(':') {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            s = host;
+        }
+    }
+    let s = s.trim_end_matches('.');
+    if s.is_empty() {
+        return Err("is empty".into());
+    }
+    let ascii =
+        idna::domain_to_ascii(s).map_err(|_| format!("{s:?} is not a valid domain name"))?;
+    let labels: Vec<&str> = ascii.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if ascii.len() > 253 || labels.len() < 2 || !labels.iter().all(label_ok) {
+        return Err(format!("{s:?} is not a valid domain name"));
+    }
+    if labels
+        .last()
+        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err("must be a domain name, not an IP address".into());
+    }
+    Ok(ascii)
+}
+
+fn validate_timezone(tz: &str) -> ApiResult<String> {
+    tz.trim()
+        .parse::<chrono_tz::Tz>()
+        .map(|tz| tz.name().to_owned())
+        .map_err(|_| {
+            ApiError::bad_input(
+                "timezone",
+                format!("{tz:?} is not an IANA time zone such as Europe/Berlin"),
+            )
+        })
+}
+
+fn validate_site_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::bad_input("name", "must be 1 to 100 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+pub async fn create(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    grant: &Grant,
+    domain: &str,
+    name: Option<String>,
+    timezone: Option<String>,
+) -> ApiResult<site::Model> {
+    let domain = normalize_domain(domain).map_err(|m| ApiError::bad_input("domain", m))?;
+    let name = match name {
+        Some(n) => validate_site_name(&n)?,
+        None => domain.clone(),
+    };
+    let timezone = validate_timezone(timezone.as_deref().unwrap_or("UTC"))?;
+    let org = &grant.organization;
+    let plan = app.settings.plans.get(org.plan_id());
+    if let Some(max) = plan.max_sites {
+        if site::Entity::count_for_org(&app.db, org.id).await? >= u64::from(max) {
+            return Err(ApiError::PlanLimit(format!(
+                "the {} plan allows {max} site{}; upgrade to add more",
+                plan.name,
+                if max == 1 { "" } else { "s" }
+            )));
+        }
+    }
+    let site = site::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(org.id),
+        domain: Set(domain.clone()),
+        name: Set(name),
+        timezone: Set(timezone),
+        retention_days: Set(None),
+        honor_dnt: Set(true),
+        require_consent: Set(false),
+        recordings_enabled: Set(false),
+        allowed_hostnames: Set(serde_json::json!([])),
+        created_at: Set(now()),
+    }
+    .insert(&app.db)
+    .await
+    .map_err(|e| match ApiError::from(e) {
+        ApiError::Conflict(_) => {
+            ApiError::Conflict(format!("the domain {domain} is already registered"))
+        }
+        other => other,
+    })?;
+    access::audit(
+        app,
+        principal,
+        meta,
+        audit_log::Entry::new("site.create", "site")
+            .target(site.id)
+            .organization(org.id)
+            .details(serde_json::json!({ "domain": site.domain })),
+    )
+    .await?;
+    Ok(site)
+}
+
+#[derive(Debug, Default)]
+pub struct SiteChanges {
+    pub name: Option<String>,
+    pub timezone: Option<String>,
+    /// `Some(None)`: clear the override.
+    pub retention_override_days: Option<Option<i32>>,
+    pub honor_dnt: Option<bool>,
+    pub require_consent: Option<bool>,
+    pub recordings_enabled: Option<bool>,
+}
+
+pub async fn update(
+    app: &App,
+    grant: &Grant,
+    site: site::Model,
+    changes: SiteChanges,
+) -> ApiResult<site::Model> {
+    let mut model: site::ActiveModel = site.into();
+    if let Some(name) = changes.name {
+        model.name = Set(validate_site_name(&name)?);
+    }
+    if let Some(tz) = changes.timezone {
+        model.timezone = Set(validate_timezone(&tz)?);
+    }
+    if let Some(days) = changes.retention_override_days {
+        let plan = app.settings.plans.get(grant.organization.plan_id());
+        if let Some(d) = days {
+            if d < 1 || d as u32 > plan.retention_days {
+                return Err(ApiError::bad_input(
+                    "retentionOverrideDays",
+                    format!("must be between 1 and the plan's {} days: a site may keep data for less, never longer", plan.retention_days),
+                ));
+            }
+        }
+        model.retention_days = Set(days);
+    }
+    if let Some(v) = changes.honor_dnt {
+        model.honor_dnt = Set(v);
+    }
+    if let Some(v) = changes.require_consent {
+        model.require_consent = Set(v);
+    }
+    if let Some(v) = changes.recordings_enabled {
+        if v && app
+            .settings
+            .plans
+            .get(grant.organization.plan_id())
+            .recording_retention_days
+            .is_none()
+        {
+            return Err(ApiError::PlanLimit(
+                "session recordings are not part of the current plan".into(),
+            ));
+        }
+        model.recordings_enabled = Set(v);
+    }
+    Ok(model.update(&app.db).await?)
+}
+
+pub async fn delete(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    site: &site::Model,
+) -> ApiResult<bool> {
+    site::Entity::delete_by_id(site.id).exec(&app.db).await?;
+    access::audit(
+        app,
+        principal,
+        meta,
+        audit_log::Entry::new("site.delete", "site")
+            .target(site.id)
+            .organization(site.organization_id)
+            .details(serde_json::json!({ "domain": site.domain })),
+    )
+    .await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_domain as n;
+
+    #[test]
+    fn domains_are_normalized() {
+        assert_eq!(n("Example.COM").unwrap(), "example.com");
+        assert_eq!(
+            n("https://www.Example.com:8443/path?q#x").unwrap(),
+            "www.example.com"
+        );
+        assert_eq!(n("example.com.").unwrap(), "example.com");
+        assert_eq!(n("bücher.de").unwrap(), "xn--bcher-kva.de");
+    }
+
+    #[test]
+    fn bad_domains_are_refused() {
+        for bad in [
+            "",
+            "localhost",
+            "1.2.3.4",
+            "exa mple.com",
+            "-a.com",
+            "user@example.com",
+            "a..b",
+        ] {
+            assert!(n(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+use sea_orm::entity::prelude::*;
+
+/// An organization's Stripe subscription, as last applied from Stripe.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "subscriptions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    #[sea_orm(unique)]
+    pub stripe_subscription_id: String,
+    pub stripe_customer_id: String,
+    /// Stripe's status: active, trialing, past_due, canceled, …
+    pub status: String,
+    pub price_id: String,
+    pub plan: String,
+    pub current_period_end: DateTimeUtc,
+    pub cancel_at_period_end: bool,
+    pub past_due_since: Option<DateTimeUtc>,
+    /// `created` of the newest Stripe event applied; older ones never win.
+    pub last_event_at: DateTimeUtc,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

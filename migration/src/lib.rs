@@ -1,0 +1,19 @@
+//! Append-only schema migrations; each runs on PostgreSQL and SQLite.
+
+pub use sea_orm_migration::prelude::*;
+
+mod cols;
+mod m20261128_000001_create_accounts;
+mod m20261128_000002_create_billing;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_create_accounts::Migration),
+            Box::new(m20261128_000002_create_billing::Migration),
+        ]
+    }
+}

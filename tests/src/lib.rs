@@ -1,0 +1,316 @@
+//! The end-to-end test harness: every test gets its own server on a random
+//! port, its own database (a fresh PostgreSQL database or a fresh SQLite
+//! file), its own data directory and, on PostgreSQL, real Redis under its
+//! own key prefix. Tests talk to it over real HTTP.
+
+use std::{path::PathBuf, time::Duration};
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{json, Value};
+use trackr_api::{RunningServer, Server};
+use trackr_config::Settings;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL and Redis: the production shape.
+    Postgres,
+    /// SQLite and in-process jobs and limits: the embedded default.
+    Sqlite,
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("TRACKR_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("TRACKR_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// Runs each named `async fn name(backend: Backend)` once per backend, as
+/// `postgres::name` and `sqlite::name`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )*
+        }
+    };
+}
+
+pub struct TestApp {
+    pub server: RunningServer,
+    pub backend: Backend,
+    pub client: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+    /// A direct connection to the test's database, for asserting what is
+    /// stored.
+    pub db: DatabaseConnection,
+}
+
+/// A signed-up user.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub token: String,
+    pub id: String,
+    pub email: String,
+    pub username: String,
+    pub password: String,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    /// With extra settings (`trackr.toml` keys such as `plans.free.max_seats`).
+    pub async fn spawn_with(backend: Backend, extra: &[(&'static str, &str)]) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut pairs: Vec<(&str, String)> = vec![
+            ("listen", "127.0.0.1:0".into()),
+            ("data_dir", data_dir.path().display().to_string()),
+        ];
+        if backend == Backend::Postgres {
+            let name = format!("trackr_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(postgres_admin_url())
+                .await
+                .expect("PostgreSQL reachable (see README: the test command starts it)");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            // postgres://user@host:port/postgres → …/<fresh database>
+            let base = postgres_admin_url();
+            let url = match base.rsplit_once('/') {
+                Some((server, _)) if server.contains("://") && !server.ends_with('/') => {
+                    format!("{server}/{name}")
+                }
+                _ => format!("{}/{name}", base.trim_end_matches('/')),
+            };
+            pairs.push(("database_url", url));
+            pairs.push(("redis_url", redis_url()));
+            pairs.push((
+                "redis_prefix",
+                format!("trackr-test-{}", uuid::Uuid::new_v4().simple()),
+            ));
+        }
+        for (k, v) in extra {
+            pairs.push((k, (*v).to_owned()));
+        }
+        let settings = Settings::from_pairs(pairs).expect("valid test settings");
+        let database_url = settings.database_url.clone();
+        let server = Server::bind(settings).await.expect("server starts").spawn();
+        let db = Database::connect(database_url)
+            .await
+            .expect("test db connection");
+        TestApp {
+            server,
+            backend,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("http client"),
+            data_dir,
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.server.url(path)
+    }
+
+    /// Posts a GraphQL request and returns the whole JSON response.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        let resp = req.send().await.expect("request sent");
+        resp.json().await.expect("JSON response")
+    }
+
+    /// Like `gql`, but panics on errors and returns `data`.
+    pub async fn gql_ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let resp = self.gql(token, query, variables).await;
+        assert!(resp.get("errors").is_none(), "unexpected errors: {resp:#}");
+        resp["data"].clone()
+    }
+
+    pub async fn sign_up(&self, username: &str) -> TestUser {
+        let email = format!("{username}@example.com");
+        let password = format!("{username}-password-123");
+        let data = self
+            .gql_ok(
+                None,
+                "mutation($e: String!, $u: String!, $p: String!) { signUp(email: $e, username: $u, password: $p) { token user { id } } }",
+                json!({ "e": email, "u": username, "p": password }),
+            )
+            .await;
+        TestUser {
+            token: data["signUp"]["token"].as_str().expect("token").to_owned(),
+            id: data["signUp"]["user"]["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+            email,
+            username: username.to_owned(),
+            password,
+        }
+    }
+
+    pub async fn create_org(&self, user: &TestUser, name: &str) -> String {
+        let data = self
+            .gql_ok(
+                Some(&user.token),
+                "mutation($n: String!) { createOrganization(name: $n) { id } }",
+                json!({ "n": name }),
+            )
+            .await;
+        data["createOrganization"]["id"]
+            .as_str()
+            .expect("org id")
+            .to_owned()
+    }
+
+    pub async fn create_site(&self, user: &TestUser, org: &str, domain: &str) -> String {
+        let data = self
+            .gql_ok(
+                Some(&user.token),
+                "mutation($o: ID!, $d: String!) { createSite(organizationId: $o, domain: $d) { id } }",
+                json!({ "o": org, "d": domain }),
+            )
+            .await;
+        data["createSite"]["id"]
+            .as_str()
+            .expect("site id")
+            .to_owned()
+    }
+
+    /// Invites `user` into `org` with `role` and accepts for them.
+    pub async fn add_member(&self, owner: &TestUser, org: &str, user: &TestUser, role: &str) {
+        self.gql_ok(
+            Some(&owner.token),
+            "mutation($o: ID!, $e: String!, $r: Role!) { inviteMember(organizationId: $o, email: $e, role: $r) }",
+            json!({ "o": org, "e": user.email, "r": role }),
+        )
+        .await;
+        let token = self.email_token(&user.email, "invited").await;
+        self.gql_ok(
+            Some(&user.token),
+            "mutation($t: String!) { acceptInvitation(token: $t) { id } }",
+            json!({ "t": token }),
+        )
+        .await;
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.path().join("outbox")
+    }
+
+    /// Every email in the outbox, decoded enough to read.
+    pub fn emails(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.outbox_dir()) else {
+            return Vec::new();
+        };
+        let mut files: Vec<(std::time::SystemTime, String)> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .filter_map(|e| {
+                let modified = e.metadata().ok()?.modified().ok()?;
+                let text = std::fs::read_to_string(e.path()).ok()?;
+                Some((modified, decode_quoted_printable(&text)))
+            })
+            .collect();
+        files.sort();
+        files.into_iter().map(|(_, t)| t).collect()
+    }
+
+    /// Waits (with a deadline) for an email to `to` whose text contains
+    /// `contains`, and returns the newest such.
+    pub async fn wait_for_email(&self, to: &str, contains: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(mail) = self
+                .emails()
+                .into_iter()
+                .rev()
+                .find(|m| m.contains(&format!("To: {to}")) && m.contains(contains))
+            {
+                return mail;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no email to {to} containing {contains:?}; outbox: {:#?}",
+                self.emails()
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The `token: …` line of the newest matching email.
+    pub async fn email_token(&self, to: &str, contains: &str) -> String {
+        let mail = self.wait_for_email(to, contains).await;
+        mail.lines()
+            .find_map(|l| l.trim().strip_prefix("token: "))
+            .expect("email carries a token")
+            .trim()
+            .to_owned()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let row = self
+            .db
+            .query_one(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("an integer")
+    }
+}
+
+/// Undoes quoted-printable soft line breaks and `=XX` escapes.
+fn decode_quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The `extensions.code` of the first error, if any.
+pub fn error_code(resp: &Value) -> Option<String> {
+    resp["errors"][0]["extensions"]["code"]
+        .as_str()
+        .map(str::to_owned)
+}
