@@ -1,0 +1,193 @@
+//! The `trackr` binary itself: settings errors, the embedded default,
+//! commands, JSON logs and graceful shutdown.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+fn trackr(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trackr"));
+    cmd.current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("TRACKR_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+#[test]
+fn an_invalid_setting_stops_start_up_with_one_line_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, value) in [
+        ("TRACKR_LISTEN", "nonsense"),
+        ("TRACKR_DATABASE_URL", "mysql://db"),
+        ("TRACKR_PLANS__GROWTH__MAX_SITES", "lots"),
+        ("TRACKR_STRIPE_WEBHOOK_SECRET", "whsec_ok,sk_live_secret"),
+    ] {
+        let out = trackr(dir.path())
+            .arg("serve")
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(var), "{var}: {stderr}");
+        assert!(
+            !stderr.contains("sk_live_secret"),
+            "secrets are never echoed"
+        );
+    }
+    let file = dir.path().join("trackr.toml");
+    std::fs::write(&file, "[plans.free]\nretention_days = 0\n").unwrap();
+    let out = trackr(dir.path()).arg("migrate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TRACKR_PLANS__FREE__RETENTION_DAYS"));
+    assert!(!dir.path().join("data").exists(), "nothing was started");
+}
+
+#[test]
+fn schema_prints_the_sdl() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = trackr(dir.path()).arg("schema").output().unwrap();
+    assert!(out.status.success());
+    let sdl = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(sdl, trackr_api::graphql::sdl());
+    assert!(
+        sdl.contains("signUp(email: String!, username: String!, password: String!): AuthPayload!")
+    );
+}
+
+#[test]
+fn commands_of_later_versions_exist_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["jobs", "run", "purge"][..],
+        &["jobs", "run", "reconcile"],
+        &["worker"],
+    ] {
+        let out = trackr(dir.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not available yet"));
+    }
+    let bad = trackr(dir.path())
+        .args(["jobs", "run", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn migrate_and_grant_staff_work_on_the_embedded_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = trackr(dir.path()).arg("migrate").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("data/trackr.db").exists());
+    let unknown = trackr(dir.path())
+        .args(["admin", "grant-staff", "nobody@example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no user has the email"));
+}
+
+struct Serving {
+    child: Child,
+    addr: String,
+}
+
+/// Starts `trackr serve` with JSON logs and waits for its "listening" line.
+fn serve(dir: &Path) -> Serving {
+    let mut child = trackr(dir)
+        .arg("serve")
+        .env("TRACKR_LISTEN", "127.0.0.1:0")
+        .env("TRACKR_LOG_FORMAT", "json")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let addr = loop {
+        let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
+            break Err("the server did not log 'listening' in time".to_owned());
+        };
+        match serde_json::from_str::<serde_json::Value>(&line) {
+            Ok(json) if json["message"] == "listening" => {
+                break json["addr"].as_str().map(str::to_owned).ok_or(line);
+            }
+            Ok(_) => continue,
+            Err(_) => break Err(format!("log lines are JSON: {line}")),
+        }
+    };
+    match addr {
+        Ok(addr) => Serving { child, addr },
+        Err(problem) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{problem}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn serve_with_no_settings_uses_the_embedded_default_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = serve(dir.path());
+    let client = reqwest::Client::new();
+    let base = format!("http://{}", server.addr);
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let resp: serde_json::Value = client
+        .post(format!("{base}/graphql"))
+        .json(&serde_json::json!({"query": "mutation { signUp(email: \"ada@example.com\", username: \"ada\", password: \"long enough pw\") { token } }"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(resp["data"]["signUp"]["token"].is_string(), "{resp}");
+    assert!(
+        dir.path().join("data/trackr.db").exists(),
+        "SQLite under ./data"
+    );
+    let outbox = dir.path().join("data/outbox");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_dir(&outbox).map(|d| d.count()).unwrap_or(0) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the verification email lands in ./data/outbox"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = server.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "SIGTERM stops the server");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
+}

@@ -1,0 +1,238 @@
+//! Sites (domains, limits, retention: promise 3) and API keys.
+
+use serde_json::json;
+use trackr_tests::{both_backends, error_code, Backend, TestApp};
+
+const CREATE: &str = "mutation($o: ID!, $d: String!, $tz: String) { createSite(organizationId: $o, domain: $d, timezone: $tz) { id domain name timezone retentionDays honorDnt requireConsent recordingsEnabled } }";
+const UPDATE: &str = "mutation($id: ID!, $in: UpdateSiteInput!) { updateSite(id: $id, input: $in) { name timezone retentionDays retentionOverrideDays recordingsEnabled } }";
+
+async fn site_domains_are_normalized_validated_and_unique(b: Backend) {
+    let app = TestApp::spawn_with(b, &[("plans.free.max_sites", "unlimited")]).await;
+    let ada = app.sign_up("ada").await;
+    let bob = app.sign_up("bob").await;
+    let org = app.create_org(&ada, "Acme").await;
+    let bob_org = app.create_org(&bob, "Bob's").await;
+    let r = app
+        .gql_ok(
+            Some(&ada.token),
+            CREATE,
+            json!({"o": org, "d": "https://www.Bücher.de/shop?x=1", "tz": "Europe/Berlin"}),
+        )
+        .await;
+    let site = &r["createSite"];
+    assert_eq!(site["domain"], "www.xn--bcher-kva.de");
+    assert_eq!(site["name"], "www.xn--bcher-kva.de");
+    assert_eq!(site["timezone"], "Europe/Berlin");
+    assert_eq!(site["retentionDays"], 30);
+    assert_eq!(site["honorDnt"], true);
+    assert_eq!(site["recordingsEnabled"], false);
+    let dup = app
+        .gql(
+            Some(&bob.token),
+            CREATE,
+            json!({"o": bob_org, "d": "WWW.bücher.de"}),
+        )
+        .await;
+    assert_eq!(error_code(&dup).as_deref(), Some("CONFLICT"));
+    for bad in ["not a domain", "localhost", "10.0.0.1"] {
+        let r = app
+            .gql(Some(&ada.token), CREATE, json!({"o": org, "d": bad}))
+            .await;
+        assert_eq!(
+            error_code(&r).as_deref(),
+            Some("BAD_USER_INPUT"),
+            "{bad}: {r}"
+        );
+        assert_eq!(r["errors"][0]["extensions"]["field"], "domain");
+    }
+    let tz = app
+        .gql(
+            Some(&ada.token),
+            CREATE,
+            json!({"o": org, "d": "ok.example", "tz": "Mars/Olympus"}),
+        )
+        .await;
+    assert_eq!(tz["errors"][0]["extensions"]["field"], "timezone");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sites").await,
+        1,
+        "bad input changes nothing"
+    );
+}
+
+async fn creating_a_site_past_the_plans_limit_is_a_plan_limit(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ada = app.sign_up("ada").await;
+    let org = app.create_org(&ada, "Acme").await;
+    app.create_site(&ada, &org, "one.example").await;
+    let r = app
+        .gql(
+            Some(&ada.token),
+            CREATE,
+            json!({"o": org, "d": "two.example"}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("PLAN_LIMIT"));
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 site"),
+        "{r}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM sites").await, 1);
+}
+
+async fn promise_3_a_site_may_shorten_retention_never_lengthen_it(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ada = app.sign_up("ada").await;
+    let org = app.create_org(&ada, "Acme").await;
+    let site = app.create_site(&ada, &org, "example.com").await;
+    let short = app
+        .gql_ok(
+            Some(&ada.token),
+            UPDATE,
+            json!({"id": site, "in": {"retentionOverrideDays": 10}}),
+        )
+        .await;
+    assert_eq!(short["updateSite"]["retentionDays"], 10);
+    assert_eq!(short["updateSite"]["retentionOverrideDays"], 10);
+    let long = app
+        .gql(
+            Some(&ada.token),
+            UPDATE,
+            json!({"id": site, "in": {"retentionOverrideDays": 31}}),
+        )
+        .await;
+    assert_eq!(error_code(&long).as_deref(), Some("BAD_USER_INPUT"));
+    let zero = app
+        .gql(
+            Some(&ada.token),
+            UPDATE,
+            json!({"id": site, "in": {"retentionOverrideDays": 0}}),
+        )
+        .await;
+    assert_eq!(error_code(&zero).as_deref(), Some("BAD_USER_INPUT"));
+    let kept = app
+        .gql_ok(
+            Some(&ada.token),
+            "query($id: ID!) { site(id: $id) { retentionDays } }",
+            json!({"id": site}),
+        )
+        .await;
+    assert_eq!(
+        kept["site"]["retentionDays"], 10,
+        "a refused change changes nothing"
+    );
+    let cleared = app
+        .gql_ok(
+            Some(&ada.token),
+            UPDATE,
+            json!({"id": site, "in": {"retentionOverrideDays": null, "name": "Shop"}}),
+        )
+        .await;
+    assert_eq!(cleared["updateSite"]["retentionDays"], 30);
+    assert_eq!(cleared["updateSite"]["name"], "Shop");
+    let rec = app
+        .gql(
+            Some(&ada.token),
+            UPDATE,
+            json!({"id": site, "in": {"recordingsEnabled": true}}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&rec).as_deref(),
+        Some("PLAN_LIMIT"),
+        "no recordings on the free plan"
+    );
+}
+
+async fn api_keys_are_shown_once_stored_hashed_and_scoped(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ada = app.sign_up("ada").await;
+    let org = app.create_org(&ada, "Acme").await;
+    let site = app.create_site(&ada, &org, "example.com").await;
+    let create = "mutation($o: ID!, $s: [String!]!) { createApiKey(organizationId: $o, name: \"ci\", scopes: $s) { secret apiKey { id prefix scopes } } }";
+    let bad = app
+        .gql(Some(&ada.token), create, json!({"o": org, "s": ["root"]}))
+        .await;
+    assert_eq!(error_code(&bad).as_deref(), Some("BAD_USER_INPUT"));
+    let r = app
+        .gql_ok(
+            Some(&ada.token),
+            create,
+            json!({"o": org, "s": ["stats:read"]}),
+        )
+        .await;
+    let secret = r["createApiKey"]["secret"].as_str().unwrap().to_owned();
+    let key_id = r["createApiKey"]["apiKey"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(secret.starts_with(r["createApiKey"]["apiKey"]["prefix"].as_str().unwrap()));
+    let stored = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM api_keys WHERE key_hash LIKE '%{}%'",
+            &secret[6..]
+        ))
+        .await;
+    assert_eq!(stored, 0, "only a hash is stored");
+    let listed = app
+        .gql_ok(
+            Some(&ada.token),
+            "query($id: ID!) { organization(id: $id) { apiKeys { id name lastUsedAt } } }",
+            json!({"id": org}),
+        )
+        .await;
+    assert_eq!(listed["organization"]["apiKeys"][0]["id"], key_id.as_str());
+    assert!(!listed.to_string().contains(&secret), "never shown again");
+
+    let read = app
+        .gql_ok(
+            Some(&secret),
+            "query($id: ID!) { site(id: $id) { domain } }",
+            json!({"id": site}),
+        )
+        .await;
+    assert_eq!(read["site"]["domain"], "example.com");
+    let write = app
+        .gql(
+            Some(&secret),
+            CREATE,
+            json!({"o": org, "d": "other.example"}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&write).as_deref(),
+        Some("FORBIDDEN"),
+        "scope stats:read cannot write"
+    );
+    let keys = app.gql(Some(&secret), "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"x\", scopes: [\"stats:read\"]) { secret } }", json!({"o": org})).await;
+    assert_eq!(
+        error_code(&keys).as_deref(),
+        Some("FORBIDDEN"),
+        "a key cannot mint keys"
+    );
+
+    app.gql_ok(
+        Some(&ada.token),
+        "mutation($id: ID!) { revokeApiKey(id: $id) }",
+        json!({"id": key_id}),
+    )
+    .await;
+    let revoked = app
+        .gql(
+            Some(&secret),
+            "query($id: ID!) { site(id: $id) { domain } }",
+            json!({"id": site}),
+        )
+        .await;
+    assert_eq!(error_code(&revoked).as_deref(), Some("UNAUTHENTICATED"));
+}
+
+both_backends!(
+    site_domains_are_normalized_validated_and_unique,
+    creating_a_site_past_the_plans_limit_is_a_plan_limit,
+    promise_3_a_site_may_shorten_retention_never_lengthen_it,
+    api_keys_are_shown_once_stored_hashed_and_scoped,
+);
