@@ -21,6 +21,8 @@ pub struct AppInner {
     pub limiter: RateLimiter,
     pub mailer: Mailer,
     pub metrics: Metrics,
+    pub clock: crate::clock::Clock,
+    pub ingest: crate::ingest::Ingest,
     /// Key of the hash that replaces IP addresses wherever one is kept.
     ip_key: Vec<u8>,
 }
@@ -44,6 +46,8 @@ pub enum StartupError {
     Redis(String),
     #[error("email: {0}")]
     Mail(String),
+    #[error("geolocation: {0}")]
+    Geo(String),
 }
 
 /// Connects to the configured database (creating the SQLite file and its
@@ -64,8 +68,9 @@ pub async fn connect_db(settings: &Settings) -> Result<DatabaseConnection, Start
         .await
         .map_err(|e| StartupError::Database(redact(&e.to_string())))?;
     if settings.is_sqlite() {
-        // WAL lets reports read while ingestion writes.
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        // WAL lets reports read while ingestion writes; FULL makes every
+        // commit durable (group commit amortizes the fsync).
+        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;")
             .await
             .map_err(|e| StartupError::Database(e.to_string()))?;
     }
@@ -122,13 +127,18 @@ impl App {
         let ip_key = server_key::Entity::get_or_create(&db, "ip_hash", tokens::generate(""))
             .await
             .map_err(|e| StartupError::Database(e.to_string()))?;
+        let metrics = Metrics::new();
+        let ingest =
+            crate::ingest::Ingest::start(&db, &settings, &metrics).map_err(StartupError::Geo)?;
         Ok(App(Arc::new(AppInner {
             settings: Arc::new(settings),
             db,
             redis,
             limiter,
             mailer,
-            metrics: Metrics::new(),
+            metrics,
+            clock: Default::default(),
+            ingest,
             ip_key: ip_key.into_bytes(),
         })))
     }

@@ -6,14 +6,17 @@ pub mod accounts;
 pub mod api_keys;
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod email;
 pub mod error;
 pub mod graphql;
+pub mod ingest;
 pub mod metrics;
 pub mod organizations;
 pub mod ratelimit;
 pub mod server;
 pub mod sites;
+pub mod stats;
 pub mod telemetry;
 pub mod tokens;
 

@@ -1,7 +1,7 @@
 //! Prometheus metrics, named `trackr_<thing>_<unit>`.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
 #[derive(Clone)]
@@ -10,6 +10,9 @@ pub struct Metrics {
     pub http_requests: IntCounterVec,
     pub http_duration: HistogramVec,
     pub logins: IntCounterVec,
+    pub events_dropped: IntCounterVec,
+    pub events_accepted: IntCounter,
+    pub events_refused: IntCounter,
 }
 
 impl Metrics {
@@ -33,10 +36,28 @@ impl Metrics {
             &["outcome"],
         )
         .expect("valid metric");
+        let events_dropped = IntCounterVec::new(
+            Opts::new(
+                "trackr_events_dropped_total",
+                "Events dropped on purpose, by reason",
+            ),
+            &["reason"],
+        )
+        .expect("valid metric");
+        let events_accepted = IntCounter::new("trackr_events_accepted_total", "Beacons stored")
+            .expect("valid metric");
+        let events_refused = IntCounter::new(
+            "trackr_events_refused_total",
+            "Beacons refused past the quota's grace",
+        )
+        .expect("valid metric");
         for c in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
             Box::new(logins.clone()),
+            Box::new(events_dropped.clone()),
+            Box::new(events_accepted.clone()),
+            Box::new(events_refused.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
@@ -45,6 +66,9 @@ impl Metrics {
             http_requests,
             http_duration,
             logins,
+            events_dropped,
+            events_accepted,
+            events_refused,
         }
     }
 

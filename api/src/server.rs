@@ -125,7 +125,13 @@ async fn graphql_post(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };
-    let req = req.into_inner().data(principal).data(meta);
+    let loader = async_graphql::dataloader::DataLoader::new(
+        crate::stats::StatsLoader {
+            app: state.app.clone(),
+        },
+        tokio::spawn,
+    );
+    let req = req.into_inner().data(principal).data(meta).data(loader);
     state.schema.execute(req).await.into()
 }
 
@@ -181,7 +187,7 @@ pub fn router(app: App) -> Router {
         app: app.clone(),
     };
     let body_limit = app.settings.limits.graphql_body_bytes;
-    Router::new()
+    let api = Router::new()
         .route(
             "/graphql",
             get(graphiql)
@@ -191,9 +197,12 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .with_state(state.clone());
+    Router::new()
+        .merge(api)
+        .merge(crate::ingest::routes(&app).with_state(app.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), metrics_layer))
-        .layer(middleware::from_fn_with_state(state.clone(), client_ip_layer))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(state, client_ip_layer))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
                 let request_id = req

@@ -1,6 +1,6 @@
 //! Sites: domains, settings, retention overrides.
 
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
 use trackr_entity::audit_log;
 use trackr_entity::{new_id, now, site};
 
@@ -190,7 +190,9 @@ pub async fn update(
         }
         model.recordings_enabled = Set(v);
     }
-    Ok(model.update(&app.db).await?)
+    let site = model.update(&app.db).await?;
+    app.ingest.sites.clear();
+    Ok(site)
 }
 
 pub async fn delete(
@@ -199,7 +201,11 @@ pub async fn delete(
     meta: &RequestMeta,
     site: &site::Model,
 ) -> ApiResult<bool> {
-    site::Entity::delete_by_id(site.id).exec(&app.db).await?;
+    let txn = app.db.begin().await?;
+    trackr_entity::event::delete_for_sites(&txn, &[site.id]).await?;
+    site::Entity::delete_by_id(site.id).exec(&txn).await?;
+    txn.commit().await?;
+    app.ingest.sites.clear();
     access::audit(
         app,
         principal,

@@ -76,6 +76,47 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub plans: PlanCatalogue,
     pub limits: Limits,
+    pub ingest: Ingest,
+}
+
+/// Event ingestion: batching, limits and abuse filters.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Ingest {
+    /// Largest accepted `/api/event` body, in bytes.
+    pub body_bytes: usize,
+    /// How long the writer waits to gather a batch after its first event.
+    pub batch_wait_ms: u64,
+    pub max_batch: usize,
+    /// Events accepted per client IP per minute.
+    pub events_per_ip_per_minute: u32,
+    /// Referrer domains always dropped as spam (added to the built-in list).
+    #[serde(default, deserialize_with = "raw::list")]
+    pub referrer_spam: Vec<String>,
+    /// CIDRs of data centres whose traffic is dropped as bots.
+    #[serde(default, deserialize_with = "raw::list")]
+    pub datacenter_ranges: Vec<String>,
+}
+
+impl Default for Ingest {
+    fn default() -> Self {
+        Self {
+            body_bytes: 16 * 1024,
+            batch_wait_ms: 2,
+            max_batch: 2_000,
+            events_per_ip_per_minute: 600,
+            referrer_spam: Vec::new(),
+            datacenter_ranges: Vec::new(),
+        }
+    }
+}
+
+impl Ingest {
+    pub fn datacenter_nets(&self) -> Vec<IpNet> {
+        self.datacenter_ranges
+            .iter()
+            .filter_map(|r| raw::parse_net(r))
+            .collect()
+    }
 }
 
 /// Abuse and resource limits of the API.

@@ -7,7 +7,8 @@ use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::{
-    ConfigError, Limits, LogFormat, ObjectStoreLocation, Plan, PlanCatalogue, PlanId, Settings,
+    ConfigError, Ingest, Limits, LogFormat, ObjectStoreLocation, Plan, PlanCatalogue, PlanId,
+    Settings,
 };
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -40,6 +41,7 @@ pub(crate) struct RawSettings {
     plans: BTreeMap<PlanId, Plan>,
     quota_grace: f64,
     limits: Limits,
+    ingest: Ingest,
 }
 
 impl Default for RawSettings {
@@ -64,12 +66,19 @@ impl Default for RawSettings {
             plans: PlanCatalogue::defaults(),
             quota_grace: 0.10,
             limits: Limits::default(),
+            ingest: Ingest::default(),
         }
     }
 }
 
 /// A list given either as a TOML array or as one comma-separated string (the
 /// only way to write a list in an environment variable).
+pub(crate) fn parse_net(s: &str) -> Option<IpNet> {
+    s.parse::<IpNet>()
+        .ok()
+        .or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+}
+
 pub(crate) fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -218,14 +227,12 @@ impl RawSettings {
             .trusted_proxies
             .iter()
             .map(|p| {
-                p.parse::<IpNet>()
-                    .or_else(|_| p.parse::<std::net::IpAddr>().map(IpNet::from))
-                    .map_err(|_| {
-                        ConfigError::new(
-                            "trusted_proxies",
-                            format!("{p:?} is not an IP address or CIDR"),
-                        )
-                    })
+                parse_net(p).ok_or_else(|| {
+                    ConfigError::new(
+                        "trusted_proxies",
+                        format!("{p:?} is not an IP address or CIDR"),
+                    )
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
 
@@ -247,6 +254,24 @@ impl RawSettings {
             return Err(ConfigError::new(
                 "limits",
                 "graphql_body_bytes must be at least 1024 and graphql_max_depth at least 4",
+            ));
+        }
+
+        let ingest = self.ingest;
+        if let Some(bad) = ingest
+            .datacenter_ranges
+            .iter()
+            .find(|r| parse_net(r).is_none())
+        {
+            return Err(ConfigError::new(
+                "ingest.datacenter_ranges",
+                format!("{bad:?} is not an IP address or CIDR"),
+            ));
+        }
+        if ingest.body_bytes < 1024 || ingest.max_batch == 0 || ingest.batch_wait_ms > 1000 {
+            return Err(ConfigError::new(
+                "ingest",
+                "body_bytes must be at least 1024, max_batch at least 1, batch_wait_ms at most 1000",
             ));
         }
 
@@ -273,6 +298,7 @@ impl RawSettings {
             log_format,
             plans,
             limits,
+            ingest,
         })
     }
 }

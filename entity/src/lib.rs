@@ -4,11 +4,13 @@
 pub mod api_key;
 pub mod audit_log;
 pub mod email_token;
+pub mod event;
 pub mod invitation;
 pub mod invoice;
 pub mod job;
 pub mod membership;
 pub mod organization;
+pub mod salt;
 pub mod server_key;
 pub mod session;
 pub mod site;
@@ -16,6 +18,7 @@ pub mod stripe_event;
 pub mod subscription;
 pub mod usage;
 pub mod user;
+pub mod visit;
 
 pub use sea_orm;
 

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod cols;
 mod m20261128_000001_create_accounts;
 mod m20261128_000002_create_billing;
+mod m20261128_000003_create_analytics;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_create_accounts::Migration),
             Box::new(m20261128_000002_create_billing::Migration),
+            Box::new(m20261128_000003_create_analytics::Migration),
         ]
     }
 }

@@ -82,6 +82,8 @@ impl TestApp {
         let mut pairs: Vec<(&str, String)> = vec![
             ("listen", "127.0.0.1:0".into()),
             ("data_dir", data_dir.path().display().to_string()),
+            // Tests play many visitors through X-Forwarded-For.
+            ("trusted_proxies", "127.0.0.1/32".into()),
         ];
         if backend == Backend::Postgres {
             let name = format!("trackr_test_{}", uuid::Uuid::new_v4().simple());
@@ -285,6 +287,53 @@ impl TestApp {
             .expect("count query")
             .expect("a row");
         row.try_get_by_index::<i64>(0).expect("an integer")
+    }
+}
+
+/// A desktop Chrome, which the bot filters let through.
+pub const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+pub const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0";
+pub const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
+
+impl TestApp {
+    /// A user owning an organization with one site for `domain`.
+    pub async fn site_owner(&self, domain: &str) -> (TestUser, String, String) {
+        let owner = self.sign_up("owner").await;
+        let org = self.create_org(&owner, "Acme").await;
+        let site = self.create_site(&owner, &org, domain).await;
+        (owner, org, site)
+    }
+
+    /// Posts a beacon to `/api/event` as `ip` (through X-Forwarded-For)
+    /// with the user agent `ua`.
+    pub async fn event_as(
+        &self,
+        body: &Value,
+        ip: &str,
+        ua: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url("/api/event"))
+            .header("x-forwarded-for", ip)
+            .header("user-agent", ua)
+            .header("content-type", "text/plain")
+            .body(body.to_string());
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.expect("event sent")
+    }
+
+    /// Posts a beacon as a desktop Chrome; returns the status.
+    pub async fn event(&self, body: &Value, ip: &str) -> u16 {
+        self.event_as(body, ip, CHROME, &[]).await.status().as_u16()
+    }
+
+    /// Moves the server's clock (tests only).
+    pub fn set_time(&self, at: chrono::DateTime<chrono::Utc>) {
+        self.server.app.clock.set(at);
     }
 }
 

@@ -7,7 +7,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use trackr_config::PlanId as ConfigPlanId;
 use trackr_entity::{api_key, invoice, membership, organization, site, subscription, usage, user};
 
-use super::{Ctx, Date};
+use super::{Ctx, Date, DateRange};
+use crate::stats::{
+    self, BreakdownRow, DimensionGql, FilterInput, IntervalGql, Scope, Stats, TimePoint,
+};
 use crate::{
     access::{Action, Grant, Via},
     error::ApiResult,
@@ -360,6 +363,56 @@ impl Site {
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.model.created_at
+    }
+    /// Extra hostnames whose events count for this site.
+    async fn allowed_hostnames(&self) -> Vec<String> {
+        serde_json::from_value(self.model.allowed_hostnames.clone()).unwrap_or_default()
+    }
+    /// Totals for the range (inclusive, in the site's time zone); ask for
+    /// `previous` to compare with the period of equal length before it.
+    async fn stats(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+        filters: Option<Vec<FilterInput>>,
+    ) -> ApiResult<Stats> {
+        stats::load_stats(ctx, Scope::new(&self.model, &range, filters)?).await
+    }
+    /// One point per interval, empty ones as zero.
+    async fn timeseries(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+        interval: IntervalGql,
+        filters: Option<Vec<FilterInput>>,
+    ) -> ApiResult<Vec<TimePoint>> {
+        stats::timeseries(
+            ctx.app(),
+            &Scope::new(&self.model, &range, filters)?,
+            interval,
+        )
+        .await
+    }
+    /// Top values by visitors (`limit` defaults to 10, at most 1000).
+    async fn breakdown(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+        dimension: DimensionGql,
+        filters: Option<Vec<FilterInput>>,
+        limit: Option<i32>,
+    ) -> ApiResult<Vec<BreakdownRow>> {
+        stats::breakdown(
+            ctx.app(),
+            &Scope::new(&self.model, &range, filters)?,
+            dimension,
+            limit,
+        )
+        .await
+    }
+    /// Visitors in the last 5 minutes.
+    async fn realtime_visitors(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        stats::realtime_visitors(ctx.app(), self.model.id).await
     }
 }
 

@@ -1,0 +1,77 @@
+/* TrackR tracking script: no cookies, no storage. */
+(function (w, d) {
+  try {
+    if (w.trackr && w.trackr.t) return;
+    var l = location, n = navigator, h = history, last, consent = 0,
+      s = d.currentScript || d.querySelector('script[data-domain]'),
+      a = function (k) { return s.getAttribute(k) },
+      has = function (k) { return s.hasAttribute(k) },
+      api = a('data-api') || new URL(s.src).origin + '/api/event',
+      hash = has('data-hash'), req = has('data-require-consent'),
+      // DNT / GPC unless data-honor-dnt="false"; localhost unless data-allow-localhost
+      off = (a('data-honor-dnt') != 'false' && (n.doNotTrack == '1' || w.doNotTrack == '1' || n.globalPrivacyControl === true)) ||
+        (!has('data-allow-localhost') && (/^(localhost|127\.0\.0\.1|\[::1\])$|\.localhost$/.test(l.hostname) || l.protocol == 'file:')),
+      url = function () { return hash ? l.href : l.href.replace(/#.*/, '') },
+      no = function () { return off || (req && !consent) },
+
+      // o: {props, revenue, callback}; e: extra fields
+      send = function (name, o, e) {
+        o = o || {};
+        var cb = function () { o.callback && o.callback() }, k, x,
+          p = { n: name, u: url(), d: a('data-domain'), r: d.referrer || null, w: Math.round(w.innerWidth) };
+        if (no()) return cb();
+        if (o.props) p.p = o.props;
+        if (o.revenue) p.$ = { amount: o.revenue.amount, currency: o.revenue.currency };
+        if (consent) p.c = 1;
+        for (k in e) p[k] = e[k];
+        p = JSON.stringify(p);
+        if (w.fetch) fetch(api, { method: 'POST', body: p, keepalive: true, headers: { 'Content-Type': 'text/plain' } }).then(cb, cb);
+        else {
+          x = new XMLHttpRequest();
+          x.open('POST', api);
+          x.setRequestHeader('Content-Type', 'text/plain');
+          x.onloadend = cb;
+          x.send(p);
+        }
+      },
+
+      // never two page views in a row for the same URL
+      pv = function () {
+        try { if (url() != last && !no()) { last = url(); send('pageview') } } catch (e) {}
+      },
+
+      // outbound links (click, middle click) and opt-in heatmap clicks
+      click = function (e) {
+        try {
+          for (var t = e.target; t && !(t.tagName == 'A' && t.href); ) t = t.parentNode;
+          if (t && t.host && t.host != l.host && (e.type == 'click' || e.button == 1))
+            send('Outbound Link: Click', { props: { url: t.href } });
+          if (e.type == 'click' && has('data-heatmaps'))
+            send('click', 0, { x: +Math.min(1, e.pageX / d.documentElement.scrollWidth).toFixed(4), y: Math.round(e.pageY) });
+        } catch (x) {}
+      },
+
+      trackr = function (name, o) {
+        try {
+          if (name == 'consent') { consent = o === true; pv() }
+          else send('' + name, o);
+        } catch (e) {}
+      },
+
+      // calls queued before load: trackr.q, then plausible.q
+      q = [].concat((w.trackr && w.trackr.q) || [], (w.plausible && w.plausible.q) || []),
+      push = h.pushState, i;
+
+    trackr.t = 1;
+    w.trackr = w.plausible = trackr;
+    for (i = 0; i < q.length; i++) trackr.apply(w, q[i]);
+    pv();
+
+    // SPA navigation
+    if (push) h.pushState = function () { var r = push.apply(this, arguments); pv(); return r };
+    w.addEventListener('popstate', pv);
+    if (hash) w.addEventListener('hashchange', pv);
+    d.addEventListener('click', click, true);
+    d.addEventListener('auxclick', click, true);
+  } catch (e) {}
+})(window, document);

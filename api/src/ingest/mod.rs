@@ -1,0 +1,345 @@
+//! Ingestion: the tracker script and `POST /api/event`.
+
+mod enrich;
+mod payload;
+mod site_cache;
+mod visitor;
+pub mod writer;
+
+use std::{net::IpAddr, sync::OnceLock, time::Duration};
+
+use axum::{
+    body::Bytes,
+    extract::{rejection::BytesRejection, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Extension, Json, Router,
+};
+use ipnet::IpNet;
+use prometheus::IntCounterVec;
+use sha2::{Digest, Sha256};
+use tower_http::cors::{Any, CorsLayer};
+use trackr_config::Settings;
+
+pub use enrich::{classify_agent, classify_source, DropReason, Geo};
+pub use payload::{parse as parse_payload, Beacon, PayloadError};
+pub use site_cache::{SiteCache, SiteInfo};
+pub use visitor::{rotate as rotate_salts, visitor_hash, Salts};
+use writer::{NewEvent, WriteError, Writer, WriterConfig};
+
+use crate::{ratelimit::RateLimiter, server::ClientIp, App};
+
+/// Ingestion's share of the application state.
+pub struct Ingest {
+    pub sites: SiteCache,
+    pub salts: Salts,
+    pub writer: Writer,
+    limiter: RateLimiter,
+    geo: Option<Geo>,
+    datacenters: Vec<IpNet>,
+    pub dropped: IntCounterVec,
+    pub accepted: prometheus::IntCounter,
+    pub refused: prometheus::IntCounter,
+}
+
+impl Ingest {
+    pub fn start(
+        db: &sea_orm::DatabaseConnection,
+        settings: &Settings,
+        registry: &crate::metrics::Metrics,
+    ) -> Result<Self, String> {
+        let geo = settings.geoip_db.as_deref().map(Geo::open).transpose()?;
+        let lanes = if settings.is_sqlite() { 1 } else { 2 };
+        let writer = Writer::start(
+            db.clone(),
+            WriterConfig {
+                lanes,
+                batch_wait: Duration::from_millis(settings.ingest.batch_wait_ms),
+                max_batch: settings.ingest.max_batch,
+                plans: settings.plans.clone(),
+            },
+        );
+        Ok(Ingest {
+            sites: SiteCache::default(),
+            salts: Salts::default(),
+            writer,
+            limiter: RateLimiter::local(),
+            geo,
+            datacenters: settings.ingest.datacenter_nets(),
+            dropped: registry.events_dropped.clone(),
+            accepted: registry.events_accepted.clone(),
+            refused: registry.events_refused.clone(),
+        })
+    }
+}
+
+fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
+}
+
+/// Dropped on purpose (bots, spam, DNT, no consent): nothing stored, so not
+/// a 202; the reason is in a header for people debugging their set-up.
+fn dropped(app: &App, reason: DropReason) -> Response {
+    app.ingest
+        .dropped
+        .with_label_values(&[reason.as_str()])
+        .inc();
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut().insert(
+        "x-trackr-dropped",
+        HeaderValue::from_static(reason.as_str()),
+    );
+    resp
+}
+
+fn header_is(headers: &HeaderMap, name: &str, value: &str) -> bool {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() == value)
+}
+
+async fn post_event(
+    State(app): State<App>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return json_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("body: larger than {} bytes", app.settings.ingest.body_bytes),
+            )
+        }
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("body: {}", e.body_text())),
+    };
+    let per_minute = app.settings.ingest.events_per_ip_per_minute;
+    let ip_key = ip
+        .map(|ip| app.limit_key("event-ip", &ip.to_string()))
+        .unwrap_or_default();
+    if !app
+        .ingest
+        .limiter
+        .allow(&ip_key, per_minute, Duration::from_secs(60))
+        .await
+    {
+        return json_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many events from this address; slow down",
+        );
+    }
+    let beacon = match payload::parse(&body) {
+        Ok(b) => b,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::json!({ "error": e.to_string(), "field": e.field })),
+            )
+                .into_response()
+        }
+    };
+    let mut sites = Vec::new();
+    for domain in &beacon.domains {
+        match app.ingest.sites.get(&app.db, domain).await {
+            Ok(Some(site)) => sites.push(site),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "site lookup failed");
+                return json_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily unavailable; retry",
+                );
+            }
+        }
+    }
+    if sites.is_empty() {
+        return json_error(
+            StatusCode::NOT_FOUND,
+            "domain: no site is registered for this domain",
+        );
+    }
+    let host = beacon.url.host_str().unwrap_or_default().to_lowercase();
+    if let Some(site) = sites.iter().find(|s| !s.allows_host(&host)) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({
+                "error": format!("url: the hostname {host} is not allowed for the site {}", site.domain),
+                "field": "url",
+            })),
+        )
+            .into_response();
+    }
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let agent = match enrich::classify_agent(user_agent) {
+        Ok(a) => a,
+        Err(reason) => return dropped(&app, reason),
+    };
+    if enrich::in_datacenter(ip, &app.ingest.datacenters) {
+        return dropped(&app, DropReason::Datacenter);
+    }
+    if enrich::is_referrer_spam(beacon.referrer.as_ref(), &app.settings.ingest.referrer_spam) {
+        return dropped(&app, DropReason::ReferrerSpam);
+    }
+    let dnt = header_is(&headers, "dnt", "1") || header_is(&headers, "sec-gpc", "1");
+    let now = app.clock.now();
+    let salts = match app.ingest.salts.for_day(&app.db, now.date_naive()).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "salts unavailable");
+            return json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily unavailable; retry",
+            );
+        }
+    };
+    let place = match (&app.ingest.geo, ip) {
+        (Some(geo), Some(ip)) => geo.lookup(ip),
+        _ => Default::default(),
+    };
+    let query: Vec<(String, String)> = beacon
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let utm = |key: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let (referrer_source, referrer) = enrich::classify_source(
+        beacon.referrer.as_ref(),
+        utm("utm_source").as_deref(),
+        &host,
+    );
+    let pathname = match beacon.url.fragment() {
+        Some(f) if f.starts_with('/') => format!("{}#{f}", beacon.url.path()),
+        _ => beacon.url.path().to_owned(),
+    };
+    let ip_text = ip.map(|ip: IpAddr| ip.to_string()).unwrap_or_default();
+    let props = beacon
+        .props
+        .as_ref()
+        .map(|p| serde_json::Value::Object(p.clone()).to_string());
+
+    let mut writes = Vec::new();
+    for site in sites {
+        if site.honor_dnt && dnt {
+            return dropped(&app, DropReason::DoNotTrack);
+        }
+        if site.require_consent && !beacon.consent {
+            return dropped(&app, DropReason::NoConsent);
+        }
+        let event = NewEvent {
+            ts: now.timestamp_millis(),
+            name: beacon.name.clone(),
+            pathname: pathname.clone(),
+            hostname: host.clone(),
+            referrer: referrer.clone(),
+            referrer_source: referrer_source.clone(),
+            utm_source: utm("utm_source"),
+            utm_medium: utm("utm_medium"),
+            utm_campaign: utm("utm_campaign"),
+            country: place.country.clone(),
+            region: place.region.clone(),
+            city: place.city.clone(),
+            browser: agent.browser.clone(),
+            os: agent.os.clone(),
+            device: agent.device.clone(),
+            hash_today: visitor::visitor_hash(&salts.today, site.id, &ip_text, user_agent),
+            hash_yesterday: salts
+                .yesterday
+                .as_ref()
+                .map(|s| visitor::visitor_hash(s, site.id, &ip_text, user_agent)),
+            props: props.clone(),
+            revenue_minor: beacon.revenue.as_ref().map(|r| r.amount_minor),
+            revenue_currency: beacon.revenue.as_ref().map(|r| r.currency.clone()),
+            click_x: beacon.click.map(|c| c.0),
+            click_y: beacon.click.map(|c| c.1),
+            viewport_width: beacon.viewport_width,
+            site,
+        };
+        writes.push(app.ingest.writer.write(event));
+    }
+    // Each write waits for its commit; a beacon names one site nearly always.
+    let mut results = Vec::with_capacity(writes.len());
+    for write in writes {
+        results.push(write.await);
+    }
+    if results.contains(&Err(WriteError::Unavailable)) {
+        return json_error(StatusCode::SERVICE_UNAVAILABLE, "not stored; retry");
+    }
+    if results.iter().all(|r| *r == Err(WriteError::OverQuota)) {
+        app.ingest.refused.inc();
+        return json_error(
+            StatusCode::PAYMENT_REQUIRED,
+            "the organization is past its plan's monthly event quota",
+        );
+    }
+    app.ingest.accepted.inc();
+    StatusCode::ACCEPTED.into_response()
+}
+
+const SCRIPT: &str = include_str!("../../assets/script.js");
+
+fn script_etag() -> &'static str {
+    static ETAG: OnceLock<String> = OnceLock::new();
+    ETAG.get_or_init(|| {
+        format!(
+            "\"{}\"",
+            &hex::encode(Sha256::digest(SCRIPT.as_bytes()))[..20]
+        )
+    })
+}
+
+async fn script(headers: HeaderMap) -> Response {
+    let etag = script_etag();
+    let cache = [
+        (header::ETAG, etag),
+        (
+            header::CACHE_CONTROL,
+            "public, max-age=3600, must-revalidate",
+        ),
+    ];
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag)
+    {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    }
+    (
+        cache,
+        [(
+            header::CONTENT_TYPE,
+            "application/javascript; charset=utf-8",
+        )],
+        SCRIPT,
+    )
+        .into_response()
+}
+
+/// `/api/event` (CORS open, body-limited) and `/js/script.js`.
+pub fn routes(app: &App) -> Router<App> {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::POST, Method::OPTIONS])
+        .allow_headers([header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(86_400));
+    let events = Router::new()
+        .route("/api/event", post(post_event))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            app.settings.ingest.body_bytes,
+        ))
+        .layer(cors);
+    Router::new()
+        .route("/js/script.js", get(script))
+        .merge(events)
+}

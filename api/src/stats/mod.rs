@@ -1,0 +1,330 @@
+//! Reports: stats, timeseries, breakdowns and realtime visitors, in the
+//! site's time zone. Stats for many sites are batched by a DataLoader.
+
+pub mod queries;
+pub mod range;
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::{dataloader::Loader, ComplexObject, Context, Enum, InputObject, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use uuid::Uuid;
+
+use crate::{error::ApiResult, graphql::Date, ApiError, App};
+pub use queries::{Dimension, Filter, Op};
+use range::Window;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "Dimension")]
+pub enum DimensionGql {
+    Page,
+    EntryPage,
+    ExitPage,
+    Source,
+    Referrer,
+    UtmSource,
+    UtmMedium,
+    UtmCampaign,
+    Country,
+    Region,
+    City,
+    Browser,
+    Os,
+    Device,
+    EventName,
+}
+
+impl From<DimensionGql> for Dimension {
+    fn from(d: DimensionGql) -> Self {
+        use DimensionGql as G;
+        match d {
+            G::Page => Dimension::Page,
+            G::EntryPage => Dimension::EntryPage,
+            G::ExitPage => Dimension::ExitPage,
+            G::Source => Dimension::Source,
+            G::Referrer => Dimension::Referrer,
+            G::UtmSource => Dimension::UtmSource,
+            G::UtmMedium => Dimension::UtmMedium,
+            G::UtmCampaign => Dimension::UtmCampaign,
+            G::Country => Dimension::Country,
+            G::Region => Dimension::Region,
+            G::City => Dimension::City,
+            G::Browser => Dimension::Browser,
+            G::Os => Dimension::Os,
+            G::Device => Dimension::Device,
+            G::EventName => Dimension::EventName,
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "FilterOp")]
+pub enum FilterOpGql {
+    Is,
+    IsNot,
+    Contains,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "Interval")]
+pub enum IntervalGql {
+    Hour,
+    Day,
+    Week,
+    Month,
+}
+
+#[derive(InputObject, Clone, Debug)]
+#[graphql(name = "Filter")]
+pub struct FilterInput {
+    pub dimension: DimensionGql,
+    pub op: FilterOpGql,
+    pub value: String,
+}
+
+pub fn filters(input: Option<Vec<FilterInput>>) -> ApiResult<Vec<Filter>> {
+    let input = input.unwrap_or_default();
+    if input.len() > 20 {
+        return Err(ApiError::bad_input("filters", "at most 20 filters"));
+    }
+    input
+        .into_iter()
+        .map(|f| {
+            if f.value.chars().count() > 2_000 {
+                return Err(ApiError::bad_input(
+                    "filters",
+                    "values are at most 2000 characters",
+                ));
+            }
+            Ok(Filter {
+                dimension: f.dimension.into(),
+                op: match f.op {
+                    FilterOpGql::Is => Op::Is,
+                    FilterOpGql::IsNot => Op::IsNot,
+                    FilterOpGql::Contains => Op::Contains,
+                },
+                value: f.value,
+            })
+        })
+        .collect()
+}
+
+pub fn timezone(name: &str) -> Tz {
+    name.parse().unwrap_or(Tz::UTC)
+}
+
+/// What the stats loader is asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StatsKey {
+    pub site: Uuid,
+    pub window: Window,
+    pub filters: Vec<Filter>,
+}
+
+pub struct StatsLoader {
+    pub app: App,
+}
+
+impl Loader<StatsKey> for StatsLoader {
+    type Value = queries::StatsRow;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[StatsKey]) -> Result<HashMap<StatsKey, Self::Value>, Self::Error> {
+        let mut groups: HashMap<(Window, Vec<Filter>), Vec<Uuid>> = HashMap::new();
+        for k in keys {
+            groups
+                .entry((k.window, k.filters.clone()))
+                .or_default()
+                .push(k.site);
+        }
+        let mut out = HashMap::new();
+        for ((window, filters), sites) in groups {
+            let rows = queries::stats(&self.app.db, &sites, window, &filters).await?;
+            for (site, row) in rows {
+                out.insert(
+                    StatsKey {
+                        site,
+                        window,
+                        filters: filters.clone(),
+                    },
+                    row,
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct Stats {
+    pub visitors: i32,
+    pub visits: i32,
+    pub pageviews: i32,
+    pub events: i32,
+    /// Share of visits with a single event, in percent (0–100).
+    pub bounce_rate: f64,
+    pub visit_duration_seconds: f64,
+    pub views_per_visit: f64,
+    #[graphql(skip)]
+    pub query: Arc<Scope>,
+}
+
+/// A report's site, time zone, dates and filters (and what produced a
+/// `Stats`, so its comparison can be asked for).
+pub struct Scope {
+    pub site: Uuid,
+    pub tz: Tz,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub filters: Vec<Filter>,
+}
+
+fn clamp(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+fn ratio(a: i64, b: i64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+pub async fn load_stats(ctx: &Context<'_>, query: Scope) -> ApiResult<Stats> {
+    let window = range::window(query.tz, query.from, query.to)?;
+    let loader = ctx
+        .data::<async_graphql::dataloader::DataLoader<StatsLoader>>()
+        .map_err(|_| ApiError::internal("stats loader missing from the request"))?;
+    let row = loader
+        .load_one(StatsKey {
+            site: query.site,
+            window,
+            filters: query.filters.clone(),
+        })
+        .await?
+        .unwrap_or_default();
+    Ok(Stats {
+        visitors: clamp(row.visitors),
+        visits: clamp(row.visits),
+        pageviews: clamp(row.pageviews),
+        events: clamp(row.events),
+        bounce_rate: (ratio(row.bounces, row.visits) * 1000.0).round() / 10.0,
+        visit_duration_seconds: (ratio(row.duration_ms, row.visits) / 10.0).round() / 100.0,
+        views_per_visit: (ratio(row.visit_pageviews, row.visits) * 100.0).round() / 100.0,
+        query: Arc::new(query),
+    })
+}
+
+#[ComplexObject]
+impl Stats {
+    /// The same figures for the period of equal length just before.
+    async fn previous(&self, ctx: &Context<'_>) -> ApiResult<Stats> {
+        let (from, to) = range::previous(self.query.from, self.query.to);
+        load_stats(
+            ctx,
+            Scope {
+                site: self.query.site,
+                tz: self.query.tz,
+                from,
+                to,
+                filters: self.query.filters.clone(),
+            },
+        )
+        .await
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct TimePoint {
+    pub at: DateTime<Utc>,
+    pub visitors: i32,
+    pub pageviews: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct BreakdownRow {
+    pub value: String,
+    pub visitors: i32,
+    pub pageviews: i32,
+}
+
+pub async fn timeseries(
+    app: &App,
+    scope: &Scope,
+    interval: IntervalGql,
+) -> ApiResult<Vec<TimePoint>> {
+    let interval = match interval {
+        IntervalGql::Hour => range::Interval::Hour,
+        IntervalGql::Day => range::Interval::Day,
+        IntervalGql::Week => range::Interval::Week,
+        IntervalGql::Month => range::Interval::Month,
+    };
+    let buckets = range::buckets(scope.tz, scope.from, scope.to, interval)?;
+    let windows: Vec<Window> = buckets.iter().map(|(_, w)| *w).collect();
+    let counts = queries::timeseries(&app.db, scope.site, &windows, &scope.filters).await?;
+    Ok(buckets
+        .into_iter()
+        .zip(counts)
+        .map(|((at, _), (visitors, pageviews))| TimePoint {
+            at,
+            visitors: clamp(visitors),
+            pageviews: clamp(pageviews),
+        })
+        .collect())
+}
+
+pub async fn breakdown(
+    app: &App,
+    scope: &Scope,
+    dimension: DimensionGql,
+    limit: Option<i32>,
+) -> ApiResult<Vec<BreakdownRow>> {
+    let limit = limit.unwrap_or(10);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_input("limit", "must be between 1 and 1000"));
+    }
+    let window = range::window(scope.tz, scope.from, scope.to)?;
+    let rows = queries::breakdown(
+        &app.db,
+        scope.site,
+        window,
+        dimension.into(),
+        &scope.filters,
+        limit as u32,
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(value, visitors, pageviews)| BreakdownRow {
+            value,
+            visitors: clamp(visitors),
+            pageviews: clamp(pageviews),
+        })
+        .collect())
+}
+
+pub async fn realtime_visitors(app: &App, site: Uuid) -> ApiResult<i32> {
+    let since = app.clock.now_ms() - 5 * 60 * 1000;
+    Ok(clamp(queries::visitors_since(&app.db, site, since).await?))
+}
+
+impl Scope {
+    pub fn new(
+        site: &trackr_entity::site::Model,
+        range: &crate::graphql::DateRange,
+        filters: Option<Vec<FilterInput>>,
+    ) -> ApiResult<Scope> {
+        let (Date(from), Date(to)) = (range.from, range.to);
+        range::validate(from, to)?;
+        Ok(Scope {
+            site: site.id,
+            tz: timezone(&site.timezone),
+            from,
+            to,
+            filters: self::filters(filters)?,
+        })
+    }
+}

@@ -1,0 +1,133 @@
+// Drives Debian's Chromium against a page that loads TrackR's tracking script.
+//
+//   node run.mjs <spa|dnt|consent> <pageUrl>
+//
+// The page URL looks like http://example.test:PORT/index.html; Chromium maps
+// example.test to 127.0.0.1, so the page's hostname is the site's domain.
+// Prints exactly one JSON line on stdout and exits 0, or explains on stderr
+// and exits non-zero. CHROMIUM overrides the browser binary.
+import { chromium } from 'playwright-core';
+
+const [scenario, pageUrl] = process.argv.slice(2);
+const SCENARIOS = ['spa', 'dnt', 'consent'];
+if (!SCENARIOS.includes(scenario) || !pageUrl) {
+  console.error(`usage: node run.mjs <${SCENARIOS.join('|')}> <pageUrl>`);
+  process.exit(2);
+}
+
+const DEADLINE_MS = 10_000;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const isEvent = (req) => req.method() === 'POST' && new URL(req.url()).pathname === '/api/event';
+
+function fail(msg) {
+  const err = new Error(msg);
+  err.clean = true;
+  throw err;
+}
+
+// Polls `cond` every 50 ms until it holds, or fails with `what()` after the deadline.
+async function waitFor(cond, what) {
+  const end = Date.now() + DEADLINE_MS;
+  while (!cond()) {
+    if (Date.now() > end) fail(`timed out after ${DEADLINE_MS} ms waiting for ${what()}`);
+    await sleep(50);
+  }
+}
+
+// Hard stop in case the browser itself hangs.
+const watchdog = setTimeout(() => {
+  console.error(`run.mjs: scenario '${scenario}' did not finish within 60 s`);
+  process.exit(3);
+}, 60_000);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--host-resolver-rules=MAP example.test 127.0.0.1',
+  ],
+});
+
+let code = 0;
+try {
+  // Headless Chromium says "HeadlessChrome" in its user agent, which the
+  // server rightly drops as automation; present as the desktop browser it is.
+  const userAgent =
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+  const context = await browser.newContext(
+    scenario === 'dnt' ? { userAgent, extraHTTPHeaders: { DNT: '1' } } : { userAgent },
+  );
+  if (scenario === 'dnt') {
+    await context.addInitScript(() => {
+      Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1' });
+    });
+  }
+  const page = await context.newPage();
+
+  const requests = []; // every POST /api/event, in order
+  const responses = []; // their responses, in arrival order
+  page.on('request', (req) => isEvent(req) && requests.push(req));
+  page.on('response', (res) => isEvent(res.request()) && responses.push(res));
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && console.error(`page console: ${m.text()}`));
+
+  const call = (...args) => page.evaluate((a) => window.trackr(...a), args);
+  const push = (path) => page.evaluate((p) => history.pushState({}, '', p), path);
+  const names = () =>
+    requests.map((r) => {
+      try {
+        return JSON.parse(r.postData()).n;
+      } catch {
+        return null;
+      }
+    });
+
+  const resp = await page.goto(pageUrl, {
+    waitUntil: scenario === 'consent' ? 'load' : 'networkidle',
+    timeout: DEADLINE_MS,
+  });
+  if (!resp || !resp.ok()) fail(`could not load ${pageUrl}: HTTP ${resp && resp.status()}`);
+  await page
+    .waitForFunction(() => typeof window.trackr === 'function', null, { timeout: DEADLINE_MS })
+    .catch(() => fail('window.trackr never appeared: did /js/script.js load?'));
+
+  let out;
+  if (scenario === 'spa' || scenario === 'dnt') {
+    await push('/pricing');
+    await sleep(300);
+    await push('/signup?plan=pro');
+    await sleep(300);
+    await call('signup', { props: { plan: 'pro' } });
+    if (scenario === 'spa') {
+      await waitFor(() => responses.length >= 4, () => `4 responses from /api/event (got ${responses.length}: ${names()})`);
+      await sleep(250); // let any surplus request show up in the count
+      out = { sent: responses.length, statuses: responses.map((r) => r.status()) };
+    } else {
+      await sleep(1500);
+      out = { sent: requests.length };
+    }
+  } else {
+    await sleep(500);
+    await call('early');
+    await call('consent', true);
+    await call('late');
+    await waitFor(() => responses.length >= 2, () => `2 responses from /api/event (got ${responses.length}: ${names()})`);
+    await sleep(250);
+    out = { sent: responses.length, names: names() };
+  }
+  console.log(JSON.stringify(out));
+} catch (e) {
+  console.error(`run.mjs ${scenario}: ${e.clean ? e.message : e.stack || e}`);
+  code = 1;
+} finally {
+  await browser.close().catch(() => {});
+  clearTimeout(watchdog);
+}
+process.exit(code);
