@@ -15,6 +15,13 @@ pub struct Model {
     pub exit_page: String,
     pub pageviews: i32,
     pub events: i32,
+    /// Where the visit came from (its first event's source): every event
+    /// of the visit is attributed to it.
+    pub referrer_source: String,
+    pub referrer: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

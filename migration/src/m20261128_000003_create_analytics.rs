@@ -99,6 +99,11 @@ impl MigrationTrait for Migration {
                 text("exit_page"),
                 int("pageviews"),
                 int("events"),
+                text("referrer_source"),
+                text_null("referrer"),
+                text_null("utm_source"),
+                text_null("utm_medium"),
+                text_null("utm_campaign"),
             ],
             vec![],
             vec![

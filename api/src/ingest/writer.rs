@@ -328,6 +328,11 @@ async fn assign_visits(
                         exit_page: e.pathname.clone(),
                         pageviews: i32::from(e.is_pageview()),
                         events: 1,
+                        referrer_source: e.referrer_source.clone(),
+                        referrer: e.referrer.clone(),
+                        utm_source: e.utm_source.clone(),
+                        utm_medium: e.utm_medium.clone(),
+                        utm_campaign: e.utm_campaign.clone(),
                     },
                 );
                 key
@@ -342,11 +347,11 @@ async fn assign_visits(
             name: Set(e.name.clone()),
             pathname: Set(e.pathname.clone()),
             hostname: Set(e.hostname.clone()),
-            referrer: Set(e.referrer.clone()),
-            referrer_source: Set(e.referrer_source.clone()),
-            utm_source: Set(e.utm_source.clone()),
-            utm_medium: Set(e.utm_medium.clone()),
-            utm_campaign: Set(e.utm_campaign.clone()),
+            referrer: Set(v.referrer.clone()),
+            referrer_source: Set(v.referrer_source.clone()),
+            utm_source: Set(v.utm_source.clone()),
+            utm_medium: Set(v.utm_medium.clone()),
+            utm_campaign: Set(v.utm_campaign.clone()),
             country: Set(e.country.clone()),
             region: Set(e.region.clone()),
             city: Set(e.city.clone()),
@@ -376,6 +381,11 @@ async fn assign_visits(
             exit_page: Set(v.exit_page),
             pageviews: Set(v.pageviews),
             events: Set(v.events),
+            referrer_source: Set(v.referrer_source),
+            referrer: Set(v.referrer),
+            utm_source: Set(v.utm_source),
+            utm_medium: Set(v.utm_medium),
+            utm_campaign: Set(v.utm_campaign),
         })
         .collect();
     Ok((rows, visits))

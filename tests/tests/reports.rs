@@ -1,0 +1,424 @@
+//! Reports (promise 2): exact numbers on a generated event set whose true
+//! counts this test computes on its own, in a non-UTC time zone, with visits
+//! that cross local midnight, bounces and combined filters.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use serde_json::{json, Value};
+use trackr_tests::{both_backends, Backend, TestApp, CHROME, FIREFOX, IPHONE};
+
+const PAGES: [&str; 5] = ["/", "/pricing", "/blog/a", "/blog/b", "/signup"];
+const REFERRERS: [Option<(&str, &str)>; 4] = [
+    None,
+    Some(("https://www.google.com/search?q=x", "Google")),
+    Some(("https://t.co/abc", "Twitter")),
+    Some(("https://news.example.org/post", "news.example.org")),
+];
+
+/// A deterministic generator (an LCG), so failures reproduce.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Ev {
+    ip: String,
+    ua: &'static str,
+    browser: &'static str,
+    ts: DateTime<Utc>,
+    name: &'static str,
+    path: &'static str,
+    referrer: Option<&'static str>,
+    /// Filled in by the model: the visit's source.
+    source: &'static str,
+    visit: usize,
+}
+
+struct Visit {
+    start: i64,
+    end: i64,
+    entry: &'static str,
+    pageviews: i64,
+    events: i64,
+    identity: (String, &'static str, NaiveDate),
+}
+
+fn generate() -> Vec<Ev> {
+    let mut rng = Rng(42);
+    let uas = [(CHROME, "Chrome"), (FIREFOX, "Firefox"), (IPHONE, "Safari")];
+    let mut out = Vec::new();
+    for v in 1..=30 {
+        let ip = format!("198.51.100.{v}");
+        let (ua, browser) = uas[v % 3];
+        for day in 14..=16 {
+            if rng.next(3) == 0 {
+                continue;
+            }
+            // Visits start between 01:00 and 20:00 UTC, so none crosses UTC
+            // midnight (the salt's day); 05:00 UTC is New York's midnight.
+            let mut t = Utc.with_ymd_and_hms(2026, 1, day, 1, 0, 0).unwrap()
+                + Duration::minutes(rng.next(19 * 60) as i64);
+            for _visit in 0..(1 + rng.next(2)) {
+                let referrer = REFERRERS[rng.next(4) as usize];
+                let n = 1 + rng.next(5);
+                for i in 0..n {
+                    let custom = rng.next(10) == 0;
+                    out.push(Ev {
+                        ip: ip.clone(),
+                        ua,
+                        browser,
+                        ts: t,
+                        name: if custom { "Signup" } else { "pageview" },
+                        path: PAGES[rng.next(5) as usize],
+                        referrer: if i == 0 { referrer.map(|r| r.0) } else { None },
+                        source: "",
+                        visit: 0,
+                    });
+                    t += Duration::minutes(1 + rng.next(20) as i64);
+                }
+                t += Duration::minutes(45);
+            }
+        }
+    }
+    // One visit crosses New York's midnight (05:00 UTC): 04:50, 05:05, 05:20.
+    for (i, path) in ["/", "/pricing", "/signup"].into_iter().enumerate() {
+        out.push(Ev {
+            ip: "198.51.100.99".into(),
+            ua: CHROME,
+            browser: "Chrome",
+            ts: Utc.with_ymd_and_hms(2026, 1, 15, 4, 50, 0).unwrap()
+                + Duration::minutes(15 * i as i64),
+            name: "pageview",
+            path,
+            referrer: None,
+            source: "",
+            visit: 0,
+        });
+    }
+    out.sort_by_key(|e| e.ts);
+    out
+}
+
+/// Visits as the product defines them: a visitor's events less than 30
+/// minutes apart; the source is the first event's referrer.
+fn sessionize(events: &mut [Ev]) -> Vec<Visit> {
+    let mut visits: Vec<Visit> = Vec::new();
+    let mut open: HashMap<(String, &'static str), usize> = HashMap::new();
+    for e in events.iter_mut() {
+        let key = (e.ip.clone(), e.ua);
+        let ts = e.ts.timestamp_millis();
+        let idx = match open.get(&key) {
+            Some(&i) if ts - visits[i].end <= 30 * 60 * 1000 => i,
+            _ => {
+                let source = REFERRERS
+                    .iter()
+                    .flatten()
+                    .find(|(url, _)| Some(*url) == e.referrer)
+                    .map(|(_, s)| *s)
+                    .unwrap_or("Direct / None");
+                visits.push(Visit {
+                    start: ts,
+                    end: ts,
+                    entry: e.path,
+                    pageviews: 0,
+                    events: 0,
+                    identity: (e.ip.clone(), e.ua, e.ts.date_naive()),
+                });
+                open.insert(key.clone(), visits.len() - 1);
+                e.source = source;
+                visits.len() - 1
+            }
+        };
+        let v = &mut visits[idx];
+        v.end = ts;
+        v.events += 1;
+        v.pageviews += i64::from(e.name == "pageview");
+        e.visit = idx;
+    }
+    // Events after the first take their visit's source.
+    let first_source: HashMap<usize, &'static str> = events
+        .iter()
+        .filter(|e| !e.source.is_empty())
+        .map(|e| (e.visit, e.source))
+        .collect();
+    for e in events.iter_mut() {
+        e.source = first_source[&e.visit];
+    }
+    visits
+}
+
+fn ny_window(from: &str, to: &str) -> (i64, i64) {
+    let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let start = tz
+        .from_local_datetime(&d(from).and_hms_opt(0, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    let end = tz
+        .from_local_datetime(&(d(to) + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    (start.timestamp_millis(), end.timestamp_millis())
+}
+
+fn expected_stats(
+    events: &[Ev],
+    visits: &[Visit],
+    from: &str,
+    to: &str,
+    keep: &dyn Fn(&Ev) -> bool,
+) -> Value {
+    let (a, b) = ny_window(from, to);
+    let inside: Vec<&Ev> = events
+        .iter()
+        .filter(|e| (a..b).contains(&e.ts.timestamp_millis()) && keep(e))
+        .collect();
+    let visitors: HashSet<_> = inside
+        .iter()
+        .map(|e| (e.ip.clone(), e.ua, e.ts.date_naive()))
+        .collect();
+    let matching_visits: HashSet<usize> = inside.iter().map(|e| e.visit).collect();
+    let vs: Vec<&Visit> = visits
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| (a..b).contains(&v.start) && matching_visits.contains(i))
+        .map(|(_, v)| v)
+        .collect();
+    let n = vs.len() as f64;
+    let ratio = |x: f64| if n == 0.0 { 0.0 } else { x / n };
+    json!({
+        "visitors": visitors.len(),
+        "pageviews": inside.iter().filter(|e| e.name == "pageview").count(),
+        "events": inside.len(),
+        "visits": vs.len(),
+        "bounceRate": (ratio(vs.iter().filter(|v| v.events == 1).count() as f64) * 1000.0).round() / 10.0,
+        "visitDurationSeconds": (ratio(vs.iter().map(|v| (v.end - v.start) as f64).sum::<f64>()) / 10.0).round() / 100.0,
+        "viewsPerVisit": (ratio(vs.iter().map(|v| v.pageviews as f64).sum::<f64>()) * 100.0).round() / 100.0,
+    })
+}
+
+const STATS: &str = "query($id: ID!, $r: DateRange!, $f: [Filter!]) { site(id: $id) { stats(range: $r, filters: $f) { visitors pageviews events visits bounceRate visitDurationSeconds viewsPerVisit previous { visitors pageviews events visits } } } }";
+
+async fn reports_match_independently_computed_counts(b: Backend) {
+    let app = TestApp::spawn_with(b, &[("plans.free.monthly_events", "100000")]).await;
+    let owner = app.sign_up("owner").await;
+    let org = app.create_org(&owner, "Acme").await;
+    let site = app
+        .gql_ok(Some(&owner.token), "mutation($o: ID!) { createSite(organizationId: $o, domain: \"example.com\", timezone: \"America/New_York\") { id } }", json!({"o": org}))
+        .await["createSite"]["id"].as_str().unwrap().to_owned();
+    let mut events = generate();
+    let visits = sessionize(&mut events);
+    assert!(
+        events.len() > 150 && visits.iter().any(|v| v.events == 1),
+        "a rich enough set"
+    );
+    for e in &events {
+        app.set_time(e.ts);
+        let mut body =
+            json!({"n": e.name, "u": format!("https://example.com{}", e.path), "d": "example.com"});
+        if let Some(r) = e.referrer {
+            body["r"] = json!(r);
+        }
+        let status = app.event_as(&body, &e.ip, e.ua, &[]).await.status();
+        assert_eq!(status, 202);
+    }
+    let crossing = visits.iter().filter(|v| {
+        let (a, _) = ny_window("2026-01-15", "2026-01-15");
+        v.start < a && v.end >= a
+    });
+    assert!(crossing.count() >= 1, "a visit crosses New York's midnight");
+
+    let all: &dyn Fn(&Ev) -> bool = &|_| true;
+    for (from, to) in [
+        ("2026-01-15", "2026-01-15"),
+        ("2026-01-14", "2026-01-16"),
+        ("2026-01-16", "2026-01-16"),
+    ] {
+        let r = app
+            .gql_ok(
+                Some(&owner.token),
+                STATS,
+                json!({"id": site, "r": {"from": from, "to": to}}),
+            )
+            .await;
+        let mut got = r["site"]["stats"].clone();
+        let previous = got.as_object_mut().unwrap().remove("previous").unwrap();
+        assert_eq!(
+            got,
+            expected_stats(&events, &visits, from, to, all),
+            "{from}..{to}"
+        );
+        if from == "2026-01-15" && to == from {
+            let mut want = expected_stats(&events, &visits, "2026-01-14", "2026-01-14", all);
+            for k in ["bounceRate", "visitDurationSeconds", "viewsPerVisit"] {
+                want.as_object_mut().unwrap().remove(k);
+            }
+            assert_eq!(previous, want, "the previous period");
+        }
+    }
+
+    let filter_cases: Vec<(Value, Box<dyn Fn(&Ev) -> bool>)> = vec![
+        (
+            json!([{"dimension": "PAGE", "op": "IS", "value": "/pricing"}]),
+            Box::new(|e: &Ev| e.path == "/pricing"),
+        ),
+        (
+            json!([{"dimension": "SOURCE", "op": "IS", "value": "Google"}, {"dimension": "PAGE", "op": "CONTAINS", "value": "BLOG"}]),
+            Box::new(|e: &Ev| e.source == "Google" && e.path.contains("blog")),
+        ),
+        (
+            json!([{"dimension": "BROWSER", "op": "IS_NOT", "value": "Chrome"}, {"dimension": "EVENT_NAME", "op": "IS", "value": "pageview"}]),
+            Box::new(|e: &Ev| e.browser != "Chrome" && e.name == "pageview"),
+        ),
+    ];
+    for (filters, keep) in &filter_cases {
+        let r = app
+            .gql_ok(
+                Some(&owner.token),
+                STATS,
+                json!({"id": site, "r": {"from": "2026-01-14", "to": "2026-01-16"}, "f": filters}),
+            )
+            .await;
+        let mut got = r["site"]["stats"].clone();
+        got.as_object_mut().unwrap().remove("previous");
+        assert_eq!(
+            got,
+            expected_stats(&events, &visits, "2026-01-14", "2026-01-16", keep.as_ref()),
+            "{filters}"
+        );
+    }
+
+    // Daily points in New York days, and a day with nothing is zero.
+    let q = "query($id: ID!, $r: DateRange!) { site(id: $id) { timeseries(range: $r, interval: DAY) { at visitors pageviews } } }";
+    let r = app
+        .gql_ok(
+            Some(&owner.token),
+            q,
+            json!({"id": site, "r": {"from": "2026-01-13", "to": "2026-01-17"}}),
+        )
+        .await;
+    let points = r["site"]["timeseries"].as_array().unwrap();
+    assert_eq!(points.len(), 5);
+    assert_eq!(points[0]["at"], "2026-01-13T05:00:00+00:00");
+    for (i, day) in [
+        "2026-01-13",
+        "2026-01-14",
+        "2026-01-15",
+        "2026-01-16",
+        "2026-01-17",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let want = expected_stats(&events, &visits, day, day, all);
+        assert_eq!(
+            (&points[i]["visitors"], &points[i]["pageviews"]),
+            (&want["visitors"], &want["pageviews"]),
+            "{day}"
+        );
+    }
+
+    // Breakdowns, ordered by visitors, then pageviews, then value.
+    let (a, b2) = ny_window("2026-01-14", "2026-01-16");
+    let inside: Vec<&Ev> = events
+        .iter()
+        .filter(|e| (a..b2).contains(&e.ts.timestamp_millis()))
+        .collect();
+    let expect =
+        |rows: BTreeMap<String, (HashSet<(String, &'static str, NaiveDate)>, i64)>| -> Value {
+            let mut v: Vec<(String, usize, i64)> = rows
+                .into_iter()
+                .map(|(k, (vis, pv))| (k, vis.len(), pv))
+                .collect();
+            v.sort_by(|x, y| y.1.cmp(&x.1).then(y.2.cmp(&x.2)).then(x.0.cmp(&y.0)));
+            json!(v.into_iter().map(|(value, visitors, pageviews)| json!({"value": value, "visitors": visitors, "pageviews": pageviews})).collect::<Vec<_>>())
+        };
+    let by_event = |key: &dyn Fn(&Ev) -> Option<String>| {
+        let mut rows: BTreeMap<String, (HashSet<_>, i64)> = BTreeMap::new();
+        for e in &inside {
+            if let Some(k) = key(e) {
+                let row = rows.entry(k).or_default();
+                row.0.insert((e.ip.clone(), e.ua, e.ts.date_naive()));
+                row.1 += i64::from(e.name == "pageview");
+            }
+        }
+        expect(rows)
+    };
+    let mut entry_rows: BTreeMap<String, (HashSet<_>, i64)> = BTreeMap::new();
+    for v in visits.iter().filter(|v| (a..b2).contains(&v.start)) {
+        let row = entry_rows.entry(v.entry.to_owned()).or_default();
+        row.0.insert(v.identity.clone());
+        row.1 += v.pageviews;
+    }
+    let cases = [
+        (
+            "PAGE",
+            by_event(&|e| (e.name == "pageview").then(|| e.path.to_owned())),
+        ),
+        ("SOURCE", by_event(&|e| Some(e.source.to_owned()))),
+        ("BROWSER", by_event(&|e| Some(e.browser.to_owned()))),
+        ("EVENT_NAME", by_event(&|e| Some(e.name.to_owned()))),
+        ("ENTRY_PAGE", expect(entry_rows)),
+    ];
+    let q = "query($id: ID!, $r: DateRange!, $d: Dimension!) { site(id: $id) { breakdown(range: $r, dimension: $d, limit: 100) { value visitors pageviews } } }";
+    for (dimension, want) in cases {
+        let r = app.gql_ok(Some(&owner.token), q, json!({"id": site, "r": {"from": "2026-01-14", "to": "2026-01-16"}, "d": dimension})).await;
+        assert_eq!(r["site"]["breakdown"], want, "{dimension}");
+    }
+    let limited = app.gql_ok(Some(&owner.token), "query($id: ID!) { site(id: $id) { breakdown(range: {from: \"2026-01-14\", to: \"2026-01-16\"}, dimension: PAGE, limit: 2) { value } } }", json!({"id": site})).await;
+    assert_eq!(limited["site"]["breakdown"].as_array().unwrap().len(), 2);
+}
+
+async fn stats_for_a_list_of_sites_are_per_site(b: Backend) {
+    let app = TestApp::spawn_with(b, &[("plans.free.max_sites", "unlimited")]).await;
+    let owner = app.sign_up("owner").await;
+    let org = app.create_org(&owner, "Acme").await;
+    for domain in ["one.example", "two.example", "three.example"] {
+        app.create_site(&owner, &org, domain).await;
+    }
+    let day = Utc.with_ymd_and_hms(2026, 2, 2, 12, 0, 0).unwrap();
+    app.set_time(day);
+    for (domain, n) in [("one.example", 1), ("two.example", 3)] {
+        for i in 0..n {
+            let body = json!({"n": "pageview", "u": format!("https://{domain}/{i}"), "d": domain});
+            assert_eq!(app.event(&body, &format!("198.51.100.{i}")).await, 202);
+        }
+    }
+    let q = "query($o: ID!) { organization(id: $o) { sites { domain stats(range: {from: \"2026-02-02\", to: \"2026-02-02\"}) { visitors pageviews } } } }";
+    let r = app.gql_ok(Some(&owner.token), q, json!({"o": org})).await;
+    let got: HashMap<String, (i64, i64)> = r["organization"]["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["domain"].as_str().unwrap().to_owned(),
+                (
+                    s["stats"]["visitors"].as_i64().unwrap(),
+                    s["stats"]["pageviews"].as_i64().unwrap(),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(got["one.example"], (1, 1));
+    assert_eq!(got["two.example"], (3, 3));
+    assert_eq!(got["three.example"], (0, 0));
+    let bad = app.gql(Some(&owner.token), "query($o: ID!) { organization(id: $o) { sites { stats(range: {from: \"2026-02-03\", to: \"2026-02-01\"}) { visitors } } } }", json!({"o": org})).await;
+    assert_eq!(
+        trackr_tests::error_code(&bad).as_deref(),
+        Some("BAD_USER_INPUT")
+    );
+}
+
+both_backends!(
+    reports_match_independently_computed_counts,
+    stats_for_a_list_of_sites_are_per_site
+);
