@@ -16,6 +16,12 @@ const REFERRERS: [Option<(&str, &str)>; 4] = [
     Some(("https://news.example.org/post", "news.example.org")),
 ];
 
+/// Who a visitor is to the product: the same IP and browser on one UTC day.
+type Identity = (String, &'static str, NaiveDate);
+/// Breakdown rows: visitors and pageviews per value.
+type Rows = BTreeMap<String, (HashSet<Identity>, i64)>;
+type Keep = Box<dyn Fn(&Ev) -> bool>;
+
 /// A deterministic generator (an LCG), so failures reproduce.
 struct Rng(u64);
 impl Rng {
@@ -48,7 +54,7 @@ struct Visit {
     entry: &'static str,
     pageviews: i64,
     events: i64,
-    identity: (String, &'static str, NaiveDate),
+    identity: Identity,
 }
 
 fn generate() -> Vec<Ev> {
@@ -265,7 +271,7 @@ async fn reports_match_independently_computed_counts(b: Backend) {
         }
     }
 
-    let filter_cases: Vec<(Value, Box<dyn Fn(&Ev) -> bool>)> = vec![
+    let filter_cases: Vec<(Value, Keep)> = vec![
         (
             json!([{"dimension": "PAGE", "op": "IS", "value": "/pricing"}]),
             Box::new(|e: &Ev| e.path == "/pricing"),
@@ -332,17 +338,16 @@ async fn reports_match_independently_computed_counts(b: Backend) {
         .iter()
         .filter(|e| (a..b2).contains(&e.ts.timestamp_millis()))
         .collect();
-    let expect =
-        |rows: BTreeMap<String, (HashSet<(String, &'static str, NaiveDate)>, i64)>| -> Value {
-            let mut v: Vec<(String, usize, i64)> = rows
-                .into_iter()
-                .map(|(k, (vis, pv))| (k, vis.len(), pv))
-                .collect();
-            v.sort_by(|x, y| y.1.cmp(&x.1).then(y.2.cmp(&x.2)).then(x.0.cmp(&y.0)));
-            json!(v.into_iter().map(|(value, visitors, pageviews)| json!({"value": value, "visitors": visitors, "pageviews": pageviews})).collect::<Vec<_>>())
-        };
+    let expect = |rows: Rows| -> Value {
+        let mut v: Vec<(String, usize, i64)> = rows
+            .into_iter()
+            .map(|(k, (vis, pv))| (k, vis.len(), pv))
+            .collect();
+        v.sort_by(|x, y| y.1.cmp(&x.1).then(y.2.cmp(&x.2)).then(x.0.cmp(&y.0)));
+        json!(v.into_iter().map(|(value, visitors, pageviews)| json!({"value": value, "visitors": visitors, "pageviews": pageviews})).collect::<Vec<_>>())
+    };
     let by_event = |key: &dyn Fn(&Ev) -> Option<String>| {
-        let mut rows: BTreeMap<String, (HashSet<_>, i64)> = BTreeMap::new();
+        let mut rows: Rows = BTreeMap::new();
         for e in &inside {
             if let Some(k) = key(e) {
                 let row = rows.entry(k).or_default();
@@ -352,7 +357,7 @@ async fn reports_match_independently_computed_counts(b: Backend) {
         }
         expect(rows)
     };
-    let mut entry_rows: BTreeMap<String, (HashSet<_>, i64)> = BTreeMap::new();
+    let mut entry_rows: Rows = BTreeMap::new();
     for v in visits.iter().filter(|v| (a..b2).contains(&v.start)) {
         let row = entry_rows.entry(v.entry.to_owned()).or_default();
         row.0.insert(v.identity.clone());
