@@ -48,6 +48,12 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
 fi
 
+# The real-browser test: Node.js with playwright-core, and Debian's Chromium.
+command -v node >/dev/null 2>&1 || { echo "test.sh: installing Node.js"; apt_install nodejs npm; }
+[ -x /usr/bin/chromium ] || { echo "test.sh: installing Chromium"; apt_install chromium; }
+[ -d tests/browser/node_modules/playwright-core ] \
+  || (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "test.sh: installing cargo-nextest"
   cargo install cargo-nextest --locked

@@ -1,23 +1,14 @@
 //! The `trackr` binary itself: settings errors, the embedded default,
 //! commands, JSON logs and graceful shutdown.
 
+mod common;
+
 use std::{
-    io::{BufRead, BufReader},
-    path::Path,
-    process::{Child, Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 
-fn trackr(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trackr"));
-    cmd.current_dir(dir);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("TRACKR_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
-}
+use common::{serve, trackr};
 
 #[test]
 fn an_invalid_setting_stops_start_up_with_one_line_and_exit_code_2() {
@@ -97,51 +88,6 @@ fn migrate_and_grant_staff_work_on_the_embedded_database() {
         .unwrap();
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no user has the email"));
-}
-
-struct Serving {
-    child: Child,
-    addr: String,
-}
-
-/// Starts `trackr serve` with JSON logs and waits for its "listening" line.
-fn serve(dir: &Path) -> Serving {
-    let mut child = trackr(dir)
-        .arg("serve")
-        .env("TRACKR_LISTEN", "127.0.0.1:0")
-        .env("TRACKR_LOG_FORMAT", "json")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let addr = loop {
-        let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
-            break Err("the server did not log 'listening' in time".to_owned());
-        };
-        match serde_json::from_str::<serde_json::Value>(&line) {
-            Ok(json) if json["message"] == "listening" => {
-                break json["addr"].as_str().map(str::to_owned).ok_or(line);
-            }
-            Ok(_) => continue,
-            Err(_) => break Err(format!("log lines are JSON: {line}")),
-        }
-    };
-    match addr {
-        Ok(addr) => Serving { child, addr },
-        Err(problem) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{problem}");
-        }
-    }
 }
 
 #[tokio::test]

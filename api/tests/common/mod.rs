@@ -1,0 +1,73 @@
+//! Running the real `trackr` binary from tests.
+
+#![allow(dead_code)]
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// `trackr` in `dir`, with no `TRACKR_*` variable inherited.
+pub fn trackr(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trackr"));
+    cmd.current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("TRACKR_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+pub struct Serving {
+    pub child: Child,
+    pub addr: String,
+}
+
+/// Starts `trackr serve` with JSON logs and waits for its "listening" line.
+pub fn serve(dir: &Path) -> Serving {
+    serve_with(dir, &[])
+}
+
+/// Like `serve`, with extra environment.
+pub fn serve_with(dir: &Path, env: &[(&str, String)]) -> Serving {
+    let mut child = trackr(dir)
+        .arg("serve")
+        .env("TRACKR_LISTEN", "127.0.0.1:0")
+        .env("TRACKR_LOG_FORMAT", "json")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let addr = loop {
+        let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
+            break Err("the server did not log 'listening' in time".to_owned());
+        };
+        match serde_json::from_str::<serde_json::Value>(&line) {
+            Ok(json) if json["message"] == "listening" => {
+                break json["addr"].as_str().map(str::to_owned).ok_or(line);
+            }
+            Ok(_) => continue,
+            Err(_) => break Err(format!("log lines are JSON: {line}")),
+        }
+    };
+    match addr {
+        Ok(addr) => Serving { child, addr },
+        Err(problem) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{problem}");
+        }
+    }
+}
