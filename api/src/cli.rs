@@ -39,8 +39,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum JobsCommand {
-    /// Run one job now, in the foreground (purge or reconcile).
-    Run { job: JobName },
+    /// Run one job now, in the foreground (purge or reconcile), and print
+    /// its report as JSON.
+    Run {
+        job: JobName,
+        /// Report what would be done; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -120,18 +126,27 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
             tracing::info!("migrations applied");
         }
         Command::Worker => {
-            trackr_worker::run_worker(&settings)
-                .await
-                .map_err(worker_failure)?;
+            let Some(url) = settings.redis_url.clone() else {
+                return Err(Failure::Other(
+                    "trackr worker consumes jobs from Redis: set TRACKR_REDIS_URL (without Redis, trackr serve runs the jobs in-process)".into(),
+                ));
+            };
+            let db = app::connect_db(&settings).await?;
+            app::migrate(&db).await?;
+            let redis = app::connect_redis(&url).await?;
+            tracing::info!("worker running scheduled jobs");
+            trackr_worker::schedule::run(db, settings, Some(redis), server::shutdown_signal())
+                .await;
         }
         Command::Jobs {
-            command: JobsCommand::Run { job },
+            command: JobsCommand::Run { job, dry_run },
         } => {
             let db = app::connect_db(&settings).await?;
             app::migrate(&db).await?;
-            trackr_worker::run_now(&db, &settings, job)
+            let report = trackr_worker::run_now(&db, &settings, job, dry_run)
                 .await
                 .map_err(worker_failure)?;
+            println!("{report}");
         }
         Command::Admin {
             command: AdminCommand::GrantStaff { email },

@@ -252,17 +252,30 @@ impl Server {
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    /// Without Redis, scheduled jobs run in this process.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let router = router(self.app.clone());
+        let (stop_jobs, jobs_stopped) = oneshot::channel::<()>();
+        if self.app.redis.is_none() && self.app.settings.scheduler {
+            tokio::spawn(trackr_worker::schedule::run(
+                self.app.db.clone(),
+                (*self.app.settings).clone(),
+                None,
+                async move {
+                    let _ = jobs_stopped.await;
+                },
+            ));
+        }
         axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await?;
+        let _ = stop_jobs.send(());
         Ok(())
     }
 

@@ -54,17 +54,29 @@ fn schema_prints_the_sdl() {
 }
 
 #[test]
-fn commands_of_later_versions_exist_and_say_so() {
+fn jobs_run_by_hand_and_commands_of_later_versions_say_so() {
     let dir = tempfile::tempdir().unwrap();
-    for args in [
-        &["jobs", "run", "purge"][..],
-        &["jobs", "run", "reconcile"],
-        &["worker"],
-    ] {
-        let out = trackr(dir.path()).args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(3), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("not available yet"));
-    }
+    let purge = trackr(dir.path())
+        .args(["jobs", "run", "purge", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(
+        purge.status.success(),
+        "{}",
+        String::from_utf8_lossy(&purge.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&purge.stdout).unwrap();
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["complete"], true);
+    let reconcile = trackr(dir.path())
+        .args(["jobs", "run", "reconcile"])
+        .output()
+        .unwrap();
+    assert_eq!(reconcile.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&reconcile.stderr).contains("not available yet"));
+    let worker = trackr(dir.path()).arg("worker").output().unwrap();
+    assert_eq!(worker.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&worker.stderr).contains("TRACKR_REDIS_URL"));
     let bad = trackr(dir.path())
         .args(["jobs", "run", "nope"])
         .output()

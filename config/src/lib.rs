@@ -77,6 +77,9 @@ pub struct Settings {
     pub plans: PlanCatalogue,
     pub limits: Limits,
     pub ingest: Ingest,
+    /// Run scheduled jobs (the hourly purge). Off only in tests that move
+    /// the clock.
+    pub scheduler: bool,
 }
 
 /// Event ingestion: batching, limits and abuse filters.

@@ -42,6 +42,7 @@ pub(crate) struct RawSettings {
     quota_grace: f64,
     limits: Limits,
     ingest: Ingest,
+    scheduler: bool,
 }
 
 impl Default for RawSettings {
@@ -67,6 +68,7 @@ impl Default for RawSettings {
             quota_grace: 0.10,
             limits: Limits::default(),
             ingest: Ingest::default(),
+            scheduler: true,
         }
     }
 }
@@ -299,6 +301,7 @@ impl RawSettings {
             plans,
             limits,
             ingest,
+            scheduler: self.scheduler,
         })
     }
 }

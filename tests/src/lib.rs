@@ -84,6 +84,8 @@ impl TestApp {
             ("data_dir", data_dir.path().display().to_string()),
             // Tests play many visitors through X-Forwarded-For.
             ("trusted_proxies", "127.0.0.1/32".into()),
+            // Tests move the clock; the hourly purge would race them.
+            ("scheduler", "false".into()),
         ];
         if backend == Backend::Postgres {
             let name = format!("trackr_test_{}", uuid::Uuid::new_v4().simple());

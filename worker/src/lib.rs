@@ -1,8 +1,15 @@
-//! Background jobs and their queue. The queue, the retention purge, data
-//! deletion, exports and Stripe event processing arrive with their issues;
-//! this crate already names the jobs so the binary's commands exist.
+//! Background jobs. The retention purge runs now, on a schedule (hourly,
+//! once across the fleet) and by hand (`trackr jobs run purge`); the Redis
+//! job queue for deletions, exports and Stripe events comes with its issue.
+
+pub mod jobs;
+pub mod schedule;
 
 use std::{fmt, str::FromStr};
+
+pub use jobs::purge::{PurgeOptions, PurgeReport};
+use sea_orm::DatabaseConnection;
+use trackr_config::Settings;
 
 /// A job the operator can run now with `trackr jobs run <name>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,18 +46,33 @@ pub enum WorkerError {
     NotAvailable(String),
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
 }
 
-/// Runs one job in the foreground.
+/// Runs one job in the foreground and returns its report as JSON.
 pub async fn run_now(
-    _db: &sea_orm::DatabaseConnection,
-    _settings: &trackr_config::Settings,
+    db: &DatabaseConnection,
+    settings: &Settings,
     job: JobName,
-) -> Result<(), WorkerError> {
-    Err(WorkerError::NotAvailable(format!("the {job} job")))
-}
-
-/// Consumes jobs from Redis until `shutdown` resolves.
-pub async fn run_worker(_settings: &trackr_config::Settings) -> Result<(), WorkerError> {
-    Err(WorkerError::NotAvailable("the Redis worker".into()))
+    dry_run: bool,
+) -> Result<serde_json::Value, WorkerError> {
+    match job {
+        JobName::Purge => {
+            let options = PurgeOptions {
+                dry_run,
+                ..PurgeOptions::default()
+            };
+            let report = jobs::purge::run(db, &settings.plans, &options).await?;
+            tracing::info!(
+                job = "purge",
+                dry_run,
+                events = report.events(),
+                visits = report.visits(),
+                "purge finished"
+            );
+            Ok(serde_json::to_value(report).unwrap_or_default())
+        }
+        JobName::Reconcile => Err(WorkerError::NotAvailable("the reconcile job".into())),
+    }
 }

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Reports benchmark: stats + timeseries(DAY) + breakdown(PAGE) for 30 days,
+# asked in one GraphQL request, over generated events on PostgreSQL.
+#   bash bench/reports.sh                 (SIZES="1000000 10000000", RUNS=7)
+source "$(dirname "$0")/lib.sh"
+SIZES="${SIZES:-1000000 10000000}"
+RUNS="${RUNS:-7}"
+build
+START_MS=$(python3 -c "import datetime; print(int(datetime.datetime(2026, 10, 1, tzinfo=datetime.timezone.utc).timestamp()*1000))")
+DAY_MS=86400000
+
+for n in $SIZES; do
+  fresh_db "trackr_bench_reports_$n"
+  start_server
+  make_site "bench$n.example"
+  echo "== generating $n events over 30 days"
+  t0=$(date +%s)
+  # 5 events per visit, ~6 visits per visitor-day; 200 pages; 3 sources.
+  psql "$DB_URL" -q <<SQL
+INSERT INTO events (site_id, ts, name, pathname, hostname, referrer, referrer_source, browser, os, device, visitor_hash, session_id)
+SELECT '$SITE_ID'::uuid, $START_MS + (g::bigint * 30 * $DAY_MS) / $n,
+       CASE WHEN g % 10 = 0 THEN 'Signup' ELSE 'pageview' END,
+       '/page/' || (g % 200), 'bench$n.example', NULL,
+       (ARRAY['Direct / None', 'Google', 'Twitter'])[1 + (g / 5) % 3],
+       (ARRAY['Chrome', 'Firefox', 'Safari'])[1 + (g / 5) % 3], 'Linux', 'Desktop',
+       ((g / 30)::bigint * 2654435761) % 9223372036854775807, g / 5
+FROM generate_series(0, $n - 1) g;
+INSERT INTO visits (session_id, site_id, visitor_hash, started_at, ended_at, entry_page, exit_page, pageviews, events, referrer_source)
+SELECT s, '$SITE_ID'::uuid, ((s / 6)::bigint * 2654435761) % 9223372036854775807,
+       $START_MS + (s::bigint * 5 * 30 * $DAY_MS) / $n, $START_MS + (s::bigint * 5 * 30 * $DAY_MS) / $n + 120000,
+       '/page/' || (s * 5 % 200), '/page/' || ((s * 5 + 4) % 200), 4, 5, (ARRAY['Direct / None', 'Google', 'Twitter'])[1 + s % 3]
+FROM generate_series(0, $n / 5 - 1) s;
+ANALYZE events; ANALYZE visits;
+SQL
+  echo "   generated in $(( $(date +%s) - t0 )) s"
+  Q="{ site(id: \"$SITE_ID\") { stats(range: {from: \"2026-10-01\", to: \"2026-10-30\"}) { visitors visits pageviews bounceRate } timeseries(range: {from: \"2026-10-01\", to: \"2026-10-30\"}, interval: DAY) { visitors } breakdown(range: {from: \"2026-10-01\", to: \"2026-10-30\"}, dimension: PAGE, limit: 10) { value visitors } } }"
+  BODY=$(python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$Q")
+  gql "$TOKEN" "$Q" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert "errors" not in d, d; s=d["data"]["site"]["stats"]; print("   stats:", s)'
+  times=()
+  for _ in $(seq 1 "$RUNS"); do
+    times+=("$(curl -s -o /dev/null -w '%{time_total}' "$BASE/graphql" -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" -d "$BODY")")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk -v n="$n" '{a[NR]=$1} END {printf "== %d events: stats+timeseries+breakdown median %.0f ms (min %.0f, max %.0f, %d runs)\n", n, a[int((NR+1)/2)]*1000, a[1]*1000, a[NR]*1000, NR}'
+  kill $SERVER_PID; wait $SERVER_PID 2>/dev/null || true
+done

@@ -1,0 +1,268 @@
+//! The retention purge (privacy promise 3): for every site, delete events
+//! and visits older than its effective retention, min(plan, site
+//! override). A paid plan's retention stays in force until its paid period
+//! ends, so a downgrade never deletes data early.
+//!
+//! Deletes run in bounded batches (short transactions, so ingestion and
+//! reports keep their latency). Every batch stands alone: a run that stops
+//! halfway loses nothing, and the next run finishes the work. Each site's
+//! deletions are written to the audit log.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    sea_query::Query, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
+use serde::Serialize;
+use trackr_config::{PlanCatalogue, PlanId};
+use trackr_entity::{audit_log, event, organization, site, subscription, visit};
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct PurgeOptions {
+    /// Report what would go; delete nothing.
+    pub dry_run: bool,
+    /// Rows per delete statement.
+    pub batch_size: u64,
+    /// Stop after this many batches in all (a bounded run; the next run
+    /// goes on where this one stopped).
+    pub max_batches: Option<u64>,
+    pub now: DateTime<Utc>,
+}
+
+impl Default for PurgeOptions {
+    fn default() -> Self {
+        Self {
+            dry_run: false,
+            batch_size: 10_000,
+            max_batches: None,
+            now: Utc::now(),
+        }
+    }
+}
+
+/// What one run did (or, dry, would do) to one site.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SitePurge {
+    /// `None` for rows of sites that no longer exist.
+    pub site_id: Option<Uuid>,
+    pub organization_id: Option<Uuid>,
+    pub retention_days: u32,
+    pub cutoff: DateTime<Utc>,
+    pub events: u64,
+    pub visits: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct PurgeReport {
+    pub dry_run: bool,
+    pub sites: Vec<SitePurge>,
+    /// False when `max_batches` stopped the run before the end.
+    pub complete: bool,
+}
+
+impl PurgeReport {
+    pub fn events(&self) -> u64 {
+        self.sites.iter().map(|s| s.events).sum()
+    }
+    pub fn visits(&self) -> u64 {
+        self.sites.iter().map(|s| s.visits).sum()
+    }
+}
+
+/// The plan whose retention applies now: the plan in force, or the plan
+/// of a subscription still paid for if that keeps data longer.
+pub fn retention_plan(
+    plans: &PlanCatalogue,
+    org: &organization::Model,
+    paid: Option<&subscription::Model>,
+    now: DateTime<Utc>,
+) -> PlanId {
+    let current = org.plan_id();
+    let Some(sub) = paid.filter(|s| s.current_period_end > now) else {
+        return current;
+    };
+    match sub.plan.parse::<PlanId>() {
+        Ok(paid) if plans.get(paid).retention_days > plans.get(current).retention_days => paid,
+        _ => current,
+    }
+}
+
+struct Budget {
+    left: Option<u64>,
+}
+
+impl Budget {
+    fn take(&mut self) -> bool {
+        match &mut self.left {
+            None => true,
+            Some(0) => false,
+            Some(n) => {
+                *n -= 1;
+                true
+            }
+        }
+    }
+}
+
+/// Deletes (or counts) rows of `site` older than `cutoff_ms`; `site` None
+/// means rows whose site no longer exists.
+async fn purge_rows(
+    db: &DatabaseConnection,
+    site: Option<Uuid>,
+    cutoff_ms: i64,
+    options: &PurgeOptions,
+    budget: &mut Budget,
+) -> Result<(u64, u64, bool), DbErr> {
+    let event_scope = |q: sea_orm::Select<event::Entity>| match site {
+        Some(id) => q
+            .filter(event::Column::SiteId.eq(id))
+            .filter(event::Column::Ts.lt(cutoff_ms)),
+        None => q.filter(
+            event::Column::SiteId.not_in_subquery(
+                Query::select()
+                    .column(site::Column::Id)
+                    .from(site::Entity)
+                    .to_owned(),
+            ),
+        ),
+    };
+    let visit_scope = |q: sea_orm::Select<visit::Entity>| match site {
+        Some(id) => q
+            .filter(visit::Column::SiteId.eq(id))
+            .filter(visit::Column::EndedAt.lt(cutoff_ms)),
+        None => q.filter(
+            visit::Column::SiteId.not_in_subquery(
+                Query::select()
+                    .column(site::Column::Id)
+                    .from(site::Entity)
+                    .to_owned(),
+            ),
+        ),
+    };
+    if options.dry_run {
+        let events = event_scope(event::Entity::find()).count(db).await?;
+        let visits = visit_scope(visit::Entity::find()).count(db).await?;
+        return Ok((events, visits, true));
+    }
+    let mut events = 0;
+    loop {
+        if !budget.take() {
+            return Ok((events, 0, false));
+        }
+        let ids = event_scope(event::Entity::find())
+            .select_only()
+            .column(event::Column::Id)
+            .order_by_asc(event::Column::Id)
+            .limit(options.batch_size)
+            .into_query();
+        let deleted = event::Entity::delete_many()
+            .filter(event::Column::Id.in_subquery(ids))
+            .exec(db)
+            .await?
+            .rows_affected;
+        events += deleted;
+        if deleted < options.batch_size {
+            break;
+        }
+    }
+    let mut visits = 0;
+    loop {
+        if !budget.take() {
+            return Ok((events, visits, false));
+        }
+        let ids = visit_scope(visit::Entity::find())
+            .select_only()
+            .column(visit::Column::SessionId)
+            .order_by_asc(visit::Column::SessionId)
+            .limit(options.batch_size)
+            .into_query();
+        let deleted = visit::Entity::delete_many()
+            .filter(visit::Column::SessionId.in_subquery(ids))
+            .exec(db)
+            .await?
+            .rows_affected;
+        visits += deleted;
+        if deleted < options.batch_size {
+            break;
+        }
+    }
+    Ok((events, visits, true))
+}
+
+pub async fn run(
+    db: &DatabaseConnection,
+    plans: &PlanCatalogue,
+    options: &PurgeOptions,
+) -> Result<PurgeReport, DbErr> {
+    let now = options.now;
+    let mut budget = Budget {
+        left: options.max_batches,
+    };
+    let mut report = PurgeReport {
+        dry_run: options.dry_run,
+        sites: Vec::new(),
+        complete: true,
+    };
+    let sites = site::Entity::find()
+        .find_also_related(organization::Entity)
+        .order_by_asc(site::Column::CreatedAt)
+        .all(db)
+        .await?;
+    for (site, org) in sites {
+        let Some(org) = org else { continue };
+        let paid = subscription::Entity::find()
+            .filter(subscription::Column::OrganizationId.eq(org.id))
+            .order_by_desc(subscription::Column::CurrentPeriodEnd)
+            .one(db)
+            .await?;
+        let plan = retention_plan(plans, &org, paid.as_ref(), now);
+        let days = site.effective_retention_days(plans.get(plan).retention_days);
+        let cutoff = now - Duration::days(i64::from(days));
+        let (events, visits, done) = purge_rows(
+            db,
+            Some(site.id),
+            cutoff.timestamp_millis(),
+            options,
+            &mut budget,
+        )
+        .await?;
+        let entry = SitePurge {
+            site_id: Some(site.id),
+            organization_id: Some(org.id),
+            retention_days: days,
+            cutoff,
+            events,
+            visits,
+        };
+        if !options.dry_run && (events > 0 || visits > 0) {
+            let mut audit = audit_log::Entry::new("retention.purge", "site")
+                .target(site.id)
+                .organization(org.id)
+                .details(serde_json::json!({
+                    "events": events, "visits": visits,
+                    "retention_days": days, "cutoff": cutoff.to_rfc3339(),
+                }));
+            audit.actor_user_id = None;
+            audit.write(db).await?;
+        }
+        report.sites.push(entry);
+        if !done {
+            report.complete = false;
+            return Ok(report);
+        }
+    }
+    let (events, visits, done) = purge_rows(db, None, 0, options, &mut budget).await?;
+    if events > 0 || visits > 0 {
+        report.sites.push(SitePurge {
+            site_id: None,
+            organization_id: None,
+            retention_days: 0,
+            cutoff: now,
+            events,
+            visits,
+        });
+    }
+    report.complete = done;
+    Ok(report)
+}

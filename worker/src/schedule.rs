@@ -1,0 +1,93 @@
+//! Scheduled jobs: the purge every hour. With Redis, a slot lock (`SET NX`
+//! on the hour's key) makes each run happen once across the whole fleet;
+//! without Redis there is one process, which runs them in-process.
+
+use std::{future::Future, time::Duration};
+
+use chrono::Utc;
+use redis::aio::ConnectionManager;
+use sea_orm::DatabaseConnection;
+use trackr_config::Settings;
+
+use crate::{jobs::purge, PurgeOptions, WorkerError};
+
+/// Claims the run of `job` for the slot `slot` (for example the hour);
+/// true for exactly one caller per slot across all processes.
+pub async fn claim(
+    conn: &mut ConnectionManager,
+    prefix: &str,
+    job: &str,
+    slot: &str,
+    ttl: Duration,
+) -> Result<bool, WorkerError> {
+    let key = format!("{prefix}:schedule:{job}:{slot}");
+    let set: Option<String> = redis::cmd("SET")
+        .arg(&key)
+        .arg(std::process::id())
+        .arg("NX")
+        .arg("PX")
+        .arg(ttl.as_millis() as u64)
+        .query_async(conn)
+        .await?;
+    Ok(set.is_some())
+}
+
+/// Runs the purge for the hour `slot` if this process wins it.
+pub async fn tick(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    redis: Option<&mut ConnectionManager>,
+    slot: &str,
+) -> Result<Option<crate::PurgeReport>, WorkerError> {
+    if let Some(conn) = redis {
+        if !claim(
+            conn,
+            &settings.redis_prefix,
+            "purge",
+            slot,
+            Duration::from_secs(2 * 3600),
+        )
+        .await?
+        {
+            return Ok(None);
+        }
+    }
+    let report = purge::run(db, &settings.plans, &PurgeOptions::default()).await?;
+    tracing::info!(
+        job = "purge",
+        events = report.events(),
+        visits = report.visits(),
+        "scheduled purge finished"
+    );
+    Ok(Some(report))
+}
+
+/// Runs scheduled jobs until `shutdown` resolves; failures are logged and
+/// retried at the next tick.
+pub async fn run(
+    db: DatabaseConnection,
+    settings: Settings,
+    mut redis: Option<ConnectionManager>,
+    shutdown: impl Future<Output = ()>,
+) {
+    // Ticks often, runs once per hour: a process started mid-hour, or a
+    // failed run, is caught up at the next tick.
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    let mut done_slot: Option<String> = None;
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = every.tick() => {
+                let slot = Utc::now().format("%Y%m%d%H").to_string();
+                if done_slot.as_deref() == Some(slot.as_str()) {
+                    continue;
+                }
+                match tick(&db, &settings, redis.as_mut(), &slot).await {
+                    Ok(_) => done_slot = Some(slot),
+                    Err(e) => tracing::error!(job = "purge", error = %e, "scheduled job failed"),
+                }
+            }
+        }
+    }
+}
