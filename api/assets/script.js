@@ -40,12 +40,13 @@
         try { if (url() != last && !no()) { last = url(); send('pageview') } } catch (e) {}
       },
 
-      // outbound links (click, middle click) and opt-in heatmap clicks
+      // opt-in: outbound links (click, middle click; the URL without its
+      // query or hash) and heatmap clicks
       click = function (e) {
         try {
           for (var t = e.target; t && !(t.tagName == 'A' && t.href); ) t = t.parentNode;
-          if (t && t.host && t.host != l.host && (e.type == 'click' || e.button == 1))
-            send('Outbound Link: Click', { props: { url: t.href } });
+          if (t && t.host && t.host != l.host && (e.type == 'click' || e.button == 1) && has('data-outbound-links'))
+            send('Outbound Link: Click', { props: { url: t.origin + t.pathname } });
           if (e.type == 'click' && has('data-heatmaps'))
             send('click', 0, { x: +Math.min(1, e.pageX / d.documentElement.scrollWidth).toFixed(4), y: Math.round(e.pageY) });
         } catch (x) {}

@@ -63,8 +63,10 @@ pub enum Action {
     /// Invite and remove members, change roles.
     ManageMembers,
     ManageApiKeys,
-    /// Subscription, checkout, portal, invoices.
-    Billing,
+    /// Read the subscription and invoices.
+    ReadBilling,
+    /// Checkout and the customer portal.
+    ManageBilling,
     RenameOrganization,
     DeleteOrganization,
 }
@@ -79,7 +81,7 @@ impl Action {
             | Action::ManageMembers
             | Action::ManageApiKeys
             | Action::RenameOrganization => matches!(role, Owner | Admin),
-            Action::Billing => matches!(role, Owner | Billing),
+            Action::ReadBilling | Action::ManageBilling => matches!(role, Owner | Billing),
             Action::DeleteOrganization => matches!(role, Owner),
         }
     }
@@ -88,7 +90,7 @@ impl Action {
     fn is_read(self) -> bool {
         matches!(
             self,
-            Action::ReadOrganization | Action::ReadSites | Action::Billing
+            Action::ReadOrganization | Action::ReadSites | Action::ReadBilling
         )
     }
 
@@ -108,7 +110,8 @@ impl Action {
             Action::ManageSites => "manage sites and their data",
             Action::ManageMembers => "manage members",
             Action::ManageApiKeys => "manage API keys",
-            Action::Billing => "manage billing",
+            Action::ReadBilling => "read billing",
+            Action::ManageBilling => "manage billing",
             Action::RenameOrganization => "rename the organization",
             Action::DeleteOrganization => "delete the organization",
         }
@@ -216,8 +219,10 @@ pub async fn site(
     site_id: Uuid,
     action: Action,
 ) -> ApiResult<(site::Model, Grant)> {
-    if matches!(principal, Principal::Anonymous) {
-        return Err(ApiError::Unauthenticated);
+    match principal {
+        Principal::Anonymous => return Err(ApiError::Unauthenticated),
+        Principal::InvalidToken => return Err(ApiError::InvalidToken),
+        _ => {}
     }
     let site = site::Entity::find_by_id(site_id)
         .one(&app.db)
@@ -287,7 +292,8 @@ mod tests {
             (ManageSites, [true, true, false, false]),
             (ManageMembers, [true, true, false, false]),
             (ManageApiKeys, [true, true, false, false]),
-            (Action::Billing, [true, false, true, false]),
+            (ReadBilling, [true, false, true, false]),
+            (ManageBilling, [true, false, true, false]),
             (RenameOrganization, [true, true, false, false]),
             (DeleteOrganization, [true, false, false, false]),
         ];

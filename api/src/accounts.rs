@@ -267,51 +267,79 @@ pub async fn log_out(app: &App, principal: &Principal) -> ApiResult<bool> {
 pub async fn request_password_reset(app: &App, meta: &RequestMeta, email: &str) -> ApiResult<bool> {
     per_ip_email_limit(app, meta, "reset-ip").await?;
     let email = email.trim().to_lowercase();
-    // Per account too, silently: the answer must not reveal the account.
+    let ip = meta
+        .client_ip
+        .map(|ip| ip.to_string())
+        .unwrap_or_else(|| "an unknown address".into());
+    // Everything that depends on whether the account exists happens after
+    // the answer, so neither the answer nor its timing reveals it.
+    let app = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = send_reset(&app, &email, &ip).await {
+            tracing::error!(error = ?e, "password reset not sent");
+        }
+    });
+    Ok(true)
+}
+
+async fn send_reset(app: &App, email: &str, ip: &str) -> ApiResult<()> {
+    // Per account too, silently.
     if !app
         .limiter
         .allow(
-            &app.limit_key("reset-account", &email),
+            &app.limit_key("reset-account", email),
             5,
             Duration::from_secs(3600),
         )
         .await
     {
-        return Ok(true);
+        return Ok(());
     }
-    let Some(user) = user::Entity::find_by_email(&app.db, &email).await? else {
-        return Ok(true);
+    let Some(user) = user::Entity::find_by_email(&app.db, email).await? else {
+        return Ok(());
     };
     let token = new_email_token(app, &user, RESET_PASSWORD, ChronoDuration::hours(1)).await?;
-    let ip = meta
-        .client_ip
-        .map(|ip| ip.to_string())
-        .unwrap_or_else(|| "an unknown address".into());
     let body = format!(
         "Someone asked to reset the password of your TrackR account ({}).\n\nThe request came from the IP address {ip}.\n\nTo choose a new password, open this link within one hour:\n\n{}/reset-password?token={token}\n\nOr paste this token:\ntoken: {token}\n\nIf it was not you, ignore this email: your password stays as it is.\n",
         user.username, app.settings.public_url
     );
-    app.send_email_later(user.email.clone(), "Reset your TrackR password", body);
-    Ok(true)
+    app.send_email(&user.email, "Reset your TrackR password", body)
+        .await
 }
 
-pub async fn reset_password(app: &App, token: &str, new_password: &str) -> ApiResult<bool> {
+pub async fn reset_password(
+    app: &App,
+    meta: &RequestMeta,
+    token: &str,
+    new_password: &str,
+) -> ApiResult<bool> {
     validate_password("newPassword", new_password)?;
-    let hash = hash_password(new_password.to_owned()).await?;
+    // Guessing tokens costs attempts; hashing comes after the token holds.
+    per_ip_email_limit(app, meta, "reset-confirm-ip").await?;
     let txn = app.db.begin().await?;
     let Some(t) =
         email_token::Entity::consume(&txn, RESET_PASSWORD, &tokens::digest(token.trim())).await?
     else {
         return Err(ApiError::bad_input("token", "is invalid, used or expired"));
     };
-    user::Entity::update_many()
+    let hash = hash_password(new_password.to_owned()).await?;
+    // Only for the address the token was sent to, if the account still
+    // uses it.
+    let updated = user::Entity::update_many()
         .col_expr(
             user::Column::PasswordHash,
             sea_orm::sea_query::Expr::value(hash),
         )
         .filter(user::Column::Id.eq(t.user_id))
+        .filter(user::Column::Email.eq(t.email))
         .exec(&txn)
         .await?;
+    if updated.rows_affected != 1 {
+        return Err(ApiError::bad_input(
+            "token",
+            "is for an address this account no longer uses",
+        ));
+    }
     // A reset ends every session: whoever knew the old password is out.
     session::Entity::delete_many()
         .filter(session::Column::UserId.eq(t.user_id))

@@ -124,9 +124,14 @@ impl App {
             None => RateLimiter::local(),
         };
         let mailer = Mailer::from_settings(&settings).map_err(StartupError::Mail)?;
-        let ip_key = server_key::Entity::get_or_create(&db, "ip_hash", tokens::generate(""))
-            .await
-            .map_err(|e| StartupError::Database(e.to_string()))?;
+        let ip_key = match &settings.secret_key {
+            // Kept outside the database: a database dump alone cannot be
+            // used to recover addresses by hashing all of IPv4.
+            Some(key) => secrecy::ExposeSecret::expose_secret(key).to_owned(),
+            None => server_key::Entity::get_or_create(&db, "ip_hash", tokens::generate(""))
+                .await
+                .map_err(|e| StartupError::Database(e.to_string()))?,
+        };
         let metrics = Metrics::new();
         let ingest =
             crate::ingest::Ingest::start(&db, &settings, &metrics).map_err(StartupError::Geo)?;

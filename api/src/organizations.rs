@@ -2,8 +2,8 @@
 
 use chrono::Duration as ChronoDuration;
 use sea_orm::{
-    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 use trackr_entity::audit_log;
 use trackr_entity::{
@@ -99,10 +99,22 @@ pub async fn delete(
     grant: &Grant,
 ) -> ApiResult<bool> {
     let org = &grant.organization;
-    // Sites, memberships, invitations and keys go with it (foreign keys).
+    // Sites, memberships, invitations and keys go with it (foreign keys);
+    // analytics rows have none and are deleted in the same transaction.
+    let site_ids: Vec<Uuid> = trackr_entity::site::Entity::find()
+        .filter(trackr_entity::site::Column::OrganizationId.eq(org.id))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let txn = app.db.begin().await?;
+    trackr_entity::event::delete_for_sites(&txn, &site_ids).await?;
     organization::Entity::delete_by_id(org.id)
-        .exec(&app.db)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
+    app.ingest.sites.clear();
     access::audit(
         app,
         principal,
@@ -116,17 +128,28 @@ pub async fn delete(
     Ok(true)
 }
 
-/// Seats in use: members plus invitations still open.
-async fn check_seats(app: &App, org: &organization::Model, extra_pending: bool) -> ApiResult<()> {
+/// Seats in use: members, plus open invitations when inviting (not
+/// counting one to `inviting`, which the new invitation replaces).
+async fn check_seats(
+    app: &App,
+    org: &organization::Model,
+    inviting: Option<&str>,
+) -> ApiResult<()> {
     let plan = app.settings.plans.get(org.plan_id());
     let Some(max) = plan.max_seats else {
         return Ok(());
     };
     let members = membership::Entity::count_members(&app.db, org.id).await?;
-    let pending = if extra_pending {
-        invitation::Entity::count_pending(&app.db, org.id).await?
-    } else {
-        0
+    let pending = match inviting {
+        Some(email) => {
+            invitation::Entity::find()
+                .filter(invitation::Column::OrganizationId.eq(org.id))
+                .filter(invitation::Column::ExpiresAt.gt(now()))
+                .filter(invitation::Column::Email.ne(email))
+                .count(&app.db)
+                .await?
+        }
+        None => 0,
     };
     if members + pending >= u64::from(max) {
         return Err(ApiError::PlanLimit(format!(
@@ -167,15 +190,17 @@ pub async fn invite(
             return Err(ApiError::Conflict("this person is already a member".into()));
         }
     }
-    // A new invitation to the same address replaces the old one.
+    check_seats(app, org, Some(&email)).await?;
+    // A new invitation to the same address replaces the old one, in one
+    // transaction: a refused invitation changes nothing.
+    let token = tokens::generate("");
+    let txn = app.db.begin().await?;
     invitation::Entity::delete_many()
         .filter(invitation::Column::OrganizationId.eq(org.id))
         .filter(invitation::Column::Email.eq(&email))
-        .exec(&app.db)
+        .exec(&txn)
         .await?;
-    check_seats(app, org, true).await?;
-    let token = tokens::generate("");
-    invitation::ActiveModel {
+    let invitation = invitation::ActiveModel {
         id: Set(new_id()),
         organization_id: Set(org.id),
         email: Set(email.clone()),
@@ -185,7 +210,18 @@ pub async fn invite(
         expires_at: Set(now() + ChronoDuration::days(7)),
         created_at: Set(now()),
     }
-    .insert(&app.db)
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    access::audit(
+        app,
+        principal,
+        meta,
+        audit_log::Entry::new("member.invite", "invitation")
+            .target(invitation.id)
+            .organization(org.id)
+            .details(serde_json::json!({ "role": format!("{role:?}") })),
+    )
     .await?;
     let body = format!(
         "You have been invited to join {} on TrackR.\n\nAccept the invitation with this link within 7 days:\n\n{}/invitations/accept?token={token}\n\nOr paste this token:\ntoken: {token}\n",
@@ -193,16 +229,6 @@ pub async fn invite(
     );
     app.send_email(&email, "You are invited to TrackR", body)
         .await?;
-    access::audit(
-        app,
-        principal,
-        meta,
-        audit_log::Entry::new("member.invite", "invitation")
-            .target(&email)
-            .organization(org.id)
-            .details(serde_json::json!({ "role": format!("{role:?}") })),
-    )
-    .await?;
     Ok(true)
 }
 
@@ -225,7 +251,7 @@ pub async fn accept(app: &App, principal: &Principal, token: &str) -> ApiResult<
         .one(&app.db)
         .await?
         .ok_or(ApiError::NotFound("organization"))?;
-    check_seats(app, &org, false).await?;
+    check_seats(app, &org, None).await?;
     let txn = app.db.begin().await?;
     let deleted = invitation::Entity::delete_by_id(inv.id).exec(&txn).await?;
     if deleted.rows_affected != 1 {
@@ -255,19 +281,33 @@ pub async fn accept(app: &App, principal: &Principal, token: &str) -> ApiResult<
     })
 }
 
+/// Starts a transaction that owns the organization's membership changes:
+/// on PostgreSQL the organization row is locked, so two owners demoting
+/// each other at once cannot leave it without one (SQLite serializes all
+/// writers anyway).
+async fn lock_members(app: &App, grant: &Grant) -> ApiResult<DatabaseTransaction> {
+    let txn = app.db.begin().await?;
+    organization::Entity::find_by_id(grant.organization.id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("organization"))?;
+    Ok(txn)
+}
+
 async fn target_membership(
-    app: &App,
+    txn: &DatabaseTransaction,
     grant: &Grant,
     user_id: Uuid,
 ) -> ApiResult<membership::Model> {
-    membership::Entity::find_membership(&app.db, grant.organization.id, user_id)
+    membership::Entity::find_membership(txn, grant.organization.id, user_id)
         .await?
         .ok_or(ApiError::NotFound("member"))
 }
 
-async fn keep_an_owner(app: &App, target: &membership::Model) -> ApiResult<()> {
+async fn keep_an_owner(txn: &DatabaseTransaction, target: &membership::Model) -> ApiResult<()> {
     if target.role == Role::Owner
-        && membership::Entity::count_owners(&app.db, target.organization_id).await? <= 1
+        && membership::Entity::count_owners(txn, target.organization_id).await? <= 1
     {
         return Err(ApiError::Conflict(
             "an organization always keeps at least one owner: make another member owner first"
@@ -286,19 +326,21 @@ pub async fn update_role(
     role: Role,
 ) -> ApiResult<membership::Model> {
     grant.require(Action::ManageMembers)?;
-    let target = target_membership(app, grant, user_id).await?;
+    let txn = lock_members(app, grant).await?;
+    let target = target_membership(&txn, grant, user_id).await?;
     may_assign(grant, target.role)?;
     may_assign(grant, role)?;
     if target.role == role {
         return Ok(target);
     }
     if role != Role::Owner {
-        keep_an_owner(app, &target).await?;
+        keep_an_owner(&txn, &target).await?;
     }
     let old = target.role;
     let mut model: membership::ActiveModel = target.into();
     model.role = Set(role);
-    let updated = model.update(&app.db).await?;
+    let updated = model.update(&txn).await?;
+    txn.commit().await?;
     access::audit(
         app,
         principal,
@@ -323,14 +365,16 @@ pub async fn remove(
     if !leaving_self {
         grant.require(Action::ManageMembers)?;
     }
-    let target = target_membership(app, grant, user_id).await?;
+    let txn = lock_members(app, grant).await?;
+    let target = target_membership(&txn, grant, user_id).await?;
     if !leaving_self {
         may_assign(grant, target.role)?;
     }
-    keep_an_owner(app, &target).await?;
+    keep_an_owner(&txn, &target).await?;
     membership::Entity::delete_by_id((target.organization_id, target.user_id))
-        .exec(&app.db)
+        .exec(&txn)
         .await?;
+    txn.commit().await?;
     access::audit(
         app,
         principal,

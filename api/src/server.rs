@@ -40,28 +40,34 @@ struct ServerState {
     schema: TrackrSchema,
 }
 
-/// The client's address: the peer, or the first `X-Forwarded-For` hop when
-/// the peer is a trusted proxy.
+/// The client's address. Behind trusted proxies, the right-most
+/// `X-Forwarded-For` hop that is not itself a trusted proxy: proxies append
+/// to the header, so hops to the left of that are whatever the client
+/// wrote and are never believed. IPv4-mapped IPv6 addresses count as IPv4.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub Option<IpAddr>);
 
 pub fn client_ip(settings: &Settings, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
-    let peer = peer?;
-    let trusted = settings
-        .trusted_proxies
-        .iter()
-        .any(|net| net.contains(&peer));
-    if trusted {
-        let forwarded = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|hop| hop.trim().parse::<IpAddr>().ok());
-        if let Some(ip) = forwarded {
-            return Some(ip);
-        }
+    let peer = peer?.to_canonical();
+    let trusted = |ip: &IpAddr| settings.trusted_proxies.iter().any(|net| net.contains(ip));
+    if !trusted(&peer) {
+        return Some(peer);
     }
-    Some(peer)
+    let hops: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
+        .collect();
+    Some(
+        hops.iter()
+            .rev()
+            .find(|ip| !trusted(ip))
+            .copied()
+            .unwrap_or(peer),
+    )
 }
 
 async fn client_ip_layer(
@@ -337,4 +343,46 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(headers: &[&str], peer: &str, trusted: &str) -> String {
+        let settings = Settings::from_pairs([("trusted_proxies", trusted.to_owned())]).unwrap();
+        let mut map = HeaderMap::new();
+        for h in headers {
+            map.append("x-forwarded-for", h.parse().unwrap());
+        }
+        client_ip(&settings, Some(peer.parse().unwrap()), &map)
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        assert_eq!(
+            ip(&["1.2.3.4"], "203.0.113.1", "10.0.0.0/8"),
+            "203.0.113.1",
+            "untrusted peer"
+        );
+        assert_eq!(ip(&["1.2.3.4"], "10.0.0.2", "10.0.0.0/8"), "1.2.3.4");
+        // A client-written first hop is never believed: the right-most hop
+        // that is not one of ours is the client.
+        assert_eq!(
+            ip(&["6.6.6.6, 1.2.3.4"], "10.0.0.2", "10.0.0.0/8"),
+            "1.2.3.4"
+        );
+        assert_eq!(
+            ip(&["6.6.6.6", "1.2.3.4, 10.0.0.9"], "10.0.0.2", "10.0.0.0/8"),
+            "1.2.3.4"
+        );
+        assert_eq!(
+            ip(&[], "::ffff:10.0.0.2", "10.0.0.0/8"),
+            "10.0.0.2",
+            "IPv4-mapped peers match IPv4 ranges"
+        );
+        assert_eq!(ip(&["garbage"], "10.0.0.2", "10.0.0.0/8"), "10.0.0.2");
+    }
 }

@@ -66,6 +66,9 @@ pub struct Settings {
     pub redis_prefix: String,
     pub object_store: ObjectStoreLocation,
     pub smtp_url: Option<SecretString>,
+    /// Key of the hash kept instead of IP addresses (audit log, rate-limit
+    /// keys). Unset: a random key kept in the database, shared by the fleet.
+    pub secret_key: Option<SecretString>,
     pub email_from: String,
     pub stripe_secret_key: Option<SecretString>,
     pub stripe_webhook_secrets: Vec<SecretString>,

@@ -25,6 +25,8 @@ pub(crate) struct RawSettings {
     object_store_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     smtp_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret_key: Option<String>,
     email_from: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     stripe_secret_key: Option<String>,
@@ -56,6 +58,7 @@ impl Default for RawSettings {
             redis_prefix: "trackr".into(),
             object_store_url: None,
             smtp_url: None,
+            secret_key: None,
             email_from: "TrackR <no-reply@localhost>".into(),
             stripe_secret_key: None,
             stripe_webhook_secret: Vec::new(),
@@ -179,6 +182,13 @@ impl RawSettings {
             ));
         }
 
+        let secret_key = non_empty(self.secret_key);
+        if secret_key.as_ref().is_some_and(|k| k.len() < 32) {
+            return Err(ConfigError::new(
+                "secret_key",
+                "must be at least 32 characters",
+            ));
+        }
         let stripe_secret_key = non_empty(self.stripe_secret_key);
         if let Some(key) = &stripe_secret_key {
             if !(key.starts_with("sk_") || key.starts_with("rk_")) {
@@ -270,10 +280,13 @@ impl RawSettings {
                 format!("{bad:?} is not an IP address or CIDR"),
             ));
         }
-        if ingest.body_bytes < 1024 || ingest.max_batch == 0 || ingest.batch_wait_ms > 1000 {
+        if ingest.body_bytes < 1024
+            || !(1..=5000).contains(&ingest.max_batch)
+            || ingest.batch_wait_ms > 1000
+        {
             return Err(ConfigError::new(
                 "ingest",
-                "body_bytes must be at least 1024, max_batch at least 1, batch_wait_ms at most 1000",
+                "body_bytes must be at least 1024, max_batch 1 to 5000 (bind-parameter limits), batch_wait_ms at most 1000",
             ));
         }
 
@@ -286,6 +299,7 @@ impl RawSettings {
             redis_prefix: self.redis_prefix,
             object_store,
             smtp_url: smtp_url.map(SecretString::from),
+            secret_key: secret_key.map(SecretString::from),
             email_from: self.email_from,
             stripe_secret_key: stripe_secret_key.map(SecretString::from),
             stripe_webhook_secrets: self

@@ -338,7 +338,36 @@ async fn requests_without_or_with_a_bad_token_are_unauthenticated(b: Backend) {
     );
 }
 
+async fn a_reset_token_sent_to_an_old_address_stops_working(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ada = app.sign_up("ada").await;
+    app.gql_ok(
+        None,
+        "mutation($e: String!) { requestPasswordReset(email: $e) }",
+        json!({"e": ada.email}),
+    )
+    .await;
+    let token = app.email_token(&ada.email, "reset").await;
+    app.gql_ok(
+        Some(&ada.token),
+        "mutation { updateProfile(email: \"ada@new.example\") { email } }",
+        json!({}),
+    )
+    .await;
+    let r = app
+        .gql(None, "mutation($t: String!) { resetPassword(token: $t, newPassword: \"another good password\") }", json!({"t": token}))
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
+    app.gql_ok(
+        None,
+        LOG_IN,
+        json!({"e": "ada@new.example", "p": ada.password}),
+    )
+    .await;
+}
+
 both_backends!(
+    a_reset_token_sent_to_an_old_address_stops_working,
     sign_up_gives_a_working_session_token_stored_only_as_a_hash,
     sign_up_refuses_bad_input_and_duplicates,
     log_in_and_log_out,

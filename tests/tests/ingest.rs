@@ -98,7 +98,26 @@ async fn bad_events_get_clear_errors_and_store_nothing(b: Backend) {
     assert_eq!(foreign.status(), 400, "hostname not allowed for the site");
     let huge = json!({"n": "pageview", "u": "https://example.com/", "d": "example.com", "p": {"x": "y".repeat(20_000)}});
     assert_eq!(app.event(&huge, ip).await, 413);
-    assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 0);
+    let nul = json!({"n": "pageview", "u": "https://example.com/?utm_source=%00news%00", "d": "example.com"});
+    assert_eq!(
+        app.event(&nul, ip).await,
+        202,
+        "control characters in the URL are dropped, not fatal"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events WHERE utm_source = 'news'")
+            .await,
+        1
+    );
+    let raw_nul = app
+        .event_as(
+            &json!({"n": "a\u{0}b", "u": "https://example.com/", "d": "example.com"}),
+            ip,
+            CHROME,
+            &[],
+        )
+        .await;
+    assert_eq!(raw_nul.status(), 400);
 }
 
 async fn promise_10_bots_spam_and_datacenters_are_dropped_and_counted(b: Backend) {

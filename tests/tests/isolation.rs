@@ -128,4 +128,35 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
     }
 }
 
-both_backends!(another_tenants_ids_are_not_found_and_nothing_changes);
+/// Reaching an organization through another member's `organizations`
+/// keeps the caller's own role: no escalation to that member's role.
+async fn roles_do_not_leak_through_other_members_organizations(b: Backend) {
+    let app = TestApp::spawn_with(b, &[("plans.free.max_seats", "unlimited")]).await;
+    let owner = app.sign_up("owner").await;
+    let viewer = app.sign_up("viewer").await;
+    let billing = app.sign_up("billing").await;
+    let org = app.create_org(&owner, "Acme").await;
+    app.create_site(&owner, &org, "acme.example").await;
+    app.add_member(&owner, &org, &viewer, "VIEWER").await;
+    app.add_member(&owner, &org, &billing, "BILLING").await;
+    let q = "query($id: ID!) { organization(id: $id) { members { role user { organizations { viewerRole invoices { id } } } } } }";
+    let r = app.gql(Some(&viewer.token), q, json!({"id": org})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "{r}");
+    let roles = app.gql(Some(&viewer.token), "query($id: ID!) { organization(id: $id) { members { user { organizations { viewerRole } } } } }", json!({"id": org})).await;
+    for m in roles["data"]["organization"]["members"].as_array().unwrap() {
+        assert_eq!(
+            m["user"]["organizations"][0]["viewerRole"], "VIEWER",
+            "{roles}"
+        );
+    }
+    let sites = "query($id: ID!) { organization(id: $id) { members { user { organizations { sites { id } } } } } }";
+    let r = app
+        .gql(Some(&billing.token), sites, json!({"id": org}))
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "{r}");
+}
+
+both_backends!(
+    another_tenants_ids_are_not_found_and_nothing_changes,
+    roles_do_not_leak_through_other_members_organizations,
+);

@@ -207,6 +207,18 @@ async fn api_keys_are_shown_once_stored_hashed_and_scoped(b: Backend) {
         Some("FORBIDDEN"),
         "scope stats:read cannot write"
     );
+    let members = app
+        .gql(
+            Some(&secret),
+            "query($o: ID!) { organization(id: $o) { members { user { email } } } }",
+            json!({"o": org}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&members).as_deref(),
+        Some("FORBIDDEN"),
+        "a stats key cannot list members' emails"
+    );
     let keys = app.gql(Some(&secret), "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"x\", scopes: [\"stats:read\"]) { secret } }", json!({"o": org})).await;
     assert_eq!(
         error_code(&keys).as_deref(),

@@ -62,7 +62,7 @@ impl AccountMutation {
         token: String,
         new_password: String,
     ) -> ApiResult<bool> {
-        accounts::reset_password(ctx.app(), &token, &new_password).await
+        accounts::reset_password(ctx.app(), ctx.meta(), &token, &new_password).await
     }
 
     async fn verify_email(&self, ctx: &Context<'_>, token: String) -> ApiResult<bool> {

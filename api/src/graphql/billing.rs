@@ -50,7 +50,14 @@ impl BillingMutation {
         plan: PlanIdGql,
     ) -> ApiResult<String> {
         let id = parse_id(&organization_id, "organization")?;
-        access::organization(ctx.app(), ctx.principal(), ctx.meta(), id, Action::Billing).await?;
+        access::organization(
+            ctx.app(),
+            ctx.principal(),
+            ctx.meta(),
+            id,
+            Action::ManageBilling,
+        )
+        .await?;
         if PlanId::from(plan) == PlanId::Free {
             return Err(ApiError::bad_input(
                 "plan",
@@ -67,7 +74,14 @@ impl BillingMutation {
         organization_id: ID,
     ) -> ApiResult<String> {
         let id = parse_id(&organization_id, "organization")?;
-        access::organization(ctx.app(), ctx.principal(), ctx.meta(), id, Action::Billing).await?;
+        access::organization(
+            ctx.app(),
+            ctx.principal(),
+            ctx.meta(),
+            id,
+            Action::ManageBilling,
+        )
+        .await?;
         Err(billing_unavailable(ctx))
     }
 }

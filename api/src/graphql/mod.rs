@@ -102,9 +102,13 @@ impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::String(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .filter(|d| (1970..=9999).contains(&chrono::Datelike::year(d)))
                 .map(Date)
-                .map_err(|_| {
-                    InputValueError::custom(format!("{s:?} is not a date like 2026-01-31"))
+                .ok_or_else(|| {
+                    InputValueError::custom(format!(
+                        "{s:?} is not a date like 2026-01-31 (years 1970 to 9999)"
+                    ))
                 }),
             _ => Err(InputValueError::expected_type(value)),
         }

@@ -1,6 +1,8 @@
 //! GraphQL objects. Each carries the access that loaded it, so its fields
 //! can check the role table without another lookup.
 
+use std::collections::HashMap;
+
 use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -152,43 +154,40 @@ impl User {
         self.0.created_at
     }
     /// The user's organizations; for another user, only those the caller
-    /// shares with them.
+    /// shares with them, each seen with the caller's own role.
     async fn organizations(&self, ctx: &Context<'_>) -> ApiResult<Vec<Organization>> {
         let app = ctx.app();
+        let Some(viewer) = ctx.principal().user_id() else {
+            return Ok(Vec::new());
+        };
         let rows = membership::Entity::find()
             .filter(membership::Column::UserId.eq(self.0.id))
             .find_also_related(organization::Entity)
             .order_by_asc(membership::Column::CreatedAt)
             .all(&app.db)
             .await?;
-        let viewer = ctx.principal().user_id();
-        let shared: Option<Vec<uuid::Uuid>> = match viewer {
-            Some(v) if v == self.0.id => None,
-            Some(v) => Some(
-                membership::Entity::find()
-                    .filter(membership::Column::UserId.eq(v))
-                    .all(&app.db)
-                    .await?
-                    .into_iter()
-                    .map(|m| m.organization_id)
-                    .collect(),
-            ),
-            None => Some(Vec::new()),
+        let viewer_roles: HashMap<uuid::Uuid, membership::Role> = if viewer == self.0.id {
+            rows.iter()
+                .map(|(m, _)| (m.organization_id, m.role))
+                .collect()
+        } else {
+            membership::Entity::find()
+                .filter(membership::Column::UserId.eq(viewer))
+                .all(&app.db)
+                .await?
+                .into_iter()
+                .map(|m| (m.organization_id, m.role))
+                .collect()
         };
         Ok(rows
             .into_iter()
-            .filter_map(|(m, org)| org.map(|o| (m, o)))
-            .filter(|(m, _)| {
-                shared
-                    .as_ref()
-                    .is_none_or(|s| s.contains(&m.organization_id))
-            })
-            .map(|(m, organization)| {
-                Organization(Grant {
-                    organization,
-                    via: Via::Member(m.role),
-                    actor: viewer,
-                })
+            .filter_map(|(m, org)| {
+                let role = *viewer_roles.get(&m.organization_id)?;
+                Some(Organization(Grant {
+                    organization: org?,
+                    via: Via::Member(role),
+                    actor: Some(viewer),
+                }))
             })
             .collect())
     }
@@ -222,7 +221,7 @@ impl Organization {
     }
     /// `null` on the free plan.
     async fn subscription(&self, ctx: &Context<'_>) -> ApiResult<Option<Subscription>> {
-        self.0.require(Action::Billing)?;
+        self.0.require(Action::ReadBilling)?;
         let sub = subscription::Entity::find()
             .filter(subscription::Column::OrganizationId.eq(self.0.organization.id))
             .order_by_desc(subscription::Column::UpdatedAt)
@@ -230,8 +229,14 @@ impl Organization {
             .await?;
         Ok(sub.map(Subscription))
     }
+    /// Members' names and emails: for users, never for API keys.
     async fn members(&self, ctx: &Context<'_>) -> ApiResult<Vec<Membership>> {
         self.0.require(Action::ReadOrganization)?;
+        if matches!(self.0.via, Via::ApiKey { .. }) {
+            return Err(crate::ApiError::Forbidden(
+                "API keys cannot list members".into(),
+            ));
+        }
         let rows = membership::Entity::find()
             .filter(membership::Column::OrganizationId.eq(self.0.organization.id))
             .find_also_related(user::Entity)
@@ -274,7 +279,7 @@ impl Organization {
     }
     /// OWNER and BILLING roles only.
     async fn invoices(&self, ctx: &Context<'_>) -> ApiResult<Vec<Invoice>> {
-        self.0.require(Action::Billing)?;
+        self.0.require(Action::ReadBilling)?;
         let rows = invoice::Entity::find()
             .filter(invoice::Column::OrganizationId.eq(self.0.organization.id))
             .order_by_desc(invoice::Column::PeriodStart)
@@ -370,6 +375,7 @@ impl Site {
     }
     /// Totals for the range (inclusive, in the site's time zone); ask for
     /// `previous` to compare with the period of equal length before it.
+    #[graphql(complexity = "child_complexity + 100")]
     async fn stats(
         &self,
         ctx: &Context<'_>,
@@ -379,6 +385,7 @@ impl Site {
         stats::load_stats(ctx, Scope::new(&self.model, &range, filters)?).await
     }
     /// One point per interval, empty ones as zero.
+    #[graphql(complexity = "child_complexity + 100")]
     async fn timeseries(
         &self,
         ctx: &Context<'_>,
@@ -394,6 +401,7 @@ impl Site {
         .await
     }
     /// Top values by visitors (`limit` defaults to 10, at most 1000).
+    #[graphql(complexity = "child_complexity + 100")]
     async fn breakdown(
         &self,
         ctx: &Context<'_>,
@@ -411,6 +419,7 @@ impl Site {
         .await
     }
     /// Visitors in the last 5 minutes.
+    #[graphql(complexity = 20)]
     async fn realtime_visitors(&self, ctx: &Context<'_>) -> ApiResult<i32> {
         stats::realtime_visitors(ctx.app(), self.model.id).await
     }

@@ -122,7 +122,7 @@ pub fn classify_agent(user_agent: &str) -> Result<Agent, DropReason> {
 }
 
 pub fn in_datacenter(ip: Option<IpAddr>, ranges: &[IpNet]) -> bool {
-    ip.is_some_and(|ip| ranges.iter().any(|net| net.contains(&ip)))
+    ip.is_some_and(|ip| ranges.iter().any(|net| net.contains(&ip.to_canonical())))
 }
 
 /// Domains known for referrer spam; operators add their own.

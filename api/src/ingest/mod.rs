@@ -207,11 +207,16 @@ async fn post_event(
         .query_pairs()
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
+    // Decoded query values may carry anything, NUL included (which
+    // PostgreSQL refuses): control characters are dropped.
     let utm = |key: &str| {
         query
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| v.trim().to_owned())
+            .map(|(_, v)| {
+                let clean: String = v.chars().filter(|c| !c.is_control()).take(300).collect();
+                clean.trim().to_owned()
+            })
             .filter(|v| !v.is_empty())
     };
     let (referrer_source, referrer) = enrich::classify_source(

@@ -85,6 +85,10 @@ fn string(
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        // PostgreSQL cannot store NUL in text.
+        Some(Value::String(s)) if s.contains('\0') => {
+            Err(PayloadError::new(field, "must not contain NUL characters"))
+        }
         Some(Value::String(s)) if s.chars().count() > max => Err(PayloadError::new(
             field,
             format!("is longer than {max} characters"),
@@ -165,7 +169,7 @@ pub fn parse(body: &[u8]) -> Result<Beacon, PayloadError> {
             }
             let mut clean = serde_json::Map::new();
             for (k, v) in map {
-                if k.is_empty() || k.chars().count() > MAX_PROP_KEY {
+                if k.is_empty() || k.chars().count() > MAX_PROP_KEY || k.contains('\0') {
                     return Err(PayloadError::new(
                         "props",
                         format!("keys must be 1 to {MAX_PROP_KEY} characters"),
@@ -183,6 +187,12 @@ pub fn parse(body: &[u8]) -> Result<Beacon, PayloadError> {
                         ))
                     }
                 };
+                if v.contains('\0') {
+                    return Err(PayloadError::new(
+                        "props",
+                        "values must not contain NUL characters",
+                    ));
+                }
                 if v.chars().count() > MAX_PROP_VALUE {
                     return Err(PayloadError::new(
                         "props",
@@ -306,6 +316,14 @@ mod tests {
                 "x",
             ),
             (br#"{"n":3,"u":"https://e.com/","d":"e.com"}"#, "name"),
+            (
+                br#"{"n":"a\u0000","u":"https://e.com/","d":"e.com"}"#,
+                "name",
+            ),
+            (
+                br#"{"n":"x","u":"https://e.com/","d":"e.com","p":{"k":"\u0000"}}"#,
+                "props",
+            ),
         ] {
             assert_eq!(
                 parse(body).unwrap_err().field,

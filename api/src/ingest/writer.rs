@@ -8,13 +8,17 @@
 //! Events are routed to writers by organization, so one organization's
 //! quota and its visitors' visits are only ever changed by one writer.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Arc,
+    time::Duration,
+};
 
 use chrono::{DateTime, Datelike, NaiveDate};
 use sea_orm::{
     sea_query::{Alias, Expr, OnConflict},
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
 };
 use tokio::sync::{mpsc, oneshot};
 use trackr_config::PlanCatalogue;
@@ -126,7 +130,29 @@ async fn run_lane(
             }
         }
         let events: Vec<NewEvent> = batch.iter().map(|p| p.event.clone()).collect();
-        let outcome = commit(&db, &config.plans, events).await;
+        let started = std::time::Instant::now();
+        let mut outcome = commit(&db, &config.plans, events.clone()).await;
+        if let Err(e) = &outcome {
+            // A conflict (SQLite's busy snapshot) passes on a second try; a
+            // bad row must not cost the rest of the batch: then one by one.
+            tracing::warn!(error = %e, events = batch.len(), "batch failed; retrying");
+            outcome = commit(&db, &config.plans, events.clone()).await;
+            if outcome.is_err() && events.len() > 1 {
+                let mut each = Vec::with_capacity(events.len());
+                for e in events {
+                    each.push(match commit(&db, &config.plans, vec![e]).await {
+                        Ok(mut r) => r.pop().unwrap_or(Err(WriteError::Unavailable)),
+                        Err(_) => Err(WriteError::Unavailable),
+                    });
+                }
+                outcome = Ok(each);
+            }
+        }
+        tracing::debug!(
+            events = batch.len(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "batch committed"
+        );
         match outcome {
             Ok(results) => {
                 for (p, r) in batch.into_iter().zip(results) {
@@ -163,6 +189,13 @@ pub async fn commit(
     events: Vec<NewEvent>,
 ) -> Result<Vec<Result<(), WriteError>>, DbErr> {
     let txn = db.begin().await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        // Take SQLite's write lock before reading: a read-then-write
+        // transaction fails (busy snapshot) if another connection commits
+        // in between, and busy_timeout cannot retry that.
+        txn.execute_unprepared("UPDATE usage SET events = events WHERE 0 = 1")
+            .await?;
+    }
     let (results, accepted, usage_delta) = apply_quota(&txn, plans, &events).await?;
     let mut accepted: Vec<NewEvent> = accepted.into_iter().map(|i| events[i].clone()).collect();
     accepted.sort_by_key(|e| e.ts);
@@ -228,11 +261,12 @@ async fn apply_quota(
     plans: &PlanCatalogue,
     events: &[NewEvent],
 ) -> Result<(Vec<Result<(), WriteError>>, Vec<usize>, UsageDelta), DbErr> {
-    let orgs: Vec<Uuid> = events.iter().map(|e| e.site.organization_id).collect();
     let periods: Vec<NaiveDate> = events.iter().map(|e| period_of(e.ts)).collect();
+    let orgs: BTreeSet<Uuid> = events.iter().map(|e| e.site.organization_id).collect();
+    let distinct_periods: BTreeSet<NaiveDate> = periods.iter().copied().collect();
     let mut used: HashMap<(Uuid, NaiveDate), i64> = usage::Entity::find()
-        .filter(usage::Column::OrganizationId.is_in(orgs.clone()))
-        .filter(usage::Column::PeriodStart.is_in(periods.clone()))
+        .filter(usage::Column::OrganizationId.is_in(orgs))
+        .filter(usage::Column::PeriodStart.is_in(distinct_periods))
         .all(txn)
         .await?
         .into_iter()
@@ -269,8 +303,8 @@ async fn assign_visits(
     if events.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let sites: Vec<Uuid> = events.iter().map(|e| e.site.id).collect();
-    let hashes: Vec<i64> = events
+    let sites: BTreeSet<Uuid> = events.iter().map(|e| e.site.id).collect();
+    let hashes: BTreeSet<i64> = events
         .iter()
         .flat_map(|e| std::iter::once(e.hash_today).chain(e.hash_yesterday))
         .collect();

@@ -15,7 +15,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 use trackr_config::{PlanCatalogue, PlanId};
-use trackr_entity::{audit_log, event, organization, site, subscription, visit};
+use trackr_entity::{audit_log, event, organization, salt, site, subscription, visit};
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -59,6 +59,8 @@ pub struct PurgeReport {
     pub sites: Vec<SitePurge>,
     /// False when `max_batches` stopped the run before the end.
     pub complete: bool,
+    /// Visitor salts older than yesterday.
+    pub salts_deleted: u64,
 }
 
 impl PurgeReport {
@@ -201,8 +203,8 @@ pub async fn run(
     };
     let mut report = PurgeReport {
         dry_run: options.dry_run,
-        sites: Vec::new(),
         complete: true,
+        ..PurgeReport::default()
     };
     let sites = site::Entity::find()
         .find_also_related(organization::Entity)
@@ -264,5 +266,16 @@ pub async fn run(
         });
     }
     report.complete = done;
+    if !options.dry_run {
+        // Promise 7: a visitor salt lives 48 hours at most, even on a site
+        // that stopped receiving events (ingestion rotates salts only when
+        // events arrive).
+        let yesterday = (now - Duration::days(1)).date_naive();
+        report.salts_deleted = salt::Entity::delete_many()
+            .filter(salt::Column::Day.lt(yesterday))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
     Ok(report)
 }
