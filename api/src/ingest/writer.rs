@@ -207,18 +207,7 @@ pub async fn commit(
     }
     for chunk in rows.1.chunks(500) {
         visit::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::column(visit::Column::SessionId)
-                    .update_columns([
-                        visit::Column::EndedAt,
-                        visit::Column::ExitPage,
-                        visit::Column::Pageviews,
-                        visit::Column::Events,
-                        visit::Column::StartedAt,
-                        visit::Column::EntryPage,
-                    ])
-                    .to_owned(),
-            )
+            .on_conflict(visit_upsert(txn.get_database_backend()))
             .exec_without_returning(&txn)
             .await?;
     }
@@ -250,6 +239,30 @@ pub async fn commit(
     }
     txn.commit().await?;
     Ok(results)
+}
+
+/// Merges a batch's additions into a stored visit: counts add up, the
+/// span only grows, entry and exit pages follow the span. Every expression
+/// reads the row as it was, so concurrent writers do not lose updates.
+fn visit_upsert(backend: sea_orm::DbBackend) -> OnConflict {
+    let (greatest, least) = match backend {
+        sea_orm::DbBackend::Postgres => ("GREATEST", "LEAST"),
+        _ => ("MAX", "MIN"),
+    };
+    OnConflict::column(visit::Column::SessionId)
+        .value(visit::Column::Pageviews, Expr::cust("visits.pageviews + excluded.pageviews"))
+        .value(visit::Column::Events, Expr::cust("visits.events + excluded.events"))
+        .value(visit::Column::EndedAt, Expr::cust(format!("{greatest}(visits.ended_at, excluded.ended_at)")))
+        .value(visit::Column::StartedAt, Expr::cust(format!("{least}(visits.started_at, excluded.started_at)")))
+        .value(
+            visit::Column::ExitPage,
+            Expr::cust("CASE WHEN excluded.ended_at >= visits.ended_at THEN excluded.exit_page ELSE visits.exit_page END"),
+        )
+        .value(
+            visit::Column::EntryPage,
+            Expr::cust("CASE WHEN excluded.started_at < visits.started_at THEN excluded.entry_page ELSE visits.entry_page END"),
+        )
+        .to_owned()
 }
 
 type UsageDelta = HashMap<(Uuid, NaiveDate), (i64, i64)>;
@@ -310,6 +323,9 @@ async fn assign_visits(
         .collect();
     let earliest = events.iter().map(|e| e.ts).min().unwrap_or_default();
     let mut open: HashMap<(Uuid, i64), visit::Model> = HashMap::new();
+    // Counts as read, so only this batch's additions are written (another
+    // server may be adding to the same visit).
+    let mut stored: HashMap<i64, (i32, i32)> = HashMap::new();
     for v in visit::Entity::find()
         .filter(visit::Column::SiteId.is_in(sites))
         .filter(visit::Column::VisitorHash.is_in(hashes))
@@ -318,6 +334,7 @@ async fn assign_visits(
         .await?
     {
         let key = (v.site_id, v.visitor_hash);
+        stored.insert(v.session_id, (v.pageviews, v.events));
         if open.get(&key).is_none_or(|o| o.ended_at < v.ended_at) {
             open.insert(key, v);
         }
@@ -405,7 +422,11 @@ async fn assign_visits(
     let visits = open
         .into_values()
         .filter(|v| changed.contains_key(&v.session_id))
-        .map(|v| visit::ActiveModel {
+        .map(|v| {
+            let (pageviews, events) = stored.get(&v.session_id).copied().unwrap_or((0, 0));
+            (v, pageviews, events)
+        })
+        .map(|(v, stored_pageviews, stored_events)| visit::ActiveModel {
             session_id: Set(v.session_id),
             site_id: Set(v.site_id),
             visitor_hash: Set(v.visitor_hash),
@@ -413,8 +434,8 @@ async fn assign_visits(
             ended_at: Set(v.ended_at),
             entry_page: Set(v.entry_page),
             exit_page: Set(v.exit_page),
-            pageviews: Set(v.pageviews),
-            events: Set(v.events),
+            pageviews: Set(v.pageviews - stored_pageviews),
+            events: Set(v.events - stored_events),
             referrer_source: Set(v.referrer_source),
             referrer: Set(v.referrer),
             utm_source: Set(v.utm_source),
