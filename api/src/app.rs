@@ -148,6 +148,11 @@ impl App {
         })))
     }
 
+    /// Key that signs download links.
+    pub fn link_key(&self) -> &[u8] {
+        &self.ip_key
+    }
+
     /// The keyed hash kept instead of an IP address.
     pub fn ip_hash(&self, ip: std::net::IpAddr) -> String {
         tokens::keyed_digest(&self.ip_key, &ip.to_string())

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod app;
 pub mod cli;
 pub mod clock;
+pub mod data_jobs;
 pub mod email;
 pub mod error;
 pub mod graphql;

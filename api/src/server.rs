@@ -145,6 +145,42 @@ async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
+#[derive(serde::Deserialize)]
+struct LinkQuery {
+    expires: i64,
+    sig: String,
+}
+
+/// An export file, for the holder of a valid signed link.
+async fn export_file(
+    State(state): State<ServerState>,
+    axum::extract::Path((job, file)): axum::extract::Path<(uuid::Uuid, String)>,
+    axum::extract::Query(q): axum::extract::Query<LinkQuery>,
+) -> Response {
+    let app = &state.app;
+    let valid_name = file == format!("{job}.ndjson.gz") || file == format!("{job}.csv.gz");
+    if !valid_name || !crate::data_jobs::verify_link(app, job, &file, q.expires, &q.sig) {
+        return (StatusCode::FORBIDDEN, "this link is invalid or has expired").into_response();
+    }
+    let Some(dir) = trackr_worker::jobs::runner::export_dir(&app.settings) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match tokio::fs::read(dir.join(&file)).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "application/gzip".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -203,6 +239,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/exports/{job}/{file}", get(export_file))
         .with_state(state.clone());
     Router::new()
         .merge(api)
@@ -264,6 +301,13 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let router = router(self.app.clone());
+        // Jobs a crash left unfinished run again (they are idempotent).
+        match trackr_worker::jobs::runner::unfinished(&self.app.db).await {
+            Ok(ids) => ids
+                .into_iter()
+                .for_each(|id| crate::data_jobs::spawn(&self.app, id)),
+            Err(e) => tracing::error!(error = %e, "cannot list unfinished jobs"),
+        }
         let (stop_jobs, jobs_stopped) = oneshot::channel::<()>();
         if self.app.redis.is_none() && self.app.settings.scheduler {
             tokio::spawn(trackr_worker::schedule::run(

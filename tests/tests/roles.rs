@@ -115,7 +115,7 @@ async fn role_table_manage_sites_and_data(b: Backend) {
         &t,
         "delete data",
         yes,
-        "mutation($s: ID!) { deleteSiteData(siteId: $s, visitorId: \"v\") }",
+        "mutation($s: ID!) { deleteSiteData(siteId: $s, visitorId: \"123\") }",
         |_| json!({"s": t.site}),
     )
     .await;

@@ -24,6 +24,7 @@ pub struct Query(
     account::AccountQuery,
     organization::OrganizationQuery,
     site::SiteQuery,
+    site::JobQuery,
     billing::BillingQuery,
 );
 

@@ -5,11 +5,13 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use super::{
     parse_id,
     types::{ApiKey, CreatedApiKey, Site},
-    Ctx, DateRange,
+    Ctx, Date, DateRange,
 };
+use sea_orm::EntityTrait;
+
 use crate::{
     access::{self, Action},
-    api_keys,
+    api_keys, data_jobs,
     error::ApiResult,
     sites::{self, SiteChanges},
     ApiError,
@@ -163,7 +165,9 @@ impl SiteMutation {
         api_keys::revoke(ctx.app(), ctx.principal(), ctx.meta(), id).await
     }
 
-    /// Deletes a site's data for a range or one visitor; returns a job id.
+    /// Deletes a site's data for a range (in the site's time zone) and/or
+    /// one visitor (the `visitor_id` of an export); neither = all of it.
+    /// Returns a job id; follow it with `job(id)`.
     async fn delete_site_data(
         &self,
         ctx: &Context<'_>,
@@ -172,7 +176,7 @@ impl SiteMutation {
         visitor_id: Option<String>,
     ) -> ApiResult<ID> {
         let id = parse_id(&site_id, "site")?;
-        access::site(
+        let (site, _) = access::site(
             ctx.app(),
             ctx.principal(),
             ctx.meta(),
@@ -180,13 +184,21 @@ impl SiteMutation {
             Action::ManageSites,
         )
         .await?;
-        let _ = (range, visitor_id);
-        Err(ApiError::NotAvailable(
-            "data deletion is not available yet in this version".into(),
-        ))
+        let window = range.map(|r| window_of(&site, &r)).transpose()?;
+        data_jobs::request_delete(
+            ctx.app(),
+            ctx.principal(),
+            ctx.meta(),
+            &site,
+            window,
+            visitor_id,
+        )
+        .await
+        .map(|id| ID(id.to_string()))
     }
 
-    /// Exports a site's raw events for a range; returns a job id.
+    /// Exports a site's raw events for a range as gzipped NDJSON and CSV.
+    /// Returns a job id; `job(id)` gives the download links when done.
     async fn request_export(
         &self,
         ctx: &Context<'_>,
@@ -194,7 +206,7 @@ impl SiteMutation {
         range: DateRange,
     ) -> ApiResult<ID> {
         let id = parse_id(&site_id, "site")?;
-        access::site(
+        let (site, _) = access::site(
             ctx.app(),
             ctx.principal(),
             ctx.meta(),
@@ -202,9 +214,95 @@ impl SiteMutation {
             Action::ManageSites,
         )
         .await?;
-        let _ = range;
-        Err(ApiError::NotAvailable(
-            "data export is not available yet in this version".into(),
-        ))
+        let window = window_of(&site, &range)?;
+        data_jobs::request_export(ctx.app(), ctx.principal(), ctx.meta(), &site, window)
+            .await
+            .map(|id| ID(id.to_string()))
+    }
+}
+
+fn window_of(
+    site: &trackr_entity::site::Model,
+    range: &DateRange,
+) -> ApiResult<crate::stats::range::Window> {
+    let (Date(from), Date(to)) = (range.from, range.to);
+    crate::stats::range::window(crate::stats::timezone(&site.timezone), from, to)
+}
+
+#[derive(Default)]
+pub struct JobQuery;
+
+#[Object]
+impl JobQuery {
+    /// A deletion or export job, for those who may manage its site.
+    async fn job(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Job> {
+        let id = parse_id(&id, "job")?;
+        let row = trackr_entity::job::Entity::find_by_id(id)
+            .one(&ctx.app().db)
+            .await?
+            .ok_or(ApiError::NotFound("job"))?;
+        let site = row.site_id.ok_or(ApiError::NotFound("job"))?;
+        access::site(
+            ctx.app(),
+            ctx.principal(),
+            ctx.meta(),
+            site,
+            Action::ManageSites,
+        )
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound("job"),
+            other => other,
+        })?;
+        Ok(Job(row))
+    }
+}
+
+pub struct Job(trackr_entity::job::Model);
+
+#[Object]
+impl Job {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// `delete_data` or `export`.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// queued, running, succeeded or failed.
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+    /// 0 to 1.
+    async fn progress(&self) -> f64 {
+        self.0.progress
+    }
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+    /// Counts of what was deleted or exported.
+    async fn result(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        self.0.result.clone().map(async_graphql::Json)
+    }
+    /// For a finished export: links to the NDJSON and CSV files, valid
+    /// for 24 hours from this request.
+    async fn download_urls(&self, ctx: &Context<'_>) -> Vec<String> {
+        let files = self
+            .0
+            .result
+            .as_ref()
+            .and_then(|r| r.get("files"))
+            .and_then(|f| serde_json::from_value::<Vec<String>>(f.clone()).ok())
+            .unwrap_or_default();
+        files
+            .iter()
+            .map(|f| data_jobs::signed_link(ctx.app(), self.0.id, f))
+            .collect()
+    }
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.updated_at
     }
 }

@@ -1,3 +1,5 @@
 //! One module per job.
 
+pub mod data;
 pub mod purge;
+pub mod runner;

@@ -1,0 +1,170 @@
+//! Deletion and export requests (privacy promise 4): each becomes a job
+//! row, is audited, and runs in the background; exports are fetched
+//! through short-lived signed links.
+
+use chrono::Duration;
+use hmac::{Hmac, Mac};
+use sea_orm::{ActiveModelTrait, Set};
+use sha2::Sha256;
+use trackr_entity::{audit_log, job, new_id, now, site};
+use trackr_worker::jobs::{
+    data::{DeleteParams, ExportParams},
+    runner,
+};
+use uuid::Uuid;
+
+use crate::{
+    access::{self, Principal, RequestMeta},
+    error::ApiResult,
+    stats::range::Window,
+    ApiError, App,
+};
+
+/// How long a download link works.
+pub const LINK_HOURS: i64 = 24;
+
+async fn enqueue(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    site: &site::Model,
+    kind: &'static str,
+    params: serde_json::Value,
+) -> ApiResult<Uuid> {
+    let id = new_id();
+    job::ActiveModel {
+        id: Set(id),
+        kind: Set(kind.to_owned()),
+        organization_id: Set(Some(site.organization_id)),
+        site_id: Set(Some(site.id)),
+        status: Set("queued".into()),
+        progress: Set(0.0),
+        params: Set(params.clone()),
+        result: Set(None),
+        error: Set(None),
+        attempts: Set(0),
+        created_by: Set(principal.user_id()),
+        created_at: Set(now()),
+        updated_at: Set(now()),
+    }
+    .insert(&app.db)
+    .await?;
+    let action = if kind == runner::EXPORT {
+        "data.export.request"
+    } else {
+        "data.delete.request"
+    };
+    access::audit(
+        app,
+        principal,
+        meta,
+        audit_log::Entry::new(action, "site")
+            .target(site.id)
+            .organization(site.organization_id)
+            .details(serde_json::json!({ "job": id, "params": params })),
+    )
+    .await?;
+    spawn(app, id);
+    Ok(id)
+}
+
+/// Runs the job in this process.
+pub fn spawn(app: &App, id: Uuid) {
+    let app = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = runner::run(&app.db, &app.settings, id).await {
+            tracing::error!(job_id = %id, error = %e, "job could not run");
+        }
+    });
+}
+
+pub async fn request_delete(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    site: &site::Model,
+    window: Option<Window>,
+    visitor_id: Option<String>,
+) -> ApiResult<Uuid> {
+    let visitor_hash = match visitor_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(v) => Some(v.parse::<i64>().map_err(|_| {
+            ApiError::bad_input(
+                "visitorId",
+                "is not a visitor id (the visitor_id of an export)",
+            )
+        })?),
+    };
+    let params = DeleteParams {
+        site_id: site.id,
+        window: window.map(|w| (w.from_ms, w.to_ms)),
+        visitor_hash,
+    };
+    enqueue(
+        app,
+        principal,
+        meta,
+        site,
+        runner::DELETE_DATA,
+        serde_json::to_value(params).unwrap_or_default(),
+    )
+    .await
+}
+
+pub async fn request_export(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    site: &site::Model,
+    window: Window,
+) -> ApiResult<Uuid> {
+    if runner::export_dir(&app.settings).is_none() {
+        return Err(ApiError::NotAvailable(
+            "exports to S3 are not available yet; use the local object store".into(),
+        ));
+    }
+    let params = ExportParams {
+        site_id: site.id,
+        window: (window.from_ms, window.to_ms),
+    };
+    enqueue(
+        app,
+        principal,
+        meta,
+        site,
+        runner::EXPORT,
+        serde_json::to_value(params).unwrap_or_default(),
+    )
+    .await
+}
+
+fn signature(app: &App, job: Uuid, file: &str, expires: i64) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(app.link_key()).expect("HMAC takes any key length");
+    mac.update(format!("{job}/{file}/{expires}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// A link to `file` of export `job`, valid for `LINK_HOURS`.
+pub fn signed_link(app: &App, job: Uuid, file: &str) -> String {
+    let expires = (now() + Duration::hours(LINK_HOURS)).timestamp();
+    let sig = signature(app, job, file, expires);
+    format!(
+        "{}/exports/{job}/{file}?expires={expires}&sig={sig}",
+        app.settings.public_url
+    )
+}
+
+/// Checks a download link; constant-time on the signature.
+pub fn verify_link(app: &App, job: Uuid, file: &str, expires: i64, sig: &str) -> bool {
+    if expires < now().timestamp() {
+        return false;
+    }
+    let Ok(given) = hex::decode(sig) else {
+        return false;
+    };
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(app.link_key()).expect("HMAC takes any key length");
+    mac.update(format!("{job}/{file}/{expires}").as_bytes());
+    mac.verify_slice(&given).is_ok()
+}

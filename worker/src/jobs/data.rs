@@ -1,0 +1,232 @@
+//! Customers' own data on request (privacy promise 4): delete a site's
+//! analytics for a range or one visitor, and export its raw events.
+//! Both run as jobs with a status row in `jobs`; both are idempotent, so a
+//! job interrupted by a crash is simply run again.
+
+use std::{io::Write, path::PathBuf};
+
+use flate2::{write::GzEncoder, Compression};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
+};
+use serde::{Deserialize, Serialize};
+use trackr_entity::{event, visit};
+use uuid::Uuid;
+
+/// What a deletion covers: a time window, one visitor, or both.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeleteParams {
+    pub site_id: Uuid,
+    /// `[from_ms, to_ms)`; `None` = all time.
+    pub window: Option<(i64, i64)>,
+    pub visitor_hash: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct DeleteResult {
+    pub events: u64,
+    pub visits: u64,
+}
+
+const BATCH: u64 = 5_000;
+
+/// Deletes matching events in bounded batches, then the visits that no
+/// longer have any event.
+pub async fn delete(db: &DatabaseConnection, p: &DeleteParams) -> Result<DeleteResult, DbErr> {
+    let scope = |q: sea_orm::Select<event::Entity>| {
+        let mut q = q.filter(event::Column::SiteId.eq(p.site_id));
+        if let Some((from, to)) = p.window {
+            q = q
+                .filter(event::Column::Ts.gte(from))
+                .filter(event::Column::Ts.lt(to));
+        }
+        if let Some(v) = p.visitor_hash {
+            q = q.filter(event::Column::VisitorHash.eq(v));
+        }
+        q
+    };
+    // The visits these events belong to, to delete or recount after.
+    let sessions: Vec<i64> = scope(event::Entity::find())
+        .select_only()
+        .column(event::Column::SessionId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut result = DeleteResult::default();
+    loop {
+        let ids = scope(event::Entity::find())
+            .select_only()
+            .column(event::Column::Id)
+            .limit(BATCH)
+            .into_query();
+        let n = event::Entity::delete_many()
+            .filter(event::Column::Id.in_subquery(ids))
+            .exec(db)
+            .await?
+            .rows_affected;
+        result.events += n;
+        if n < BATCH {
+            break;
+        }
+    }
+    for chunk in sessions.chunks(1_000) {
+        let still_used: Vec<i64> = event::Entity::find()
+            .select_only()
+            .column(event::Column::SessionId)
+            .filter(event::Column::SessionId.is_in(chunk.iter().copied()))
+            .distinct()
+            .into_tuple()
+            .all(db)
+            .await?;
+        let gone: Vec<i64> = chunk
+            .iter()
+            .copied()
+            .filter(|s| !still_used.contains(s))
+            .collect();
+        if !gone.is_empty() {
+            result.visits += visit::Entity::delete_many()
+                .filter(visit::Column::SessionId.is_in(gone))
+                .exec(db)
+                .await?
+                .rows_affected;
+        }
+    }
+    Ok(result)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ExportParams {
+    pub site_id: Uuid,
+    pub window: (i64, i64),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ExportResult {
+    pub events: u64,
+    /// File names under the export directory.
+    pub files: Vec<String>,
+}
+
+/// The exported columns, in order.
+pub const COLUMNS: [&str; 20] = [
+    "ts",
+    "name",
+    "pathname",
+    "hostname",
+    "referrer",
+    "referrer_source",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "country",
+    "region",
+    "city",
+    "browser",
+    "os",
+    "device",
+    "visitor_id",
+    "session_id",
+    "props",
+    "revenue_minor",
+    "revenue_currency",
+];
+
+fn row(e: &event::Model) -> Vec<String> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    vec![
+        e.ts.to_string(),
+        e.name.clone(),
+        e.pathname.clone(),
+        e.hostname.clone(),
+        opt(&e.referrer),
+        e.referrer_source.clone(),
+        opt(&e.utm_source),
+        opt(&e.utm_medium),
+        opt(&e.utm_campaign),
+        opt(&e.country),
+        opt(&e.region),
+        opt(&e.city),
+        e.browser.clone(),
+        e.os.clone(),
+        e.device.clone(),
+        e.visitor_hash.to_string(),
+        e.session_id.to_string(),
+        opt(&e.props),
+        e.revenue_minor.map(|r| r.to_string()).unwrap_or_default(),
+        opt(&e.revenue_currency),
+    ]
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("writing the export: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("writing the CSV: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+/// Writes `<job>.ndjson.gz` and `<job>.csv.gz` into `dir`, reading the
+/// events in pages (constant memory).
+pub async fn export(
+    db: &DatabaseConnection,
+    p: &ExportParams,
+    dir: &std::path::Path,
+    job: Uuid,
+) -> Result<ExportResult, ExportError> {
+    std::fs::create_dir_all(dir)?;
+    let ndjson_name = format!("{job}.ndjson.gz");
+    let csv_name = format!("{job}.csv.gz");
+    let tmp = |name: &str| -> PathBuf { dir.join(format!(".{name}.tmp")) };
+    let mut ndjson = GzEncoder::new(
+        std::fs::File::create(tmp(&ndjson_name))?,
+        Compression::default(),
+    );
+    let mut csv = csv::Writer::from_writer(GzEncoder::new(
+        std::fs::File::create(tmp(&csv_name))?,
+        Compression::default(),
+    ));
+    csv.write_record(COLUMNS)?;
+    let mut after = i64::MIN;
+    let mut count = 0u64;
+    loop {
+        let page = event::Entity::find()
+            .filter(event::Column::SiteId.eq(p.site_id))
+            .filter(event::Column::Ts.gte(p.window.0))
+            .filter(event::Column::Ts.lt(p.window.1))
+            .filter(event::Column::Id.gt(after))
+            .order_by_asc(event::Column::Id)
+            .limit(5_000)
+            .all(db)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for e in &page {
+            let values = row(e);
+            let object: serde_json::Map<String, serde_json::Value> = COLUMNS
+                .iter()
+                .zip(&values)
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
+                .collect();
+            serde_json::to_writer(&mut ndjson, &object).map_err(std::io::Error::other)?;
+            ndjson.write_all(b"\n")?;
+            csv.write_record(&values)?;
+            count += 1;
+        }
+    }
+    ndjson.finish()?.sync_all()?;
+    csv.into_inner()
+        .map_err(|e| e.into_error())?
+        .finish()?
+        .sync_all()?;
+    // Complete files appear under their final names, or not at all.
+    std::fs::rename(tmp(&ndjson_name), dir.join(&ndjson_name))?;
+    std::fs::rename(tmp(&csv_name), dir.join(&csv_name))?;
+    Ok(ExportResult {
+        events: count,
+        files: vec![ndjson_name, csv_name],
+    })
+}
