@@ -257,6 +257,8 @@ pub fn router(app: App) -> Router {
                 tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id)
             }),
         )
+        .layer(sentry::integrations::tower::SentryHttpLayer::new())
+        .layer(sentry::integrations::tower::NewSentryLayer::<Request>::new_from_top())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

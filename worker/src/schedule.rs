@@ -85,7 +85,13 @@ pub async fn run(
                 }
                 match tick(&db, &settings, redis.as_mut(), &slot).await {
                     Ok(_) => done_slot = Some(slot),
-                    Err(e) => tracing::error!(job = "purge", error = %e, "scheduled job failed"),
+                    Err(e) => {
+                        tracing::error!(job = "purge", error = %e, "scheduled job failed");
+                        sentry::with_scope(
+                            |scope| scope.set_tag("job", "purge"),
+                            || sentry::capture_message(&format!("scheduled purge failed: {e}"), sentry::Level::Error),
+                        );
+                    }
                 }
             }
         }

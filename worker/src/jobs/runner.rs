@@ -98,6 +98,9 @@ pub async fn run(
         },
         other => Err(format!("unknown job kind {other:?}")),
     };
+    if let Err(message) = &outcome {
+        report_failure(&row.kind, attempts, row.site_id, id, message);
+    }
     if let Ok(result) = &outcome {
         let mut entry = audit_log::Entry::new(
             if row.kind == EXPORT {
@@ -128,4 +131,31 @@ pub async fn unfinished(db: &DatabaseConnection) -> Result<Vec<Uuid>, WorkerErro
         .into_iter()
         .map(|j| j.id)
         .collect())
+}
+
+/// Reports a failed job to Sentry (when configured) with technical tags
+/// only: job name, attempt, site and job ids; never visitor data.
+pub fn report_failure(
+    kind: &str,
+    attempt: i32,
+    site_id: Option<Uuid>,
+    job_id: Uuid,
+    message: &str,
+) {
+    sentry::with_scope(
+        |scope| {
+            scope.set_tag("job", kind);
+            scope.set_tag("attempt", attempt);
+            scope.set_tag("job_id", job_id);
+            if let Some(site) = site_id {
+                scope.set_tag("site_id", site);
+            }
+        },
+        || {
+            sentry::capture_message(
+                &format!("job {kind} failed: {message}"),
+                sentry::Level::Error,
+            )
+        },
+    );
 }
