@@ -22,6 +22,8 @@ pub struct AppInner {
     pub mailer: Mailer,
     pub metrics: Metrics,
     pub clock: crate::clock::Clock,
+    /// The Redis job queue; `None` runs jobs in this process.
+    pub queue: Option<trackr_worker::queue::Queue>,
     pub ingest: crate::ingest::Ingest,
     /// Key of the hash that replaces IP addresses wherever one is kept.
     ip_key: Vec<u8>,
@@ -132,6 +134,14 @@ impl App {
                 .await
                 .map_err(|e| StartupError::Database(e.to_string()))?,
         };
+        let queue = match &redis {
+            Some(_) => Some(
+                trackr_worker::queue::Queue::connect(&settings)
+                    .await
+                    .map_err(StartupError::Redis)?,
+            ),
+            None => None,
+        };
         let metrics = Metrics::new();
         let ingest =
             crate::ingest::Ingest::start(&db, &settings, &metrics).map_err(StartupError::Geo)?;
@@ -143,6 +153,7 @@ impl App {
             mailer,
             metrics,
             clock: Default::default(),
+            queue,
             ingest,
             ip_key: ip_key.into_bytes(),
         })))

@@ -39,6 +39,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum JobsCommand {
+    /// Jobs that failed every attempt (the dead-letter list), as JSON lines.
+    Dead,
     /// Run one job now, in the foreground (purge or reconcile), and print
     /// its report as JSON.
     Run {
@@ -134,9 +136,47 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
             let db = app::connect_db(&settings).await?;
             app::migrate(&db).await?;
             let redis = app::connect_redis(&url).await?;
-            tracing::info!("worker running scheduled jobs");
-            trackr_worker::schedule::run(db, settings, Some(redis), server::shutdown_signal())
-                .await;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                server::shutdown_signal().await;
+                let _ = stop.send(true);
+            });
+            let until = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            };
+            tracing::info!(
+                consumers = settings.queue_workers,
+                "worker running queued and scheduled jobs"
+            );
+            let schedule = tokio::spawn(trackr_worker::schedule::run(
+                db.clone(),
+                settings.clone(),
+                Some(redis),
+                until(stopped.clone()),
+            ));
+            let consumers = settings.queue_workers;
+            trackr_worker::queue::run_workers(db, settings, consumers, until(stopped))
+                .await
+                .map_err(Failure::Other)?;
+            let _ = schedule.await;
+        }
+        Command::Jobs {
+            command: JobsCommand::Dead,
+        } => {
+            let db = app::connect_db(&settings).await?;
+            app::migrate(&db).await?;
+            for job in trackr_worker::jobs::runner::dead(&db)
+                .await
+                .map_err(worker_failure)?
+            {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "id": job.id, "kind": job.kind, "site_id": job.site_id,
+                        "attempts": job.attempts, "error": job.error, "updated_at": job.updated_at,
+                    })
+                );
+            }
         }
         Command::Jobs {
             command: JobsCommand::Run { job, dry_run },

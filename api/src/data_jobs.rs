@@ -64,18 +64,25 @@ async fn enqueue(
             .details(serde_json::json!({ "job": id, "params": params })),
     )
     .await?;
-    spawn(app, id);
+    dispatch(app, id).await?;
     Ok(id)
 }
 
-/// Runs the job in this process.
-pub fn spawn(app: &App, id: Uuid) {
-    let app = app.clone();
-    tokio::spawn(async move {
-        if let Err(e) = runner::run(&app.db, &app.settings, id).await {
-            tracing::error!(job_id = %id, error = %e, "job could not run");
+/// Hands the job to the Redis queue, or runs it in this process when no
+/// Redis is configured (the same code, retries included).
+pub async fn dispatch(app: &App, id: Uuid) -> ApiResult<()> {
+    match &app.queue {
+        Some(queue) => queue.push(id).await.map_err(ApiError::internal),
+        None => {
+            let app = app.clone();
+            tokio::spawn(async move {
+                if let Err(e) = runner::run_in_process(&app.db, &app.settings, id).await {
+                    tracing::error!(job_id = %id, error = %e, "job could not run");
+                }
+            });
+            Ok(())
         }
-    });
+    }
 }
 
 pub async fn request_delete(

@@ -305,9 +305,13 @@ impl Server {
         let router = router(self.app.clone());
         // Jobs a crash left unfinished run again (they are idempotent).
         match trackr_worker::jobs::runner::unfinished(&self.app.db).await {
-            Ok(ids) => ids
-                .into_iter()
-                .for_each(|id| crate::data_jobs::spawn(&self.app, id)),
+            Ok(ids) => {
+                for id in ids {
+                    if let Err(e) = crate::data_jobs::dispatch(&self.app, id).await {
+                        tracing::error!(job_id = %id, error = ?e, "cannot resume job");
+                    }
+                }
+            }
             Err(e) => tracing::error!(error = %e, "cannot list unfinished jobs"),
         }
         let (stop_jobs, jobs_stopped) = oneshot::channel::<()>();

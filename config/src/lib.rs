@@ -83,6 +83,11 @@ pub struct Settings {
     /// Run scheduled jobs (the hourly purge). Off only in tests that move
     /// the clock.
     pub scheduler: bool,
+    /// How often queue workers heartbeat; a worker silent for three beats
+    /// is presumed dead and its jobs go to another.
+    pub queue_heartbeat_ms: u64,
+    /// Concurrent job consumers per `trackr worker` process.
+    pub queue_workers: usize,
 }
 
 /// Event ingestion: batching, limits and abuse filters.
@@ -205,6 +210,10 @@ impl Settings {
 
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
+    }
+
+    pub fn queue_heartbeat(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.queue_heartbeat_ms)
     }
 
     pub fn outbox_dir(&self) -> PathBuf {

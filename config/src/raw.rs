@@ -45,6 +45,8 @@ pub(crate) struct RawSettings {
     limits: Limits,
     ingest: Ingest,
     scheduler: bool,
+    queue_heartbeat_ms: u64,
+    queue_workers: usize,
 }
 
 impl Default for RawSettings {
@@ -72,6 +74,8 @@ impl Default for RawSettings {
             limits: Limits::default(),
             ingest: Ingest::default(),
             scheduler: true,
+            queue_heartbeat_ms: 5_000,
+            queue_workers: 2,
         }
     }
 }
@@ -316,6 +320,8 @@ impl RawSettings {
             limits,
             ingest,
             scheduler: self.scheduler,
+            queue_heartbeat_ms: self.queue_heartbeat_ms.clamp(100, 600_000),
+            queue_workers: self.queue_workers.clamp(1, 64),
         })
     }
 }

@@ -117,7 +117,22 @@ impl TestApp {
         }
         let settings = Settings::from_pairs(pairs).expect("valid test settings");
         let database_url = settings.database_url.clone();
-        let server = Server::bind(settings).await.expect("server starts").spawn();
+        let server = Server::bind(settings.clone())
+            .await
+            .expect("server starts")
+            .spawn();
+        if backend == Backend::Postgres {
+            // What `trackr worker` runs: queue consumers beside the server.
+            let db = Database::connect(database_url.clone())
+                .await
+                .expect("worker db");
+            tokio::spawn(trackr_worker::queue::run_workers(
+                db,
+                settings,
+                2,
+                std::future::pending(),
+            ));
+        }
         let db = Database::connect(database_url)
             .await
             .expect("test db connection");

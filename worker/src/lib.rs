@@ -3,6 +3,7 @@
 //! job queue for deletions, exports and Stripe events comes with its issue.
 
 pub mod jobs;
+pub mod queue;
 pub mod schedule;
 
 use std::{fmt, str::FromStr};

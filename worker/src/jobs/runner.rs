@@ -5,9 +5,10 @@
 
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
 };
 use trackr_config::{ObjectStoreLocation, Settings};
 use trackr_entity::{audit_log, job};
@@ -49,55 +50,91 @@ async fn finish(
     Ok(())
 }
 
-/// Runs the job `id` to completion, recording the outcome on its row.
+/// What running a job came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    /// Already done, dead, or running elsewhere under a live lease.
+    Skipped,
+    /// Failed this time; the message is safe to show.
+    Failed(String),
+}
+
+/// Claims the job for this worker: queued, failed, or running under a
+/// lease nobody renewed (its worker died). Exactly one claimant wins.
+pub async fn claim(
+    db: &DatabaseConnection,
+    id: Uuid,
+    lease: Duration,
+) -> Result<Option<job::Model>, WorkerError> {
+    let now = trackr_entity::now();
+    let stale = now - chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+    let claimed = job::Entity::update_many()
+        .col_expr(job::Column::Status, Expr::value("running"))
+        .col_expr(
+            job::Column::Attempts,
+            Expr::col(job::Column::Attempts).add(1),
+        )
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::Id.eq(id))
+        .filter(
+            Condition::any()
+                .add(job::Column::Status.is_in(["queued", "failed"]))
+                .add(
+                    Condition::all()
+                        .add(job::Column::Status.eq("running"))
+                        .add(job::Column::UpdatedAt.lt(stale)),
+                ),
+        )
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(job::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn mark_dead(db: &DatabaseConnection, id: Uuid) -> Result<(), WorkerError> {
+    job::Entity::update_many()
+        .col_expr(job::Column::Status, Expr::value("dead"))
+        .col_expr(job::Column::UpdatedAt, Expr::value(trackr_entity::now()))
+        .filter(job::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Runs the job `id` once, if this worker can claim it, recording the
+/// outcome on its row. While it runs, the claim's lease is renewed.
 pub async fn run(
     db: &DatabaseConnection,
     settings: &Settings,
     id: Uuid,
-) -> Result<(), WorkerError> {
-    let Some(row) = job::Entity::find_by_id(id).one(db).await? else {
-        return Ok(());
+) -> Result<Outcome, WorkerError> {
+    let lease = settings.queue_heartbeat() * 4;
+    let Some(row) = claim(db, id, lease).await? else {
+        return Ok(Outcome::Skipped);
     };
-    if row.status == "succeeded" {
-        return Ok(());
-    }
-    let attempts = row.attempts + 1;
-    let mut running: job::ActiveModel = row.clone().into();
-    running.status = Set("running".into());
-    running.attempts = Set(attempts);
-    running.updated_at = Set(trackr_entity::now());
-    running.update(db).await?;
+    let attempts = row.attempts;
     tracing::info!(job = %row.kind, job_id = %id, site_id = ?row.site_id, attempt = attempts, "job started");
-
-    let outcome: Result<serde_json::Value, String> = match row.kind.as_str() {
-        DELETE_DATA => match serde_json::from_value::<DeleteParams>(row.params.clone()) {
-            Ok(p) => data::delete(db, &p)
-                .await
-                .map(|r| serde_json::to_value(r).unwrap_or_default())
-                .map_err(|e| {
-                    tracing::error!(job = DELETE_DATA, job_id = %id, error = %e, "job failed");
-                    "the deletion failed; it will be retried".to_owned()
-                }),
-            Err(e) => Err(format!("bad parameters: {e}")),
-        },
-        EXPORT => match (
-            serde_json::from_value::<ExportParams>(row.params.clone()),
-            export_dir(settings),
-        ) {
-            (Ok(p), Some(dir)) => data::export(db, &p, &dir, id)
-                .await
-                .map(|r| serde_json::to_value(r).unwrap_or_default())
-                .map_err(|e| {
-                    tracing::error!(job = EXPORT, job_id = %id, error = %e, "job failed");
-                    "the export failed".to_owned()
-                }),
-            (Err(e), _) => Err(format!("bad parameters: {e}")),
-            (_, None) => {
-                Err("exports to S3 are not available yet; use the local object store".into())
+    let renew = {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(lease / 4);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                let _ = job::Entity::update_many()
+                    .col_expr(job::Column::UpdatedAt, Expr::value(trackr_entity::now()))
+                    .filter(job::Column::Id.eq(id))
+                    .filter(job::Column::Status.eq("running"))
+                    .exec(&db)
+                    .await;
             }
-        },
-        other => Err(format!("unknown job kind {other:?}")),
+        })
     };
+    let outcome = execute(db, settings, &row).await;
+    renew.abort();
     if let Err(message) = &outcome {
         report_failure(&row.kind, attempts, row.site_id, id, message);
     }
@@ -119,13 +156,78 @@ pub async fn run(
         }
         entry.write(db).await?;
     }
-    finish(db, id, outcome).await
+    let result = match &outcome {
+        Ok(_) => Outcome::Done,
+        Err(m) => Outcome::Failed(m.clone()),
+    };
+    finish(db, id, outcome).await?;
+    Ok(result)
 }
 
-/// Jobs a crash left queued or running.
+/// Runs the job in this process (no Redis): the same code as a worker,
+/// with the same retries and backoff, then dead.
+pub async fn run_in_process(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    id: Uuid,
+) -> Result<(), WorkerError> {
+    let mut delay = Duration::from_millis(500);
+    for attempt in 1..=crate::queue::MAX_ATTEMPTS {
+        match run(db, settings, id).await? {
+            Outcome::Done | Outcome::Skipped => return Ok(()),
+            Outcome::Failed(_) if attempt == crate::queue::MAX_ATTEMPTS => {
+                mark_dead(db, id).await?
+            }
+            Outcome::Failed(_) => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn execute(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    row: &job::Model,
+) -> Result<serde_json::Value, String> {
+    let id = row.id;
+    match row.kind.as_str() {
+        DELETE_DATA => match serde_json::from_value::<DeleteParams>(row.params.clone()) {
+            Ok(p) => data::delete(db, &p)
+                .await
+                .map(|r| serde_json::to_value(r).unwrap_or_default())
+                .map_err(|e| {
+                    tracing::error!(job = DELETE_DATA, job_id = %id, error = %e, "job failed");
+                    "the deletion failed".to_owned()
+                }),
+            Err(e) => Err(format!("bad parameters: {e}")),
+        },
+        EXPORT => match (
+            serde_json::from_value::<ExportParams>(row.params.clone()),
+            export_dir(settings),
+        ) {
+            (Ok(p), Some(dir)) => data::export(db, &p, &dir, id)
+                .await
+                .map(|r| serde_json::to_value(r).unwrap_or_default())
+                .map_err(|e| {
+                    tracing::error!(job = EXPORT, job_id = %id, error = %e, "job failed");
+                    "the export failed".to_owned()
+                }),
+            (Err(e), _) => Err(format!("bad parameters: {e}")),
+            (_, None) => {
+                Err("exports to S3 are not available yet; use the local object store".into())
+            }
+        },
+        other => Err(format!("unknown job kind {other:?}")),
+    }
+}
+
+/// Jobs a crash left queued, failed-and-retryable or running.
 pub async fn unfinished(db: &DatabaseConnection) -> Result<Vec<Uuid>, WorkerError> {
     Ok(job::Entity::find()
-        .filter(job::Column::Status.is_in(["queued", "running"]))
+        .filter(job::Column::Status.is_in(["queued", "running", "failed"]))
         .all(db)
         .await?
         .into_iter()
@@ -158,4 +260,12 @@ pub fn report_failure(
             )
         },
     );
+}
+
+/// The dead-letter list: jobs that failed every attempt.
+pub async fn dead(db: &DatabaseConnection) -> Result<Vec<job::Model>, WorkerError> {
+    Ok(job::Entity::find()
+        .filter(job::Column::Status.eq("dead"))
+        .all(db)
+        .await?)
 }
