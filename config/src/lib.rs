@@ -83,8 +83,9 @@ pub struct Settings {
     /// Run scheduled jobs (the hourly purge). Off only in tests that move
     /// the clock.
     pub scheduler: bool,
-    /// How often queue workers heartbeat; a worker silent for three beats
-    /// is presumed dead and its jobs go to another.
+    /// How often queue workers heartbeat (at least 1 s: the queue keeps
+    /// whole seconds); a worker silent for three beats is presumed dead and
+    /// its jobs go to another.
     pub queue_heartbeat_ms: u64,
     /// Concurrent job consumers per `trackr worker` process.
     pub queue_workers: usize,

@@ -320,7 +320,7 @@ impl RawSettings {
             limits,
             ingest,
             scheduler: self.scheduler,
-            queue_heartbeat_ms: self.queue_heartbeat_ms.clamp(100, 600_000),
+            queue_heartbeat_ms: self.queue_heartbeat_ms.clamp(1_000, 600_000),
             queue_workers: self.queue_workers.clamp(1, 64),
         })
     }

@@ -110,7 +110,32 @@ pub async fn run_workers(
     )
     .map_err(|e| format!("backoff: {e:?}"))?;
     let prefix = settings.redis_prefix.clone();
-    Monitor::new()
+    // The database lease is the last word on a job left by a dead worker:
+    // once its renewals stop, any worker hands the job to the queue again
+    // (the claim keeps its effect single).
+    let reaper = {
+        let (db, settings) = (db.clone(), settings.clone());
+        let queue = Queue::connect(&settings).await?;
+        tokio::spawn(async move {
+            let lease = settings.queue_heartbeat() * 4;
+            let mut every = tokio::time::interval(settings.queue_heartbeat());
+            loop {
+                every.tick().await;
+                match runner::stale(&db, lease).await {
+                    Ok(ids) => {
+                        for id in ids {
+                            tracing::warn!(job_id = %id, "job's worker stopped renewing its lease; re-queueing");
+                            if let Err(e) = queue.push(id).await {
+                                tracing::error!(job_id = %id, error = %e, "cannot re-queue");
+                            }
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot look for stale jobs"),
+                }
+            }
+        })
+    };
+    let result = Monitor::new()
         .register_n(workers.max(1), move |i, _| {
             WorkerBuilder::new(format!("{prefix}-{host}-{pid}-{i}"))
                 .backend(
@@ -132,5 +157,7 @@ pub async fn run_workers(
             Ok(())
         })
         .await
-        .map_err(|e| format!("worker: {e}"))
+        .map_err(|e| format!("worker: {e}"));
+    reaper.abort();
+    result
 }

@@ -269,3 +269,17 @@ pub async fn dead(db: &DatabaseConnection) -> Result<Vec<job::Model>, WorkerErro
         .all(db)
         .await?)
 }
+
+/// Running jobs whose lease nobody renewed: their worker is gone.
+pub async fn stale(db: &DatabaseConnection, lease: Duration) -> Result<Vec<Uuid>, WorkerError> {
+    let stale = trackr_entity::now()
+        - chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+    Ok(job::Entity::find()
+        .filter(job::Column::Status.eq("running"))
+        .filter(job::Column::UpdatedAt.lt(stale))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|j| j.id)
+        .collect())
+}
