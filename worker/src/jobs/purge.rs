@@ -130,8 +130,11 @@ async fn purge_rows(
         ),
     };
     let visit_scope = |q: sea_orm::Select<visit::Entity>| match site {
+        // started_at first: it has an index; a visit that ended before the
+        // cut-off also started before it.
         Some(id) => q
             .filter(visit::Column::SiteId.eq(id))
+            .filter(visit::Column::StartedAt.lt(cutoff_ms))
             .filter(visit::Column::EndedAt.lt(cutoff_ms)),
         None => q.filter(
             visit::Column::SiteId.not_in_subquery(
@@ -155,7 +158,6 @@ async fn purge_rows(
         let ids = event_scope(event::Entity::find())
             .select_only()
             .column(event::Column::Id)
-            .order_by_asc(event::Column::Id)
             .limit(options.batch_size)
             .into_query();
         let deleted = event::Entity::delete_many()
@@ -176,7 +178,6 @@ async fn purge_rows(
         let ids = visit_scope(visit::Entity::find())
             .select_only()
             .column(visit::Column::SessionId)
-            .order_by_asc(visit::Column::SessionId)
             .limit(options.batch_size)
             .into_query();
         let deleted = visit::Entity::delete_many()
