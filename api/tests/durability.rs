@@ -12,24 +12,6 @@ use tokio::sync::Mutex;
 const BURST: usize = 3000;
 const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 
-async fn gql(
-    client: &reqwest::Client,
-    base: &str,
-    token: Option<&str>,
-    query: &str,
-    vars: Value,
-) -> Value {
-    let mut req = client
-        .post(format!("{base}/graphql"))
-        .json(&json!({"query": query, "variables": vars}));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let resp: Value = req.send().await.unwrap().json().await.unwrap();
-    assert!(resp.get("errors").is_none(), "{resp}");
-    resp["data"].clone()
-}
-
 async fn burst_then_kill(dir: &Path, env: Vec<(&'static str, String)>, database_url: String) {
     let mut env = env;
     env.push(("TRACKR_PLANS__FREE__MONTHLY_EVENTS", "1000000".into()));
@@ -37,10 +19,9 @@ async fn burst_then_kill(dir: &Path, env: Vec<(&'static str, String)>, database_
     let mut server = common::serve_with(dir, &env);
     let base = format!("http://{}", server.addr);
     let client = reqwest::Client::new();
-    let token = gql(&client, &base, None, "mutation { signUp(email: \"d@example.com\", username: \"durable\", password: \"long enough pw\") { token } }", json!({}))
+    let token = common::gql(&base, None, "mutation { signUp(email: \"d@example.com\", username: \"durable\", password: \"long enough pw\") { token } }", json!({}))
         .await["signUp"]["token"].as_str().unwrap().to_owned();
-    let org = gql(
-        &client,
+    let org = common::gql(
         &base,
         Some(&token),
         "mutation { createOrganization(name: \"D\") { id } }",
@@ -50,8 +31,7 @@ async fn burst_then_kill(dir: &Path, env: Vec<(&'static str, String)>, database_
         .as_str()
         .unwrap()
         .to_owned();
-    gql(
-        &client,
+    common::gql(
         &base,
         Some(&token),
         "mutation($o: ID!) { createSite(organizationId: $o, domain: \"burst.example\") { id } }",
@@ -149,18 +129,7 @@ async fn sqlite_every_acknowledged_event_survives_a_kill() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_every_acknowledged_event_survives_a_kill() {
-    let admin_url = std::env::var("TRACKR_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("trackr_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(&admin_url).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .unwrap();
-    let url = match admin_url.rsplit_once('/') {
-        Some((server, _)) if !server.ends_with('/') => format!("{server}/{name}"),
-        _ => format!("{admin_url}/{name}"),
-    };
+    let url = common::fresh_postgres().await;
     let dir = tempfile::tempdir().unwrap();
     burst_then_kill(dir.path(), vec![("TRACKR_DATABASE_URL", url.clone())], url).await;
 }

@@ -36,32 +36,9 @@ impl Drop for Fleet {
     }
 }
 
-async fn gql(base: &str, token: Option<&str>, query: &str, vars: Value) -> Value {
-    let mut req = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .json(&json!({"query": query, "variables": vars}));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let resp: Value = req.send().await.unwrap().json().await.unwrap();
-    assert!(resp.get("errors").is_none(), "{resp}");
-    resp["data"].clone()
-}
-
 /// A server on a fresh PostgreSQL database with Redis, a site, and events.
 async fn fleet(events: usize) -> Fleet {
-    let admin_url = std::env::var("TRACKR_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("trackr_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(&admin_url).await.unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .unwrap();
-    let url = match admin_url.rsplit_once('/') {
-        Some((server, _)) if !server.ends_with('/') => format!("{server}/{name}"),
-        _ => format!("{admin_url}/{name}"),
-    };
+    let url = common::fresh_postgres().await;
     let redis =
         std::env::var("TRACKR_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let env = vec![
@@ -78,9 +55,9 @@ async fn fleet(events: usize) -> Fleet {
     let dir = tempfile::tempdir().unwrap();
     let server = common::serve_with(dir.path(), &env);
     let base = format!("http://{}", server.addr);
-    let token = gql(&base, None, "mutation { signUp(email: \"q@example.com\", username: \"queue\", password: \"long enough pw\") { token } }", json!({}))
+    let token = common::gql(&base, None, "mutation { signUp(email: \"q@example.com\", username: \"queue\", password: \"long enough pw\") { token } }", json!({}))
         .await["signUp"]["token"].as_str().unwrap().to_owned();
-    let org = gql(
+    let org = common::gql(
         &base,
         Some(&token),
         "mutation { createOrganization(name: \"Q\") { id } }",
@@ -90,7 +67,7 @@ async fn fleet(events: usize) -> Fleet {
         .as_str()
         .unwrap()
         .to_owned();
-    let site = gql(
+    let site = common::gql(
         &base,
         Some(&token),
         "mutation($o: ID!) { createSite(organizationId: $o, domain: \"queue.example\") { id } }",
@@ -204,7 +181,7 @@ async fn two_workers_run_each_job_once_even_when_delivered_twice() {
     for i in 0..12 {
         let q = "mutation($s: ID!, $r: DateRange!) { deleteSiteData(siteId: $s, range: $r) }";
         let day = format!("2025-01-{:02}", i + 1);
-        let r = gql(
+        let r = common::gql(
             &f.base,
             Some(&f.token),
             q,
@@ -262,7 +239,7 @@ async fn two_workers_run_each_job_once_even_when_delivered_twice() {
 async fn a_job_of_a_killed_worker_is_finished_by_another() {
     let f = fleet(100_000).await;
     let first = worker(f.dir.path(), &f.env);
-    let r = gql(&f.base, Some(&f.token), "mutation($s: ID!) { requestExport(siteId: $s, range: {from: \"2024-01-01\", to: \"2028-01-01\"}) }", json!({"s": f.site})).await;
+    let r = common::gql(&f.base, Some(&f.token), "mutation($s: ID!) { requestExport(siteId: $s, range: {from: \"2024-01-01\", to: \"2028-01-01\"}) }", json!({"s": f.site})).await;
     let id: uuid::Uuid = r["requestExport"].as_str().unwrap().parse().unwrap();
     wait_status(&f.db, id, "running", Duration::from_secs(30)).await;
     stop(first); // SIGKILL, mid-export

@@ -64,27 +64,15 @@ async fn sentry_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, bodies)
 }
 
-async fn gql(base: &str, token: Option<&str>, query: &str, vars: Value) -> Value {
-    let mut req = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .json(&json!({"query": query, "variables": vars}));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let resp: Value = req.send().await.unwrap().json().await.unwrap();
-    assert!(resp.get("errors").is_none(), "{resp}");
-    resp["data"].clone()
-}
-
 /// A tenant with personal data, and a job whose parameters are broken
 /// (as a job written by an older version could be), queued for the next
 /// start.
 async fn tenant_with_a_broken_job(dir: &Path) {
     let mut server = common::serve(dir);
     let base = format!("http://{}", server.addr);
-    let token = gql(&base, None, "mutation { signUp(email: \"ada@example.com\", username: \"ada\", password: \"long enough pw\") { token } }", json!({}))
+    let token = common::gql(&base, None, "mutation { signUp(email: \"ada@example.com\", username: \"ada\", password: \"long enough pw\") { token } }", json!({}))
         .await["signUp"]["token"].as_str().unwrap().to_owned();
-    let org = gql(
+    let org = common::gql(
         &base,
         Some(&token),
         "mutation { createOrganization(name: \"Acme\") { id } }",
@@ -94,7 +82,7 @@ async fn tenant_with_a_broken_job(dir: &Path) {
         .as_str()
         .unwrap()
         .to_owned();
-    let site = gql(
+    let site = common::gql(
         &base,
         Some(&token),
         "mutation($o: ID!) { createSite(organizationId: $o, domain: \"acme.example\") { id } }",

@@ -71,3 +71,38 @@ pub fn serve_with(dir: &Path, env: &[(&str, String)]) -> Serving {
         }
     }
 }
+
+/// Posts a GraphQL request; panics on errors; returns `data`.
+pub async fn gql(
+    base: &str,
+    token: Option<&str>,
+    query: &str,
+    vars: serde_json::Value,
+) -> serde_json::Value {
+    let mut req = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .json(&serde_json::json!({"query": query, "variables": vars}));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp: serde_json::Value = req.send().await.unwrap().json().await.unwrap();
+    assert!(resp.get("errors").is_none(), "{resp}");
+    resp["data"].clone()
+}
+
+/// A fresh PostgreSQL database for one test; returns its URL.
+pub async fn fresh_postgres() -> String {
+    use sea_orm::ConnectionTrait;
+    let admin_url = std::env::var("TRACKR_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("trackr_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap();
+    match admin_url.rsplit_once('/') {
+        Some((server, _)) if !server.ends_with('/') => format!("{server}/{name}"),
+        _ => format!("{admin_url}/{name}"),
+    }
+}
