@@ -214,6 +214,9 @@ pub async fn commit(
     if !usage_delta.is_empty() {
         let excluded = |c: usage::Column| Expr::col((Alias::new("excluded"), c));
         let current = |c: usage::Column| Expr::col((usage::Entity, c));
+        // Sorted: concurrent writers lock usage rows in one order.
+        let mut usage_delta: Vec<_> = usage_delta.into_iter().collect();
+        usage_delta.sort_by_key(|(key, _)| *key);
         usage::Entity::insert_many(usage_delta.into_iter().map(
             |((org, period), (added, refused))| usage::ActiveModel {
                 organization_id: Set(org),
