@@ -390,7 +390,32 @@ async fn realtime_visitors_count_the_last_five_minutes(b: Backend) {
     assert_eq!(r["site"]["realtimeVisitors"], 2);
 }
 
+async fn geolocation_comes_from_the_configured_maxmind_file(b: Backend) {
+    let db = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/geoip-test.mmdb");
+    let app = TestApp::spawn_with(b, &[("geoip_db", db)]).await;
+    let (owner, _, site) = app.site_owner("example.com").await;
+    app.set_time(Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap());
+    for ip in ["203.0.113.5", "203.0.113.6", "198.51.100.1", "192.0.2.1"] {
+        assert_eq!(app.event(&pageview("/"), ip).await, 202);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM events WHERE country = 'DE' AND region = 'Land Berlin' AND city = 'Berlin'").await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM events WHERE country = 'FR' AND region IS NULL AND city = 'Paris'").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events WHERE country IS NULL")
+            .await,
+        1,
+        "an address the file does not know"
+    );
+    let q = "query($id: ID!) { site(id: $id) { breakdown(range: {from: \"2026-03-10\", to: \"2026-03-10\"}, dimension: COUNTRY) { value visitors } } }";
+    let r = app.gql_ok(Some(&owner.token), q, json!({"id": site})).await;
+    assert_eq!(
+        r["site"]["breakdown"],
+        json!([{"value": "DE", "visitors": 2}, {"value": "FR", "visitors": 1}])
+    );
+}
+
 both_backends!(
+    geolocation_comes_from_the_configured_maxmind_file,
     events_accept_our_and_plausibles_field_names,
     bad_events_get_clear_errors_and_store_nothing,
     promise_10_bots_spam_and_datacenters_are_dropped_and_counted,
