@@ -6,7 +6,7 @@ mod common;
 use std::{collections::HashSet, path::Path, sync::Arc, time::Duration};
 
 use sea_orm::{ConnectionTrait, Database, Statement};
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::sync::Mutex;
 
 const BURST: usize = 3000;

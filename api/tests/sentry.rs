@@ -12,7 +12,7 @@ use std::{
 };
 
 use sea_orm::{ActiveModelTrait, Database, Set};
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpListener,
