@@ -148,10 +148,24 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
                 consumers = settings.queue_workers,
                 "worker running queued and scheduled jobs"
             );
+            // Health and metrics of this worker on TRACKR_WORKER_LISTEN.
+            let metrics = crate::metrics::Metrics::new();
+            let listener = tokio::net::TcpListener::bind(settings.worker_listen).await?;
+            tracing::info!(addr = %listener.local_addr()?, "worker health and metrics");
+            let http = tokio::spawn({
+                let stop = until(stopped.clone());
+                let router = server::worker_router(metrics.clone());
+                async move {
+                    axum::serve(listener, router)
+                        .with_graceful_shutdown(stop)
+                        .await
+                }
+            });
             let schedule = tokio::spawn(trackr_worker::schedule::run(
                 db.clone(),
                 settings.clone(),
                 Some(redis),
+                metrics.on_purge(),
                 until(stopped.clone()),
             ));
             let consumers = settings.queue_workers;
@@ -159,6 +173,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
                 .await
                 .map_err(Failure::Other)?;
             let _ = schedule.await;
+            let _ = http.await;
         }
         Command::Jobs {
             command: JobsCommand::Dead,

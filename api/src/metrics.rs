@@ -13,6 +13,7 @@ pub struct Metrics {
     pub events_dropped: IntCounterVec,
     pub events_accepted: IntCounter,
     pub events_refused: IntCounter,
+    pub purged: IntCounterVec,
 }
 
 impl Metrics {
@@ -51,6 +52,14 @@ impl Metrics {
             "Beacons refused past the quota's grace",
         )
         .expect("valid metric");
+        let purged = IntCounterVec::new(
+            Opts::new(
+                "trackr_purge_deleted_rows_total",
+                "Rows deleted by the retention purge, by table",
+            ),
+            &["table"],
+        )
+        .expect("valid metric");
         for c in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
@@ -58,6 +67,7 @@ impl Metrics {
             Box::new(events_dropped.clone()),
             Box::new(events_accepted.clone()),
             Box::new(events_refused.clone()),
+            Box::new(purged.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
@@ -69,7 +79,24 @@ impl Metrics {
             events_dropped,
             events_accepted,
             events_refused,
+            purged,
         }
+    }
+
+    /// The callback the scheduler reports each purge to.
+    pub fn on_purge(&self) -> trackr_worker::schedule::OnPurge {
+        let purged = self.purged.clone();
+        std::sync::Arc::new(move |report: &trackr_worker::PurgeReport| {
+            purged
+                .with_label_values(&["events"])
+                .inc_by(report.events());
+            purged
+                .with_label_values(&["visits"])
+                .inc_by(report.visits());
+            purged
+                .with_label_values(&["salts"])
+                .inc_by(report.salts_deleted);
+        })
     }
 
     pub fn render(&self) -> String {

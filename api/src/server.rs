@@ -216,9 +216,22 @@ async fn readyz(State(state): State<ServerState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(state): State<ServerState>) -> impl IntoResponse {
+    metrics_text(&state.app.metrics)
+}
+
+fn metrics_text(metrics: &crate::metrics::Metrics) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.app.metrics.render(),
+        metrics.render(),
+    )
+        .into_response()
+}
+
+/// What `trackr worker` serves on `TRACKR_LISTEN`: health and metrics.
+pub fn worker_router(metrics: crate::metrics::Metrics) -> Router {
+    Router::new().route("/healthz", get(healthz)).route(
+        "/metrics",
+        get(move || async move { metrics_text(&metrics) }),
     )
 }
 
@@ -320,6 +333,7 @@ impl Server {
                 self.app.db.clone(),
                 (*self.app.settings).clone(),
                 None,
+                self.app.metrics.on_purge(),
                 async move {
                     let _ = jobs_stopped.await;
                 },

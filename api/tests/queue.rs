@@ -134,6 +134,7 @@ impl Fleet {
 fn worker(dir: &Path, env: &[(&'static str, String)]) -> Child {
     common::trackr(dir)
         .arg("worker")
+        .env("TRACKR_WORKER_LISTEN", "127.0.0.1:0")
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env("TRACKR_LOG_FORMAT", "json")
         .stdout(std::process::Stdio::null())
@@ -289,4 +290,37 @@ async fn a_job_failing_every_attempt_ends_in_the_dead_letter_list() {
         listed.contains(&id.to_string()) && listed.contains("bad parameters"),
         "{listed}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workers_scheduled_purge_shows_in_its_metrics() {
+    let f = fleet(0).await;
+    // Thirty events from long ago: past the free plan's 30 days.
+    f.db.execute_unprepared(&format!(
+        "INSERT INTO events (site_id, ts, name, pathname, hostname, referrer_source, browser, os, device, visitor_hash, session_id) \
+         SELECT '{}'::uuid, 1000000000000 + g, 'pageview', '/old', 'queue.example', 'Direct / None', 'Chrome', 'Linux', 'Desktop', g, g \
+         FROM generate_series(1, 30) g",
+        f.site
+    ))
+    .await
+    .unwrap();
+    let mut env = f.env.clone();
+    env.push(("TRACKR_WORKER_LISTEN", "127.0.0.1:0".into()));
+    let mut w = common::start(f.dir.path(), "worker", &env, "worker health and metrics");
+    let url = format!("http://{}/metrics", w.addr);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+        if text.contains("trackr_purge_deleted_rows_total{table=\"events\"} 30") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no purge in the metrics: {text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let health = reqwest::get(format!("http://{}/healthz", w.addr))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let _ = w.child.kill();
+    let _ = w.child.wait();
 }

@@ -56,6 +56,8 @@ pub enum ObjectStoreLocation {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
+    /// Where `trackr worker` serves its health and metrics.
+    pub worker_listen: SocketAddr,
     /// Without a trailing slash.
     pub public_url: String,
     pub data_dir: PathBuf,

@@ -14,6 +14,7 @@ use crate::{
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct RawSettings {
     listen: String,
+    worker_listen: String,
     public_url: String,
     data_dir: PathBuf,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,6 +54,7 @@ impl Default for RawSettings {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8000".into(),
+            worker_listen: "127.0.0.1:8001".into(),
             public_url: "http://localhost:8000".into(),
             data_dir: PathBuf::from("./data"),
             database_url: None,
@@ -117,6 +119,16 @@ impl RawSettings {
             ConfigError::new(
                 "listen",
                 format!("{:?} is not an address like 127.0.0.1:8000", self.listen),
+            )
+        })?;
+
+        let worker_listen: SocketAddr = self.worker_listen.trim().parse().map_err(|_| {
+            ConfigError::new(
+                "worker_listen",
+                format!(
+                    "{:?} is not an address like 127.0.0.1:8001",
+                    self.worker_listen
+                ),
             )
         })?;
 
@@ -296,6 +308,7 @@ impl RawSettings {
 
         Ok(Settings {
             listen,
+            worker_listen,
             public_url,
             data_dir,
             database_url,

@@ -62,12 +62,16 @@ pub async fn tick(
     Ok(Some(report))
 }
 
+/// Told what each scheduled purge deleted (for metrics).
+pub type OnPurge = std::sync::Arc<dyn Fn(&crate::PurgeReport) + Send + Sync>;
+
 /// Runs scheduled jobs until `shutdown` resolves; failures are logged and
 /// retried at the next tick.
 pub async fn run(
     db: DatabaseConnection,
     settings: Settings,
     mut redis: Option<ConnectionManager>,
+    on_purge: OnPurge,
     shutdown: impl Future<Output = ()>,
 ) {
     // Ticks often, runs once per hour: a process started mid-hour, or a
@@ -84,7 +88,12 @@ pub async fn run(
                     continue;
                 }
                 match tick(&db, &settings, redis.as_mut(), &slot).await {
-                    Ok(_) => done_slot = Some(slot),
+                    Ok(report) => {
+                        if let Some(report) = &report {
+                            on_purge(report);
+                        }
+                        done_slot = Some(slot);
+                    }
                     Err(e) => {
                         tracing::error!(job = "purge", error = %e, "scheduled job failed");
                         sentry::with_scope(

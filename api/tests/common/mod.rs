@@ -33,8 +33,14 @@ pub fn serve(dir: &Path) -> Serving {
 
 /// Like `serve`, with extra environment.
 pub fn serve_with(dir: &Path, env: &[(&str, String)]) -> Serving {
+    start(dir, "serve", env, "listening")
+}
+
+/// Starts `trackr <command>` on a random port with JSON logs and waits for
+/// the log line `ready` that carries its address.
+pub fn start(dir: &Path, command: &str, env: &[(&str, String)], ready: &str) -> Serving {
     let mut child = trackr(dir)
-        .arg("serve")
+        .arg(command)
         .env("TRACKR_LISTEN", "127.0.0.1:0")
         .env("TRACKR_LOG_FORMAT", "json")
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -52,10 +58,10 @@ pub fn serve_with(dir: &Path, env: &[(&str, String)]) -> Serving {
     let deadline = Instant::now() + Duration::from_secs(30);
     let addr = loop {
         let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
-            break Err("the server did not log 'listening' in time".to_owned());
+            break Err(format!("trackr {command} did not log {ready:?} in time"));
         };
         match serde_json::from_str::<serde_json::Value>(&line) {
-            Ok(json) if json["message"] == "listening" => {
+            Ok(json) if json["message"] == ready => {
                 break json["addr"].as_str().map(str::to_owned).ok_or(line);
             }
             Ok(_) => continue,
