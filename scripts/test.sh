@@ -54,6 +54,16 @@ command -v node >/dev/null 2>&1 || { echo "test.sh: installing Node.js"; apt_ins
 [ -d tests/browser/node_modules/playwright-core ] \
   || (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
+# An S3 protocol server for the object-storage tests: moto, from PyPI.
+if [ -x "$HOME/.cache/trackr-venv/bin/moto_server" ]; then export PATH="$HOME/.cache/trackr-venv/bin:$PATH"; fi
+if ! command -v moto_server >/dev/null 2>&1; then
+  echo "test.sh: installing moto"
+  python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv python3-pip
+  python3 -m venv "$HOME/.cache/trackr-venv"
+  "$HOME/.cache/trackr-venv/bin/pip" install -q "moto[server]"
+  export PATH="$HOME/.cache/trackr-venv/bin:$PATH"
+fi
+
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "test.sh: installing cargo-nextest"
   cargo install cargo-nextest --locked

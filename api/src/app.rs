@@ -22,6 +22,8 @@ pub struct AppInner {
     pub mailer: Mailer,
     pub metrics: Metrics,
     pub clock: crate::clock::Clock,
+    /// Object storage (exports; recordings later).
+    pub store: trackr_worker::store::Store,
     /// The Redis job queue; `None` runs jobs in this process.
     pub queue: Option<trackr_worker::queue::Queue>,
     pub ingest: crate::ingest::Ingest,
@@ -50,6 +52,8 @@ pub enum StartupError {
     Mail(String),
     #[error("geolocation: {0}")]
     Geo(String),
+    #[error("object store: {0}")]
+    Store(String),
 }
 
 /// Connects to the configured database (creating the SQLite file and its
@@ -142,6 +146,7 @@ impl App {
             ),
             None => None,
         };
+        let store = trackr_worker::store::Store::open(&settings).map_err(StartupError::Store)?;
         let metrics = Metrics::new();
         let ingest =
             crate::ingest::Ingest::start(&db, &settings, &metrics).map_err(StartupError::Geo)?;
@@ -154,6 +159,7 @@ impl App {
             metrics,
             clock: Default::default(),
             queue,
+            store,
             ingest,
             ip_key: ip_key.into_bytes(),
         })))

@@ -125,11 +125,6 @@ pub async fn request_export(
     site: &site::Model,
     window: Window,
 ) -> ApiResult<Uuid> {
-    if runner::export_dir(&app.settings).is_none() {
-        return Err(ApiError::NotAvailable(
-            "exports to S3 are not available yet; use the local object store".into(),
-        ));
-    }
     let params = ExportParams {
         site_id: site.id,
         window: (window.from_ms, window.to_ms),
@@ -152,8 +147,22 @@ fn signature(app: &App, job: Uuid, file: &str, expires: i64) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// A link to `file` of export `job`, valid for `LINK_HOURS`.
-pub fn signed_link(app: &App, job: Uuid, file: &str) -> String {
+/// A link to `file` of export `job`, valid for `LINK_HOURS`: pre-signed by
+/// S3, or signed by us for the local store (served by `/exports/…`).
+pub async fn download_link(app: &App, job: Uuid, file: &str) -> Option<String> {
+    if app.store.is_local() {
+        return Some(signed_link(app, job, file));
+    }
+    let key = trackr_worker::jobs::data::export_key(job, file);
+    app.store
+        .signed_url(
+            &key,
+            std::time::Duration::from_secs(LINK_HOURS as u64 * 3600),
+        )
+        .await
+}
+
+fn signed_link(app: &App, job: Uuid, file: &str) -> String {
     let expires = (now() + Duration::hours(LINK_HOURS)).timestamp();
     let sig = signature(app, job, file, expires);
     format!(

@@ -162,10 +162,8 @@ async fn export_file(
     if !valid_name || !crate::data_jobs::verify_link(app, job, &file, q.expires, &q.sig) {
         return (StatusCode::FORBIDDEN, "this link is invalid or has expired").into_response();
     }
-    let Some(dir) = trackr_worker::jobs::runner::export_dir(&app.settings) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    match tokio::fs::read(dir.join(&file)).await {
+    let key = trackr_worker::jobs::data::export_key(job, &file);
+    match app.store.get(&key).await {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "application/gzip".to_owned()),

@@ -229,7 +229,102 @@ async fn promise_4_an_export_reads_back_equal_to_the_stored_rows(b: Backend) {
     }
 }
 
+/// A real S3 protocol server (moto), on a free port, with one bucket.
+struct Moto {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn moto(bucket: &str) -> Moto {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("moto_server is installed (bash scripts/test.sh installs it)");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while client.get(&endpoint).send().await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "moto did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let created = client
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        created.status().is_success(),
+        "bucket: {}",
+        created.status()
+    );
+    Moto { child, endpoint }
+}
+
+async fn promise_4_an_export_goes_to_s3_and_comes_back_through_a_presigned_link(b: Backend) {
+    let s3 = moto("trackr-exports").await;
+    for (k, v) in [
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_ENDPOINT_URL", s3.endpoint.as_str()),
+    ] {
+        // Each test runs in its own process (nextest).
+        std::env::set_var(k, v);
+    }
+    let app = TestApp::spawn_with(
+        b,
+        &[("object_store_url", "s3://trackr-exports/tenant-data")],
+    )
+    .await;
+    let (owner, _, site) = app.site_owner("example.com").await;
+    seed(&app).await;
+    let r = app
+        .gql_ok(Some(&owner.token), "mutation($s: ID!) { requestExport(siteId: $s, range: {from: \"2026-03-10\", to: \"2026-03-12\"}) }", json!({"s": site}))
+        .await;
+    let job = wait_job(&app, &owner, r["requestExport"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let urls: Vec<String> = serde_json::from_value(job["downloadUrls"].clone()).unwrap();
+    assert_eq!(urls.len(), 2);
+    for url in &urls {
+        assert!(
+            url.starts_with(&s3.endpoint)
+                && url.contains("/trackr-exports/tenant-data/exports/")
+                && url.contains("X-Amz-Signature"),
+            "{url}"
+        );
+    }
+    let ndjson = urls.iter().find(|u| u.contains(".ndjson.gz")).unwrap();
+    let bytes = reqwest::get(ndjson).await.unwrap().bytes().await.unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text.lines().count(), 6, "every event of the range, from S3");
+    let unsigned = ndjson.split('?').next().unwrap();
+    assert_eq!(
+        reqwest::get(unsigned).await.unwrap().status(),
+        403,
+        "the bucket is not public"
+    );
+}
+
 both_backends!(
+    promise_4_an_export_goes_to_s3_and_comes_back_through_a_presigned_link,
     promise_4_a_range_of_data_is_deleted_on_request,
     promise_4_one_visitors_data_is_deleted_on_request,
     promise_4_an_export_reads_back_equal_to_the_stored_rows,

@@ -5,6 +5,7 @@
 pub mod jobs;
 pub mod queue;
 pub mod schedule;
+pub mod store;
 
 use std::{fmt, str::FromStr};
 

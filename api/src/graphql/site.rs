@@ -294,10 +294,13 @@ impl Job {
             .and_then(|r| r.get("files"))
             .and_then(|f| serde_json::from_value::<Vec<String>>(f.clone()).ok())
             .unwrap_or_default();
-        files
-            .iter()
-            .map(|f| data_jobs::signed_link(ctx.app(), self.0.id, f))
-            .collect()
+        let mut links = Vec::with_capacity(files.len());
+        for f in &files {
+            if let Some(link) = data_jobs::download_link(ctx.app(), self.0.id, f).await {
+                links.push(link);
+            }
+        }
+        links
     }
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.0.created_at

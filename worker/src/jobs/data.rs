@@ -167,13 +167,22 @@ pub enum ExportError {
     Io(#[from] std::io::Error),
     #[error("writing the CSV: {0}")]
     Csv(#[from] csv::Error),
+    #[error("object store: {0}")]
+    Store(String),
 }
 
-/// Writes `<job>.ndjson.gz` and `<job>.csv.gz` into `dir`, reading the
-/// events in pages (constant memory).
+/// The object-store key of an export file.
+pub fn export_key(job: Uuid, file: &str) -> String {
+    format!("exports/{job}/{file}")
+}
+
+/// Writes `<job>.ndjson.gz` and `<job>.csv.gz` in `dir`, reading the
+/// events in pages (constant memory), then uploads both to the object
+/// store.
 pub async fn export(
     db: &DatabaseConnection,
     p: &ExportParams,
+    store: &crate::store::Store,
     dir: &std::path::Path,
     job: Uuid,
 ) -> Result<ExportResult, ExportError> {
@@ -222,9 +231,14 @@ pub async fn export(
         .map_err(|e| e.into_error())?
         .finish()?
         .sync_all()?;
-    // Complete files appear under their final names, or not at all.
-    std::fs::rename(tmp(&ndjson_name), dir.join(&ndjson_name))?;
-    std::fs::rename(tmp(&csv_name), dir.join(&csv_name))?;
+    // Complete files are uploaded, or nothing is.
+    for name in [&ndjson_name, &csv_name] {
+        store
+            .put_file(&export_key(job, name), &tmp(name))
+            .await
+            .map_err(ExportError::Store)?;
+        let _ = std::fs::remove_file(tmp(name));
+    }
     Ok(ExportResult {
         events: count,
         files: vec![ndjson_name, csv_name],

@@ -10,7 +10,7 @@ use std::time::Duration;
 use sea_orm::{
     sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
 };
-use trackr_config::{ObjectStoreLocation, Settings};
+use trackr_config::Settings;
 use trackr_entity::{audit_log, job};
 use uuid::Uuid;
 
@@ -20,12 +20,9 @@ use crate::WorkerError;
 pub const DELETE_DATA: &str = "delete_data";
 pub const EXPORT: &str = "export";
 
-/// Where exports are written (the local object store).
-pub fn export_dir(settings: &Settings) -> Option<PathBuf> {
-    match &settings.object_store {
-        ObjectStoreLocation::LocalDir(dir) => Some(dir.join("exports")),
-        ObjectStoreLocation::S3 { .. } => None,
-    }
+/// Where exports are assembled before their upload.
+fn scratch_dir(settings: &Settings) -> PathBuf {
+    settings.data_dir.join("tmp")
 }
 
 async fn finish(
@@ -206,9 +203,9 @@ async fn execute(
         },
         EXPORT => match (
             serde_json::from_value::<ExportParams>(row.params.clone()),
-            export_dir(settings),
+            crate::store::Store::open(settings),
         ) {
-            (Ok(p), Some(dir)) => data::export(db, &p, &dir, id)
+            (Ok(p), Ok(store)) => data::export(db, &p, &store, &scratch_dir(settings), id)
                 .await
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
                 .map_err(|e| {
@@ -216,8 +213,9 @@ async fn execute(
                     "the export failed".to_owned()
                 }),
             (Err(e), _) => Err(format!("bad parameters: {e}")),
-            (_, None) => {
-                Err("exports to S3 are not available yet; use the local object store".into())
+            (_, Err(e)) => {
+                tracing::error!(job = EXPORT, job_id = %id, error = %e, "object store unavailable");
+                Err("the object store is unavailable".into())
             }
         },
         other => Err(format!("unknown job kind {other:?}")),
