@@ -141,8 +141,15 @@ async fn graphql_post(
     state.schema.execute(req).await.into()
 }
 
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+async fn graphiql(State(state): State<ServerState>) -> Response {
+    if !state.app.settings.graphiql {
+        return (
+            StatusCode::NOT_FOUND,
+            "GraphiQL is turned off (TRACKR_GRAPHIQL=false); POST /graphql",
+        )
+            .into_response();
+    }
+    Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -213,7 +220,24 @@ async fn readyz(State(state): State<ServerState>) -> impl IntoResponse {
     )
 }
 
-async fn metrics(State(state): State<ServerState>) -> impl IntoResponse {
+async fn metrics(State(state): State<ServerState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.app.settings.metrics_token {
+        use secrecy::ExposeSecret;
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let expected = token.expose_secret();
+        // Compare digests: constant time whatever the lengths.
+        if crate::tokens::digest(given) != crate::tokens::digest(expected) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                "metrics need Authorization: Bearer <TRACKR_METRICS_TOKEN>",
+            )
+                .into_response();
+        }
+    }
     metrics_text(&state.app.metrics)
 }
 

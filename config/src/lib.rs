@@ -91,6 +91,10 @@ pub struct Settings {
     pub queue_heartbeat_ms: u64,
     /// Concurrent job consumers per `trackr worker` process.
     pub queue_workers: usize,
+    /// Serve GraphiQL on `GET /graphql` (a development aid).
+    pub graphiql: bool,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    pub metrics_token: Option<SecretString>,
 }
 
 /// Event ingestion: batching, limits and abuse filters.

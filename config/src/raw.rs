@@ -48,6 +48,9 @@ pub(crate) struct RawSettings {
     scheduler: bool,
     queue_heartbeat_ms: u64,
     queue_workers: usize,
+    graphiql: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metrics_token: Option<String>,
 }
 
 impl Default for RawSettings {
@@ -78,6 +81,8 @@ impl Default for RawSettings {
             scheduler: true,
             queue_heartbeat_ms: 5_000,
             queue_workers: 2,
+            graphiql: true,
+            metrics_token: None,
         }
     }
 }
@@ -335,6 +340,8 @@ impl RawSettings {
             scheduler: self.scheduler,
             queue_heartbeat_ms: self.queue_heartbeat_ms.clamp(1_000, 600_000),
             queue_workers: self.queue_workers.clamp(1, 64),
+            graphiql: self.graphiql,
+            metrics_token: non_empty(self.metrics_token).map(SecretString::from),
         })
     }
 }

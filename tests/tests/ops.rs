@@ -99,7 +99,56 @@ async fn graphiql_is_served_on_get(b: Backend) {
     );
 }
 
+async fn graphiql_can_be_turned_off_and_metrics_need_their_token(b: Backend) {
+    let app = TestApp::spawn_with(
+        b,
+        &[("graphiql", "false"), ("metrics_token", "scrape-secret")],
+    )
+    .await;
+    assert_eq!(
+        app.client
+            .get(app.url("/graphql"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    app.gql_ok(None, "{ plans { id } }", json!({})).await;
+    assert_eq!(
+        app.client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let wrong = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let ok = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok
+        .text()
+        .await
+        .unwrap()
+        .contains("trackr_http_requests_total"));
+}
+
 both_backends!(
+    graphiql_can_be_turned_off_and_metrics_need_their_token,
     health_readiness_and_metrics,
     every_response_carries_a_request_id,
     oversized_bodies_and_deep_queries_are_refused,
