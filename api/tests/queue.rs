@@ -55,28 +55,7 @@ async fn fleet(events: usize) -> Fleet {
     let dir = tempfile::tempdir().unwrap();
     let server = common::serve_with(dir.path(), &env);
     let base = format!("http://{}", server.addr);
-    let token = common::gql(&base, None, "mutation { signUp(email: \"q@example.com\", username: \"queue\", password: \"long enough pw\") { token } }", json!({}))
-        .await["signUp"]["token"].as_str().unwrap().to_owned();
-    let org = common::gql(
-        &base,
-        Some(&token),
-        "mutation { createOrganization(name: \"Q\") { id } }",
-        json!({}),
-    )
-    .await["createOrganization"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let site = common::gql(
-        &base,
-        Some(&token),
-        "mutation($o: ID!) { createSite(organizationId: $o, domain: \"queue.example\") { id } }",
-        json!({"o": org}),
-    )
-    .await["createSite"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (token, _, site) = common::tenant(&base, "queue", "queue.example").await;
     let client = reqwest::Client::new();
     for i in 0..10 {
         let body = json!({"n": "pageview", "u": format!("https://queue.example/{i}"), "d": "queue.example"});

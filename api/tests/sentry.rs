@@ -70,28 +70,7 @@ async fn sentry_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
 async fn tenant_with_a_broken_job(dir: &Path) {
     let mut server = common::serve(dir);
     let base = format!("http://{}", server.addr);
-    let token = common::gql(&base, None, "mutation { signUp(email: \"ada@example.com\", username: \"ada\", password: \"long enough pw\") { token } }", json!({}))
-        .await["signUp"]["token"].as_str().unwrap().to_owned();
-    let org = common::gql(
-        &base,
-        Some(&token),
-        "mutation { createOrganization(name: \"Acme\") { id } }",
-        json!({}),
-    )
-    .await["createOrganization"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let site = common::gql(
-        &base,
-        Some(&token),
-        "mutation($o: ID!) { createSite(organizationId: $o, domain: \"acme.example\") { id } }",
-        json!({"o": org}),
-    )
-    .await["createSite"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_, org, site) = common::tenant(&base, "ada", "acme.example").await;
     server.child.kill().unwrap();
     server.child.wait().unwrap();
     let db = Database::connect(format!(

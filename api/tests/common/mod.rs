@@ -112,3 +112,36 @@ pub async fn fresh_postgres() -> String {
         _ => format!("{admin_url}/{name}"),
     }
 }
+
+/// A user (email `<username>@example.com`) owning an organization with one
+/// site for `domain`, made through the API; returns (token, org, site).
+pub async fn tenant(base: &str, username: &str, domain: &str) -> (String, String, String) {
+    let signup = format!(
+        "mutation {{ signUp(email: \"{username}@example.com\", username: \"{username}\", password: \"long enough pw\") {{ token }} }}"
+    );
+    let token = gql(base, None, &signup, serde_json::json!({})).await["signUp"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let org = gql(
+        base,
+        Some(&token),
+        "mutation { createOrganization(name: \"Acme\") { id } }",
+        serde_json::json!({}),
+    )
+    .await["createOrganization"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let site = gql(
+        base,
+        Some(&token),
+        "mutation($o: ID!, $d: String!) { createSite(organizationId: $o, domain: $d) { id } }",
+        serde_json::json!({"o": org, "d": domain}),
+    )
+    .await["createSite"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (token, org, site)
+}
