@@ -266,6 +266,72 @@ pub async fn audit(
     Ok(())
 }
 
+/// A transaction that owns an organization (see `lock_organization`).
+pub struct OrgTxn {
+    txn: sea_orm::DatabaseTransaction,
+    _sqlite_writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for OrgTxn {
+    type Target = sea_orm::DatabaseTransaction;
+    fn deref(&self) -> &Self::Target {
+        &self.txn
+    }
+}
+
+impl OrgTxn {
+    pub async fn commit(self) -> Result<(), sea_orm::DbErr> {
+        self.txn.commit().await
+    }
+}
+
+/// Starts a transaction that owns the organization, so that
+/// count-then-change rules (the last owner, plan limits on sites and seats)
+/// cannot be raced. It begins with a no-op write of the organization's row:
+/// a row lock on PostgreSQL. SQLite (one process) serializes these
+/// transactions in the process: its deferred transactions cannot wait for
+/// one another ("busy snapshot").
+pub async fn lock_organization(app: &App, organization_id: Uuid) -> ApiResult<OrgTxn> {
+    use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter, TransactionTrait};
+    let guard = match app.settings.is_sqlite() {
+        true => Some(app.sqlite_writer.clone().lock_owned().await),
+        false => None,
+    };
+    let mut attempt = 0u64;
+    loop {
+        let txn = app.db.begin().await?;
+        let locked = organization::Entity::update_many()
+            .col_expr(
+                organization::Column::Name,
+                Expr::col(organization::Column::Name).into(),
+            )
+            .filter(organization::Column::Id.eq(organization_id))
+            .exec(&txn)
+            .await;
+        match locked {
+            Ok(r) if r.rows_affected == 1 => {
+                return Ok(OrgTxn {
+                    txn,
+                    _sqlite_writer: guard,
+                })
+            }
+            Ok(_) => return Err(ApiError::NotFound("organization")),
+            // Another connection (ingestion, an audit row) writing just then.
+            Err(e) if guard.is_some() && attempt < 200 && is_busy(&e) => {
+                drop(txn);
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(2 + attempt % 7 * 3)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn is_busy(e: &sea_orm::DbErr) -> bool {
+    let text = e.to_string().to_lowercase();
+    text.contains("database is locked") || text.contains("busy")
+}
+
 /// Membership helper used when a role is set.
 pub fn membership_model(
     organization_id: Uuid,

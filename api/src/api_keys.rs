@@ -108,7 +108,11 @@ pub async fn find_by_secret_hash(app: &App, hash: &str) -> ApiResult<Option<api_
         .filter(api_key::Column::KeyHash.eq(hash))
         .one(&app.db)
         .await?;
-    if let Some(key) = &key {
+    // Written at most once a minute per key: not a write per request.
+    let stale = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.is_none_or(|t| now() - t > chrono::Duration::minutes(1))
+    };
+    if let Some(key) = key.as_ref().filter(|k| stale(k.last_used_at)) {
         api_key::Entity::update_many()
             .col_expr(api_key::Column::LastUsedAt, Expr::value(now()))
             .filter(api_key::Column::Id.eq(key.id))

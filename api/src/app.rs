@@ -22,6 +22,8 @@ pub struct AppInner {
     pub mailer: Mailer,
     pub metrics: Metrics,
     pub clock: crate::clock::Clock,
+    /// Serializes organization-owning transactions on SQLite.
+    pub sqlite_writer: Arc<tokio::sync::Mutex<()>>,
     /// Object storage (exports; recordings later).
     pub store: trackr_worker::store::Store,
     /// The Redis job queue; `None` runs jobs in this process.
@@ -160,6 +162,7 @@ impl App {
             clock: Default::default(),
             queue,
             store,
+            sqlite_writer: Arc::default(),
             ingest,
             ip_key: ip_key.into_bytes(),
         })))

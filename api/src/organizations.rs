@@ -3,7 +3,7 @@
 use chrono::Duration as ChronoDuration;
 use sea_orm::{
     sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 use trackr_entity::audit_log;
 use trackr_entity::{
@@ -130,8 +130,9 @@ pub async fn delete(
 
 /// Seats in use: members, plus open invitations when inviting (not
 /// counting one to `inviting`, which the new invitation replaces).
-async fn check_seats(
+async fn check_seats<C: sea_orm::ConnectionTrait>(
     app: &App,
+    db: &C,
     org: &organization::Model,
     inviting: Option<&str>,
 ) -> ApiResult<()> {
@@ -139,14 +140,14 @@ async fn check_seats(
     let Some(max) = plan.max_seats else {
         return Ok(());
     };
-    let members = membership::Entity::count_members(&app.db, org.id).await?;
+    let members = membership::Entity::count_members(db, org.id).await?;
     let pending = match inviting {
         Some(email) => {
             invitation::Entity::find()
                 .filter(invitation::Column::OrganizationId.eq(org.id))
                 .filter(invitation::Column::ExpiresAt.gt(now()))
                 .filter(invitation::Column::Email.ne(email))
-                .count(&app.db)
+                .count(db)
                 .await?
         }
         None => 0,
@@ -190,15 +191,17 @@ pub async fn invite(
             return Err(ApiError::Conflict("this person is already a member".into()));
         }
     }
-    check_seats(app, org, Some(&email)).await?;
-    // A new invitation to the same address replaces the old one, in one
-    // transaction: a refused invitation changes nothing.
+    // Checked and written under the organization's lock, in one
+    // transaction: a refused invitation changes nothing, and two invites
+    // cannot both take the last seat. A new invitation to the same address
+    // replaces the old one.
     let token = tokens::generate("");
-    let txn = app.db.begin().await?;
+    let txn = access::lock_organization(app, org.id).await?;
+    check_seats(app, &*txn, org, Some(&email)).await?;
     invitation::Entity::delete_many()
         .filter(invitation::Column::OrganizationId.eq(org.id))
         .filter(invitation::Column::Email.eq(&email))
-        .exec(&txn)
+        .exec(&*txn)
         .await?;
     let invitation = invitation::ActiveModel {
         id: Set(new_id()),
@@ -210,7 +213,7 @@ pub async fn invite(
         expires_at: Set(now() + ChronoDuration::days(7)),
         created_at: Set(now()),
     }
-    .insert(&txn)
+    .insert(&*txn)
     .await?;
     txn.commit().await?;
     access::audit(
@@ -251,9 +254,9 @@ pub async fn accept(app: &App, principal: &Principal, token: &str) -> ApiResult<
         .one(&app.db)
         .await?
         .ok_or(ApiError::NotFound("organization"))?;
-    check_seats(app, &org, None).await?;
-    let txn = app.db.begin().await?;
-    let deleted = invitation::Entity::delete_by_id(inv.id).exec(&txn).await?;
+    let txn = access::lock_organization(app, org.id).await?;
+    check_seats(app, &*txn, &org, None).await?;
+    let deleted = invitation::Entity::delete_by_id(inv.id).exec(&*txn).await?;
     if deleted.rows_affected != 1 {
         return Err(ApiError::bad_input("token", "is invalid, used or expired"));
     }
@@ -267,7 +270,7 @@ pub async fn accept(app: &App, principal: &Principal, token: &str) -> ApiResult<
             .to_owned(),
         )
         .do_nothing()
-        .exec(&txn)
+        .exec(&*txn)
         .await?;
     txn.commit().await?;
     let role = membership::Entity::find_membership(&app.db, org.id, user.id)
@@ -281,18 +284,8 @@ pub async fn accept(app: &App, principal: &Principal, token: &str) -> ApiResult<
     })
 }
 
-/// Starts a transaction that owns the organization's membership changes:
-/// on PostgreSQL the organization row is locked, so two owners demoting
-/// each other at once cannot leave it without one (SQLite serializes all
-/// writers anyway).
-async fn lock_members(app: &App, grant: &Grant) -> ApiResult<DatabaseTransaction> {
-    let txn = app.db.begin().await?;
-    organization::Entity::find_by_id(grant.organization.id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(ApiError::NotFound("organization"))?;
-    Ok(txn)
+async fn lock_members(app: &App, grant: &Grant) -> ApiResult<access::OrgTxn> {
+    access::lock_organization(app, grant.organization.id).await
 }
 
 async fn target_membership(
@@ -339,7 +332,7 @@ pub async fn update_role(
     let old = target.role;
     let mut model: membership::ActiveModel = target.into();
     model.role = Set(role);
-    let updated = model.update(&txn).await?;
+    let updated = model.update(&*txn).await?;
     txn.commit().await?;
     access::audit(
         app,
@@ -372,7 +365,7 @@ pub async fn remove(
     }
     keep_an_owner(&txn, &target).await?;
     membership::Entity::delete_by_id((target.organization_id, target.user_id))
-        .exec(&txn)
+        .exec(&*txn)
         .await?;
     txn.commit().await?;
     access::audit(

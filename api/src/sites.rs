@@ -91,8 +91,11 @@ pub async fn create(
     let timezone = validate_timezone(timezone.as_deref().unwrap_or("UTC"))?;
     let org = &grant.organization;
     let plan = app.settings.plans.get(org.plan_id());
+    // Counted and inserted under the organization's lock: two creations
+    // cannot both take the last site.
+    let txn = access::lock_organization(app, org.id).await?;
     if let Some(max) = plan.max_sites {
-        if site::Entity::count_for_org(&app.db, org.id).await? >= u64::from(max) {
+        if site::Entity::count_for_org(&*txn, org.id).await? >= u64::from(max) {
             return Err(ApiError::PlanLimit(format!(
                 "the {} plan allows {max} site{}; upgrade to add more",
                 plan.name,
@@ -113,7 +116,7 @@ pub async fn create(
         allowed_hostnames: Set(serde_json::json!([])),
         created_at: Set(now()),
     }
-    .insert(&app.db)
+    .insert(&*txn)
     .await
     .map_err(|e| match ApiError::from(e) {
         ApiError::Conflict(_) => {
@@ -121,6 +124,7 @@ pub async fn create(
         }
         other => other,
     })?;
+    txn.commit().await?;
     access::audit(
         app,
         principal,

@@ -242,7 +242,61 @@ async fn api_keys_are_shown_once_stored_hashed_and_scoped(b: Backend) {
     assert_eq!(error_code(&revoked).as_deref(), Some("UNAUTHENTICATED"));
 }
 
+async fn concurrent_creations_cannot_pass_the_site_limit(b: Backend) {
+    let app = TestApp::spawn_with(b, &[("plans.free.max_sites", "2")]).await;
+    let ada = app.sign_up("ada").await;
+    let org = app.create_org(&ada, "Acme").await;
+    let attempts = (0..6).map(|i| {
+        app.gql(
+            Some(&ada.token),
+            CREATE,
+            json!({"o": org, "d": format!("s{i}.example")}),
+        )
+    });
+    let results = futures_join(attempts).await;
+    let created = results.iter().filter(|r| error_code(r).is_none()).count();
+    assert_eq!(created, 2, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .all(|r| error_code(r).is_none() || error_code(r).as_deref() == Some("PLAN_LIMIT")),
+        "{results:?}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM sites").await, 2);
+}
+
+async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.map(Box::pin).collect();
+    let mut out = Vec::new();
+    // Poll all at once: they race for the same organization.
+    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
+            if let Some(f) = slot {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => {
+                        *result = Some(v);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    out.extend(results.into_iter().flatten());
+    out
+}
+
 both_backends!(
+    concurrent_creations_cannot_pass_the_site_limit,
     site_domains_are_normalized_validated_and_unique,
     creating_a_site_past_the_plans_limit_is_a_plan_limit,
     promise_3_a_site_may_shorten_retention_never_lengthen_it,
