@@ -93,3 +93,10 @@ pub(crate) async fn create(
     }
     Ok(())
 }
+
+pub(crate) fn big(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .big_integer()
+        .not_null()
+        .to_owned()
+}

@@ -5,12 +5,9 @@ use crate::cols::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn big(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .big_integer()
-        .not_null()
-        .default(0)
-        .to_owned()
+/// A counter that starts at zero.
+fn counter(name: &str) -> ColumnDef {
+    big(name).default(0).to_owned()
 }
 
 #[async_trait::async_trait]
@@ -54,8 +51,8 @@ impl MigrationTrait for Migration {
                 text_null("stripe_subscription_id"),
                 text("status"),
                 text("currency"),
-                big("amount_due"),
-                big("amount_paid"),
+                counter("amount_due"),
+                counter("amount_paid"),
                 text_null("price_id"),
                 at("period_start"),
                 at("period_end"),
@@ -109,8 +106,8 @@ impl MigrationTrait for Migration {
             .if_not_exists()
             .col(uuid("organization_id"))
             .col(ColumnDef::new(Alias::new("period_start")).date().not_null())
-            .col(big("events"))
-            .col(big("refused"))
+            .col(counter("events"))
+            .col(counter("refused"))
             .primary_key(&mut usage_pk);
         m.create_table(usage.to_owned()).await?;
         create(

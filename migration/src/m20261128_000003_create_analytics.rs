@@ -10,13 +10,6 @@ use crate::cols::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn big(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .big_integer()
-        .not_null()
-        .to_owned()
-}
-
 fn int(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
         .integer()

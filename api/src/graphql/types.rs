@@ -11,7 +11,7 @@ use trackr_entity::{api_key, invoice, membership, organization, site, subscripti
 
 use super::{Ctx, Date, DateRange};
 use crate::stats::{
-    self, BreakdownRow, DimensionGql, FilterInput, IntervalGql, Scope, Stats, TimePoint,
+    self, BreakdownRow, Dimension, FilterInput, IntervalGql, Scope, Stats, TimePoint,
 };
 use crate::{
     access::{Action, Grant, Via},
@@ -406,7 +406,7 @@ impl Site {
         &self,
         ctx: &Context<'_>,
         range: DateRange,
-        dimension: DimensionGql,
+        dimension: Dimension,
         filters: Option<Vec<FilterInput>>,
         limit: Option<i32>,
     ) -> ApiResult<Vec<BreakdownRow>> {

@@ -16,57 +16,6 @@ pub use queries::{Dimension, Filter, Op};
 use range::Window;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(name = "Dimension")]
-pub enum DimensionGql {
-    Page,
-    EntryPage,
-    ExitPage,
-    Source,
-    Referrer,
-    UtmSource,
-    UtmMedium,
-    UtmCampaign,
-    Country,
-    Region,
-    City,
-    Browser,
-    Os,
-    Device,
-    EventName,
-}
-
-impl From<DimensionGql> for Dimension {
-    fn from(d: DimensionGql) -> Self {
-        use DimensionGql as G;
-        match d {
-            G::Page => Dimension::Page,
-            G::EntryPage => Dimension::EntryPage,
-            G::ExitPage => Dimension::ExitPage,
-            G::Source => Dimension::Source,
-            G::Referrer => Dimension::Referrer,
-            G::UtmSource => Dimension::UtmSource,
-            G::UtmMedium => Dimension::UtmMedium,
-            G::UtmCampaign => Dimension::UtmCampaign,
-            G::Country => Dimension::Country,
-            G::Region => Dimension::Region,
-            G::City => Dimension::City,
-            G::Browser => Dimension::Browser,
-            G::Os => Dimension::Os,
-            G::Device => Dimension::Device,
-            G::EventName => Dimension::EventName,
-        }
-    }
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(name = "FilterOp")]
-pub enum FilterOpGql {
-    Is,
-    IsNot,
-    Contains,
-}
-
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "Interval")]
 pub enum IntervalGql {
     Hour,
@@ -78,8 +27,8 @@ pub enum IntervalGql {
 #[derive(InputObject, Clone, Debug)]
 #[graphql(name = "Filter")]
 pub struct FilterInput {
-    pub dimension: DimensionGql,
-    pub op: FilterOpGql,
+    pub dimension: Dimension,
+    pub op: Op,
     pub value: String,
 }
 
@@ -98,12 +47,8 @@ pub fn filters(input: Option<Vec<FilterInput>>) -> ApiResult<Vec<Filter>> {
                 ));
             }
             Ok(Filter {
-                dimension: f.dimension.into(),
-                op: match f.op {
-                    FilterOpGql::Is => Op::Is,
-                    FilterOpGql::IsNot => Op::IsNot,
-                    FilterOpGql::Contains => Op::Contains,
-                },
+                dimension: f.dimension,
+                op: f.op,
                 value: f.value,
             })
         })
@@ -279,7 +224,7 @@ pub async fn timeseries(
 pub async fn breakdown(
     app: &App,
     scope: &Scope,
-    dimension: DimensionGql,
+    dimension: Dimension,
     limit: Option<i32>,
 ) -> ApiResult<Vec<BreakdownRow>> {
     let limit = limit.unwrap_or(10);
@@ -291,7 +236,7 @@ pub async fn breakdown(
         &app.db,
         scope.site,
         window,
-        dimension.into(),
+        dimension,
         &scope.filters,
         limit as u32,
     )

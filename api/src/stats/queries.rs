@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::range::Window;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dimension {
     Page,
     EntryPage,
@@ -58,7 +58,8 @@ impl Dimension {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[graphql(name = "FilterOp")]
 pub enum Op {
     Is,
     IsNot,
