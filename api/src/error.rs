@@ -23,6 +23,9 @@ pub enum ApiError {
     RateLimited,
     Conflict(String),
     NotAvailable(String),
+    /// A service we depend on (Stripe) failed; the message says which,
+    /// never with a secret.
+    Upstream(String),
     /// The detail is logged, never shown.
     Internal(String),
 }
@@ -48,7 +51,7 @@ impl ApiError {
             ApiError::InvalidToken => "the token is invalid or has expired; log in again".into(),
             ApiError::WrongCredentials => "wrong email or password".into(),
             ApiError::Forbidden(m) | ApiError::PlanLimit(m) | ApiError::Conflict(m) => m.clone(),
-            ApiError::NotAvailable(m) => m.clone(),
+            ApiError::NotAvailable(m) | ApiError::Upstream(m) => m.clone(),
             ApiError::NotFound(what) => format!("{what} not found"),
             ApiError::BadInput { field, message } => format!("{field}: {message}"),
             ApiError::RateLimited => "too many attempts; try again later".into(),
@@ -70,7 +73,7 @@ impl ApiError {
             // A capability this server does not offer (not configured, or
             // not in this version): the client cannot fix it by retrying.
             ApiError::NotAvailable(_) => "FORBIDDEN",
-            ApiError::Internal(_) => "INTERNAL",
+            ApiError::Internal(_) | ApiError::Upstream(_) => "INTERNAL",
         }
     }
 
@@ -86,6 +89,7 @@ impl ApiError {
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
         }
     }
 }

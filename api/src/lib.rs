@@ -5,6 +5,7 @@ pub mod access;
 pub mod accounts;
 pub mod api_keys;
 pub mod app;
+pub mod billing;
 pub mod cli;
 pub mod clock;
 pub mod data_jobs;

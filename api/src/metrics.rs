@@ -14,6 +14,7 @@ pub struct Metrics {
     pub events_accepted: IntCounter,
     pub events_refused: IntCounter,
     pub purged: IntCounterVec,
+    pub webhooks: IntCounterVec,
 }
 
 impl Metrics {
@@ -60,6 +61,14 @@ impl Metrics {
             &["table"],
         )
         .expect("valid metric");
+        let webhooks = IntCounterVec::new(
+            Opts::new(
+                "trackr_stripe_webhooks_total",
+                "Stripe webhook deliveries by outcome (stored, duplicate, refused)",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
         for c in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
@@ -68,6 +77,7 @@ impl Metrics {
             Box::new(events_accepted.clone()),
             Box::new(events_refused.clone()),
             Box::new(purged.clone()),
+            Box::new(webhooks.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
@@ -80,7 +90,12 @@ impl Metrics {
             events_accepted,
             events_refused,
             purged,
+            webhooks,
         }
+    }
+
+    pub fn webhook(&self, outcome: &str) {
+        self.webhooks.with_label_values(&[outcome]).inc();
     }
 
     /// The callback the scheduler reports each purge to.

@@ -279,6 +279,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .merge(api)
         .merge(crate::ingest::routes(&app).with_state(app.clone()))
+        .merge(crate::billing::routes().with_state(app.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), metrics_layer))
         .layer(middleware::from_fn_with_state(state, client_ip_layer))
         .layer(

@@ -80,6 +80,9 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpNet>,
     pub log_format: LogFormat,
     pub plans: PlanCatalogue,
+    /// Days a `past_due` subscription keeps its plan before limits fall
+    /// to the free plan (`TRACKR_PAST_DUE_GRACE_DAYS`, at most 90).
+    pub past_due_grace_days: u32,
     pub limits: Limits,
     pub ingest: Ingest,
     /// Run scheduled jobs (the hourly purge). Off only in tests that move

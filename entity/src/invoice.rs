@@ -15,6 +15,8 @@ pub struct Model {
     /// Minor units (cents).
     pub amount_due: i64,
     pub amount_paid: i64,
+    /// Refunded through `charge.refunded`, minor units.
+    pub amount_refunded: i64,
     pub price_id: Option<String>,
     pub period_start: DateTimeUtc,
     pub period_end: DateTimeUtc,

@@ -17,6 +17,14 @@ pub struct Model {
     pub current_period_end: DateTimeUtc,
     pub cancel_at_period_end: bool,
     pub past_due_since: Option<DateTimeUtc>,
+    /// The price, for MRR: currency, amount in minor units, `month`/`year`.
+    pub currency: Option<String>,
+    pub unit_amount: Option<i64>,
+    pub billing_interval: Option<String>,
+    /// After a downgrade, the former plan whose retention still applies
+    /// until the period paid for ends.
+    pub retained_plan: Option<String>,
+    pub retained_until: Option<DateTimeUtc>,
     /// `created` of the newest Stripe event applied; older ones never win.
     pub last_event_at: DateTimeUtc,
     pub created_at: DateTimeUtc,

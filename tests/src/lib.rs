@@ -3,6 +3,8 @@
 //! file), its own data directory and, on PostgreSQL, real Redis under its
 //! own key prefix. Tests talk to it over real HTTP.
 
+pub mod stripe;
+
 use std::{path::PathBuf, time::Duration};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};

@@ -1,7 +1,9 @@
 //! Background jobs. The retention purge runs now, on a schedule (hourly,
 //! once across the fleet) and by hand (`trackr jobs run purge`); the Redis
-//! job queue for deletions, exports and Stripe events comes with its issue.
+//! job queue runs deletions, exports and Stripe events; `reconcile`
+//! compares Stripe's billing with TrackR's and repairs what differs.
 
+pub mod billing;
 pub mod jobs;
 pub mod queue;
 pub mod schedule;
@@ -46,6 +48,8 @@ impl fmt::Display for JobName {
 pub enum WorkerError {
     #[error("{0} is not available yet in this version of TrackR")]
     NotAvailable(String),
+    #[error("{0}")]
+    Billing(String),
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("redis: {0}")]
@@ -75,6 +79,27 @@ pub async fn run_now(
             );
             Ok(serde_json::to_value(report).unwrap_or_default())
         }
-        JobName::Reconcile => Err(WorkerError::NotAvailable("the reconcile job".into())),
+        JobName::Reconcile => {
+            let b = billing::Billing::new(db, settings).map_err(WorkerError::Billing)?;
+            let month = b.now.format("%Y-%m").to_string();
+            let report = billing::reconcile::run(&b, &month, dry_run)
+                .await
+                .map_err(WorkerError::Billing)?;
+            tracing::info!(
+                job = "reconcile",
+                dry_run,
+                found = report.found.len(),
+                repaired = report.repaired.len(),
+                failed = report.failed.len(),
+                "reconcile finished"
+            );
+            if !report.failed.is_empty() {
+                return Err(WorkerError::Billing(format!(
+                    "reconcile could not repair: {}",
+                    report.failed.join("; ")
+                )));
+            }
+            Ok(serde_json::to_value(report).unwrap_or_default())
+        }
     }
 }

@@ -72,8 +72,10 @@ impl PurgeReport {
     }
 }
 
-/// The plan whose retention applies now: the plan in force, or the plan
-/// of a subscription still paid for if that keeps data longer.
+/// The plan whose retention applies now: the plan in force, or a plan
+/// still paid for if that keeps data longer (the subscription's own plan
+/// until its period ends, or the plan a downgrade left, until the period
+/// paid on it ends).
 pub fn retention_plan(
     plans: &PlanCatalogue,
     org: &organization::Model,
@@ -81,13 +83,22 @@ pub fn retention_plan(
     now: DateTime<Utc>,
 ) -> PlanId {
     let current = org.plan_id();
-    let Some(sub) = paid.filter(|s| s.current_period_end > now) else {
-        return current;
-    };
-    match sub.plan.parse::<PlanId>() {
-        Ok(paid) if plans.get(paid).retention_days > plans.get(current).retention_days => paid,
-        _ => current,
+    let Some(sub) = paid else { return current };
+    let mut candidates = vec![current];
+    if sub.current_period_end > now {
+        candidates.extend(sub.plan.parse::<PlanId>().ok());
     }
+    if sub.retained_until.is_some_and(|until| until > now) {
+        candidates.extend(
+            sub.retained_plan
+                .as_deref()
+                .and_then(|p| p.parse::<PlanId>().ok()),
+        );
+    }
+    candidates
+        .into_iter()
+        .max_by_key(|p| plans.get(*p).retention_days)
+        .unwrap_or(current)
 }
 
 struct Budget {

@@ -19,6 +19,8 @@ use crate::WorkerError;
 
 pub const DELETE_DATA: &str = "delete_data";
 pub const EXPORT: &str = "export";
+/// Applies one verified Stripe event from the inbox.
+pub const STRIPE_EVENT: &str = "stripe_event";
 
 /// Where exports are assembled before their upload.
 fn scratch_dir(settings: &Settings) -> PathBuf {
@@ -135,7 +137,7 @@ pub async fn run(
     if let Err(message) = &outcome {
         report_failure(&row.kind, attempts, row.site_id, id, message);
     }
-    if let Ok(result) = &outcome {
+    if let (Ok(result), true) = (&outcome, row.kind == EXPORT || row.kind == DELETE_DATA) {
         let mut entry = audit_log::Entry::new(
             if row.kind == EXPORT {
                 "data.exported"
@@ -217,6 +219,10 @@ async fn execute(
                 tracing::error!(job = EXPORT, job_id = %id, error = %e, "object store unavailable");
                 Err("the object store is unavailable".into())
             }
+        },
+        STRIPE_EVENT => match row.params["event"].as_str().and_then(|s| s.parse().ok()) {
+            Some(event) => crate::billing::apply::process(db, settings, event).await,
+            None => Err("bad parameters: no inbox event id".into()),
         },
         other => Err(format!("unknown job kind {other:?}")),
     }

@@ -1,0 +1,651 @@
+//! Applies verified Stripe events from the inbox (`stripe_events`) to
+//! subscriptions, invoices and each organization's plan.
+//!
+//! Events arrive duplicated and in any order. Three rules keep the state
+//! right whatever the order:
+//! - a subscription is re-read from Stripe's API before it is applied when
+//!   a secret key is configured, so the state applied is Stripe's current
+//!   one, never the event's old copy;
+//! - without the API (or for invoices, whose copy is the state), an event
+//!   older than the state already applied (`last_event_at`) changes
+//!   nothing; invoices break ties by status (paid and void are final);
+//! - changes to one organization's billing are serialized (a row lock on
+//!   the organization, plus one applier at a time in a process).
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
+use serde_json::{json, Value};
+use tokio::sync::Mutex;
+use trackr_config::{PlanCatalogue, PlanId, Settings};
+use trackr_entity::{audit_log, invoice, new_id, organization, stripe_event, subscription};
+use uuid::Uuid;
+
+use super::{
+    api::StripeApi,
+    snapshot::{self, Event},
+};
+
+/// One applier at a time in this process: across processes the
+/// organization's row lock orders them.
+static APPLYING: Mutex<()> = Mutex::const_new(());
+
+/// What applying came to, for the job's result and the logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    Changed(String),
+    /// Older than the state already applied.
+    Stale,
+    /// Nothing for TrackR to do with this event.
+    Ignored(String),
+}
+
+impl Applied {
+    fn summary(&self) -> Value {
+        match self {
+            Applied::Changed(m) => json!({"applied": m}),
+            Applied::Stale => json!({"stale": true}),
+            Applied::Ignored(m) => json!({"ignored": m}),
+        }
+    }
+}
+
+/// Where billing code runs: the database, the settings, Stripe's API when
+/// a key is configured, and the time.
+pub struct Billing<'a> {
+    pub db: &'a DatabaseConnection,
+    pub settings: &'a Settings,
+    pub api: Option<StripeApi>,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Billing<'a> {
+    pub fn new(db: &'a DatabaseConnection, settings: &'a Settings) -> Result<Self, String> {
+        let api = StripeApi::from_settings(settings).transpose()?;
+        Ok(Billing {
+            db,
+            settings,
+            api,
+            now: trackr_entity::now(),
+        })
+    }
+
+    fn plans(&self) -> &PlanCatalogue {
+        &self.settings.plans
+    }
+
+    fn grace(&self) -> Duration {
+        Duration::days(self.settings.past_due_grace_days.into())
+    }
+}
+
+/// The plan a subscription gives now: its own while active or trialing,
+/// while past due within the grace, and when canceled until the end of the
+/// period paid for; otherwise the free plan.
+pub fn plan_in_force(sub: &subscription::Model, now: DateTime<Utc>, grace: Duration) -> PlanId {
+    let plan = sub.plan.parse().unwrap_or(PlanId::Free);
+    let keeps = match sub.status.as_str() {
+        "active" | "trialing" => true,
+        "past_due" => sub.past_due_since.is_none_or(|since| now < since + grace),
+        "canceled" => now < sub.current_period_end,
+        _ => false,
+    };
+    if keeps {
+        plan
+    } else {
+        PlanId::Free
+    }
+}
+
+/// The best plan any of an organization's subscriptions gives now.
+pub fn organization_plan(
+    subs: &[subscription::Model],
+    now: DateTime<Utc>,
+    grace: Duration,
+) -> PlanId {
+    subs.iter()
+        .map(|s| plan_in_force(s, now, grace))
+        .max()
+        .unwrap_or(PlanId::Free)
+}
+
+/// Takes the organization's row lock for this transaction (an UPDATE, so
+/// that SQLite takes its write lock at once too).
+async fn lock_organization(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+) -> Result<organization::Model, String> {
+    organization::Entity::update_many()
+        .col_expr(
+            organization::Column::Plan,
+            Expr::col(organization::Column::Plan).into(),
+        )
+        .filter(organization::Column::Id.eq(id))
+        .exec(txn)
+        .await
+        .map_err(db)?;
+    organization::Entity::find_by_id(id)
+        .one(txn)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| format!("organization {id} no longer exists"))
+}
+
+fn db(e: sea_orm::DbErr) -> String {
+    format!("database: {e}")
+}
+
+/// Sets the organization's plan to what its subscriptions give now, and
+/// records a change in the audit log.
+async fn settle_plan(
+    b: &Billing<'_>,
+    txn: &DatabaseTransaction,
+    org: &organization::Model,
+    cause: Value,
+) -> Result<Option<(PlanId, PlanId)>, String> {
+    let subs = subscription::Entity::find()
+        .filter(subscription::Column::OrganizationId.eq(org.id))
+        .all(txn)
+        .await
+        .map_err(db)?;
+    let to = organization_plan(&subs, b.now, b.grace());
+    let from = org.plan_id();
+    if to == from {
+        return Ok(None);
+    }
+    organization::Entity::update_many()
+        .col_expr(organization::Column::Plan, Expr::value(to.as_str()))
+        .filter(organization::Column::Id.eq(org.id))
+        .exec(txn)
+        .await
+        .map_err(db)?;
+    audit_log::Entry::new("billing.plan.changed", "organization")
+        .target(org.id)
+        .organization(org.id)
+        .details(json!({"from": from.as_str(), "to": to.as_str(), "cause": cause}))
+        .write(txn)
+        .await
+        .map_err(db)?;
+    tracing::info!(organization_id = %org.id, from = %from, to = %to, "plan changed");
+    Ok(Some((from, to)))
+}
+
+/// The organization a Stripe customer (or an object's metadata) belongs to.
+async fn organization_for<C: ConnectionTrait>(
+    conn: &C,
+    customer: Option<&str>,
+    hint: Option<Uuid>,
+) -> Result<Option<organization::Model>, String> {
+    if let Some(customer) = customer {
+        if let Some(org) = organization::Entity::find()
+            .filter(organization::Column::StripeCustomerId.eq(customer))
+            .one(conn)
+            .await
+            .map_err(db)?
+        {
+            return Ok(Some(org));
+        }
+    }
+    let Some(hint) = hint else { return Ok(None) };
+    let Some(org) = organization::Entity::find_by_id(hint)
+        .one(conn)
+        .await
+        .map_err(db)?
+    else {
+        return Ok(None);
+    };
+    match (&org.stripe_customer_id, customer) {
+        // The metadata names an organization billed to another customer:
+        // not to be believed.
+        (Some(own), Some(c)) if own != c => Ok(None),
+        _ => Ok(Some(org)),
+    }
+}
+
+/// Links the organization to its Stripe customer when it has none yet.
+async fn link_customer<C: ConnectionTrait>(
+    conn: &C,
+    org: Uuid,
+    customer: &str,
+) -> Result<(), String> {
+    organization::Entity::update_many()
+        .col_expr(
+            organization::Column::StripeCustomerId,
+            Expr::value(customer),
+        )
+        .filter(organization::Column::Id.eq(org))
+        .filter(organization::Column::StripeCustomerId.is_null())
+        .exec(conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Applies a subscription's state. `seen` is the `created` time of the
+/// event that carried it, or `None` when it was read from the API just now.
+pub async fn apply_subscription(
+    b: &Billing<'_>,
+    sub: snapshot::Subscription,
+    seen: Option<DateTime<Utc>>,
+    cause: Value,
+) -> Result<Applied, String> {
+    let _one = APPLYING.lock().await;
+    let existing = subscription::Entity::find()
+        .filter(subscription::Column::StripeSubscriptionId.eq(&sub.id))
+        .one(b.db)
+        .await
+        .map_err(db)?;
+    let org_id = match &existing {
+        Some(row) => row.organization_id,
+        None => organization_for(b.db, Some(&sub.customer), sub.organization)
+            .await?
+            .map(|o| o.id)
+            .ok_or_else(|| {
+                format!(
+                    "no organization for Stripe customer {} (subscription {})",
+                    sub.customer, sub.id
+                )
+            })?,
+    };
+    let postgres = b.db.get_database_backend() == DbBackend::Postgres;
+    // Re-read from Stripe: under the row lock on PostgreSQL (so that two
+    // processes cannot apply their reads out of order), before the
+    // transaction on SQLite (whose write lock would stall ingestion while
+    // Stripe answers; one process, so the mutex above orders it).
+    let mut current = if b.api.is_some() && seen.is_some() && !postgres {
+        reread(b, &sub).await?
+    } else {
+        None
+    };
+    let txn = b.db.begin().await.map_err(db)?;
+    let org = lock_organization(&txn, org_id).await?;
+    if b.api.is_some() && seen.is_some() && postgres {
+        current = reread(b, &sub).await?;
+    }
+    let reread = current.is_some();
+    let sub = current.unwrap_or(sub);
+    let existing = subscription::Entity::find()
+        .filter(subscription::Column::StripeSubscriptionId.eq(&sub.id))
+        .one(&txn)
+        .await
+        .map_err(db)?;
+    let stamp = seen.unwrap_or(b.now);
+    if let (Some(row), false) = (&existing, reread) {
+        if seen.is_some_and(|seen| seen < row.last_event_at) {
+            return Ok(Applied::Stale);
+        }
+    }
+    let price = sub
+        .price_id
+        .clone()
+        .ok_or_else(|| format!("subscription {} has no price", sub.id))?;
+    let plan = b.plans().plan_for_price(&price).ok_or_else(|| {
+        format!(
+            "unknown Stripe price {price} on subscription {}: add it to a plan's stripe_prices",
+            sub.id
+        )
+    })?;
+    let last_event_at = existing
+        .as_ref()
+        .map(|r| r.last_event_at.max(stamp))
+        .unwrap_or(stamp);
+    let past_due_since = match (&existing, sub.status.as_str()) {
+        (Some(row), "past_due") if row.status == "past_due" => row.past_due_since.or(Some(stamp)),
+        (_, "past_due") => Some(stamp),
+        _ => None,
+    };
+    // A downgrade keeps the former plan's retention until the period paid
+    // for ends.
+    let (retained_plan, retained_until) = match &existing {
+        Some(row) if row.plan != plan.as_str() => {
+            let old: PlanId = row.plan.parse().unwrap_or(PlanId::Free);
+            if b.plans().get(old).retention_days > b.plans().get(plan).retention_days
+                && row.current_period_end > b.now
+            {
+                (Some(old.as_str().to_owned()), Some(row.current_period_end))
+            } else {
+                (row.retained_plan.clone(), row.retained_until)
+            }
+        }
+        Some(row) => (row.retained_plan.clone(), row.retained_until),
+        None => (None, None),
+    };
+    let mut model = subscription::ActiveModel {
+        id: Set(existing.as_ref().map(|r| r.id).unwrap_or_else(new_id)),
+        organization_id: Set(org.id),
+        stripe_subscription_id: Set(sub.id.clone()),
+        stripe_customer_id: Set(sub.customer.clone()),
+        status: Set(sub.status.clone()),
+        price_id: Set(price),
+        plan: Set(plan.as_str().to_owned()),
+        current_period_end: Set(sub.current_period_end),
+        cancel_at_period_end: Set(sub.cancel_at_period_end),
+        past_due_since: Set(past_due_since),
+        currency: Set(sub.currency.clone()),
+        unit_amount: Set(sub.unit_amount),
+        billing_interval: Set(sub.interval.clone()),
+        retained_plan: Set(retained_plan),
+        retained_until: Set(retained_until),
+        last_event_at: Set(last_event_at),
+        created_at: Set(existing.as_ref().map(|r| r.created_at).unwrap_or(b.now)),
+        updated_at: Set(b.now),
+    };
+    if existing.is_some() {
+        model = model.reset_all();
+        model.update(&txn).await.map_err(db)?;
+    } else {
+        model.insert(&txn).await.map_err(db)?;
+    }
+    if org.stripe_customer_id.is_none() {
+        link_customer(&txn, org.id, &sub.customer).await?;
+    }
+    settle_plan(b, &txn, &org, cause).await?;
+    txn.commit().await.map_err(db)?;
+    Ok(Applied::Changed(format!(
+        "subscription {} is {} on {}",
+        sub.id, sub.status, plan
+    )))
+}
+
+async fn reread(
+    b: &Billing<'_>,
+    sub: &snapshot::Subscription,
+) -> Result<Option<snapshot::Subscription>, String> {
+    let Some(api) = &b.api else { return Ok(None) };
+    match api.subscription(&sub.id).await.map_err(|e| e.to_string())? {
+        Some(v) => snapshot::Subscription::from_json(&v).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Mirrors an invoice for finance.
+pub async fn apply_invoice(
+    b: &Billing<'_>,
+    inv: snapshot::Invoice,
+    seen: Option<DateTime<Utc>>,
+) -> Result<Applied, String> {
+    let _one = APPLYING.lock().await;
+    let txn = b.db.begin().await.map_err(db)?;
+    // Write first: SQLite then takes its write lock now (waiting for it)
+    // instead of failing to upgrade a read snapshot later.
+    invoice::Entity::update_many()
+        .col_expr(
+            invoice::Column::Status,
+            Expr::col(invoice::Column::Status).into(),
+        )
+        .filter(invoice::Column::StripeInvoiceId.eq(&inv.id))
+        .exec(&txn)
+        .await
+        .map_err(db)?;
+    let existing = invoice::Entity::find()
+        .filter(invoice::Column::StripeInvoiceId.eq(&inv.id))
+        .one(&txn)
+        .await
+        .map_err(db)?;
+    let stamp = seen.unwrap_or(b.now);
+    if let Some(row) = &existing {
+        let older = stamp < row.last_event_at
+            || stamp == row.last_event_at
+                && snapshot::Invoice::status_rank(&inv.status)
+                    < snapshot::Invoice::status_rank(&row.status);
+        if seen.is_some() && older {
+            return Ok(Applied::Stale);
+        }
+    }
+    let mut org = organization_for(&txn, inv.customer.as_deref(), inv.organization)
+        .await?
+        .map(|o| o.id);
+    if org.is_none() {
+        if let Some(sub) = &inv.subscription {
+            org = subscription::Entity::find()
+                .filter(subscription::Column::StripeSubscriptionId.eq(sub))
+                .one(&txn)
+                .await
+                .map_err(db)?
+                .map(|s| s.organization_id);
+        }
+    }
+    let model = invoice::ActiveModel {
+        id: Set(existing.as_ref().map(|r| r.id).unwrap_or_else(new_id)),
+        stripe_invoice_id: Set(inv.id.clone()),
+        organization_id: Set(org.or(existing.as_ref().and_then(|r| r.organization_id))),
+        stripe_subscription_id: Set(inv.subscription.clone()),
+        status: Set(inv.status.clone()),
+        currency: Set(inv.currency.clone()),
+        amount_due: Set(inv.amount_due),
+        amount_paid: Set(inv.amount_paid),
+        amount_refunded: Set(existing.as_ref().map(|r| r.amount_refunded).unwrap_or(0)),
+        price_id: Set(inv.price_id.clone()),
+        period_start: Set(inv.period_start),
+        period_end: Set(inv.period_end),
+        hosted_url: Set(inv.hosted_url.clone()),
+        paid_at: Set(inv.paid_at),
+        last_event_at: Set(existing
+            .as_ref()
+            .map(|r| r.last_event_at.max(stamp))
+            .unwrap_or(stamp)),
+        created_at: Set(existing.as_ref().map(|r| r.created_at).unwrap_or(b.now)),
+    };
+    if existing.is_some() {
+        model.reset_all().update(&txn).await.map_err(db)?;
+    } else {
+        model.insert(&txn).await.map_err(db)?;
+    }
+    txn.commit().await.map_err(db)?;
+    Ok(Applied::Changed(format!(
+        "invoice {} is {}",
+        inv.id, inv.status
+    )))
+}
+
+async fn checkout_completed(b: &Billing<'_>, e: &Event) -> Result<Applied, String> {
+    let session = &e.object;
+    let org_id = session["client_reference_id"]
+        .as_str()
+        .or(session["metadata"]["organization_id"].as_str())
+        .and_then(|s| s.parse::<Uuid>().ok())
+        .ok_or("the checkout session names no organization")?;
+    let org = organization::Entity::find_by_id(org_id)
+        .one(b.db)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| format!("organization {org_id} no longer exists"))?;
+    let customer = session["customer"].as_str();
+    if let Some(customer) = customer {
+        match &org.stripe_customer_id {
+            Some(own) if own != customer => {
+                return Err(format!(
+                    "organization {org_id} is billed to {own}, the checkout to {customer}"
+                ))
+            }
+            Some(_) => {}
+            None => link_customer(b.db, org_id, customer).await?,
+        }
+    }
+    // The subscription's own events carry its state; with the API, read it
+    // now so the plan changes as soon as the customer is back from Checkout.
+    match (session["subscription"].as_str(), &b.api) {
+        (Some(id), Some(api)) => match api.subscription(id).await.map_err(|e| e.to_string())? {
+            Some(v) => {
+                let sub = snapshot::Subscription::from_json(&v)?;
+                apply_subscription(b, sub, None, json!({"event": e.id, "type": e.kind})).await
+            }
+            None => Err(format!("Stripe has no subscription {id}")),
+        },
+        _ => Ok(Applied::Changed(format!("organization {org_id} linked"))),
+    }
+}
+
+async fn customer_updated(b: &Billing<'_>, e: &Event) -> Result<Applied, String> {
+    let customer = e.object["id"].as_str().ok_or("the customer has no id")?;
+    let hint = e.object["metadata"]["organization_id"]
+        .as_str()
+        .and_then(|s| s.parse::<Uuid>().ok());
+    match organization_for(b.db, Some(customer), hint).await? {
+        Some(org) if org.stripe_customer_id.is_none() => {
+            link_customer(b.db, org.id, customer).await?;
+            Ok(Applied::Changed(format!("organization {} linked", org.id)))
+        }
+        // TrackR keeps only the customer's id: nothing else to mirror.
+        _ => Ok(Applied::Ignored("no billing state changes".into())),
+    }
+}
+
+async fn charge_refunded(b: &Billing<'_>, e: &Event) -> Result<Applied, String> {
+    let Some(invoice_id) = e.object["invoice"].as_str() else {
+        return Ok(Applied::Ignored("the charge has no invoice".into()));
+    };
+    let refunded = e.object["amount_refunded"].as_i64().unwrap_or(0);
+    let done = invoice::Entity::update_many()
+        .col_expr(invoice::Column::AmountRefunded, Expr::value(refunded))
+        .filter(invoice::Column::StripeInvoiceId.eq(invoice_id))
+        .filter(invoice::Column::AmountRefunded.lt(refunded))
+        .exec(b.db)
+        .await
+        .map_err(db)?;
+    if done.rows_affected == 0 {
+        let known = invoice::Entity::find()
+            .filter(invoice::Column::StripeInvoiceId.eq(invoice_id))
+            .one(b.db)
+            .await
+            .map_err(db)?;
+        if known.is_none() {
+            // Its invoice event has not arrived yet: try again later.
+            return Err(format!("refund for invoice {invoice_id}, not yet mirrored"));
+        }
+        return Ok(Applied::Stale);
+    }
+    Ok(Applied::Changed(format!(
+        "invoice {invoice_id} refunded {refunded}"
+    )))
+}
+
+/// The event types TrackR acts on.
+pub const HANDLED: &[&str] = &[
+    "checkout.session.completed",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "customer.subscription.paused",
+    "customer.subscription.resumed",
+    "customer.subscription.trial_will_end",
+    "invoice.paid",
+    "invoice.payment_failed",
+    "invoice.finalized",
+    "invoice.voided",
+    "customer.updated",
+    "charge.refunded",
+];
+
+async fn dispatch(b: &Billing<'_>, e: &Event) -> Result<Applied, String> {
+    let cause = json!({"event": e.id, "type": e.kind});
+    match e.kind.as_str() {
+        "customer.subscription.created"
+        | "customer.subscription.updated"
+        | "customer.subscription.deleted"
+        | "customer.subscription.paused"
+        | "customer.subscription.resumed" => {
+            let sub = snapshot::Subscription::from_json(&e.object)?;
+            apply_subscription(b, sub, Some(e.created), cause).await
+        }
+        "customer.subscription.trial_will_end" => Ok(Applied::Ignored(
+            "the trial end is Stripe's to announce".into(),
+        )),
+        "invoice.paid" | "invoice.payment_failed" | "invoice.finalized" | "invoice.voided" => {
+            let inv = snapshot::Invoice::from_json(&e.object)?;
+            apply_invoice(b, inv, Some(e.created)).await
+        }
+        "checkout.session.completed" => checkout_completed(b, e).await,
+        "customer.updated" => customer_updated(b, e).await,
+        "charge.refunded" => charge_refunded(b, e).await,
+        other => Ok(Applied::Ignored(format!("{other} is not a billing event"))),
+    }
+}
+
+/// Processes the inbox row `id` once; the outcome is kept on the row.
+pub async fn process(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    id: Uuid,
+) -> Result<Value, String> {
+    let row = stripe_event::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| format!("no Stripe event {id} in the inbox"))?;
+    if row.processed_at.is_some() {
+        return Ok(json!({"already": "processed"}));
+    }
+    let outcome = match (Billing::new(db, settings), Event::from_json(&row.payload)) {
+        (Ok(b), Ok(event)) => dispatch(&b, &event).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    let mut update = stripe_event::Entity::update_many()
+        .col_expr(
+            stripe_event::Column::Attempts,
+            Expr::col(stripe_event::Column::Attempts).add(1),
+        )
+        .filter(stripe_event::Column::Id.eq(id));
+    update = match &outcome {
+        Ok(_) => update
+            .col_expr(
+                stripe_event::Column::ProcessedAt,
+                Expr::value(trackr_entity::now()),
+            )
+            .col_expr(
+                stripe_event::Column::Error,
+                Expr::value(Option::<String>::None),
+            ),
+        Err(message) => update.col_expr(stripe_event::Column::Error, Expr::value(message.clone())),
+    };
+    update.exec(db).await.map_err(db_err)?;
+    match outcome {
+        Ok(applied) => {
+            tracing::info!(stripe_event = %row.stripe_event_id, kind = %row.event_type, outcome = ?applied, "Stripe event processed");
+            Ok(applied.summary())
+        }
+        Err(message) => {
+            tracing::warn!(stripe_event = %row.stripe_event_id, kind = %row.event_type, error = %message, "Stripe event failed");
+            Err(format!(
+                "Stripe event {} ({}): {message}",
+                row.stripe_event_id, row.event_type
+            ))
+        }
+    }
+}
+
+fn db_err(e: sea_orm::DbErr) -> String {
+    db(e)
+}
+
+/// Moves organizations whose subscription stopped giving its plan (grace
+/// over, canceled period ended) to the plan they have now.
+pub async fn sweep(b: &Billing<'_>) -> Result<Vec<(Uuid, PlanId, PlanId)>, String> {
+    let org_ids: Vec<Uuid> = {
+        let mut ids: Vec<Uuid> = subscription::Entity::find()
+            .all(b.db)
+            .await
+            .map_err(db)?
+            .into_iter()
+            .map(|s| s.organization_id)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    let mut changed = Vec::new();
+    for id in org_ids {
+        let _one = APPLYING.lock().await;
+        let txn = b.db.begin().await.map_err(db)?;
+        let Ok(org) = lock_organization(&txn, id).await else {
+            continue;
+        };
+        if let Some((from, to)) = settle_plan(b, &txn, &org, json!({"sweep": true})).await? {
+            changed.push((id, from, to));
+        }
+        txn.commit().await.map_err(db)?;
+    }
+    Ok(changed)
+}

@@ -1,0 +1,209 @@
+//! Stripe objects as TrackR reads them, from a webhook's `data.object` or
+//! from an API answer: only the fields billing acts on. Field positions
+//! follow Stripe's current API (the period on the subscription item, the
+//! price under `pricing.price_details`) with the older places as fallbacks.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use uuid::Uuid;
+
+fn ts(v: &Value) -> Option<DateTime<Utc>> {
+    v.as_i64().and_then(|s| DateTime::from_timestamp(s, 0))
+}
+
+fn string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        // An expanded object: its id.
+        Value::Object(o) => o.get("id").and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    }
+}
+
+fn organization_hint(v: &Value) -> Option<Uuid> {
+    v["metadata"]["organization_id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+}
+
+/// A subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subscription {
+    pub id: String,
+    pub customer: String,
+    pub status: String,
+    pub price_id: Option<String>,
+    pub currency: Option<String>,
+    pub unit_amount: Option<i64>,
+    pub interval: Option<String>,
+    pub current_period_end: DateTime<Utc>,
+    pub cancel_at_period_end: bool,
+    pub organization: Option<Uuid>,
+}
+
+impl Subscription {
+    pub fn from_json(v: &Value) -> Result<Self, String> {
+        if v["object"].as_str().is_some_and(|o| o != "subscription") {
+            return Err(format!("expected a subscription, got {}", v["object"]));
+        }
+        let id = string(&v["id"]).ok_or("the subscription has no id")?;
+        let item = &v["items"]["data"][0];
+        let price = &item["price"];
+        let period_end = ts(&v["current_period_end"])
+            .or_else(|| ts(&item["current_period_end"]))
+            .or_else(|| ts(&v["ended_at"]))
+            .ok_or_else(|| format!("subscription {id} has no current_period_end"))?;
+        Ok(Subscription {
+            customer: string(&v["customer"])
+                .ok_or_else(|| format!("subscription {id} has no customer"))?,
+            status: v["status"].as_str().unwrap_or("incomplete").to_owned(),
+            price_id: string(&price["id"]).or_else(|| string(&item["plan"]["id"])),
+            currency: price["currency"]
+                .as_str()
+                .or(v["currency"].as_str())
+                .map(str::to_lowercase),
+            unit_amount: price["unit_amount"].as_i64(),
+            interval: price["recurring"]["interval"].as_str().map(str::to_owned),
+            current_period_end: period_end,
+            cancel_at_period_end: v["cancel_at_period_end"].as_bool().unwrap_or(false)
+                || !v["cancel_at"].is_null() && v["status"] != "canceled",
+            organization: organization_hint(v),
+            id,
+        })
+    }
+
+    /// Monthly recurring revenue in minor units (yearly prices / 12).
+    pub fn monthly_amount(amount: Option<i64>, interval: Option<&str>) -> i64 {
+        match (amount, interval) {
+            (Some(a), Some("year")) => a / 12,
+            (Some(a), Some("week")) => a * 52 / 12,
+            (Some(a), Some("day")) => a * 365 / 12,
+            (Some(a), _) => a,
+            _ => 0,
+        }
+    }
+}
+
+/// An invoice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invoice {
+    pub id: String,
+    pub customer: Option<String>,
+    pub subscription: Option<String>,
+    pub status: String,
+    pub currency: String,
+    pub amount_due: i64,
+    pub amount_paid: i64,
+    pub price_id: Option<String>,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+    pub hosted_url: Option<String>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub organization: Option<Uuid>,
+}
+
+impl Invoice {
+    pub fn from_json(v: &Value) -> Result<Self, String> {
+        if v["object"].as_str().is_some_and(|o| o != "invoice") {
+            return Err(format!("expected an invoice, got {}", v["object"]));
+        }
+        let id = string(&v["id"]).ok_or("the invoice has no id")?;
+        let line = &v["lines"]["data"][0];
+        let epoch = DateTime::<Utc>::UNIX_EPOCH;
+        Ok(Invoice {
+            customer: string(&v["customer"]),
+            subscription: string(&v["parent"]["subscription_details"]["subscription"])
+                .or_else(|| string(&v["subscription"])),
+            status: v["status"].as_str().unwrap_or("draft").to_owned(),
+            currency: v["currency"].as_str().unwrap_or("usd").to_lowercase(),
+            amount_due: v["amount_due"].as_i64().unwrap_or(0),
+            amount_paid: v["amount_paid"].as_i64().unwrap_or(0),
+            price_id: string(&line["pricing"]["price_details"]["price"])
+                .or_else(|| string(&line["price"]["id"])),
+            period_start: ts(&line["period"]["start"])
+                .or_else(|| ts(&v["period_start"]))
+                .unwrap_or(epoch),
+            period_end: ts(&line["period"]["end"])
+                .or_else(|| ts(&v["period_end"]))
+                .unwrap_or(epoch),
+            hosted_url: string(&v["hosted_invoice_url"]),
+            paid_at: ts(&v["status_transitions"]["paid_at"]),
+            organization: organization_hint(&v["parent"]["subscription_details"])
+                .or_else(|| organization_hint(v)),
+            id,
+        })
+    }
+
+    /// Invoice statuses only move forward; on a tie in time the later one
+    /// in this order wins.
+    pub fn status_rank(status: &str) -> u8 {
+        match status {
+            "draft" => 0,
+            "open" => 1,
+            "uncollectible" => 2,
+            "paid" | "void" => 3,
+            _ => 0,
+        }
+    }
+}
+
+/// A verified webhook event, as stored in the inbox.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: String,
+    pub kind: String,
+    pub created: DateTime<Utc>,
+    pub object: Value,
+}
+
+impl Event {
+    pub fn from_json(payload: &str) -> Result<Self, String> {
+        let v: Value =
+            serde_json::from_str(payload).map_err(|e| format!("the body is not JSON: {e}"))?;
+        if v["object"] != "event" {
+            return Err("the body is not a Stripe event".into());
+        }
+        Ok(Event {
+            id: string(&v["id"]).ok_or("the event has no id")?,
+            kind: v["type"]
+                .as_str()
+                .ok_or("the event has no type")?
+                .to_owned(),
+            created: ts(&v["created"]).ok_or("the event has no created time")?,
+            object: v["data"]["object"].clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_period_from_the_item_and_the_price() {
+        let v = serde_json::json!({
+            "object": "subscription", "id": "sub_1", "customer": "cus_1", "status": "active",
+            "cancel_at_period_end": false, "cancel_at": null,
+            "items": {"data": [{"current_period_end": 1_700_000_000,
+                "price": {"id": "price_a", "currency": "EUR", "unit_amount": 1200,
+                          "recurring": {"interval": "year"}}}]},
+            "metadata": {"organization_id": "6f1c6c1e-9a43-4a53-a3a2-1b8c3e0f7c11"}
+        });
+        let s = Subscription::from_json(&v).unwrap();
+        assert_eq!(s.price_id.as_deref(), Some("price_a"));
+        assert_eq!(s.currency.as_deref(), Some("eur"));
+        assert_eq!(s.current_period_end.timestamp(), 1_700_000_000);
+        assert!(s.organization.is_some());
+        assert_eq!(
+            Subscription::monthly_amount(s.unit_amount, s.interval.as_deref()),
+            100
+        );
+    }
+
+    #[test]
+    fn refuses_other_objects() {
+        let v = serde_json::json!({"object": "invoice", "id": "in_1"});
+        assert!(Subscription::from_json(&v).is_err());
+        assert!(Event::from_json("{\"object\":\"charge\"}").is_err());
+    }
+}
