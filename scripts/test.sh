@@ -15,6 +15,9 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@"
 }
 
+# curl: the end-to-end billing test posts a signed webhook with it.
+command -v curl >/dev/null 2>&1 || apt_install curl
+
 pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   echo "test.sh: installing PostgreSQL"; apt_install postgresql

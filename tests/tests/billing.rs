@@ -106,7 +106,7 @@ async fn billed_org(app: &TestApp, customer: &str) -> uuid::Uuid {
     id
 }
 
-async fn checkout_and_portal(backend: Backend) {
+async fn promise_6_checkout_and_portal_leave_card_data_to_stripe(backend: Backend) {
     let stripe = FakeStripe::start().await;
     let app = billing_app(backend, Some(&stripe), SECRET).await;
     let owner = app.sign_up("owner").await;
@@ -164,6 +164,18 @@ async fn checkout_and_portal(backend: Backend) {
         .field("success_url")
         .unwrap()
         .contains("{CHECKOUT_SESSION_ID}"));
+    // Promise 6: we ask Stripe to take the payment on its own page; no
+    // card or payment-method data passes through us, not even an email.
+    for r in [customer, session] {
+        assert!(
+            r.form.iter().all(|(k, _)| !k.contains("card")
+                && !k.starts_with("payment_method")
+                && k != "email"
+                && k != "customer_email"),
+            "{:?}",
+            r.form
+        );
+    }
     let first_key = session.headers["idempotency-key"].clone();
     assert!(first_key.starts_with("trackr-checkout-"), "{first_key}");
     assert_eq!(
@@ -1104,7 +1116,7 @@ async fn reconciliation_finds_and_repairs(backend: Backend) {
 }
 
 both_backends!(
-    checkout_and_portal,
+    promise_6_checkout_and_portal_leave_card_data_to_stripe,
     billing_without_stripe_key_says_so,
     webhook_signatures,
     every_event_type_applies,

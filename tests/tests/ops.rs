@@ -259,7 +259,9 @@ fn schema_contains_the_api_contract() {
         "deleteSite(id: ID!): Boolean!",
         "createApiKey(organizationId: ID!, name: String!, scopes: [String!]!): CreatedApiKey!",
         "revokeApiKey(id: ID!): Boolean!",
-        "startCheckout(organizationId: ID!, plan: PlanId!): String!",
+        // An optional `interval` (MONTH, YEAR) follows: every query of the
+        // contract still works unchanged.
+        "startCheckout(organizationId: ID!, plan: PlanId!, interval: BillingInterval): String!",
         "billingPortalUrl(organizationId: ID!): String!",
         "deleteSiteData(siteId: ID!, range: DateRange, visitorId: String): ID!",
         "requestExport(siteId: ID!, range: DateRange!): ID!",

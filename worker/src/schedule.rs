@@ -32,7 +32,8 @@ pub async fn claim(
     Ok(set.is_some())
 }
 
-/// Runs the purge for the hour `slot` if this process wins it.
+/// Runs the billing sweep and the purge for the hour `slot` if this
+/// process wins it.
 pub async fn tick(
     db: &DatabaseConnection,
     settings: &Settings,
@@ -51,6 +52,22 @@ pub async fn tick(
         {
             return Ok(None);
         }
+    }
+    // First the plans whose grace or paid period ran out, so that the purge
+    // applies the retention now in force.
+    match crate::billing::Billing::new(db, settings) {
+        Ok(b) => match crate::billing::apply::sweep(&b).await {
+            Ok(changed) if !changed.is_empty() => {
+                tracing::info!(
+                    job = "billing_sweep",
+                    organizations = changed.len(),
+                    "plans moved"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(job = "billing_sweep", error = %e, "billing sweep failed"),
+        },
+        Err(e) => tracing::error!(job = "billing_sweep", error = %e, "billing sweep failed"),
     }
     let report = purge::run(db, &settings.plans, &PurgeOptions::default()).await?;
     tracing::info!(
