@@ -128,7 +128,7 @@ pub async fn start_checkout(
     let org = &grant.organization;
     let live = subscription::Entity::find()
         .filter(subscription::Column::OrganizationId.eq(org.id))
-        .filter(subscription::Column::Status.is_in(["active", "trialing", "past_due"]))
+        .filter(subscription::Column::Status.is_not_in(["canceled", "incomplete_expired"]))
         .one(&app.db)
         .await?;
     if live.is_some() {
@@ -223,8 +223,8 @@ async fn stripe_webhook(State(app): State<App>, headers: HeaderMap, body: Bytes)
         Ok(Some(job)) => {
             app.metrics.webhook("stored");
             if let Err(e) = crate::data_jobs::dispatch(&app, job).await {
-                // Stored: the worker's start-up sweep and the reconcile job
-                // will still apply it.
+                // Stored: the hourly retry of unapplied Stripe events (and
+                // `trackr jobs run reconcile`) will still apply it.
                 tracing::error!(stripe_event = %event.id, error = ?e, "could not queue a Stripe event");
             }
             (StatusCode::OK, Json(json!({"received": true}))).into_response()
@@ -359,14 +359,18 @@ async fn invoices_csv(
         }
     };
     let meta = RequestMeta::default();
-    let _ = access::audit(
+    // Every tenant's invoices: no export without its audit entry.
+    if let Err(e) = access::audit(
         &app,
         &principal,
         &meta,
         audit_log::Entry::new("finance.invoices.export", "invoices")
             .details(json!({"month": month, "rows": rows.len()})),
     )
-    .await;
+    .await
+    {
+        return refuse(e.status(), e.message());
+    }
     let mut out = csv::Writer::from_writer(Vec::new());
     let _ = out.write_record([
         "stripe_invoice_id",

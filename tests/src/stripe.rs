@@ -42,6 +42,8 @@ struct Inner {
     requests: Vec<Recorded>,
     subscriptions: BTreeMap<String, Value>,
     invoices: BTreeMap<String, Value>,
+    /// payment intent → invoice it paid.
+    invoice_payments: BTreeMap<String, String>,
     customers: u32,
     sessions: u32,
 }
@@ -86,6 +88,14 @@ impl FakeStripe {
 
     pub fn remove_subscription(&self, id: &str) {
         self.inner.lock().unwrap().subscriptions.remove(id);
+    }
+
+    pub fn put_invoice_payment(&self, payment_intent: &str, invoice: &str) {
+        self.inner
+            .lock()
+            .unwrap()
+            .invoice_payments
+            .insert(payment_intent.into(), invoice.into());
     }
 
     pub fn put_invoice(&self, inv: Value) {
@@ -168,6 +178,23 @@ fn dispatch(stripe: &FakeStripe, r: &Recorded) -> Response {
         }
         ("GET", "/v1/subscriptions") => {
             Json(list("/v1/subscriptions", inner.subscriptions.values())).into_response()
+        }
+        ("GET", "/v1/invoice_payments") => {
+            let query: Vec<(String, String)> = url::form_urlencoded::parse(r.query.as_bytes())
+                .into_owned()
+                .collect();
+            let intent = query
+                .iter()
+                .find(|(k, _)| k == "payment[payment_intent]")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let data: Vec<Value> = inner
+                .invoice_payments
+                .get(&intent)
+                .map(|inv| json!({"object": "invoice_payment", "invoice": inv, "payment": {"type": "payment_intent", "payment_intent": intent}}))
+                .into_iter()
+                .collect();
+            Json(json!({"object": "list", "url": "/v1/invoice_payments", "has_more": false, "data": data})).into_response()
         }
         ("GET", "/v1/invoices") => {
             Json(list("/v1/invoices", inner.invoices.values())).into_response()

@@ -53,7 +53,21 @@ pub async fn tick(
             return Ok(None);
         }
     }
-    // First the plans whose grace or paid period ran out, so that the purge
+    // Stripe events whose job gave up: try again (an hour later, Stripe or
+    // the configuration may be back).
+    match crate::jobs::runner::retry_stripe_events(db, settings, Duration::from_secs(600)).await {
+        Ok((0, 0)) => {}
+        Ok((applied, failing)) => {
+            tracing::info!(
+                job = "stripe_retry",
+                applied,
+                failing,
+                "Stripe events retried"
+            )
+        }
+        Err(e) => tracing::error!(job = "stripe_retry", error = %e, "Stripe event retry failed"),
+    }
+    // Then the plans whose grace or paid period ran out, so that the purge
     // applies the retention now in force.
     match crate::billing::Billing::new(db, settings) {
         Ok(b) => match crate::billing::apply::sweep(&b).await {

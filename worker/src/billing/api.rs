@@ -16,7 +16,7 @@ use stripe_billing::{
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData,
 };
-use stripe_client_core::RequestBuilder;
+use stripe_client_core::{RequestBuilder, StripeMethod};
 use stripe_core::customer::CreateCustomer;
 use stripe_shared::CheckoutSessionMode;
 use stripe_types::{RangeBoundsTs, RangeQueryTs};
@@ -163,6 +163,31 @@ impl StripeApi {
             Err(ApiError::NotFound) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// The invoice a payment intent paid, through its invoice payment.
+    pub async fn invoice_for_payment_intent(
+        &self,
+        intent: &str,
+    ) -> Result<Option<String>, ApiError> {
+        #[derive(serde::Serialize)]
+        struct Payment<'a> {
+            #[serde(rename = "type")]
+            kind: &'a str,
+            payment_intent: &'a str,
+        }
+        #[derive(serde::Serialize)]
+        struct Query<'a> {
+            payment: Payment<'a>,
+        }
+        let request = RequestBuilder::new(StripeMethod::Get, "/invoice_payments").query(&Query {
+            payment: Payment {
+                kind: "payment_intent",
+                payment_intent: intent,
+            },
+        });
+        let list = self.read(request).await?;
+        Ok(list["data"][0]["invoice"].as_str().map(str::to_owned))
     }
 
     /// Every subscription (any status) created before `until`.

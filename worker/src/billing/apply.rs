@@ -89,7 +89,9 @@ pub fn plan_in_force(sub: &subscription::Model, now: DateTime<Utc>, grace: Durat
     let keeps = match sub.status.as_str() {
         "active" | "trialing" => true,
         "past_due" => sub.past_due_since.is_none_or(|since| now < since + grace),
-        "canceled" => now < sub.current_period_end,
+        // Canceled by the customer: paid until the period ends. Canceled
+        // for non-payment: that period was never paid.
+        "canceled" => sub.past_due_since.is_none() && now < sub.current_period_end,
         _ => false,
     };
     if keeps {
@@ -223,8 +225,60 @@ async fn link_customer<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Which of two states of a subscription created in the same second is the
+/// later one: Stripe's `created` has whole seconds, and a subscription's
+/// status moves forward (incomplete → active → … → canceled).
+fn status_rank(status: &str) -> u8 {
+    match status {
+        "incomplete" => 0,
+        "trialing" => 1,
+        "unpaid" => 3,
+        "canceled" | "incomplete_expired" => 4,
+        _ => 2,
+    }
+}
+
+/// A paid state (plan, period end) whose retention a later downgrade keeps
+/// until that period ends.
+fn paid_state(b: &Billing<'_>, sub: &snapshot::Subscription) -> Option<(PlanId, DateTime<Utc>)> {
+    let plan = b.plans().plan_for_price(sub.price_id.as_deref()?)?;
+    (matches!(sub.status.as_str(), "active" | "trialing" | "past_due")
+        && sub.current_period_end > b.now)
+        .then_some((plan, sub.current_period_end))
+}
+
+/// The plan whose retention still applies beyond `plan`'s: the longest of
+/// the paid states seen, whatever order they arrived in.
+fn retained(
+    b: &Billing<'_>,
+    plan: PlanId,
+    candidates: impl IntoIterator<Item = (PlanId, DateTime<Utc>)>,
+) -> Option<(PlanId, DateTime<Utc>)> {
+    let days = |p: PlanId| b.plans().get(p).retention_days;
+    candidates
+        .into_iter()
+        .filter(|(p, until)| *until > b.now && days(*p) > days(plan))
+        .max_by_key(|(p, until)| (days(*p), *until))
+}
+
+fn row_retained(row: &subscription::Model) -> Option<(PlanId, DateTime<Utc>)> {
+    Some((
+        row.retained_plan.as_deref()?.parse().ok()?,
+        row.retained_until?,
+    ))
+}
+
+fn row_paid(row: &subscription::Model) -> Option<(PlanId, DateTime<Utc>)> {
+    matches!(row.status.as_str(), "active" | "trialing" | "past_due")
+        .then(|| Some((row.plan.parse().ok()?, row.current_period_end)))
+        .flatten()
+}
+
 /// Applies a subscription's state. `seen` is the `created` time of the
-/// event that carried it, or `None` when it was read from the API just now.
+/// event that carried it (`None` for a repair). With Stripe's API
+/// configured the subscription is re-read before it is applied, so what is
+/// applied is Stripe's current state; without it, a state older than the
+/// one applied changes nothing.
 pub async fn apply_subscription(
     b: &Billing<'_>,
     sub: snapshot::Subscription,
@@ -254,14 +308,15 @@ pub async fn apply_subscription(
     // processes cannot apply their reads out of order), before the
     // transaction on SQLite (whose write lock would stall ingestion while
     // Stripe answers; one process, so the mutex above orders it).
-    let mut current = if b.api.is_some() && seen.is_some() && !postgres {
+    let event_copy = sub.clone();
+    let mut current = if b.api.is_some() && !postgres {
         reread(b, &sub).await?
     } else {
         None
     };
     let txn = b.db.begin().await.map_err(db)?;
     let org = lock_organization(&txn, org_id).await?;
-    if b.api.is_some() && seen.is_some() && postgres {
+    if b.api.is_some() && postgres {
         current = reread(b, &sub).await?;
     }
     let reread = current.is_some();
@@ -272,8 +327,25 @@ pub async fn apply_subscription(
         .await
         .map_err(db)?;
     let stamp = seen.unwrap_or(b.now);
-    if let (Some(row), false) = (&existing, reread) {
-        if seen.is_some_and(|seen| seen < row.last_event_at) {
+    if let (Some(row), false, Some(seen)) = (&existing, reread, seen) {
+        let older = seen < row.last_event_at
+            || seen == row.last_event_at && status_rank(&sub.status) < status_rank(&row.status);
+        if older {
+            // Too old to apply, but a paid state it shows still protects
+            // retention (so the outcome does not depend on the order).
+            let row_plan: PlanId = row.plan.parse().unwrap_or(PlanId::Free);
+            let keep = retained(
+                b,
+                row_plan,
+                row_retained(row).into_iter().chain(paid_state(b, &sub)),
+            );
+            if keep != row_retained(row) {
+                let mut model: subscription::ActiveModel = row.clone().into();
+                model.retained_plan = Set(keep.map(|(p, _)| p.as_str().to_owned()));
+                model.retained_until = Set(keep.map(|(_, t)| t));
+                model.update(&txn).await.map_err(db)?;
+                txn.commit().await.map_err(db)?;
+            }
             return Ok(Applied::Stale);
         }
     }
@@ -291,27 +363,25 @@ pub async fn apply_subscription(
         .as_ref()
         .map(|r| r.last_event_at.max(stamp))
         .unwrap_or(stamp);
-    let past_due_since = match (&existing, sub.status.as_str()) {
-        (Some(row), "past_due") if row.status == "past_due" => row.past_due_since.or(Some(stamp)),
-        (_, "past_due") => Some(stamp),
+    // When the grace began: the event's time, or now when the state was
+    // read from the API (an old event must not shorten the grace).
+    let since = if reread { b.now } else { stamp };
+    let earlier = existing.as_ref().and_then(|r| r.past_due_since);
+    let past_due_since = match sub.status.as_str() {
+        "past_due" | "unpaid" => earlier.or(Some(since)),
+        // Canceled for non-payment: the unpaid period gives no plan.
+        "canceled" if sub.unpaid => earlier.or(Some(since)),
         _ => None,
     };
-    // A downgrade keeps the former plan's retention until the period paid
-    // for ends.
-    let (retained_plan, retained_until) = match &existing {
-        Some(row) if row.plan != plan.as_str() => {
-            let old: PlanId = row.plan.parse().unwrap_or(PlanId::Free);
-            if b.plans().get(old).retention_days > b.plans().get(plan).retention_days
-                && row.current_period_end > b.now
-            {
-                (Some(old.as_str().to_owned()), Some(row.current_period_end))
-            } else {
-                (row.retained_plan.clone(), row.retained_until)
-            }
-        }
-        Some(row) => (row.retained_plan.clone(), row.retained_until),
-        None => (None, None),
-    };
+    let keep = retained(
+        b,
+        plan,
+        existing
+            .iter()
+            .flat_map(|r| row_retained(r).into_iter().chain(row_paid(r)))
+            .chain(paid_state(b, &event_copy))
+            .chain(paid_state(b, &sub)),
+    );
     let mut model = subscription::ActiveModel {
         id: Set(existing.as_ref().map(|r| r.id).unwrap_or_else(new_id)),
         organization_id: Set(org.id),
@@ -326,8 +396,8 @@ pub async fn apply_subscription(
         currency: Set(sub.currency.clone()),
         unit_amount: Set(sub.unit_amount),
         billing_interval: Set(sub.interval.clone()),
-        retained_plan: Set(retained_plan),
-        retained_until: Set(retained_until),
+        retained_plan: Set(keep.map(|(p, _)| p.as_str().to_owned())),
+        retained_until: Set(keep.map(|(_, t)| t)),
         last_event_at: Set(last_event_at),
         created_at: Set(existing.as_ref().map(|r| r.created_at).unwrap_or(b.now)),
         updated_at: Set(b.now),
@@ -386,11 +456,14 @@ pub async fn apply_invoice(
         .map_err(db)?;
     let stamp = seen.unwrap_or(b.now);
     if let Some(row) = &existing {
-        let older = stamp < row.last_event_at
-            || stamp == row.last_event_at
-                && snapshot::Invoice::status_rank(&inv.status)
-                    < snapshot::Invoice::status_rank(&row.status);
-        if seen.is_some() && older {
+        // An invoice's status only moves forward (draft → open → paid or
+        // void): a lower one is older, whenever it arrives; within a
+        // status, the later event wins.
+        let new_rank = snapshot::Invoice::status_rank(&inv.status);
+        let old_rank = snapshot::Invoice::status_rank(&row.status);
+        let older = new_rank < old_rank
+            || new_rank == old_rank && seen.is_some_and(|seen| seen < row.last_event_at);
+        if older {
             return Ok(Applied::Stale);
         }
     }
@@ -452,17 +525,22 @@ async fn checkout_completed(b: &Billing<'_>, e: &Event) -> Result<Applied, Strin
         .await
         .map_err(db)?
         .ok_or_else(|| format!("organization {org_id} no longer exists"))?;
-    let customer = session["customer"].as_str();
-    if let Some(customer) = customer {
-        match &org.stripe_customer_id {
-            Some(own) if own != customer => {
-                return Err(format!(
-                    "organization {org_id} is billed to {own}, the checkout to {customer}"
-                ))
-            }
-            Some(_) => {}
-            None => link_customer(b.db, org_id, customer).await?,
+    // `startCheckout` links the customer before the session exists, so a
+    // completed checkout must name the organization's own customer: a
+    // `client_reference_id` alone (which a Payment Link takes from its URL)
+    // never links anyone to an organization.
+    let customer = session["customer"]
+        .as_str()
+        .ok_or("the checkout session has no customer")?;
+    if let Some(meta) = session["metadata"]["organization_id"].as_str() {
+        if meta != org_id.to_string() {
+            return Err("the checkout session's metadata names another organization".into());
         }
+    }
+    if org.stripe_customer_id.as_deref() != Some(customer) {
+        return Err(format!(
+            "checkout for organization {org_id} by customer {customer}, which is not its own: not started by TrackR"
+        ));
     }
     // The subscription's own events carry its state; with the API, read it
     // now so the plan changes as soon as the customer is back from Checkout.
@@ -470,7 +548,13 @@ async fn checkout_completed(b: &Billing<'_>, e: &Event) -> Result<Applied, Strin
         (Some(id), Some(api)) => match api.subscription(id).await.map_err(|e| e.to_string())? {
             Some(v) => {
                 let sub = snapshot::Subscription::from_json(&v)?;
-                apply_subscription(b, sub, None, json!({"event": e.id, "type": e.kind})).await
+                apply_subscription(
+                    b,
+                    sub,
+                    Some(e.created),
+                    json!({"event": e.id, "type": e.kind}),
+                )
+                .await
             }
             None => Err(format!("Stripe has no subscription {id}")),
         },
@@ -494,9 +578,25 @@ async fn customer_updated(b: &Billing<'_>, e: &Event) -> Result<Applied, String>
 }
 
 async fn charge_refunded(b: &Billing<'_>, e: &Event) -> Result<Applied, String> {
-    let Some(invoice_id) = e.object["invoice"].as_str() else {
-        return Ok(Applied::Ignored("the charge has no invoice".into()));
+    // Older API versions name the invoice on the charge; newer ones link
+    // them through the payment intent (an invoice payment).
+    let invoice_id = match (e.object["invoice"].as_str(), e.object["payment_intent"].as_str(), &b.api) {
+        (Some(id), _, _) => id.to_owned(),
+        (None, Some(intent), Some(api)) => match api
+            .invoice_for_payment_intent(intent)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some(id) => id,
+            None => return Ok(Applied::Ignored("the charge paid no invoice".into())),
+        },
+        _ => {
+            return Ok(Applied::Ignored(
+                "the charge names no invoice (TRACKR_STRIPE_SECRET_KEY resolves it through its payment intent)".into(),
+            ))
+        }
     };
+    let invoice_id = invoice_id.as_str();
     let refunded = e.object["amount_refunded"].as_i64().unwrap_or(0);
     let done = invoice::Entity::update_many()
         .col_expr(invoice::Column::AmountRefunded, Expr::value(refunded))
@@ -589,7 +689,13 @@ pub async fn process(
         )
         .filter(stripe_event::Column::Id.eq(id));
     update = match &outcome {
+        // Applied: keep only what identifies the event (its id, for
+        // de-duplication); the payload may carry card and address details.
         Ok(_) => update
+            .col_expr(
+                stripe_event::Column::Payload,
+                Expr::value(snapshot::minimized(&row.payload)),
+            )
             .col_expr(
                 stripe_event::Column::ProcessedAt,
                 Expr::value(trackr_entity::now()),

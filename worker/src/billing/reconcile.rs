@@ -2,7 +2,7 @@
 //! per currency and plan, and what differs. The `reconcile` job repairs
 //! what webhooks missed and records each repair in the audit log.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -34,6 +34,18 @@ pub fn month_bounds(month: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), Strin
             .ok_or("bad date")
     };
     Ok((at(start)?, at(next)?))
+}
+
+/// The previous and the current month, `YYYY-MM`.
+pub fn recent_months(now: DateTime<Utc>) -> Vec<String> {
+    let this = now.date_naive().with_day(1).unwrap_or(now.date_naive());
+    let last = (this - chrono::Duration::days(1))
+        .with_day(1)
+        .unwrap_or(this);
+    vec![
+        last.format("%Y-%m").to_string(),
+        this.format("%Y-%m").to_string(),
+    ]
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -84,20 +96,46 @@ async fn remote(
     until: DateTime<Utc>,
 ) -> Result<Option<Remote>, String> {
     let Some(api) = &b.api else { return Ok(None) };
-    let subscriptions = api
+    let db = |e: sea_orm::DbErr| format!("database: {e}");
+    // Only what is TrackR's: Stripe accounts often bill other products too.
+    let customers: HashSet<String> = organization::Entity::find()
+        .filter(organization::Column::StripeCustomerId.is_not_null())
+        .all(b.db)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .filter_map(|o| o.stripe_customer_id)
+        .collect();
+    let ours = |customer: Option<&str>, hint: Option<Uuid>| {
+        hint.is_some() || customer.is_some_and(|c| customers.contains(c))
+    };
+    let read = |what: &str, e: String| {
+        tracing::warn!(object = what, error = %e, "a Stripe object could not be read; skipped");
+    };
+    let mut subscriptions = Vec::new();
+    for v in api
         .subscriptions(until.timestamp())
         .await
         .map_err(|e| e.to_string())?
-        .iter()
-        .map(snapshot::Subscription::from_json)
-        .collect::<Result<Vec<_>, _>>()?;
-    let invoices = api
+    {
+        match snapshot::Subscription::from_json(&v) {
+            Ok(s) if ours(Some(&s.customer), s.organization) => subscriptions.push(s),
+            Ok(_) => {}
+            Err(e) => read("subscription", e),
+        }
+    }
+    let mut invoices = Vec::new();
+    for v in api
         .invoices(from.timestamp(), until.timestamp())
         .await
         .map_err(|e| e.to_string())?
-        .iter()
-        .map(snapshot::Invoice::from_json)
-        .collect::<Result<Vec<_>, _>>()?;
+    {
+        match snapshot::Invoice::from_json(&v) {
+            Ok(i) if ours(i.customer.as_deref(), i.organization) => invoices.push(i),
+            Ok(_) => {}
+            Err(e) => read("invoice", e),
+        }
+    }
     Ok(Some(Remote {
         subscriptions,
         invoices,
@@ -302,8 +340,30 @@ pub async fn run(b: &Billing<'_>, month: &str, dry_run: bool) -> Result<Repair, 
     let before = build(b, month, from, until, remote.as_ref()).await?;
     let mut repaired = Vec::new();
     let mut failed = Vec::new();
+    // A wrong key or mode makes every subscription look absent from
+    // Stripe: refuse to cancel them all.
+    let absent = before
+        .discrepancies
+        .iter()
+        .filter(|d| d.kind == "subscription_not_in_stripe")
+        .count();
+    let local_active = subscription::Entity::find()
+        .filter(subscription::Column::Status.is_in(["active", "trialing", "past_due"]))
+        .all(b.db)
+        .await
+        .map_err(|e| format!("database: {e}"))?
+        .len();
+    let implausible = absent > 2 && absent * 2 > local_active;
+    if implausible {
+        failed.push(format!(
+            "Stripe lists none of {absent} of our {local_active} live subscriptions: wrong TRACKR_STRIPE_SECRET_KEY or mode? Not cancelling them"
+        ));
+    }
     if !dry_run {
         for d in &before.discrepancies {
+            if implausible && d.kind == "subscription_not_in_stripe" {
+                continue;
+            }
             let outcome = repair_one(b, d, remote.as_ref()).await;
             match outcome {
                 Ok(Some(what)) => {

@@ -38,6 +38,8 @@ pub struct Subscription {
     pub interval: Option<String>,
     pub current_period_end: DateTime<Utc>,
     pub cancel_at_period_end: bool,
+    /// Canceled because payment failed (or was disputed).
+    pub unpaid: bool,
     pub organization: Option<Uuid>,
 }
 
@@ -67,6 +69,10 @@ impl Subscription {
             current_period_end: period_end,
             cancel_at_period_end: v["cancel_at_period_end"].as_bool().unwrap_or(false)
                 || !v["cancel_at"].is_null() && v["status"] != "canceled",
+            unpaid: matches!(
+                v["cancellation_details"]["reason"].as_str(),
+                Some("payment_failed" | "payment_disputed")
+            ),
             organization: organization_hint(v),
             id,
         })
@@ -175,6 +181,17 @@ impl Event {
     }
 }
 
+/// What the inbox keeps of an applied event: its identity, not its data.
+pub fn minimized(payload: &str) -> String {
+    let v: Value = serde_json::from_str(payload).unwrap_or(Value::Null);
+    let object = &v["data"]["object"];
+    serde_json::json!({
+        "id": v["id"], "object": "event", "type": v["type"], "created": v["created"],
+        "data": {"object": {"id": object["id"], "object": object["object"]}},
+    })
+    .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +214,20 @@ mod tests {
         assert_eq!(
             Subscription::monthly_amount(s.unit_amount, s.interval.as_deref()),
             100
+        );
+    }
+
+    #[test]
+    fn a_minimized_event_keeps_no_card_or_address() {
+        let payload = r#"{"id":"evt_1","object":"event","type":"charge.refunded","created":1,
+            "data":{"object":{"id":"ch_1","object":"charge","billing_details":{"email":"a@b.c"},
+            "payment_method_details":{"card":{"last4":"4242"}}}}}"#;
+        let kept = minimized(payload);
+        assert!(!kept.contains("4242") && !kept.contains("a@b.c"), "{kept}");
+        let event = Event::from_json(&kept).unwrap();
+        assert_eq!(
+            (event.id.as_str(), event.kind.as_str()),
+            ("evt_1", "charge.refunded")
         );
     }
 

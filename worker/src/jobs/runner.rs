@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use sea_orm::{
     sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use trackr_config::Settings;
 use trackr_entity::{audit_log, job};
@@ -226,6 +227,42 @@ async fn execute(
         },
         other => Err(format!("unknown job kind {other:?}")),
     }
+}
+
+/// Stripe events not applied yet whose job gave up (dead), failed, or sat
+/// queued for longer than `older_than` (a lost push to the queue): run each
+/// again, oldest first. An acknowledged webhook is never dropped: this runs
+/// hourly with the schedule and first thing in `reconcile`. Returns (applied,
+/// still failing).
+pub async fn retry_stripe_events(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    older_than: Duration,
+) -> Result<(usize, usize), WorkerError> {
+    let before = trackr_entity::now()
+        - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::minutes(10));
+    let rows = job::Entity::find()
+        .filter(job::Column::Kind.eq(STRIPE_EVENT))
+        .filter(job::Column::Status.is_in(["dead", "failed", "queued"]))
+        .filter(job::Column::UpdatedAt.lte(before))
+        .order_by_asc(job::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let (mut applied, mut failing) = (0, 0);
+    for row in rows {
+        job::Entity::update_many()
+            .col_expr(job::Column::Status, Expr::value("queued"))
+            .filter(job::Column::Id.eq(row.id))
+            .filter(job::Column::Status.eq(row.status.clone()))
+            .exec(db)
+            .await?;
+        match run(db, settings, row.id).await? {
+            Outcome::Done => applied += 1,
+            Outcome::Skipped => {}
+            Outcome::Failed(_) => failing += 1,
+        }
+    }
+    Ok((applied, failing))
 }
 
 /// Jobs a crash left queued, failed-and-retryable or running.
