@@ -14,6 +14,7 @@ pub struct Metrics {
     pub events_accepted: IntCounter,
     pub events_refused: IntCounter,
     pub purged: IntCounterVec,
+    pub recording_chunks: IntCounterVec,
 }
 
 impl Metrics {
@@ -60,6 +61,14 @@ impl Metrics {
             &["table"],
         )
         .expect("valid metric");
+        let recording_chunks = IntCounterVec::new(
+            Opts::new(
+                "trackr_recording_chunks_total",
+                "Session-recording chunks by outcome (accepted, duplicate, refused)",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
         for c in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
@@ -68,6 +77,7 @@ impl Metrics {
             Box::new(events_accepted.clone()),
             Box::new(events_refused.clone()),
             Box::new(purged.clone()),
+            Box::new(recording_chunks.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
@@ -80,6 +90,7 @@ impl Metrics {
             events_accepted,
             events_refused,
             purged,
+            recording_chunks,
         }
     }
 
@@ -96,6 +107,9 @@ impl Metrics {
             purged
                 .with_label_values(&["salts"])
                 .inc_by(report.salts_deleted);
+            purged
+                .with_label_values(&["recordings"])
+                .inc_by(report.recordings());
         })
     }
 

@@ -6,6 +6,7 @@ mod cols;
 mod m20261128_000001_create_accounts;
 mod m20261128_000002_create_billing;
 mod m20261128_000003_create_analytics;
+mod m20261128_000005_create_recordings;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_accounts::Migration),
             Box::new(m20261128_000002_create_billing::Migration),
             Box::new(m20261128_000003_create_analytics::Migration),
+            Box::new(m20261128_000005_create_recordings::Migration),
         ]
     }
 }
