@@ -1,6 +1,9 @@
 // Drives Debian's Chromium against a page that loads TrackR's tracking script.
 //
-//   node run.mjs <spa|dnt|consent|record|record-consent> <pageUrl>
+//   node run.mjs <spa|dnt|consent|record|record-consent|record-minute> <pageUrl>
+//
+// record-minute is not a test: it keeps a visitor busy on the page for a
+// minute (bench/recording.sh measures what that stores).
 //
 // The page URL looks like http://example.test:PORT/index.html; Chromium maps
 // example.test to 127.0.0.1, so the page's hostname is the site's domain.
@@ -9,7 +12,7 @@
 import { chromium } from 'playwright-core';
 
 const [scenario, pageUrl] = process.argv.slice(2);
-const SCENARIOS = ['spa', 'dnt', 'consent', 'record', 'record-consent'];
+const SCENARIOS = ['spa', 'dnt', 'consent', 'record', 'record-consent', 'record-minute'];
 if (!SCENARIOS.includes(scenario) || !pageUrl) {
   console.error(`usage: node run.mjs <${SCENARIOS.join('|')}> <pageUrl>`);
   process.exit(2);
@@ -36,10 +39,11 @@ async function waitFor(cond, what) {
 }
 
 // Hard stop in case the browser itself hangs.
+const WATCHDOG_S = scenario === 'record-minute' ? 150 : 60;
 const watchdog = setTimeout(() => {
-  console.error(`run.mjs: scenario '${scenario}' did not finish within 60 s`);
+  console.error(`run.mjs: scenario '${scenario}' did not finish within ${WATCHDOG_S} s`);
   process.exit(3);
-}, 60_000);
+}, WATCHDOG_S * 1000);
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -104,7 +108,25 @@ try {
     .catch(() => fail('window.trackr never appeared: did /js/script.js load?'));
 
   let out;
-  if (scenario === 'record' || scenario === 'record-consent') {
+  if (scenario === 'record-minute') {
+    await page
+      .waitForFunction(() => typeof window.trackrRecorder === 'function', null, { timeout: DEADLINE_MS })
+      .catch(() => fail('window.trackrRecorder never appeared: did /js/recorder.js load?'));
+    await waitFor(() => chunks.length > 0, () => 'a first recording chunk');
+    // A visitor reading, moving the mouse, scrolling and filling the form
+    // for a minute: something every second.
+    const end = Date.now() + 60_000;
+    for (let i = 0; Date.now() < end; i++) {
+      await page.mouse.move(50 + ((i * 97) % 700), 50 + ((i * 61) % 500), { steps: 8 });
+      if (i % 3 === 0) await page.mouse.wheel(0, i % 2 ? 120 : -120);
+      if (i % 5 === 0) await page.type('#notes', 'word ', { delay: 30 });
+      if (i % 7 === 0) await page.click('#go');
+      await sleep(1000);
+    }
+    await page.evaluate(() => window.trackrRecorder('flush'));
+    await waitFor(() => chunkResponses.length >= chunks.length, () => 'answers to every chunk');
+    out = { sent: chunks.length, statuses: chunkResponses.map((r) => r.status()) };
+  } else if (scenario === 'record' || scenario === 'record-consent') {
     await page
       .waitForFunction(() => typeof window.trackrRecorder === 'function', null, { timeout: DEADLINE_MS })
       .catch(() => fail('window.trackrRecorder never appeared: did /js/recorder.js load?'));

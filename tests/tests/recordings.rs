@@ -952,3 +952,42 @@ both_backends!(
     deleting_a_site_removes_its_recordings,
     promise_2_heatmaps_count_clicks_per_cell_and_viewport_class,
 );
+
+/// `/js/recorder.js` serves the committed build, and that build is what
+/// `tracker/` makes from its sources and locked rrweb (`npm run build`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_recorder_is_what_the_tracker_build_makes() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let committed = std::fs::read(root.join("api/assets/recorder.js")).unwrap();
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let resp = app
+        .client
+        .get(app.url("/js/recorder.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("javascript"));
+    assert!(resp.headers().contains_key("etag"));
+    assert_eq!(resp.bytes().await.unwrap().to_vec(), committed);
+
+    assert!(
+        root.join("tracker/node_modules/@rrweb/record").exists(),
+        "run `npm ci` in tracker (bash scripts/test.sh does)"
+    );
+    let out = app.data_dir.path().join("recorder.js");
+    let status = tokio::process::Command::new("node")
+        .arg(root.join("tracker/build.mjs"))
+        .env("RECORDER_OUT", &out)
+        .status()
+        .await
+        .expect("node is installed");
+    assert!(status.success());
+    assert!(
+        std::fs::read(&out).unwrap() == committed,
+        "api/assets/recorder.js is stale: run `npm run build` in tracker"
+    );
+}
