@@ -56,6 +56,10 @@ command -v node >/dev/null 2>&1 || { echo "test.sh: installing Node.js"; apt_ins
 [ -x /usr/bin/chromium ] || { echo "test.sh: installing Chromium"; apt_install chromium; }
 [ -d tests/browser/node_modules/playwright-core ] \
   || (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+# The session recorder's build (rrweb + esbuild): a test checks that the
+# committed api/assets/recorder.js is what it makes.
+[ -d tracker/node_modules/@rrweb/record ] \
+  || (cd tracker && npm ci --no-audit --no-fund --loglevel=error)
 
 # An S3 protocol server for the object-storage tests: moto, from PyPI.
 if [ -x "$HOME/.cache/trackr-venv/bin/moto_server" ]; then export PATH="$HOME/.cache/trackr-venv/bin:$PATH"; fi

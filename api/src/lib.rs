@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod organizations;
 pub mod ratelimit;
+pub mod recordings;
 pub mod server;
 pub mod sites;
 pub mod stats;

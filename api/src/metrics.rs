@@ -15,6 +15,7 @@ pub struct Metrics {
     pub events_refused: IntCounter,
     pub purged: IntCounterVec,
     pub webhooks: IntCounterVec,
+    pub recording_chunks: IntCounterVec,
 }
 
 impl Metrics {
@@ -69,6 +70,14 @@ impl Metrics {
             &["outcome"],
         )
         .expect("valid metric");
+        let recording_chunks = IntCounterVec::new(
+            Opts::new(
+                "trackr_recording_chunks_total",
+                "Session-recording chunks by outcome (accepted, duplicate, refused)",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
         for c in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
@@ -78,6 +87,7 @@ impl Metrics {
             Box::new(events_refused.clone()),
             Box::new(purged.clone()),
             Box::new(webhooks.clone()),
+            Box::new(recording_chunks.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
@@ -91,6 +101,7 @@ impl Metrics {
             events_refused,
             purged,
             webhooks,
+            recording_chunks,
         }
     }
 
@@ -111,6 +122,9 @@ impl Metrics {
             purged
                 .with_label_values(&["salts"])
                 .inc_by(report.salts_deleted);
+            purged
+                .with_label_values(&["recordings"])
+                .inc_by(report.recordings());
         })
     }
 

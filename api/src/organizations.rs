@@ -108,6 +108,7 @@ pub async fn delete(
         .into_iter()
         .map(|s| s.id)
         .collect();
+    crate::recordings::remove_site_objects(app, &site_ids).await?;
     let txn = app.db.begin().await?;
     trackr_entity::event::delete_for_sites(&txn, &site_ids).await?;
     organization::Entity::delete_by_id(org.id)

@@ -113,6 +113,9 @@ pub async fn create(
         honor_dnt: Set(true),
         require_consent: Set(false),
         recordings_enabled: Set(false),
+        recording_sample_rate: Set(1.0),
+        recording_max_seconds: Set(DEFAULT_RECORDING_MAX_SECONDS),
+        recording_mask_all_text: Set(false),
         allowed_hostnames: Set(serde_json::json!([])),
         created_at: Set(now()),
     }
@@ -138,6 +141,11 @@ pub async fn create(
     Ok(site)
 }
 
+/// A recording stops after 30 minutes unless the site says otherwise.
+pub const DEFAULT_RECORDING_MAX_SECONDS: i32 = 1800;
+/// The longest recording a site may ask for: 4 hours.
+pub const MAX_RECORDING_SECONDS: i32 = 4 * 3600;
+
 #[derive(Debug, Default)]
 pub struct SiteChanges {
     pub name: Option<String>,
@@ -147,6 +155,9 @@ pub struct SiteChanges {
     pub honor_dnt: Option<bool>,
     pub require_consent: Option<bool>,
     pub recordings_enabled: Option<bool>,
+    pub recording_sample_rate: Option<f64>,
+    pub recording_max_seconds: Option<i32>,
+    pub recording_mask_all_text: Option<bool>,
 }
 
 pub async fn update(
@@ -194,6 +205,27 @@ pub async fn update(
         }
         model.recordings_enabled = Set(v);
     }
+    if let Some(rate) = changes.recording_sample_rate {
+        if !(0.0..=1.0).contains(&rate) {
+            return Err(ApiError::bad_input(
+                "recordingSampleRate",
+                "must be between 0 and 1 (the share of page loads recorded)",
+            ));
+        }
+        model.recording_sample_rate = Set(rate);
+    }
+    if let Some(seconds) = changes.recording_max_seconds {
+        if !(10..=MAX_RECORDING_SECONDS).contains(&seconds) {
+            return Err(ApiError::bad_input(
+                "recordingMaxSeconds",
+                format!("must be between 10 and {MAX_RECORDING_SECONDS} seconds"),
+            ));
+        }
+        model.recording_max_seconds = Set(seconds);
+    }
+    if let Some(v) = changes.recording_mask_all_text {
+        model.recording_mask_all_text = Set(v);
+    }
     let site = model.update(&app.db).await?;
     app.ingest.sites.clear();
     Ok(site)
@@ -205,6 +237,8 @@ pub async fn delete(
     meta: &RequestMeta,
     site: &site::Model,
 ) -> ApiResult<bool> {
+    // Recordings' objects first: should that fail, nothing else changed.
+    crate::recordings::remove_site_objects(app, &[site.id]).await?;
     let txn = app.db.begin().await?;
     trackr_entity::event::delete_for_sites(&txn, &[site.id]).await?;
     site::Entity::delete_by_id(site.id).exec(&txn).await?;

@@ -116,6 +116,27 @@ pub struct Ingest {
     /// CIDRs of data centres whose traffic is dropped as bots.
     #[serde(default, deserialize_with = "raw::list")]
     pub datacenter_ranges: Vec<String>,
+    /// Largest accepted `/api/recording` body as sent (gzipped or not).
+    #[serde(default = "defaults::recording_body_bytes")]
+    pub recording_body_bytes: usize,
+    /// Largest recording chunk once decompressed (a gzip bomb stops here).
+    #[serde(default = "defaults::recording_decoded_bytes")]
+    pub recording_decoded_bytes: usize,
+    /// Recording chunks accepted per client IP per minute.
+    #[serde(default = "defaults::recording_chunks_per_ip_per_minute")]
+    pub recording_chunks_per_ip_per_minute: u32,
+}
+
+mod defaults {
+    pub fn recording_body_bytes() -> usize {
+        1024 * 1024
+    }
+    pub fn recording_decoded_bytes() -> usize {
+        8 * 1024 * 1024
+    }
+    pub fn recording_chunks_per_ip_per_minute() -> u32 {
+        120
+    }
 }
 
 impl Default for Ingest {
@@ -127,6 +148,9 @@ impl Default for Ingest {
             events_per_ip_per_minute: 600,
             referrer_spam: Vec::new(),
             datacenter_ranges: Vec::new(),
+            recording_body_bytes: defaults::recording_body_bytes(),
+            recording_decoded_bytes: defaults::recording_decoded_bytes(),
+            recording_chunks_per_ip_per_minute: defaults::recording_chunks_per_ip_per_minute(),
         }
     }
 }

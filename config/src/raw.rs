@@ -312,6 +312,14 @@ impl RawSettings {
                 "body_bytes must be at least 1024, max_batch 1 to 5000 (bind-parameter limits), batch_wait_ms at most 1000",
             ));
         }
+        if ingest.recording_body_bytes < 1024
+            || ingest.recording_decoded_bytes < ingest.recording_body_bytes
+        {
+            return Err(ConfigError::new(
+                "ingest.recording_decoded_bytes",
+                "recording_body_bytes must be at least 1024 and recording_decoded_bytes at least recording_body_bytes",
+            ));
+        }
 
         Ok(Settings {
             listen,

@@ -39,7 +39,8 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// Deletes a site's analytics rows (events and visits).
+/// Deletes a site's analytics rows (events, visits and recording rows;
+/// the recordings' objects are the caller's to remove).
 pub async fn delete_for_sites<C: ConnectionTrait>(db: &C, site_ids: &[Uuid]) -> Result<u64, DbErr> {
     if site_ids.is_empty() {
         return Ok(0);
@@ -52,5 +53,6 @@ pub async fn delete_for_sites<C: ConnectionTrait>(db: &C, site_ids: &[Uuid]) -> 
         .filter(super::visit::Column::SiteId.is_in(site_ids.iter().copied()))
         .exec(db)
         .await?;
+    super::recording::delete_for_sites(db, site_ids).await?;
     Ok(events.rows_affected)
 }

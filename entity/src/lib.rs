@@ -10,6 +10,7 @@ pub mod invoice;
 pub mod job;
 pub mod membership;
 pub mod organization;
+pub mod recording;
 pub mod salt;
 pub mod server_key;
 pub mod session;

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "sites")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -17,6 +17,12 @@ pub struct Model {
     pub honor_dnt: bool,
     pub require_consent: bool,
     pub recordings_enabled: bool,
+    /// Share of page loads recorded, 0 to 1.
+    pub recording_sample_rate: f64,
+    /// A recording stops after this many seconds.
+    pub recording_max_seconds: i32,
+    /// Mask every text node, not only inputs.
+    pub recording_mask_all_text: bool,
     /// Extra hostnames whose events count for this site (JSON array).
     pub allowed_hostnames: Json,
     pub created_at: DateTimeUtc,

@@ -7,6 +7,7 @@ mod m20261128_000001_create_accounts;
 mod m20261128_000002_create_billing;
 mod m20261128_000003_create_analytics;
 mod m20261128_000004_billing_details;
+mod m20261128_000005_create_recordings;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_create_billing::Migration),
             Box::new(m20261128_000003_create_analytics::Migration),
             Box::new(m20261128_000004_billing_details::Migration),
+            Box::new(m20261128_000005_create_recordings::Migration),
         ]
     }
 }

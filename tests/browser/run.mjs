@@ -1,6 +1,9 @@
 // Drives Debian's Chromium against a page that loads TrackR's tracking script.
 //
-//   node run.mjs <spa|dnt|consent> <pageUrl>
+//   node run.mjs <spa|dnt|consent|record|record-consent|record-minute> <pageUrl>
+//
+// record-minute is not a test: it keeps a visitor busy on the page for a
+// minute (bench/recording.sh measures what that stores).
 //
 // The page URL looks like http://example.test:PORT/index.html; Chromium maps
 // example.test to 127.0.0.1, so the page's hostname is the site's domain.
@@ -9,7 +12,7 @@
 import { chromium } from 'playwright-core';
 
 const [scenario, pageUrl] = process.argv.slice(2);
-const SCENARIOS = ['spa', 'dnt', 'consent'];
+const SCENARIOS = ['spa', 'dnt', 'consent', 'record', 'record-consent', 'record-minute'];
 if (!SCENARIOS.includes(scenario) || !pageUrl) {
   console.error(`usage: node run.mjs <${SCENARIOS.join('|')}> <pageUrl>`);
   process.exit(2);
@@ -18,6 +21,7 @@ if (!SCENARIOS.includes(scenario) || !pageUrl) {
 const DEADLINE_MS = 10_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const isEvent = (req) => req.method() === 'POST' && new URL(req.url()).pathname === '/api/event';
+const isChunk = (req) => req.method() === 'POST' && new URL(req.url()).pathname === '/api/recording';
 
 function fail(msg) {
   const err = new Error(msg);
@@ -35,10 +39,11 @@ async function waitFor(cond, what) {
 }
 
 // Hard stop in case the browser itself hangs.
+const WATCHDOG_S = scenario === 'record-minute' ? 150 : 60;
 const watchdog = setTimeout(() => {
-  console.error(`run.mjs: scenario '${scenario}' did not finish within 60 s`);
+  console.error(`run.mjs: scenario '${scenario}' did not finish within ${WATCHDOG_S} s`);
   process.exit(3);
-}, 60_000);
+}, WATCHDOG_S * 1000);
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -73,8 +78,12 @@ try {
 
   const requests = []; // every POST /api/event, in order
   const responses = []; // their responses, in arrival order
+  const chunks = []; // every POST /api/recording
+  const chunkResponses = [];
   page.on('request', (req) => isEvent(req) && requests.push(req));
   page.on('response', (res) => isEvent(res.request()) && responses.push(res));
+  page.on('request', (req) => isChunk(req) && chunks.push(req));
+  page.on('response', (res) => isChunk(res.request()) && chunkResponses.push(res));
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && console.error(`page console: ${m.text()}`));
 
@@ -90,7 +99,7 @@ try {
     });
 
   const resp = await page.goto(pageUrl, {
-    waitUntil: scenario === 'consent' ? 'load' : 'networkidle',
+    waitUntil: scenario === 'spa' || scenario === 'dnt' ? 'networkidle' : 'load',
     timeout: DEADLINE_MS,
   });
   if (!resp || !resp.ok()) fail(`could not load ${pageUrl}: HTTP ${resp && resp.status()}`);
@@ -99,7 +108,53 @@ try {
     .catch(() => fail('window.trackr never appeared: did /js/script.js load?'));
 
   let out;
-  if (scenario === 'spa' || scenario === 'dnt') {
+  if (scenario === 'record-minute') {
+    await page
+      .waitForFunction(() => typeof window.trackrRecorder === 'function', null, { timeout: DEADLINE_MS })
+      .catch(() => fail('window.trackrRecorder never appeared: did /js/recorder.js load?'));
+    await waitFor(() => chunks.length > 0, () => 'a first recording chunk');
+    // A visitor reading, moving the mouse, scrolling and filling the form
+    // for a minute: something every second.
+    const end = Date.now() + 60_000;
+    for (let i = 0; Date.now() < end; i++) {
+      await page.mouse.move(50 + ((i * 97) % 700), 50 + ((i * 61) % 500), { steps: 8 });
+      if (i % 3 === 0) await page.mouse.wheel(0, i % 2 ? 120 : -120);
+      if (i % 5 === 0) await page.type('#notes', 'word ', { delay: 30 });
+      if (i % 7 === 0) await page.click('#go');
+      await sleep(1000);
+    }
+    await page.evaluate(() => window.trackrRecorder('flush'));
+    await waitFor(() => chunkResponses.length >= chunks.length, () => 'answers to every chunk');
+    out = { sent: chunks.length, statuses: chunkResponses.map((r) => r.status()) };
+  } else if (scenario === 'record' || scenario === 'record-consent') {
+    await page
+      .waitForFunction(() => typeof window.trackrRecorder === 'function', null, { timeout: DEADLINE_MS })
+      .catch(() => fail('window.trackrRecorder never appeared: did /js/recorder.js load?'));
+    let beforeConsent = 0;
+    if (scenario === 'record-consent') {
+      await sleep(1500);
+      beforeConsent = chunks.length;
+      await call('consent', true);
+    }
+    await waitFor(() => chunks.length > beforeConsent, () => 'a first recording chunk (the full snapshot)');
+    await page.type('#email', 'typed-text-xyz', { delay: 10 });
+    await page.type('#password', 'hunter2-secret', { delay: 10 });
+    await page.type('#notes', 'notes-typed-abc', { delay: 10 });
+    await page.click('#go');
+    await sleep(700);
+    await page.evaluate(() => window.trackrRecorder('flush'));
+    await waitFor(
+      () => chunkResponses.length >= chunks.length && chunks.length >= 2,
+      () => `answers to every recording chunk (${chunkResponses.length} of ${chunks.length})`,
+    );
+    await sleep(250);
+    out = {
+      beforeConsent,
+      sent: chunks.length,
+      statuses: chunkResponses.map((r) => r.status()),
+      sessionId: await page.evaluate(() => window.trackrRecorder.sessionId),
+    };
+  } else if (scenario === 'spa' || scenario === 'dnt') {
     await push('/pricing');
     await sleep(300);
     await push('/signup?plan=pro');

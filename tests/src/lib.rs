@@ -382,3 +382,86 @@ pub fn error_code(resp: &Value) -> Option<String> {
         .as_str()
         .map(str::to_owned)
 }
+
+/// A real S3 protocol server (moto) on a free port, with one bucket, and
+/// the `AWS_*` environment pointing at it (each test is its own process
+/// under nextest). Stopped when dropped.
+pub struct Moto {
+    child: std::process::Child,
+    pub endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn moto(bucket: &str) -> Moto {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("an address")
+        .port();
+    let child = std::process::Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("moto_server is installed (bash scripts/test.sh installs it)");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while client.get(&endpoint).send().await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "moto did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let created = client
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .expect("moto answers");
+    assert!(
+        created.status().is_success(),
+        "bucket: {}",
+        created.status()
+    );
+    for (k, v) in [
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+    ] {
+        std::env::set_var(k, v);
+    }
+    Moto { child, endpoint }
+}
+
+impl TestApp {
+    /// Moves an organization to `plan` (as billing would) and forgets the
+    /// cached site settings.
+    pub async fn set_plan(&self, org: &str, plan: &str) {
+        use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+        use trackr_entity::organization;
+        let id = uuid::Uuid::parse_str(org).expect("an organization id");
+        organization::Entity::update_many()
+            .col_expr(organization::Column::Plan, Expr::value(plan))
+            .filter(organization::Column::Id.eq(id))
+            .exec(&self.db)
+            .await
+            .expect("plan set");
+        self.server.app.ingest.sites.clear();
+    }
+
+    /// Keys and sizes of the objects under `prefix` in the app's store.
+    pub async fn objects(&self, prefix: &str) -> Vec<(String, u64)> {
+        self.server
+            .app
+            .store
+            .list(prefix)
+            .await
+            .expect("object store listing")
+    }
+}

@@ -7,11 +7,13 @@
 use std::path::PathBuf;
 
 use serde_json::json;
+use std::io::Read;
+
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpListener,
 };
-use trackr_tests::{Backend, TestApp};
+use trackr_tests::{moto, Backend, TestApp};
 
 fn browser_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser")
@@ -38,10 +40,15 @@ async fn page_server(script_src: String) -> u16 {
                     .unwrap_or("/");
                 let file = match path {
                     "/consent.html" => "consent.html",
+                    "/recording.html" => "recording.html",
                     _ => "index.html",
                 };
                 let html = std::fs::read_to_string(browser_dir().join("pages").join(file))
                     .unwrap()
+                    .replace(
+                        "{{RECORDER_SRC}}",
+                        &script_src.replace("/script.js", "/recorder.js"),
+                    )
                     .replace("{{SCRIPT_SRC}}", &script_src);
                 let response = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
@@ -128,4 +135,140 @@ async fn promise_1_and_7_a_real_browser_sends_page_views_and_events_and_honours_
             .await,
         1
     );
+}
+
+/// Headless Chromium records a page through `/js/recorder.js`: the chunks
+/// are stored (in the local store or S3), listed and read back through
+/// GraphQL, and hold the page's text but none of what was typed into its
+/// inputs (password or not) nor what a `trackr-block` element holds. Where
+/// the site requires consent, nothing is recorded before it. The purge
+/// removes the recording once the plan's recording retention has passed.
+async fn record_a_page_in_chromium(app: &TestApp, require_consent: bool) {
+    let (owner, org, site) = app.site_owner("example.test").await;
+    app.set_plan(&org, "growth").await;
+    app.gql_ok(
+        Some(&owner.token),
+        "mutation($id: ID!, $c: Boolean!) { updateSite(id: $id, input: {recordingsEnabled: true, requireConsent: $c}) { id } }",
+        json!({"id": site, "c": require_consent}),
+    )
+    .await;
+    let port = page_server(app.url("/js/script.js")).await;
+    let scenario = if require_consent {
+        "record-consent"
+    } else {
+        "record"
+    };
+    let out = run(
+        scenario,
+        &format!("http://example.test:{port}/recording.html"),
+    )
+    .await;
+    assert_eq!(
+        out["beforeConsent"], 0,
+        "nothing recorded before consent: {out}"
+    );
+    let statuses = out["statuses"].as_array().unwrap();
+    assert!(
+        statuses.len() >= 2 && statuses.iter().all(|s| s == 202),
+        "{out}"
+    );
+    let session = out["sessionId"].as_str().unwrap();
+
+    let today = chrono::Utc::now().date_naive();
+    let listed = app
+        .gql_ok(
+            Some(&owner.token),
+            "query($s: ID!, $r: DateRange!) { site(id: $s) { recordings(range: $r) { edges { node { sessionId pages device chunks } } } } }",
+            json!({"s": site, "r": {"from": (today - chrono::Duration::days(1)).to_string(), "to": (today + chrono::Duration::days(1)).to_string()}}),
+        )
+        .await;
+    let edges = listed["site"]["recordings"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1, "{listed}");
+    assert_eq!(edges[0]["node"]["sessionId"], session);
+    assert_eq!(edges[0]["node"]["pages"], json!(["/recording.html"]));
+    assert_eq!(
+        edges[0]["node"]["chunks"].as_i64().unwrap(),
+        statuses.len() as i64
+    );
+
+    let read = app
+        .gql_ok(
+            Some(&owner.token),
+            "query($s: ID!, $id: String!) { site(id: $s) { recording(sessionId: $id) { events } } }",
+            json!({"s": site, "id": session}),
+        )
+        .await;
+    let events = read["site"]["recording"]["events"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let text = serde_json::to_string(&events).unwrap();
+    assert!(events.iter().any(|e| e["type"] == 2), "a full snapshot");
+    assert!(
+        text.contains("Visible heading for the replay"),
+        "the page's text is recorded"
+    );
+    // Input events (incremental source 5) happened, masked.
+    let inputs: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == 3 && e["data"]["source"] == 5)
+        .filter_map(|e| e["data"]["text"].as_str())
+        .collect();
+    assert!(!inputs.is_empty(), "typing was recorded as input events");
+    assert!(
+        inputs.iter().all(|t| t.chars().all(|c| c == '*')),
+        "{inputs:?}"
+    );
+    let mut stored = String::new();
+    for (key, _) in app.objects("recordings").await {
+        let bytes = app.server.app.store.get(&key).await.unwrap();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut stored)
+            .unwrap();
+    }
+    for secret in [
+        "typed-text-xyz",
+        "hunter2",
+        "notes-typed-abc",
+        "blocked-secret-text",
+    ] {
+        assert!(!text.contains(secret), "{secret} replayed");
+        assert!(!stored.contains(secret), "{secret} stored");
+    }
+    for partial in ["typed", "hunter", "notes-"] {
+        assert!(!stored.contains(partial), "{partial} stored");
+    }
+
+    let report = trackr_worker::jobs::purge::run(
+        &app.db,
+        &app.server.app.settings.plans,
+        &trackr_worker::jobs::purge::PurgeOptions {
+            now: chrono::Utc::now() + chrono::Duration::days(91),
+            store: Some(app.server.app.store.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.recordings() as usize, statuses.len());
+    assert_eq!(app.count("SELECT COUNT(*) FROM recordings").await, 0);
+    assert!(app.objects("recordings").await.is_empty(), "objects purged");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promise_8_a_page_recorded_in_chromium_is_masked_read_back_from_the_local_store_and_purged()
+{
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    record_a_page_in_chromium(&app, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promise_8_a_page_recorded_in_chromium_is_masked_read_back_from_s3_and_purged() {
+    let _s3 = moto("trackr-recordings").await;
+    let app = TestApp::spawn_with(
+        Backend::Postgres,
+        &[("object_store_url", "s3://trackr-recordings/rec")],
+    )
+    .await;
+    record_a_page_in_chromium(&app, false).await;
 }

@@ -7,7 +7,7 @@ use std::{io::Read, time::Duration};
 use chrono::{TimeZone, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
-use trackr_tests::{both_backends, error_code, Backend, TestApp, TestUser};
+use trackr_tests::{both_backends, error_code, moto, Backend, TestApp, TestUser};
 
 const JOB: &str =
     "query($id: ID!) { job(id: $id) { id kind status progress error result downloadUrls } }";
@@ -229,63 +229,8 @@ async fn promise_4_an_export_reads_back_equal_to_the_stored_rows(b: Backend) {
     }
 }
 
-/// A real S3 protocol server (moto), on a free port, with one bucket.
-struct Moto {
-    child: std::process::Child,
-    endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn moto(bucket: &str) -> Moto {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = std::process::Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("moto_server is installed (bash scripts/test.sh installs it)");
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while client.get(&endpoint).send().await.is_err() {
-        assert!(tokio::time::Instant::now() < deadline, "moto did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let created = client
-        .put(format!("{endpoint}/{bucket}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        created.status().is_success(),
-        "bucket: {}",
-        created.status()
-    );
-    Moto { child, endpoint }
-}
-
 async fn promise_4_an_export_goes_to_s3_and_comes_back_through_a_presigned_link(b: Backend) {
     let s3 = moto("trackr-exports").await;
-    for (k, v) in [
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ALLOW_HTTP", "true"),
-        ("AWS_ENDPOINT_URL", s3.endpoint.as_str()),
-    ] {
-        // Each test runs in its own process (nextest).
-        std::env::set_var(k, v);
-    }
     let app = TestApp::spawn_with(
         b,
         &[("object_store_url", "s3://trackr-exports/tenant-data")],

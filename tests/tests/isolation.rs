@@ -17,6 +17,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM organizations WHERE name = 'Victim'",
         "SELECT COUNT(*) FROM sites WHERE name = 'victim.example' AND retention_days IS NULL",
         "SELECT COUNT(*) FROM memberships WHERE role = 'owner'",
+        "SELECT COUNT(*) FROM sites WHERE recording_sample_rate = 1.0 AND recording_mask_all_text = false",
     ] {
         v.push(app.count(sql).await);
     }
@@ -69,6 +70,10 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
         ("mutation($id: ID!) { billingPortalUrl(organizationId: $id) }", json!({"id": org})),
         ("mutation($id: ID!) { deleteSiteData(siteId: $id) }", json!({"id": site})),
         ("mutation($id: ID!) { requestExport(siteId: $id, range: {from: \"2026-01-01\", to: \"2026-01-02\"}) }", json!({"id": site})),
+        ("query($id: ID!) { site(id: $id) { recordings(range: {from: \"2026-01-01\", to: \"2026-01-02\"}) { edges { cursor } } } }", json!({"id": site})),
+        ("query($id: ID!) { site(id: $id) { recording(sessionId: \"sess-0001-abcdef\") { events } } }", json!({"id": site})),
+        ("query($id: ID!) { site(id: $id) { heatmap(path: \"/\", range: {from: \"2026-01-01\", to: \"2026-01-02\"}, viewportClass: DESKTOP) { clicks } } }", json!({"id": site})),
+        ("mutation($id: ID!) { updateSite(id: $id, input: {recordingSampleRate: 0.5, recordingMaskAllText: true}) { id } }", json!({"id": site})),
         // Ids that name nothing at all.
         ("query($id: ID!) { site(id: $id) { id } }", json!({"id": "not-a-uuid"})),
         ("query($id: ID!) { organization(id: $id) { id } }", json!({"id": uuid::Uuid::new_v4().to_string()})),

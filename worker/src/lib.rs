@@ -54,6 +54,8 @@ pub enum WorkerError {
     Db(#[from] sea_orm::DbErr),
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
+    #[error("object store: {0}")]
+    Store(String),
 }
 
 /// Runs one job in the foreground and returns its report as JSON.
@@ -67,6 +69,7 @@ pub async fn run_now(
         JobName::Purge => {
             let options = PurgeOptions {
                 dry_run,
+                store: Some(store::Store::open(settings).map_err(WorkerError::Store)?),
                 ..PurgeOptions::default()
             };
             let report = jobs::purge::run(db, &settings.plans, &options).await?;
@@ -75,6 +78,7 @@ pub async fn run_now(
                 dry_run,
                 events = report.events(),
                 visits = report.visits(),
+                recordings = report.recordings(),
                 "purge finished"
             );
             Ok(serde_json::to_value(report).unwrap_or_default())

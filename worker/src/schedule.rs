@@ -83,11 +83,16 @@ pub async fn tick(
         },
         Err(e) => tracing::error!(job = "billing_sweep", error = %e, "billing sweep failed"),
     }
-    let report = purge::run(db, &settings.plans, &PurgeOptions::default()).await?;
+    let options = PurgeOptions {
+        store: Some(crate::store::Store::open(settings).map_err(WorkerError::Store)?),
+        ..PurgeOptions::default()
+    };
+    let report = purge::run(db, &settings.plans, &options).await?;
     tracing::info!(
         job = "purge",
         events = report.events(),
         visits = report.visits(),
+        recordings = report.recordings(),
         "scheduled purge finished"
     );
     Ok(Some(report))

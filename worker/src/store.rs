@@ -1,4 +1,4 @@
-//! Object storage for large payloads (exports today, recordings later):
+//! Object storage for large payloads (session recordings and exports):
 //! the local filesystem by default, any S3-compatible store with
 //! `TRACKR_OBJECT_STORE_URL=s3://bucket/prefix` and the usual `AWS_*`
 //! variables (`AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP` for local stand-ins).
@@ -78,6 +78,80 @@ impl Store {
                 let _ = sink.abort().await;
                 Err(format!("upload of {key}: {e}"))
             }
+        }
+    }
+
+    /// Writes `bytes` under `key` (replacing what was there).
+    pub async fn put(&self, key: &str, bytes: bytes::Bytes) -> Result<(), String> {
+        self.inner
+            .put(&self.path(key), bytes.into())
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("upload of {key}: {e}"))
+    }
+
+    /// Deletes `key`; an object already gone is not an error.
+    pub async fn delete(&self, key: &str) -> Result<(), String> {
+        match self.inner.delete(&self.path(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(format!("deletion of {key}: {e}")),
+        }
+    }
+
+    /// Deletes every object under `prefix`; returns how many.
+    pub async fn delete_prefix(&self, prefix: &str) -> Result<u64, String> {
+        use futures_util::TryStreamExt;
+        let base = self.path(prefix);
+        let found: Vec<object_store::ObjectMeta> = self
+            .inner
+            .list(Some(&base))
+            .try_collect()
+            .await
+            .map_err(|e| format!("listing {prefix}: {e}"))?;
+        for meta in &found {
+            match self.inner.delete(&meta.location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(format!("deletion under {prefix}: {e}")),
+            }
+        }
+        Ok(found.len() as u64)
+    }
+
+    /// Keys (without the store's prefix) and sizes of the objects under
+    /// `prefix`, sorted by key.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, String> {
+        use futures_util::TryStreamExt;
+        let found: Vec<object_store::ObjectMeta> = self
+            .inner
+            .list(Some(&self.path(prefix)))
+            .try_collect()
+            .await
+            .map_err(|e| format!("listing {prefix}: {e}"))?;
+        let strip = if self.prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.prefix)
+        };
+        let mut keys: Vec<(String, u64)> = found
+            .into_iter()
+            .map(|m| {
+                let key = m.location.to_string();
+                (
+                    key.strip_prefix(&strip).map(str::to_owned).unwrap_or(key),
+                    m.size,
+                )
+            })
+            .collect();
+        keys.sort();
+        Ok(keys)
+    }
+
+    /// Whether `key` exists.
+    pub async fn exists(&self, key: &str) -> Result<bool, String> {
+        match self.inner.head(&self.path(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.to_string()),
         }
     }
 

@@ -4,6 +4,7 @@
 mod account;
 mod billing;
 mod organization;
+mod recording;
 mod site;
 pub mod types;
 

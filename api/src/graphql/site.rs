@@ -45,6 +45,12 @@ pub struct UpdateSiteInput {
     honor_dnt: Option<bool>,
     require_consent: Option<bool>,
     recordings_enabled: Option<bool>,
+    /// Share of page loads recorded, 0 to 1.
+    recording_sample_rate: Option<f64>,
+    /// A recording stops after this many seconds (10 to 14400).
+    recording_max_seconds: Option<i32>,
+    /// Mask all text in recordings, not only inputs.
+    recording_mask_all_text: Option<bool>,
 }
 
 #[derive(Default)]
@@ -108,6 +114,9 @@ impl SiteMutation {
             honor_dnt: input.honor_dnt,
             require_consent: input.require_consent,
             recordings_enabled: input.recordings_enabled,
+            recording_sample_rate: input.recording_sample_rate,
+            recording_max_seconds: input.recording_max_seconds,
+            recording_mask_all_text: input.recording_mask_all_text,
         };
         let site = sites::update(ctx.app(), &grant, site, changes).await?;
         Ok(Site::new(ctx, site, &grant))

@@ -366,6 +366,18 @@ impl Site {
     async fn recordings_enabled(&self) -> bool {
         self.model.recordings_enabled
     }
+    /// Share of page loads the recorder records, 0 to 1.
+    async fn recording_sample_rate(&self) -> f64 {
+        self.model.recording_sample_rate
+    }
+    /// A recording stops after this many seconds.
+    async fn recording_max_seconds(&self) -> i32 {
+        self.model.recording_max_seconds
+    }
+    /// Mask all text in recordings, not only inputs (always masked).
+    async fn recording_mask_all_text(&self) -> bool {
+        self.model.recording_mask_all_text
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.model.created_at
     }
@@ -417,6 +429,69 @@ impl Site {
             limit,
         )
         .await
+    }
+    /// Recorded sessions that started in the range, newest first
+    /// (`first` defaults to 20, at most 100; `after` is an edge's cursor).
+    /// Filters: PAGE, COUNTRY, BROWSER, OS, DEVICE.
+    #[graphql(complexity = "100 + first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
+    async fn recordings(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+        filters: Option<Vec<FilterInput>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<super::recording::RecordingConnection> {
+        let scope = Scope::new(&self.model, &range, filters)?;
+        let (rows, more) = crate::recordings::list(
+            ctx.app(),
+            self.model.id,
+            stats::range::window(scope.tz, scope.from, scope.to)?,
+            &scope.filters,
+            first,
+            after.as_deref(),
+        )
+        .await?;
+        Ok(super::recording::connection(rows, after.is_some(), more))
+    }
+    /// One recorded session, with its rrweb events; `null` if none.
+    #[graphql(complexity = "10 + child_complexity")]
+    async fn recording(
+        &self,
+        ctx: &Context<'_>,
+        session_id: String,
+    ) -> ApiResult<Option<super::recording::Recording>> {
+        Ok(
+            crate::recordings::find(ctx.app(), self.model.id, &session_id)
+                .await?
+                .map(super::recording::Recording),
+        )
+    }
+    /// Click density on `path` (as recorded: the page's pathname) for one
+    /// viewport class, on a grid of `columns` (default 20) equal slices of
+    /// the page's width and rows `cellHeight` px tall (default 50).
+    #[graphql(complexity = "child_complexity + 100")]
+    async fn heatmap(
+        &self,
+        ctx: &Context<'_>,
+        path: String,
+        range: DateRange,
+        viewport_class: stats::heatmap::ViewportClass,
+        columns: Option<i32>,
+        cell_height: Option<i32>,
+    ) -> ApiResult<super::recording::Heatmap> {
+        let scope = Scope::new(&self.model, &range, None)?;
+        let grid = stats::heatmap::heatmap(
+            ctx.app(),
+            self.model.id,
+            stats::range::window(scope.tz, scope.from, scope.to)?,
+            &path,
+            viewport_class,
+            columns,
+            cell_height,
+        )
+        .await?;
+        Ok(super::recording::Heatmap::new(path, viewport_class, grid))
     }
     /// Visitors in the last 5 minutes.
     #[graphql(complexity = 20)]

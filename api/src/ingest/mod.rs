@@ -1,7 +1,9 @@
 //! Ingestion: the tracker script and `POST /api/event`.
 
+mod chunk;
 mod enrich;
 mod payload;
+pub mod recording;
 mod site_cache;
 mod visitor;
 pub mod writer;
@@ -293,19 +295,27 @@ async fn post_event(
 }
 
 const SCRIPT: &str = include_str!("../../assets/script.js");
+/// rrweb's recorder with TrackR's loader, built by `tracker/` (npm run build).
+const RECORDER: &str = include_str!("../../assets/recorder.js");
 
-fn script_etag() -> &'static str {
-    static ETAG: OnceLock<String> = OnceLock::new();
-    ETAG.get_or_init(|| {
-        format!(
-            "\"{}\"",
-            &hex::encode(Sha256::digest(SCRIPT.as_bytes()))[..20]
-        )
-    })
+fn etag(body: &str) -> String {
+    format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(body.as_bytes()))[..20]
+    )
 }
 
 async fn script(headers: HeaderMap) -> Response {
-    let etag = script_etag();
+    static ETAG: OnceLock<String> = OnceLock::new();
+    serve_js(&headers, ETAG.get_or_init(|| etag(SCRIPT)), SCRIPT)
+}
+
+async fn recorder(headers: HeaderMap) -> Response {
+    static ETAG: OnceLock<String> = OnceLock::new();
+    serve_js(&headers, ETAG.get_or_init(|| etag(RECORDER)), RECORDER)
+}
+
+fn serve_js(headers: &HeaderMap, etag: &str, body: &'static str) -> Response {
     let cache = [
         (header::ETAG, etag),
         (
@@ -326,25 +336,35 @@ async fn script(headers: HeaderMap) -> Response {
             header::CONTENT_TYPE,
             "application/javascript; charset=utf-8",
         )],
-        SCRIPT,
+        body,
     )
         .into_response()
 }
 
-/// `/api/event` (CORS open, body-limited) and `/js/script.js`.
+/// `/api/event` and `/api/recording` (CORS open, body-limited),
+/// `/js/script.js` and `/js/recorder.js`.
 pub fn routes(app: &App) -> Router<App> {
     let cors = CorsLayer::new()
         .allow_origin(Any)
-        .allow_methods([Method::POST, Method::OPTIONS])
-        .allow_headers([header::CONTENT_TYPE])
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([header::CONTENT_TYPE, header::CONTENT_ENCODING])
         .max_age(Duration::from_secs(86_400));
     let events = Router::new()
         .route("/api/event", post(post_event))
         .layer(axum::extract::DefaultBodyLimit::max(
             app.settings.ingest.body_bytes,
         ))
+        .layer(cors.clone());
+    let recordings = Router::new()
+        .route("/api/recording", post(recording::post))
+        .route("/api/recording/config", get(recording::config))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            app.settings.ingest.recording_body_bytes,
+        ))
         .layer(cors);
     Router::new()
         .route("/js/script.js", get(script))
+        .route("/js/recorder.js", get(recorder))
         .merge(events)
+        .merge(recordings)
 }

@@ -21,6 +21,10 @@ pub struct SiteInfo {
     pub honor_dnt: bool,
     pub require_consent: bool,
     pub plan: trackr_config::PlanId,
+    pub recordings_enabled: bool,
+    pub recording_sample_rate: f64,
+    pub recording_max_seconds: i32,
+    pub recording_mask_all_text: bool,
 }
 
 impl SiteInfo {
@@ -72,6 +76,10 @@ impl SiteCache {
                 honor_dnt: s.honor_dnt,
                 require_consent: s.require_consent,
                 plan: org.plan_id(),
+                recordings_enabled: s.recordings_enabled,
+                recording_sample_rate: s.recording_sample_rate,
+                recording_max_seconds: s.recording_max_seconds,
+                recording_mask_all_text: s.recording_mask_all_text,
             }))
         });
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());

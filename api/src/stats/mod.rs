@@ -1,6 +1,7 @@
 //! Reports: stats, timeseries, breakdowns and realtime visitors, in the
 //! site's time zone. Stats for many sites are batched by a DataLoader.
 
+pub mod heatmap;
 pub mod queries;
 pub mod range;
 

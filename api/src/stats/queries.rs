@@ -331,3 +331,156 @@ pub async fn visitors_since(
         .transpose()
         .map(Option::unwrap_or_default)
 }
+
+/// One recorded session, aggregated over its chunks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingRow {
+    pub session_id: String,
+    pub started_at: i64,
+    pub ended_at: i64,
+    pub chunks: i64,
+    pub events: i64,
+    pub bytes: i64,
+    pub country: Option<String>,
+    pub browser: Option<String>,
+    pub os: Option<String>,
+    pub device: Option<String>,
+}
+
+/// What recordings can be filtered by: their chunks' columns, and the
+/// pages they visited.
+fn recording_column(d: Dimension) -> Option<&'static str> {
+    Some(match d {
+        Dimension::Country => "r.country",
+        Dimension::Browser => "r.browser",
+        Dimension::Os => "r.os",
+        Dimension::Device => "r.device",
+        Dimension::Page | Dimension::EntryPage | Dimension::ExitPage => "r.pages",
+        _ => return None,
+    })
+}
+
+pub fn recording_filter_supported(d: Dimension) -> bool {
+    recording_column(d).is_some()
+}
+
+/// Recorded sessions of `site` that started in `window`, newest first,
+/// after the cursor `(started_at, session_id)`; at most `limit`.
+pub async fn recordings(
+    db: &DatabaseConnection,
+    site: Uuid,
+    window: Window,
+    filters: &[Filter],
+    after: Option<(i64, String)>,
+    limit: u64,
+) -> Result<Vec<RecordingRow>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT r.session_id, MIN(r.started_at), MAX(r.ended_at), COUNT(*), \
+         CAST(SUM(r.events) AS BIGINT), CAST(SUM(r.bytes) AS BIGINT), \
+         MAX(r.country), MAX(r.browser), MAX(r.os), MAX(r.device) \
+         FROM recordings r WHERE 1 = 1",
+    );
+    sql.sites("r", &[site]);
+    for f in filters {
+        let Some(column) = recording_column(f.dimension) else {
+            continue;
+        };
+        if column == "r.pages" {
+            // Any chunk of the session visited (or none visited) the page;
+            // pages are stored as a JSON array of paths.
+            let pattern = match f.op {
+                Op::Contains => format!("%{}%", like_escape(&f.value.to_lowercase())),
+                _ => format!(
+                    "%{}%",
+                    like_escape(&serde_json::Value::String(f.value.clone()).to_string())
+                ),
+            };
+            let p = sql.param(site);
+            let q = sql.param(pattern);
+            let not = if f.op == Op::IsNot { "NOT " } else { "" };
+            let lower = if f.op == Op::Contains {
+                "LOWER(p.pages)"
+            } else {
+                "p.pages"
+            };
+            sql.push(&format!(
+                " AND r.session_id {not}IN (SELECT p.session_id FROM recordings p WHERE p.site_id = {p} AND {lower} LIKE {q} ESCAPE '\\')"
+            ));
+        } else {
+            let cond = sql.condition(column, f.op, &f.value);
+            sql.push(" AND ");
+            sql.push(&cond);
+        }
+    }
+    sql.push(" GROUP BY r.session_id HAVING MIN(r.started_at) >= ");
+    let (a, b) = (sql.param(window.from_ms), sql.param(window.to_ms));
+    sql.push(&format!("{a} AND MIN(r.started_at) < {b}"));
+    if let Some((ts, session)) = after {
+        let (t1, t2, s) = (sql.param(ts), sql.param(ts), sql.param(session));
+        sql.push(&format!(
+            " AND (MIN(r.started_at) < {t1} OR (MIN(r.started_at) = {t2} AND r.session_id < {s}))"
+        ));
+    }
+    let limit = sql.param(limit as i64);
+    sql.push(&format!(
+        " ORDER BY MIN(r.started_at) DESC, r.session_id DESC LIMIT {limit}"
+    ));
+    let mut out = Vec::new();
+    for row in db.query_all(sql.statement()).await? {
+        out.push(RecordingRow {
+            session_id: row.try_get_by_index(0)?,
+            started_at: get(&row, 1)?,
+            ended_at: get(&row, 2)?,
+            chunks: get(&row, 3)?,
+            events: get(&row, 4)?,
+            bytes: get(&row, 5)?,
+            country: row.try_get_by_index(6)?,
+            browser: row.try_get_by_index(7)?,
+            os: row.try_get_by_index(8)?,
+            device: row.try_get_by_index(9)?,
+        });
+    }
+    Ok(out)
+}
+
+fn like_escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Clicks on `path` in `window` from viewports `min_width..max_width`, as
+/// `(x as a fraction of the page's width, y in px, count)`.
+pub async fn clicks(
+    db: &DatabaseConnection,
+    site: Uuid,
+    window: Window,
+    path: &str,
+    widths: (i32, i32),
+) -> Result<Vec<(f64, i32, i64)>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT e.click_x, e.click_y, COUNT(*) FROM events e WHERE e.ts >= ");
+    let (a, b) = (sql.param(window.from_ms), sql.param(window.to_ms));
+    sql.push(&format!("{a} AND e.ts < {b}"));
+    sql.sites("e", &[site]);
+    let (p, lo, hi) = (
+        sql.param(path.to_owned()),
+        sql.param(widths.0),
+        sql.param(widths.1),
+    );
+    sql.push(&format!(
+        " AND e.name = 'click' AND e.pathname = {p} AND e.click_x IS NOT NULL AND e.click_y IS NOT NULL \
+         AND e.viewport_width >= {lo} AND e.viewport_width < {hi} GROUP BY e.click_x, e.click_y"
+    ));
+    let mut out = Vec::new();
+    for row in db.query_all(sql.statement()).await? {
+        let x: Option<f64> = row.try_get_by_index(0)?;
+        let y: Option<i32> = row.try_get_by_index(1)?;
+        if let (Some(x), Some(y)) = (x, y) {
+            out.push((x, y, get(&row, 2)?));
+        }
+    }
+    Ok(out)
+}

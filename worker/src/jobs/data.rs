@@ -11,7 +11,7 @@ use sea_orm::{
     QueryTrait,
 };
 use serde::{Deserialize, Serialize};
-use trackr_entity::{event, visit};
+use trackr_entity::{event, recording, visit};
 use uuid::Uuid;
 
 /// What a deletion covers: a time window, one visitor, or both.
@@ -27,13 +27,22 @@ pub struct DeleteParams {
 pub struct DeleteResult {
     pub events: u64,
     pub visits: u64,
+    /// Recording chunks (rows and their objects).
+    #[serde(default)]
+    pub recordings: u64,
 }
 
 const BATCH: u64 = 5_000;
 
 /// Deletes matching events in bounded batches, then the visits that no
-/// longer have any event.
-pub async fn delete(db: &DatabaseConnection, p: &DeleteParams) -> Result<DeleteResult, DbErr> {
+/// longer have any event, then the matching session recordings (objects
+/// and rows): those that started in the window, and for one visitor every
+/// recording of a session that visitor was seen in.
+pub async fn delete(
+    db: &DatabaseConnection,
+    store: &crate::store::Store,
+    p: &DeleteParams,
+) -> Result<DeleteResult, DbErr> {
     let scope = |q: sea_orm::Select<event::Entity>| {
         let mut q = q.filter(event::Column::SiteId.eq(p.site_id));
         if let Some((from, to)) = p.window {
@@ -93,7 +102,62 @@ pub async fn delete(db: &DatabaseConnection, p: &DeleteParams) -> Result<DeleteR
                 .rows_affected;
         }
     }
+    result.recordings = delete_recordings(db, store, p).await?;
     Ok(result)
+}
+
+async fn delete_recordings(
+    db: &DatabaseConnection,
+    store: &crate::store::Store,
+    p: &DeleteParams,
+) -> Result<u64, DbErr> {
+    let in_window = |mut q: sea_orm::Select<recording::Entity>| {
+        q = q.filter(recording::Column::SiteId.eq(p.site_id));
+        if let Some((from, to)) = p.window {
+            q = q
+                .filter(recording::Column::StartedAt.gte(from))
+                .filter(recording::Column::StartedAt.lt(to));
+        }
+        q
+    };
+    let sessions: Option<Vec<String>> = match p.visitor_hash {
+        None => None,
+        Some(v) => Some(
+            in_window(recording::Entity::find())
+                .filter(recording::Column::VisitorHash.eq(v))
+                .select_only()
+                .column(recording::Column::SessionId)
+                .distinct()
+                .into_tuple()
+                .all(db)
+                .await?,
+        ),
+    };
+    let mut deleted = 0;
+    let batches: Vec<Option<Vec<String>>> = match sessions {
+        None => vec![None],
+        Some(s) => s.chunks(500).map(|c| Some(c.to_vec())).collect(),
+    };
+    for sessions in batches {
+        loop {
+            let query = match &sessions {
+                // One visitor: their sessions whole, wherever they fall.
+                Some(s) => recording::Entity::find()
+                    .filter(recording::Column::SiteId.eq(p.site_id))
+                    .filter(recording::Column::SessionId.is_in(s.iter().cloned())),
+                None => in_window(recording::Entity::find()),
+            };
+            let chunks = super::recordings::select(db, query, BATCH).await?;
+            let n = chunks.len() as u64;
+            deleted += super::recordings::remove(db, store, &chunks)
+                .await
+                .map_err(|e| DbErr::Custom(format!("recordings: {e}")))?;
+            if n < BATCH {
+                break;
+            }
+        }
+    }
+    Ok(deleted)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -2,4 +2,5 @@
 
 pub mod data;
 pub mod purge;
+pub mod recordings;
 pub mod runner;

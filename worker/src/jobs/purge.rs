@@ -7,6 +7,12 @@
 //! reports keep their latency). Every batch stands alone: a run that stops
 //! halfway loses nothing, and the next run finishes the work. Each site's
 //! deletions are written to the audit log.
+//!
+//! Session recordings follow the plan's recording retention (never longer
+//! than the site's own retention; none at all on a plan without
+//! recordings): their objects are deleted from object storage, then their
+//! rows. That needs `PurgeOptions::store`; without one, recordings are
+//! left alone (and `PurgeReport::recordings_skipped` says so).
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -15,8 +21,10 @@ use sea_orm::{
 };
 use serde::Serialize;
 use trackr_config::{PlanCatalogue, PlanId};
-use trackr_entity::{audit_log, event, organization, salt, site, subscription, visit};
+use trackr_entity::{audit_log, event, organization, recording, salt, site, subscription, visit};
 use uuid::Uuid;
+
+use crate::{jobs::recordings, store::Store};
 
 #[derive(Debug, Clone)]
 pub struct PurgeOptions {
@@ -28,6 +36,8 @@ pub struct PurgeOptions {
     /// goes on where this one stopped).
     pub max_batches: Option<u64>,
     pub now: DateTime<Utc>,
+    /// Where recordings' objects live; `None` leaves recordings alone.
+    pub store: Option<Store>,
 }
 
 impl Default for PurgeOptions {
@@ -37,6 +47,7 @@ impl Default for PurgeOptions {
             batch_size: 10_000,
             max_batches: None,
             now: Utc::now(),
+            store: None,
         }
     }
 }
@@ -51,6 +62,12 @@ pub struct SitePurge {
     pub cutoff: DateTime<Utc>,
     pub events: u64,
     pub visits: u64,
+    /// Recording chunks (rows and their objects).
+    #[serde(default)]
+    pub recordings: u64,
+    /// The recording retention applied, when it was.
+    #[serde(default)]
+    pub recording_retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -61,6 +78,8 @@ pub struct PurgeReport {
     pub complete: bool,
     /// Visitor salts older than yesterday.
     pub salts_deleted: u64,
+    /// True when no object store was given, so recordings were not purged.
+    pub recordings_skipped: bool,
 }
 
 impl PurgeReport {
@@ -69,6 +88,9 @@ impl PurgeReport {
     }
     pub fn visits(&self) -> u64 {
         self.sites.iter().map(|s| s.visits).sum()
+    }
+    pub fn recordings(&self) -> u64 {
+        self.sites.iter().map(|s| s.recordings).sum()
     }
 }
 
@@ -204,6 +226,50 @@ async fn purge_rows(
     Ok((events, visits, true))
 }
 
+/// Deletes (or counts) recording chunks of `site` that started before
+/// `cutoff_ms`, objects first; `site` None means chunks whose site no
+/// longer exists.
+async fn purge_recordings(
+    db: &DatabaseConnection,
+    store: &Store,
+    site: Option<Uuid>,
+    cutoff_ms: i64,
+    options: &PurgeOptions,
+    budget: &mut Budget,
+) -> Result<(u64, bool), DbErr> {
+    let scope = || match site {
+        Some(id) => recording::Entity::find()
+            .filter(recording::Column::SiteId.eq(id))
+            .filter(recording::Column::StartedAt.lt(cutoff_ms)),
+        None => recording::Entity::find().filter(
+            recording::Column::SiteId.not_in_subquery(
+                Query::select()
+                    .column(site::Column::Id)
+                    .from(site::Entity)
+                    .to_owned(),
+            ),
+        ),
+    };
+    if options.dry_run {
+        return Ok((scope().count(db).await?, true));
+    }
+    let mut deleted = 0;
+    loop {
+        if !budget.take() {
+            return Ok((deleted, false));
+        }
+        let chunks = recordings::select(db, scope(), options.batch_size).await?;
+        let n = chunks.len() as u64;
+        deleted += recordings::remove(db, store, &chunks)
+            .await
+            .map_err(|e| DbErr::Custom(format!("recordings purge: {e}")))?;
+        if n < options.batch_size {
+            break;
+        }
+    }
+    Ok((deleted, true))
+}
+
 pub async fn run(
     db: &DatabaseConnection,
     plans: &PlanCatalogue,
@@ -233,7 +299,7 @@ pub async fn run(
         let plan = retention_plan(plans, &org, paid.as_ref(), now);
         let days = site.effective_retention_days(plans.get(plan).retention_days);
         let cutoff = now - Duration::days(i64::from(days));
-        let (events, visits, done) = purge_rows(
+        let (events, visits, mut done) = purge_rows(
             db,
             Some(site.id),
             cutoff.timestamp_millis(),
@@ -241,6 +307,30 @@ pub async fn run(
             &mut budget,
         )
         .await?;
+        // Recordings: the plan's recording retention, never longer than
+        // the site keeps its other data; none on a plan without them.
+        let recording_days = plans
+            .get(plan)
+            .recording_retention_days
+            .unwrap_or(0)
+            .min(days);
+        let mut recordings_deleted = 0;
+        let mut recording_retention_days = None;
+        if let (true, Some(store)) = (done, &options.store) {
+            let recording_cutoff = now - Duration::days(i64::from(recording_days));
+            let (n, finished) = purge_recordings(
+                db,
+                store,
+                Some(site.id),
+                recording_cutoff.timestamp_millis(),
+                options,
+                &mut budget,
+            )
+            .await?;
+            recordings_deleted = n;
+            recording_retention_days = Some(recording_days);
+            done = finished;
+        }
         let entry = SitePurge {
             site_id: Some(site.id),
             organization_id: Some(org.id),
@@ -248,14 +338,17 @@ pub async fn run(
             cutoff,
             events,
             visits,
+            recordings: recordings_deleted,
+            recording_retention_days,
         };
-        if !options.dry_run && (events > 0 || visits > 0) {
+        if !options.dry_run && (events > 0 || visits > 0 || recordings_deleted > 0) {
             let mut audit = audit_log::Entry::new("retention.purge", "site")
                 .target(site.id)
                 .organization(org.id)
                 .details(serde_json::json!({
-                    "events": events, "visits": visits,
+                    "events": events, "visits": visits, "recordings": recordings_deleted,
                     "retention_days": days, "cutoff": cutoff.to_rfc3339(),
+                    "recording_retention_days": recording_retention_days,
                 }));
             audit.actor_user_id = None;
             audit.write(db).await?;
@@ -266,8 +359,14 @@ pub async fn run(
             return Ok(report);
         }
     }
-    let (events, visits, done) = purge_rows(db, None, 0, options, &mut budget).await?;
-    if events > 0 || visits > 0 {
+    let (events, visits, mut done) = purge_rows(db, None, 0, options, &mut budget).await?;
+    let mut orphan_recordings = 0;
+    if let (true, Some(store)) = (done, &options.store) {
+        let (n, finished) = purge_recordings(db, store, None, 0, options, &mut budget).await?;
+        orphan_recordings = n;
+        done = finished;
+    }
+    if events > 0 || visits > 0 || orphan_recordings > 0 {
         report.sites.push(SitePurge {
             site_id: None,
             organization_id: None,
@@ -275,9 +374,12 @@ pub async fn run(
             cutoff: now,
             events,
             visits,
+            recordings: orphan_recordings,
+            recording_retention_days: None,
         });
     }
     report.complete = done;
+    report.recordings_skipped = options.store.is_none();
     if !options.dry_run {
         // Promise 7: a visitor salt lives 48 hours at most, even on a site
         // that stopped receiving events (ingestion rotates salts only when

@@ -194,15 +194,22 @@ async fn execute(
 ) -> Result<serde_json::Value, String> {
     let id = row.id;
     match row.kind.as_str() {
-        DELETE_DATA => match serde_json::from_value::<DeleteParams>(row.params.clone()) {
-            Ok(p) => data::delete(db, &p)
+        DELETE_DATA => match (
+            serde_json::from_value::<DeleteParams>(row.params.clone()),
+            crate::store::Store::open(settings),
+        ) {
+            (Ok(p), Ok(store)) => data::delete(db, &store, &p)
                 .await
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
                 .map_err(|e| {
                     tracing::error!(job = DELETE_DATA, job_id = %id, error = %e, "job failed");
                     "the deletion failed".to_owned()
                 }),
-            Err(e) => Err(format!("bad parameters: {e}")),
+            (Err(e), _) => Err(format!("bad parameters: {e}")),
+            (_, Err(e)) => {
+                tracing::error!(job = DELETE_DATA, job_id = %id, error = %e, "object store unavailable");
+                Err("the object store is unavailable".into())
+            }
         },
         EXPORT => match (
             serde_json::from_value::<ExportParams>(row.params.clone()),
