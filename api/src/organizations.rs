@@ -116,6 +116,11 @@ pub async fn delete(
         .await?;
     txn.commit().await?;
     app.ingest.sites.clear();
+    // Again, now that no row is left: a chunk stored meanwhile (another
+    // server's site cache lives ten seconds) leaves no object behind.
+    if let Err(e) = crate::recordings::remove_site_objects(app, &site_ids).await {
+        tracing::warn!(error = ?e, "recording objects left after a deletion");
+    }
     access::audit(
         app,
         principal,

@@ -18,7 +18,7 @@ use crate::{
 /// Most sessions one page of `Site.recordings` returns.
 pub const MAX_PAGE: usize = 100;
 /// Most decompressed bytes one `Recording.events` returns.
-const MAX_PLAYBACK_BYTES: usize = 64 * 1024 * 1024;
+const MAX_PLAYBACK_BYTES: usize = 32 * 1024 * 1024;
 
 /// A recorded session.
 #[derive(Debug, Clone, PartialEq)]

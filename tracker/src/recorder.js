@@ -72,7 +72,10 @@ import { record } from '@rrweb/record';
         },
         maskAllInputs: true,
         maskInputOptions: { password: true },
-        maskTextSelector: config.maskAllText ? '*' : undefined,
+        // Fixed width: not even a password's length is kept.
+        maskInputFn: function () { return '****'; },
+        // Text typed into rich-text editors is input too.
+        maskTextSelector: config.maskAllText ? '*' : '[contenteditable],[contenteditable] *',
         blockClass: config.blockClass || 'trackr-block',
         blockSelector: '.trackr-block',
         inlineStylesheet: true,

@@ -62,8 +62,8 @@ impl Recording {
         self.0.bytes as f64
     }
     /// The rrweb events of every chunk, in `seq` order: what rrweb's
-    /// player replays. Costly: ask for it on a few recordings at a time.
-    #[graphql(complexity = 200)]
+    /// player replays. Costly (complexity 1000): one recording a request.
+    #[graphql(complexity = 1000)]
     async fn events(&self, ctx: &Context<'_>) -> ApiResult<async_graphql::Json<serde_json::Value>> {
         crate::recordings::events(ctx.app(), self.0.site_id, &self.0.session_id)
             .await

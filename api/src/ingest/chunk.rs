@@ -88,7 +88,7 @@ pub fn parse(body: &[u8]) -> Result<Chunk, PayloadError> {
         Some(Value::Number(n)) => n.as_i64() == Some(1),
         Some(_) => return Err(err("consent", "must be true or false")),
     };
-    let events = match object.remove("events") {
+    let mut events = match object.remove("events") {
         Some(Value::Array(events)) if events.is_empty() => {
             return Err(err("events", "must not be empty"))
         }
@@ -155,6 +155,9 @@ pub fn parse(body: &[u8]) -> Result<Chunk, PayloadError> {
             }
         }
     }
+    for event in events.iter_mut() {
+        scrub(event);
+    }
     Ok(Chunk {
         domain,
         session_id,
@@ -168,10 +171,126 @@ pub fn parse(body: &[u8]) -> Result<Chunk, PayloadError> {
     })
 }
 
+/// What a masked value becomes: fixed width, so not even a length is kept.
+const MASK: &str = "****";
+
+/// rrweb event and node kinds the scrub acts on.
+const FULL_SNAPSHOT: u64 = 2;
+const INCREMENTAL: u64 = 3;
+const SOURCE_MUTATION: u64 = 0;
+const SOURCE_INPUT: u64 = 5;
+const NODE_ELEMENT: u64 = 2;
+const NODE_TEXT: u64 = 3;
+
+/// The server does not trust the browser to have masked: whatever recorder
+/// sent the chunk (an old cached one, a site's own rrweb), form values and
+/// typed text are masked here, and page URLs lose their query and fragment
+/// (tokens and emails travel there).
+pub fn scrub(event: &mut Value) {
+    let kind = event["type"].as_u64();
+    let data = &mut event["data"];
+    match kind {
+        Some(META) => {
+            if let Some(href) = data["href"].as_str().and_then(|h| url::Url::parse(h).ok()) {
+                let mut bare = href.clone();
+                bare.set_query(None);
+                bare.set_fragment(None);
+                data["href"] = Value::String(bare.to_string());
+            }
+        }
+        Some(FULL_SNAPSHOT) => scrub_node(&mut data["node"], false),
+        Some(INCREMENTAL) => match data["source"].as_u64() {
+            Some(SOURCE_INPUT) if data.get("text").is_some() => {
+                data["text"] = Value::String(MASK.into());
+            }
+            Some(SOURCE_MUTATION) => {
+                if let Some(adds) = data["adds"].as_array_mut() {
+                    for add in adds {
+                        scrub_node(&mut add["node"], false);
+                    }
+                }
+                if let Some(changes) = data["attributes"].as_array_mut() {
+                    for change in changes {
+                        if let Some(attrs) = change["attributes"].as_object_mut() {
+                            if attrs.contains_key("value") {
+                                attrs.insert("value".into(), Value::String(MASK.into()));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        },
+        _ => {}
+    }
+}
+
+/// Masks form values, and the text inside form fields and editable
+/// elements, in a serialized DOM node and its children.
+fn scrub_node(node: &mut Value, inside_field: bool) {
+    let mut field = inside_field;
+    match node["type"].as_u64() {
+        Some(NODE_ELEMENT) => {
+            let tag = node["tagName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let editable = node["attributes"].get("contenteditable").is_some();
+            if matches!(tag.as_str(), "input" | "textarea" | "select" | "option") || editable {
+                field = true;
+            }
+            if field {
+                if let Some(attrs) = node["attributes"].as_object_mut() {
+                    if attrs.contains_key("value") {
+                        attrs.insert("value".into(), Value::String(MASK.into()));
+                    }
+                }
+            }
+        }
+        Some(NODE_TEXT)
+            if field
+                && node
+                    .get("textContent")
+                    .is_some_and(|t| !t.as_str().unwrap_or("").trim().is_empty()) =>
+        {
+            node["textContent"] = Value::String(MASK.into());
+        }
+        _ => {}
+    }
+    if let Some(children) = node["childNodes"].as_array_mut() {
+        for child in children {
+            scrub_node(child, field);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn promise_8_the_server_masks_what_a_recorder_did_not() {
+        let mut meta = json!({"type": 4, "timestamp": 1, "data": {"href": "https://a.example/cb?email=x@y.z#access_token=t", "width": 1, "height": 1}});
+        scrub(&mut meta);
+        assert_eq!(meta["data"]["href"], "https://a.example/cb");
+        let mut input = json!({"type": 3, "timestamp": 1, "data": {"source": 5, "id": 7, "text": "hunter2", "isChecked": false}});
+        scrub(&mut input);
+        assert_eq!(input["data"]["text"], MASK);
+        let mut full = json!({"type": 2, "timestamp": 1, "data": {"node": {"type": 0, "childNodes": [
+            {"type": 2, "tagName": "input", "attributes": {"type": "password", "value": "s3cret"}, "childNodes": [], "id": 2},
+            {"type": 2, "tagName": "div", "attributes": {"contenteditable": "true"}, "id": 3, "childNodes": [
+                {"type": 3, "textContent": "my diary", "id": 4}]},
+            {"type": 2, "tagName": "p", "attributes": {}, "id": 5, "childNodes": [{"type": 3, "textContent": "Welcome", "id": 6}]}
+        ]}}});
+        scrub(&mut full);
+        let text = full.to_string();
+        assert!(
+            !text.contains("s3cret") && !text.contains("my diary"),
+            "{text}"
+        );
+        assert!(text.contains("Welcome"), "page text stays: {text}");
+    }
 
     fn body(v: Value) -> Vec<u8> {
         v.to_string().into_bytes()

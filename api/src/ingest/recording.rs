@@ -316,7 +316,14 @@ pub async fn post(
         Ok(Ok(bytes)) => bytes,
         _ => return unavailable(),
     };
-    let key = recording::object_key(site.id, now.date_naive(), &chunk.session_id, chunk.seq);
+    // Each attempt writes its own object: two copies of a chunk arriving
+    // at once cannot overwrite each other, and the loser deletes only its
+    // own (the row's unique key decides who wins).
+    let key = recording::object_key(site.id, now.date_naive(), &chunk.session_id, chunk.seq)
+        .replace(
+            ".json.gz",
+            &format!("-{}.json.gz", uuid::Uuid::new_v4().simple()),
+        );
     let row = recording::Model {
         id: 0,
         site_id: site.id,
@@ -349,14 +356,8 @@ pub async fn post(
             StatusCode::ACCEPTED.into_response()
         }
         Ok(false) => {
-            // A twin arrived meanwhile; keep its object if it is elsewhere.
-            if let Ok(Some(theirs)) =
-                recording::Entity::existing_key(db, site.id, &chunk.session_id, chunk.seq).await
-            {
-                if theirs != key {
-                    let _ = app.store.delete(&key).await;
-                }
-            }
+            // A twin won meanwhile: ours is an object nobody points at.
+            let _ = app.store.delete(&key).await;
             (StatusCode::OK, Json(serde_json::json!({"duplicate": true}))).into_response()
         }
         Err(e) => {

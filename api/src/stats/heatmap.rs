@@ -45,14 +45,28 @@ pub struct Grid {
 pub const DEFAULT_COLUMNS: i32 = 20;
 pub const DEFAULT_CELL_HEIGHT: i32 = 50;
 
+/// The column of a click at `x` (a fraction of the width), in integers as
+/// the database computes it: x to 1/10 000, then `x * columns` rounded down.
+pub fn column_of(x: f64, columns: i32) -> i32 {
+    let x = (x.clamp(0.0, 1.0) * 10_000.0).round() as i64;
+    ((x * i64::from(columns)) / 10_000).min(i64::from(columns) - 1) as i32
+}
+
 /// Bins clicks `(x fraction, y px, count)` on a grid of `columns` equal
 /// columns and rows `cell_height` px tall.
 pub fn bin(clicks: &[(f64, i32, i64)], columns: i32, cell_height: i32) -> Grid {
+    let cells: Vec<(i32, i32, i64)> = clicks
+        .iter()
+        .map(|&(x, y, n)| (column_of(x, columns), y.max(0) / cell_height, n))
+        .collect();
+    grid(&cells, columns, cell_height)
+}
+
+/// A grid from per-cell counts `(column, row, count)`.
+pub fn grid(cells: &[(i32, i32, i64)], columns: i32, cell_height: i32) -> Grid {
     let mut counts: std::collections::BTreeMap<(i32, i32), i64> = Default::default();
     let mut total = 0;
-    for &(x, y, n) in clicks {
-        let column = ((x.clamp(0.0, 1.0) * f64::from(columns)).floor() as i32).min(columns - 1);
-        let row = y.max(0) / cell_height;
+    for &(column, row, n) in cells {
         *counts.entry((row, column)).or_default() += n;
         total += n;
     }
@@ -66,6 +80,9 @@ pub fn bin(clicks: &[(f64, i32, i64)], columns: i32, cell_height: i32) -> Grid {
             .collect(),
     }
 }
+
+/// Most cells one heatmap answers.
+pub const MAX_CELLS: u64 = 20_000;
 
 pub async fn heatmap(
     app: &App,
@@ -81,23 +98,46 @@ pub async fn heatmap(
         return Err(ApiError::bad_input("columns", "must be between 1 and 200"));
     }
     let cell_height = cell_height.unwrap_or(DEFAULT_CELL_HEIGHT);
-    if !(1..=10_000).contains(&cell_height) {
+    if !(5..=10_000).contains(&cell_height) {
         return Err(ApiError::bad_input(
             "cellHeight",
-            "must be between 1 and 10000 px",
+            "must be between 5 and 10000 px",
         ));
     }
     let path = path.trim();
     if path.is_empty() || path.chars().count() > 2_000 {
         return Err(ApiError::bad_input("path", "must be 1 to 2000 characters"));
     }
-    let clicks = queries::clicks(&app.db, site, window, path, class.widths()).await?;
-    Ok(bin(&clicks, columns, cell_height))
+    let cells = queries::clicks(
+        &app.db,
+        site,
+        window,
+        path,
+        class.widths(),
+        (columns, cell_height),
+        MAX_CELLS,
+    )
+    .await?;
+    if cells.len() as u64 > MAX_CELLS {
+        return Err(ApiError::bad_input(
+            "cellHeight",
+            format!("more than {MAX_CELLS} cells: use taller cells or fewer columns"),
+        ));
+    }
+    Ok(grid(&cells, columns, cell_height))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn boundary_clicks_land_where_the_database_puts_them() {
+        // 0.29 * 100 is 28.999… in floating point: column 29 all the same.
+        assert_eq!(column_of(0.29, 100), 29);
+        assert_eq!(column_of(1.0, 20), 19);
+        assert_eq!(column_of(0.0499, 20), 0);
+    }
 
     #[test]
     fn clicks_fall_in_their_cells() {

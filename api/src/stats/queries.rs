@@ -451,17 +451,26 @@ fn like_escape(value: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// Clicks on `path` in `window` from viewports `min_width..max_width`, as
-/// `(x as a fraction of the page's width, y in px, count)`.
+/// Clicks on `path` in `window` from viewports `min_width..max_width`,
+/// counted per cell of a grid of `columns` × `cell_height` px in the
+/// database: `(column, row, count)`, at most `max_cells` of them. The column
+/// is computed in integers (x to 1/10 000 of the width), so a click lands
+/// in the same cell everywhere.
 pub async fn clicks(
     db: &DatabaseConnection,
     site: Uuid,
     window: Window,
     path: &str,
     widths: (i32, i32),
-) -> Result<Vec<(f64, i32, i64)>, DbErr> {
+    grid: (i32, i32),
+    max_cells: u64,
+) -> Result<Vec<(i32, i32, i64)>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT e.click_x, e.click_y, COUNT(*) FROM events e WHERE e.ts >= ");
+    let (columns, height) = (i64::from(grid.0), i64::from(grid.1.max(1)));
+    sql.push(&format!(
+        "SELECT CAST(ROUND(e.click_x * 10000) AS BIGINT) * {columns} / 10000 AS col, \
+         CAST(e.click_y / {height} AS BIGINT) AS cell_row, COUNT(*) FROM events e WHERE e.ts >= "
+    ));
     let (a, b) = (sql.param(window.from_ms), sql.param(window.to_ms));
     sql.push(&format!("{a} AND e.ts < {b}"));
     sql.sites("e", &[site]);
@@ -472,15 +481,18 @@ pub async fn clicks(
     );
     sql.push(&format!(
         " AND e.name = 'click' AND e.pathname = {p} AND e.click_x IS NOT NULL AND e.click_y IS NOT NULL \
-         AND e.viewport_width >= {lo} AND e.viewport_width < {hi} GROUP BY e.click_x, e.click_y"
+         AND e.viewport_width >= {lo} AND e.viewport_width < {hi} GROUP BY 1, 2 ORDER BY 2, 1 LIMIT {}",
+        max_cells + 1
     ));
     let mut out = Vec::new();
     for row in db.query_all(sql.statement()).await? {
-        let x: Option<f64> = row.try_get_by_index(0)?;
-        let y: Option<i32> = row.try_get_by_index(1)?;
-        if let (Some(x), Some(y)) = (x, y) {
-            out.push((x, y, get(&row, 2)?));
-        }
+        let column: i64 = get(&row, 0)?;
+        let cell_row: i64 = get(&row, 1)?;
+        out.push((
+            (column.clamp(0, columns - 1)) as i32,
+            cell_row.max(0) as i32,
+            get(&row, 2)?,
+        ));
     }
     Ok(out)
 }

@@ -218,7 +218,7 @@ mod tests {
     }
 
     #[test]
-    fn a_minimized_event_keeps_no_card_or_address() {
+    fn promise_6_a_minimized_event_keeps_no_card_or_address() {
         let payload = r#"{"id":"evt_1","object":"event","type":"charge.refunded","created":1,
             "data":{"object":{"id":"ch_1","object":"charge","billing_details":{"email":"a@b.c"},
             "payment_method_details":{"card":{"last4":"4242"}}}}}"#;
