@@ -374,6 +374,20 @@ async fn webhook_signatures(backend: Backend) {
     );
 }
 
+/// Stripe's state becomes `sub`, and its event is delivered and applied.
+async fn step(
+    app: &TestApp,
+    stripe: &FakeStripe,
+    id: &str,
+    kind: &str,
+    created: i64,
+    sub: &Sub<'_>,
+) {
+    stripe.put_subscription(sub.json());
+    deliver(app, &event(id, kind, created, sub.json())).await;
+    settle(app).await;
+}
+
 async fn sub_event(id: &str, kind: &str, created: i64, sub: &Sub<'_>) -> Value {
     event(id, kind, created, sub.json())
 }
@@ -468,13 +482,15 @@ async fn every_event_type_applies(backend: Backend) {
     .await;
     // Downgrade to starter.
     sub.price = STARTER_M;
-    stripe.put_subscription(sub.json());
-    deliver(
+    step(
         &app,
-        &sub_event("evt_upd", "customer.subscription.updated", now + 2, &sub).await,
+        &stripe,
+        "evt_upd",
+        "customer.subscription.updated",
+        now + 2,
+        &sub,
     )
     .await;
-    settle(&app).await;
     assert_eq!(org_row(&app, &org).await.plan, "starter");
     let row = subscription::Entity::find()
         .filter(subscription::Column::StripeSubscriptionId.eq("sub_1"))
@@ -500,22 +516,26 @@ async fn every_event_type_applies(backend: Backend) {
     )
     .await;
     sub.status = "paused";
-    stripe.put_subscription(sub.json());
-    deliver(
+    step(
         &app,
-        &sub_event("evt_pause", "customer.subscription.paused", now + 4, &sub).await,
+        &stripe,
+        "evt_pause",
+        "customer.subscription.paused",
+        now + 4,
+        &sub,
     )
     .await;
-    settle(&app).await;
     assert_eq!(org_row(&app, &org).await.plan, "free");
     sub.status = "active";
-    stripe.put_subscription(sub.json());
-    deliver(
+    step(
         &app,
-        &sub_event("evt_resume", "customer.subscription.resumed", now + 5, &sub).await,
+        &stripe,
+        "evt_resume",
+        "customer.subscription.resumed",
+        now + 5,
+        &sub,
     )
     .await;
-    settle(&app).await;
     assert_eq!(org_row(&app, &org).await.plan, "starter");
 
     // Invoices.
@@ -633,13 +653,15 @@ async fn every_event_type_applies(backend: Backend) {
 
     // past_due: the plan holds within the grace, then falls to free.
     sub.status = "past_due";
-    stripe.put_subscription(sub.json());
-    deliver(
+    step(
         &app,
-        &sub_event("evt_pd", "customer.subscription.updated", now + 13, &sub).await,
+        &stripe,
+        "evt_pd",
+        "customer.subscription.updated",
+        now + 13,
+        &sub,
     )
     .await;
-    settle(&app).await;
     assert_eq!(
         org_row(&app, &org).await.plan,
         "starter",
@@ -685,13 +707,15 @@ async fn every_event_type_applies(backend: Backend) {
         "paid until the period ends"
     );
     sub.period_end = now - 10;
-    stripe.put_subscription(sub.json());
-    deliver(
+    step(
         &app,
-        &sub_event("evt_del2", "customer.subscription.updated", now + 15, &sub).await,
+        &stripe,
+        "evt_del2",
+        "customer.subscription.updated",
+        now + 15,
+        &sub,
     )
     .await;
-    settle(&app).await;
     assert_eq!(org_row(&app, &org).await.plan, "free");
 
     // An unknown price is an error on the row, not a free plan.

@@ -102,21 +102,35 @@ fn header_is(headers: &HeaderMap, name: &str, value: &str) -> bool {
         .is_some_and(|v| v.trim() == value)
 }
 
+/// The request body, or the answer for one too large or unreadable.
+// The refusal is answered at once: no need to box it.
+#[allow(clippy::result_large_err)]
+pub(crate) fn read_body(
+    body: Result<Bytes, BytesRejection>,
+    limit: usize,
+) -> Result<Bytes, Response> {
+    match body {
+        Ok(b) => Ok(b),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("body: larger than {limit} bytes"),
+        )),
+        Err(e) => Err(json_error(
+            StatusCode::BAD_REQUEST,
+            format!("body: {}", e.body_text()),
+        )),
+    }
+}
+
 async fn post_event(
     State(app): State<App>,
     Extension(ClientIp(ip)): Extension<ClientIp>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
+    let body = match read_body(body, app.settings.ingest.body_bytes) {
         Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return json_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("body: larger than {} bytes", app.settings.ingest.body_bytes),
-            )
-        }
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("body: {}", e.body_text())),
+        Err(refusal) => return refusal,
     };
     let per_minute = app.settings.ingest.events_per_ip_per_minute;
     let ip_key = ip

@@ -69,21 +69,9 @@ pub async fn config(State(app): State<App>, Query(q): Query<ConfigQuery>) -> Res
         )
             .into_response();
     };
-    let site = match app.ingest.sites.get(&app.db, &domain).await {
-        Ok(Some(site)) => site,
-        Ok(None) => {
-            return json_error(
-                StatusCode::NOT_FOUND,
-                "domain: no site is registered for this domain",
-            )
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "site lookup failed");
-            return json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily unavailable; retry",
-            );
-        }
+    let site = match site_for(&app, &domain).await {
+        Ok(site) => site,
+        Err(refusal) => return refusal,
     };
     let refused = refusal(&app, &site);
     (
@@ -152,6 +140,23 @@ fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     encoder.finish()
 }
 
+/// The site registered for `domain`, or the answer when there is none.
+// The refusal is answered at once: no need to box it.
+#[allow(clippy::result_large_err)]
+async fn site_for(app: &App, domain: &str) -> Result<std::sync::Arc<SiteInfo>, Response> {
+    match app.ingest.sites.get(&app.db, domain).await {
+        Ok(Some(site)) => Ok(site),
+        Ok(None) => Err(json_error(
+            StatusCode::NOT_FOUND,
+            "domain: no site is registered for this domain",
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "site lookup failed");
+            Err(unavailable())
+        }
+    }
+}
+
 fn unavailable() -> Response {
     json_error(StatusCode::SERVICE_UNAVAILABLE, "not stored; retry")
 }
@@ -163,18 +168,9 @@ pub async fn post(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
+    let body = match super::read_body(body, app.settings.ingest.recording_body_bytes) {
         Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return json_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "body: larger than {} bytes",
-                    app.settings.ingest.recording_body_bytes
-                ),
-            )
-        }
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("body: {}", e.body_text())),
+        Err(refusal) => return refusal,
     };
     let ip_key = ip
         .map(|ip| app.limit_key("recording-ip", &ip.to_string()))
@@ -202,21 +198,9 @@ pub async fn post(
         Ok(c) => c,
         Err(e) => return bad_field(e.field, e.to_string()),
     };
-    let site = match app.ingest.sites.get(&app.db, &chunk.domain).await {
-        Ok(Some(site)) => site,
-        Ok(None) => {
-            return json_error(
-                StatusCode::NOT_FOUND,
-                "domain: no site is registered for this domain",
-            )
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "site lookup failed");
-            return json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily unavailable; retry",
-            );
-        }
+    let site = match site_for(&app, &chunk.domain).await {
+        Ok(site) => site,
+        Err(refusal) => return refusal,
     };
     if let Some((status, why)) = refusal(&app, &site) {
         app.metrics
