@@ -600,6 +600,39 @@ async fn recordings_are_listed_newest_first_in_pages_and_filtered(b: Backend) {
     )
     .await;
     assert_eq!(not_b["edges"].as_array().unwrap().len(), 3, "{not_b}");
+    // A session is one thing: its second chunk, from a phone, makes the
+    // whole session "Mobile", and IS_NOT Mobile leaves it out entirely
+    // (it does not keep the session minus that chunk).
+    let (status, body) = post_as(
+        &app,
+        &chunk("sess-list-0001", 1, base + 60_000, "/b", "m"),
+        true,
+        "198.51.100.9",
+        IPHONE,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let not_mobile = list(
+        &app,
+        &owner,
+        &site,
+        json!([{"dimension": "DEVICE", "op": "IS_NOT", "value": "Mobile"}]),
+        None,
+        None,
+    )
+    .await;
+    let ids: Vec<&str> = not_mobile["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["sessionId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec!["sess-list-0004", "sess-list-0002", "sess-list-0000"],
+        "{not_mobile}"
+    );
     let r = app.gql(Some(&owner.token), LIST, json!({"s": site, "r": around_today(), "f": [{"dimension": "UTM_SOURCE", "op": "IS", "value": "x"}]})).await;
     assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
     let r = app

@@ -408,11 +408,26 @@ pub async fn recordings(
                 " AND r.session_id {not}IN (SELECT p.session_id FROM recordings p WHERE p.site_id = {p} AND {lower} LIKE {q} ESCAPE '\\')"
             ));
         } else {
-            let cond = sql.condition(column, f.op, &f.value);
-            sql.push(" AND ");
-            sql.push(&cond);
+            // A property of the session, whichever chunk says it: IS NOT
+            // means no chunk has the value (not "some chunk lacks it").
+            let inner_op = if f.op == Op::IsNot { Op::Is } else { f.op };
+            let p = sql.param(site);
+            let cond = sql.condition(&column.replacen("r.", "p.", 1), inner_op, &f.value);
+            let not = if f.op == Op::IsNot { "NOT " } else { "" };
+            sql.push(&format!(
+                " AND r.session_id {not}IN (SELECT p.session_id FROM recordings p WHERE p.site_id = {p} AND {cond})"
+            ));
         }
     }
+    // Every chunk of a session starting in the window starts in it or
+    // within a day after it: bound the scan before grouping.
+    let (lo, hi) = (
+        sql.param(window.from_ms),
+        sql.param(window.to_ms.saturating_add(86_400_000)),
+    );
+    sql.push(&format!(
+        " AND r.started_at >= {lo} AND r.started_at < {hi}"
+    ));
     sql.push(" GROUP BY r.session_id HAVING MIN(r.started_at) >= ");
     let (a, b) = (sql.param(window.from_ms), sql.param(window.to_ms));
     sql.push(&format!("{a} AND MIN(r.started_at) < {b}"));
