@@ -801,6 +801,51 @@ async fn promise_3_expired_recordings_are_purged_rows_and_objects(b: Backend) {
 
 /// Deleting one visitor's data removes their recordings whole (rows and
 /// objects), and a date range removes the recordings that started in it.
+/// A visit that began before midnight keeps its visitor id after it, for
+/// recordings as for events: deleting that visitor removes both.
+async fn promise_4_a_visitor_deleted_after_midnight_loses_its_recordings_too(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (owner, _, site) = recording_site(&app, "growth").await;
+    let midnight = (Utc::now().date_naive() + chrono::Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    let ip = "198.51.100.77";
+    app.set_time(midnight - chrono::Duration::minutes(5));
+    let page =
+        json!({"name": "pageview", "url": format!("https://{DOMAIN}/before"), "domain": DOMAIN});
+    assert_eq!(app.event_as(&page, ip, CHROME, &[]).await.status(), 202);
+    app.set_time(midnight + chrono::Duration::minutes(5));
+    let start = (midnight + chrono::Duration::minutes(5)).timestamp_millis();
+    let (status, body) = post_as(
+        &app,
+        &chunk("sess-midnight", 0, start, "/after", "m"),
+        false,
+        ip,
+        CHROME,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    let visitor = app.count("SELECT MAX(visitor_hash) FROM events").await;
+    assert_eq!(
+        app.count("SELECT MAX(visitor_hash) FROM recordings").await,
+        visitor,
+        "the recording carries the visit's id"
+    );
+    let r = app
+        .gql_ok(
+            Some(&owner.token),
+            "mutation($s: ID!, $v: String) { deleteSiteData(siteId: $s, visitorId: $v) }",
+            json!({"s": site, "v": visitor.to_string()}),
+        )
+        .await;
+    let job = wait_job(&app, &owner, r["deleteSiteData"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM recordings").await, 0);
+    assert_eq!(app.objects("recordings").await.len(), 0);
+}
+
 async fn promise_4_deleting_data_removes_recordings_too(b: Backend) {
     let app = TestApp::spawn(b).await;
     let (owner, _, site) = recording_site(&app, "growth").await;
@@ -1020,6 +1065,7 @@ both_backends!(
     recordings_are_read_by_viewers_and_hidden_from_other_tenants,
     promise_3_expired_recordings_are_purged_rows_and_objects,
     promise_4_deleting_data_removes_recordings_too,
+    promise_4_a_visitor_deleted_after_midnight_loses_its_recordings_too,
     deleting_a_site_removes_its_recordings,
     promise_2_heatmaps_count_clicks_per_cell_and_viewport_class,
 );

@@ -157,6 +157,33 @@ async fn site_for(app: &App, domain: &str) -> Result<std::sync::Arc<SiteInfo>, R
     }
 }
 
+/// Today's visitor id, unless only a visit begun yesterday is still open
+/// for this visitor: then yesterday's, as the event writer does.
+async fn continued_visit(
+    db: &sea_orm::DatabaseConnection,
+    site: uuid::Uuid,
+    today: i64,
+    yesterday: Option<i64>,
+    now_ms: i64,
+) -> Result<i64, sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let Some(yesterday) = yesterday else {
+        return Ok(today);
+    };
+    let open = trackr_entity::visit::Entity::find()
+        .filter(trackr_entity::visit::Column::SiteId.eq(site))
+        .filter(trackr_entity::visit::Column::VisitorHash.is_in([today, yesterday]))
+        .filter(trackr_entity::visit::Column::EndedAt.gte(now_ms - super::writer::VISIT_GAP_MS))
+        .all(db)
+        .await?;
+    let has = |h: i64| open.iter().any(|v| v.visitor_hash == h);
+    Ok(if !has(today) && has(yesterday) {
+        yesterday
+    } else {
+        today
+    })
+}
+
 fn unavailable() -> Response {
     json_error(StatusCode::SERVICE_UNAVAILABLE, "not stored; retry")
 }
@@ -296,6 +323,20 @@ pub async fn post(
         (Some(geo), Some(ip)) => geo.lookup(ip),
         _ => Default::default(),
     };
+    // The visitor's id as its events have it: a visit that began before
+    // midnight keeps yesterday's (so deleting that visitor finds this too).
+    let today = visitor::visitor_hash(&salts.today, site.id, &ip_text, user_agent);
+    let yesterday = salts
+        .yesterday
+        .as_ref()
+        .map(|salt| visitor::visitor_hash(salt, site.id, &ip_text, user_agent));
+    let visitor_hash = match continued_visit(db, site.id, today, yesterday, now_ms).await {
+        Ok(hash) => hash,
+        Err(e) => {
+            tracing::error!(error = %e, "visit lookup failed");
+            return unavailable();
+        }
+    };
     let stored = match serde_json::to_vec(&chunk.events).map(|json| gzip(&json)) {
         Ok(Ok(bytes)) => bytes,
         _ => return unavailable(),
@@ -323,7 +364,7 @@ pub async fn post(
         browser: agent.browser,
         os: agent.os,
         device: agent.device,
-        visitor_hash: visitor::visitor_hash(&salts.today, site.id, &ip_text, user_agent),
+        visitor_hash,
         received_at: now_ms,
     };
     // The object first: a row always points at bytes that exist.
