@@ -148,8 +148,26 @@ try {
       () => `answers to every recording chunk (${chunkResponses.length} of ${chunks.length})`,
     );
     await sleep(250);
+    let whileRevoked = 0, resumed = 0;
+    if (scenario === 'record-consent') {
+      // Consent withdrawn: nothing more is sent; given again: recording resumes.
+      await call('consent', false);
+      await sleep(500);
+      const afterRevoke = chunks.length;
+      await page.click('#go');
+      await sleep(1200);
+      whileRevoked = chunks.length - afterRevoke;
+      await call('consent', true);
+      await waitFor(() => chunks.length > afterRevoke + whileRevoked, () => 'a chunk after consent was given again');
+      await page.evaluate(() => window.trackrRecorder('flush'));
+      await waitFor(() => chunkResponses.length >= chunks.length, () => 'answers to every chunk after consent');
+      await sleep(250);
+      resumed = chunks.length - afterRevoke - whileRevoked;
+    }
     out = {
       beforeConsent,
+      whileRevoked,
+      resumed,
       sent: chunks.length,
       statuses: chunkResponses.map((r) => r.status()),
       sessionId: await page.evaluate(() => window.trackrRecorder.sessionId),

@@ -167,6 +167,16 @@ async fn record_a_page_in_chromium(app: &TestApp, require_consent: bool) {
         out["beforeConsent"], 0,
         "nothing recorded before consent: {out}"
     );
+    if require_consent {
+        assert_eq!(
+            out["whileRevoked"], 0,
+            "nothing sent once consent is withdrawn: {out}"
+        );
+        assert!(
+            out["resumed"].as_u64().unwrap() >= 1,
+            "recording resumes with consent: {out}"
+        );
+    }
     let statuses = out["statuses"].as_array().unwrap();
     assert!(
         statuses.len() >= 2 && statuses.iter().all(|s| s == 202),

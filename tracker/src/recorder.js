@@ -21,7 +21,7 @@ import { record } from '@rrweb/record';
     var domain = a('data-domain') || location.hostname;
     var FLUSH_MS = +(a('data-flush-ms') || 5000);
     var MAX_CHUNK_EVENTS = 500;
-    var consent = false, config = null, stopFn = null, started = 0, seq = 0, buffer = [], timer = 0, stopped = false;
+    var consent = false, config = null, stopFn = null, started = 0, seq = 0, buffer = [], timer = 0, stopped = false, revoked = false;
     var sessionId = (w.crypto && w.crypto.randomUUID ? w.crypto.randomUUID() : String(Math.random()).slice(2) + Date.now()).replace(/[^A-Za-z0-9_-]/g, '');
 
     var dnt = function () {
@@ -89,7 +89,12 @@ import { record } from '@rrweb/record';
     };
 
     var recorder = function (name, value) {
-      if (name == 'consent') { consent = value === true; if (consent) start(); else stop(); }
+      if (name == 'consent') {
+        consent = value === true;
+        if (!consent) { stop(); revoked = true; }
+        // Consent given again after it was withdrawn: record anew.
+        else { if (revoked) { revoked = false; stopped = false; stopFn = null; } start(); }
+      }
       else if (name == 'stop') stop();
       else if (name == 'flush') flush();
     };
