@@ -8,9 +8,10 @@ PG_SERVER="${PG_ADMIN%/*}"
 PORT="${BENCH_PORT:-18080}"
 BASE="http://127.0.0.1:$PORT"
 
+# TRACKR_BIN=path measures that binary (no build), e.g. to compare two.
 build() {
-  [ -n "${BENCH_NO_BUILD:-}" ] || (cd "$ROOT" && cargo build --release -q -p trackr-api)
-  TRACKR="$CARGO_TARGET_DIR/release/trackr"
+  [ -n "${BENCH_NO_BUILD:-}${TRACKR_BIN:-}" ] || (cd "$ROOT" && cargo build --release -q -p trackr-api)
+  TRACKR="${TRACKR_BIN:-$CARGO_TARGET_DIR/release/trackr}"
 }
 
 # fresh_db NAME → sets DB_URL
