@@ -667,16 +667,17 @@ async fn every_event_type_applies(backend: Backend) {
         "starter",
         "within the grace"
     );
-    let mut row = subscription::Entity::find()
+    let row = subscription::Entity::find()
         .filter(subscription::Column::StripeSubscriptionId.eq("sub_1"))
         .one(&app.db)
         .await
         .unwrap()
         .unwrap();
     assert!(row.past_due_since.is_some());
-    let mut model: subscription::ActiveModel = row.clone().into();
+    // Eight days into a seven-day grace.
+    let mut model: subscription::ActiveModel = row.into();
     model.past_due_since = Set(Some(Utc::now() - chrono::Duration::days(8)));
-    row = model.update(&app.db).await.unwrap();
+    model.update(&app.db).await.unwrap();
     let settings = app.server.app.settings.clone();
     let b = trackr_worker::billing::Billing::new(&app.db, &settings).unwrap();
     trackr_worker::billing::apply::sweep(&b).await.unwrap();
@@ -689,12 +690,11 @@ async fn every_event_type_applies(backend: Backend) {
         )
         .await;
     assert_eq!(error_code(&r).as_deref(), Some("PLAN_LIMIT"));
-    let _ = row;
 
     // Cancellation applies at the period end.
     sub.status = "canceled";
     stripe.put_subscription(sub.json());
-    // Back to active first, then canceled with the period still running.
+    // Canceled by the customer while the period runs: paid until it ends.
     deliver(
         &app,
         &sub_event("evt_del", "customer.subscription.deleted", now + 14, &sub).await,

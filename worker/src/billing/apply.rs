@@ -76,7 +76,8 @@ impl<'a> Billing<'a> {
         &self.settings.plans
     }
 
-    fn grace(&self) -> Duration {
+    /// How long `past_due` keeps its plan.
+    pub fn grace(&self) -> Duration {
         Duration::days(self.settings.past_due_grace_days.into())
     }
 }
@@ -673,7 +674,7 @@ pub async fn process(
     let row = stripe_event::Entity::find_by_id(id)
         .one(db)
         .await
-        .map_err(db_err)?
+        .map_err(self::db)?
         .ok_or_else(|| format!("no Stripe event {id} in the inbox"))?;
     if row.processed_at.is_some() {
         return Ok(json!({"already": "processed"}));
@@ -706,7 +707,7 @@ pub async fn process(
             ),
         Err(message) => update.col_expr(stripe_event::Column::Error, Expr::value(message.clone())),
     };
-    update.exec(db).await.map_err(db_err)?;
+    update.exec(db).await.map_err(self::db)?;
     match outcome {
         Ok(applied) => {
             tracing::info!(stripe_event = %row.stripe_event_id, kind = %row.event_type, outcome = ?applied, "Stripe event processed");
@@ -720,10 +721,6 @@ pub async fn process(
             ))
         }
     }
-}
-
-fn db_err(e: sea_orm::DbErr) -> String {
-    db(e)
 }
 
 /// Moves organizations whose subscription stopped giving its plan (grace

@@ -215,11 +215,7 @@ async fn build(
         else {
             continue;
         };
-        let due = apply::organization_plan(
-            org_subs,
-            b.now,
-            chrono::Duration::days(b.settings.past_due_grace_days.into()),
-        );
+        let due = apply::organization_plan(org_subs, b.now, b.grace());
         if org.plan_id() != due {
             discrepancies.push(Discrepancy {
                 kind: "plan_mismatch".into(),
