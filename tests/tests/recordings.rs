@@ -753,10 +753,36 @@ async fn promise_3_expired_recordings_are_purged_rows_and_objects(b: Backend) {
     assert_eq!(dry.recordings(), 2);
     assert_eq!(rows(&app).await, 4, "a dry run deletes nothing");
 
+    // An object left without a row (a crash between the object's write and
+    // its row) on a day past retention, and another on a kept day.
+    let site_id: uuid::Uuid = site.parse().unwrap();
+    let expired_day = (now - chrono::Duration::days(92)).date_naive();
+    let kept_day = (now - chrono::Duration::days(10)).date_naive();
+    for day in [expired_day, kept_day] {
+        let key = trackr_entity::recording::object_key(site_id, day, "sess-orphan", 0);
+        app.server
+            .app
+            .store
+            .put(&key, bytes::Bytes::from_static(b"[]"))
+            .await
+            .unwrap();
+    }
     let report = purge::run(&app.db, plans, &purge_now(&app, now))
         .await
         .unwrap();
     assert_eq!(report.recordings(), 2);
+    let orphans: Vec<String> = app
+        .objects("recordings")
+        .await
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| k.contains("sess-orphan"))
+        .collect();
+    assert_eq!(orphans.len(), 1, "the expired orphan is swept: {orphans:?}");
+    assert!(orphans[0].contains(&kept_day.to_string()), "{orphans:?}");
+    for key in &orphans {
+        app.server.app.store.delete(key).await.unwrap();
+    }
     let entry = report
         .sites
         .iter()

@@ -330,6 +330,29 @@ pub async fn run(
             recordings_deleted = n;
             recording_retention_days = Some(recording_days);
             done = finished;
+            // Objects nobody points at (a crash between an object's write
+            // and its row): a key's day is the day it arrived, and a chunk
+            // may start up to a day from then (clock skew), so the day two
+            // before the cutoff is past retention whatever rows say, and its
+            // whole prefix goes. Each hourly run sweeps that one day, so
+            // every day is swept once it expires.
+            if done && !options.dry_run {
+                let day = (recording_cutoff - Duration::days(2)).date_naive();
+                let prefix = format!(
+                    "{}/{}",
+                    recording::site_prefix(site.id),
+                    day.format("%Y-%m-%d")
+                );
+                match store.delete_prefix(&prefix).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(site_id = %site.id, objects = n, "expired recording objects without rows removed")
+                    }
+                    Err(e) => {
+                        tracing::warn!(site_id = %site.id, error = %e, "expired recording objects not swept")
+                    }
+                }
+            }
         }
         let entry = SitePurge {
             site_id: Some(site.id),
