@@ -48,6 +48,10 @@ enum JobsCommand {
         /// Report what would be done; change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// reconcile only: the month to reconcile, `YYYY-MM` (default: the
+        /// previous month and this one).
+        #[arg(long)]
+        month: Option<String>,
     },
 }
 
@@ -194,13 +198,25 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
             }
         }
         Command::Jobs {
-            command: JobsCommand::Run { job, dry_run },
+            command:
+                JobsCommand::Run {
+                    job,
+                    dry_run,
+                    month,
+                },
         } => {
+            if month.is_some() && job != JobName::Reconcile {
+                return Err(Failure::Other("--month is for the reconcile job".into()));
+            }
             let db = app::connect_db(&settings).await?;
             app::migrate(&db).await?;
-            let report = trackr_worker::run_now(&db, &settings, job, dry_run)
-                .await
-                .map_err(worker_failure)?;
+            let report = match month {
+                Some(month) => {
+                    trackr_worker::reconcile_months(&db, &settings, &[month], dry_run).await
+                }
+                None => trackr_worker::run_now(&db, &settings, job, dry_run).await,
+            }
+            .map_err(worker_failure)?;
             println!("{report}");
         }
         Command::Admin {

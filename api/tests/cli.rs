@@ -81,6 +81,29 @@ fn jobs_run_by_hand_and_commands_of_later_versions_say_so() {
         assert_eq!(month["found"], serde_json::json!([]));
         assert_eq!(month["month"].as_str().unwrap().len(), 7);
     }
+    // One month by hand; a month that is not one is refused.
+    let october = trackr(dir.path())
+        .args(["jobs", "run", "reconcile", "--month", "2026-10"])
+        .output()
+        .unwrap();
+    assert_eq!(october.status.code(), Some(0), "{october:?}");
+    let report: serde_json::Value = serde_json::from_slice(&october.stdout).unwrap();
+    assert_eq!(report["months"][0]["month"], "2026-10");
+    assert_eq!(report["months"].as_array().unwrap().len(), 1);
+    let bad = trackr(dir.path())
+        .args(["jobs", "run", "reconcile", "--month", "2026-13"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("not a month"),
+        "{bad:?}"
+    );
+    let misplaced = trackr(dir.path())
+        .args(["jobs", "run", "purge", "--month", "2026-10"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&misplaced.stderr).contains("--month is for the reconcile job"));
     let worker = trackr(dir.path()).arg("worker").output().unwrap();
     assert_eq!(worker.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&worker.stderr).contains("TRACKR_REDIS_URL"));

@@ -84,43 +84,55 @@ pub async fn run_now(
             Ok(serde_json::to_value(report).unwrap_or_default())
         }
         JobName::Reconcile => {
-            // First every acknowledged Stripe event not applied yet.
-            let (retried, still_failing) =
-                jobs::runner::retry_stripe_events(db, settings, std::time::Duration::ZERO).await?;
-            let b = billing::Billing::new(db, settings).map_err(WorkerError::Billing)?;
-            // Last month too: its late invoices and webhooks missed at its end.
-            let months = billing::reconcile::recent_months(b.now);
-            let mut reports = Vec::new();
-            for month in &months {
-                reports.push(
-                    billing::reconcile::run(&b, month, dry_run)
-                        .await
-                        .map_err(WorkerError::Billing)?,
-                );
-            }
-            let failed: Vec<String> = reports.iter().flat_map(|r| r.failed.clone()).collect();
-            tracing::info!(
-                job = "reconcile",
-                dry_run,
-                retried,
-                still_failing,
-                found = reports.iter().map(|r| r.found.len()).sum::<usize>(),
-                repaired = reports.iter().map(|r| r.repaired.len()).sum::<usize>(),
-                failed = failed.len(),
-                "reconcile finished"
-            );
-            if !failed.is_empty() {
-                return Err(WorkerError::Billing(format!(
-                    "reconcile could not repair: {}",
-                    failed.join("; ")
-                )));
-            }
-            let report = serde_json::json!({
-                "stripe_events_retried": retried,
-                "stripe_events_failing": still_failing,
-                "months": reports,
-            });
-            Ok(serde_json::to_value(report).unwrap_or_default())
+            let months = billing::reconcile::recent_months(trackr_entity::now());
+            reconcile_months(db, settings, &months, dry_run).await
         }
     }
+}
+
+/// Reconciles `months` (`YYYY-MM`): first every acknowledged Stripe event
+/// not applied yet, then each month's comparison and repairs.
+pub async fn reconcile_months(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    months: &[String],
+    dry_run: bool,
+) -> Result<serde_json::Value, WorkerError> {
+    for month in months {
+        billing::reconcile::month_bounds(month).map_err(WorkerError::Billing)?;
+    }
+    let (retried, still_failing) =
+        jobs::runner::retry_stripe_events(db, settings, std::time::Duration::ZERO).await?;
+    let b = billing::Billing::new(db, settings).map_err(WorkerError::Billing)?;
+    let mut reports = Vec::new();
+    for month in months {
+        reports.push(
+            billing::reconcile::run(&b, month, dry_run)
+                .await
+                .map_err(WorkerError::Billing)?,
+        );
+    }
+    let failed: Vec<String> = reports.iter().flat_map(|r| r.failed.clone()).collect();
+    tracing::info!(
+        job = "reconcile",
+        dry_run,
+        retried,
+        still_failing,
+        found = reports.iter().map(|r| r.found.len()).sum::<usize>(),
+        repaired = reports.iter().map(|r| r.repaired.len()).sum::<usize>(),
+        failed = failed.len(),
+        "reconcile finished"
+    );
+    if !failed.is_empty() {
+        return Err(WorkerError::Billing(format!(
+            "reconcile could not repair: {}",
+            failed.join("; ")
+        )));
+    }
+    let report = serde_json::json!({
+        "stripe_events_retried": retried,
+        "stripe_events_failing": still_failing,
+        "months": reports,
+    });
+    Ok(report)
 }
