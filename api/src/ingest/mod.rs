@@ -82,6 +82,26 @@ fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
 
 /// Dropped on purpose (bots, spam, DNT, no consent): nothing stored, so not
 /// a 202; the reason is in a header for people debugging their set-up.
+/// The request's user agent and what it is, or the answer that drops a
+/// bot, a headless browser or a data-centre address.
+// The refusal is answered at once: no need to box it.
+#[allow(clippy::result_large_err)]
+pub(crate) fn screen_agent<'h>(
+    app: &App,
+    headers: &'h HeaderMap,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(&'h str, enrich::Agent), Response> {
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let agent = enrich::classify_agent(user_agent).map_err(|reason| dropped(app, reason))?;
+    if enrich::in_datacenter(ip, &app.ingest.datacenters) {
+        return Err(dropped(app, DropReason::Datacenter));
+    }
+    Ok((user_agent, agent))
+}
+
 fn dropped(app: &App, reason: DropReason) -> Response {
     app.ingest
         .dropped
@@ -188,17 +208,10 @@ async fn post_event(
         )
             .into_response();
     }
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let agent = match enrich::classify_agent(user_agent) {
-        Ok(a) => a,
-        Err(reason) => return dropped(&app, reason),
+    let (user_agent, agent) = match screen_agent(&app, &headers, ip) {
+        Ok(found) => found,
+        Err(refusal) => return refusal,
     };
-    if enrich::in_datacenter(ip, &app.ingest.datacenters) {
-        return dropped(&app, DropReason::Datacenter);
-    }
     if enrich::is_referrer_spam(beacon.referrer.as_ref(), &app.settings.ingest.referrer_spam) {
         return dropped(&app, DropReason::ReferrerSpam);
     }

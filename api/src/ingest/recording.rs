@@ -18,7 +18,7 @@ use axum::{
 use flate2::{read::GzDecoder, write::GzEncoder, Compression};
 use trackr_entity::recording;
 
-use super::{chunk, dropped, enrich, header_is, json_error, visitor, DropReason, SiteInfo};
+use super::{chunk, dropped, header_is, json_error, visitor, DropReason, SiteInfo};
 use crate::{server::ClientIp, App};
 
 /// The class that keeps an element (and its children) out of recordings.
@@ -245,17 +245,10 @@ pub async fn post(
             ),
         );
     }
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let agent = match enrich::classify_agent(user_agent) {
-        Ok(a) => a,
-        Err(reason) => return dropped(&app, reason),
+    let (user_agent, agent) = match super::screen_agent(&app, &headers, ip) {
+        Ok(found) => found,
+        Err(refusal) => return refusal,
     };
-    if enrich::in_datacenter(ip, &app.ingest.datacenters) {
-        return dropped(&app, DropReason::Datacenter);
-    }
     let dnt = header_is(&headers, "dnt", "1") || header_is(&headers, "sec-gpc", "1");
     if site.honor_dnt && dnt {
         return dropped(&app, DropReason::DoNotTrack);
