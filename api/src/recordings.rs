@@ -21,20 +21,16 @@ pub const MAX_PAGE: usize = 100;
 const MAX_PLAYBACK_BYTES: usize = 32 * 1024 * 1024;
 
 /// A recorded session.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
-    pub site_id: Uuid,
-    pub session_id: String,
-    pub started_at: i64,
-    pub ended_at: i64,
-    pub chunks: i64,
-    pub events: i64,
-    pub bytes: i64,
-    pub pages: Vec<String>,
-    pub country: Option<String>,
-    pub browser: Option<String>,
-    pub os: Option<String>,
-    pub device: Option<String>,
+pub type Summary = queries::RecordingRow;
+
+/// Adds a chunk's pages (a JSON array of paths) to `pages`, keeping order
+/// and dropping repeats.
+fn merge_pages(pages: &mut Vec<String>, json: &str) {
+    for page in serde_json::from_str::<Vec<String>>(json).unwrap_or_default() {
+        if !pages.contains(&page) {
+            pages.push(page);
+        }
+    }
 }
 
 /// The list cursor: where the previous page ended.
@@ -94,28 +90,13 @@ pub async fn list(
     let sessions: Vec<String> = rows.iter().map(|r| r.session_id.clone()).collect();
     let mut pages: std::collections::HashMap<String, Vec<String>> = Default::default();
     for (session, list) in recording::Entity::pages_of(&app.db, site_id, &sessions).await? {
-        let seen = pages.entry(session).or_default();
-        for page in serde_json::from_str::<Vec<String>>(&list).unwrap_or_default() {
-            if !seen.contains(&page) {
-                seen.push(page);
-            }
-        }
+        merge_pages(pages.entry(session).or_default(), &list);
     }
     Ok((
         rows.into_iter()
-            .map(|r| Summary {
-                site_id,
-                pages: pages.remove(&r.session_id).unwrap_or_default(),
-                session_id: r.session_id,
-                started_at: r.started_at,
-                ended_at: r.ended_at,
-                chunks: r.chunks,
-                events: r.events,
-                bytes: r.bytes,
-                country: r.country,
-                browser: r.browser,
-                os: r.os,
-                device: r.device,
+            .map(|mut r| {
+                r.pages = pages.remove(&r.session_id).unwrap_or_default();
+                r
             })
             .collect(),
         more,
@@ -130,11 +111,7 @@ pub async fn find(app: &App, site_id: Uuid, session_id: &str) -> ApiResult<Optio
     };
     let mut pages: Vec<String> = Vec::new();
     for c in &chunks {
-        for page in serde_json::from_str::<Vec<String>>(&c.pages).unwrap_or_default() {
-            if !pages.contains(&page) {
-                pages.push(page);
-            }
-        }
+        merge_pages(&mut pages, &c.pages);
     }
     Ok(Some(Summary {
         site_id,

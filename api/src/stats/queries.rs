@@ -335,12 +335,15 @@ pub async fn visitors_since(
 /// One recorded session, aggregated over its chunks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordingRow {
+    pub site_id: Uuid,
     pub session_id: String,
     pub started_at: i64,
     pub ended_at: i64,
     pub chunks: i64,
     pub events: i64,
     pub bytes: i64,
+    /// Pages seen, in order (filled by the caller: they are JSON per chunk).
+    pub pages: Vec<String>,
     pub country: Option<String>,
     pub browser: Option<String>,
     pub os: Option<String>,
@@ -444,6 +447,8 @@ pub async fn recordings(
     let mut out = Vec::new();
     for row in db.query_all(sql.statement()).await? {
         out.push(RecordingRow {
+            site_id: site,
+            pages: Vec::new(),
             session_id: row.try_get_by_index(0)?,
             started_at: get(&row, 1)?,
             ended_at: get(&row, 2)?,
