@@ -76,6 +76,33 @@ async fn settle(app: &TestApp) {
     panic!("Stripe events still unprocessed");
 }
 
+async fn invoice_row(app: &TestApp, id: impl Into<String>) -> invoice::Model {
+    invoice::Entity::find()
+        .filter(invoice::Column::StripeInvoiceId.eq(id.into()))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the invoice is mirrored")
+}
+
+async fn inbox_row(app: &TestApp, id: &str) -> stripe_event::Model {
+    stripe_event::Entity::find()
+        .filter(stripe_event::Column::StripeEventId.eq(id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the event is in the inbox")
+}
+
+async fn sub_row(app: &TestApp, id: &str) -> subscription::Model {
+    subscription::Entity::find()
+        .filter(subscription::Column::StripeSubscriptionId.eq(id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the subscription is mirrored")
+}
+
 async fn stored(app: &TestApp) -> i64 {
     app.count("SELECT COUNT(*) FROM stripe_events").await
 }
@@ -492,12 +519,7 @@ async fn every_event_type_applies(backend: Backend) {
     )
     .await;
     assert_eq!(org_row(&app, &org).await.plan, "starter");
-    let row = subscription::Entity::find()
-        .filter(subscription::Column::StripeSubscriptionId.eq("sub_1"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = sub_row(&app, "sub_1").await;
     assert_eq!(
         row.retained_plan.as_deref(),
         Some("growth"),
@@ -639,12 +661,7 @@ async fn every_event_type_applies(backend: Backend) {
     )
     .await;
     settle(&app).await;
-    let refunded = invoice::Entity::find()
-        .filter(invoice::Column::StripeInvoiceId.eq("in_1"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let refunded = invoice_row(&app, "in_1").await;
     assert_eq!(refunded.amount_refunded, 500, "refunds only grow");
     // Applied events keep their identity, not their card or address data.
     let kept =
@@ -667,12 +684,7 @@ async fn every_event_type_applies(backend: Backend) {
         "starter",
         "within the grace"
     );
-    let row = subscription::Entity::find()
-        .filter(subscription::Column::StripeSubscriptionId.eq("sub_1"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = sub_row(&app, "sub_1").await;
     assert!(row.past_due_since.is_some());
     // Eight days into a seven-day grace.
     let mut model: subscription::ActiveModel = row.into();
@@ -741,12 +753,7 @@ async fn every_event_type_applies(backend: Backend) {
     )
     .await;
     settle(&app).await;
-    let ev = stripe_event::Entity::find()
-        .filter(stripe_event::Column::StripeEventId.eq("evt_unknown"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let ev = inbox_row(&app, "evt_unknown").await;
     assert!(ev.processed_at.is_none());
     assert!(
         ev.error
@@ -762,12 +769,7 @@ async fn every_event_type_applies(backend: Backend) {
             .await,
         16
     );
-    let hijack = stripe_event::Entity::find()
-        .filter(stripe_event::Column::StripeEventId.eq("evt_cs_hijack"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let hijack = inbox_row(&app, "evt_cs_hijack").await;
     assert!(
         hijack.error.as_deref().unwrap().contains("not its own"),
         "{:?}",
@@ -1003,12 +1005,7 @@ async fn outcome(app: &TestApp, org: uuid::Uuid, n: usize) -> Value {
         .unwrap();
     let mut invs = Vec::new();
     for k in 1..=2 {
-        let i = invoice::Entity::find()
-            .filter(invoice::Column::StripeInvoiceId.eq(format!("in_r{n}_{k}")))
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap();
+        let i = invoice_row(app, format!("in_r{n}_{k}")).await;
         invs.push(json!([
             i.status,
             i.amount_paid,
@@ -1281,12 +1278,7 @@ async fn reconciliation_finds_and_repairs(backend: Backend) {
     }
     assert_eq!(org_row(&app, &missed).await.plan, "starter");
     assert_eq!(org_row(&app, &synced.to_string()).await.plan, "growth");
-    let mirrored = invoice::Entity::find()
-        .filter(invoice::Column::StripeInvoiceId.eq("in_missed"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let mirrored = invoice_row(&app, "in_missed").await;
     assert_eq!(
         (mirrored.status.as_str(), mirrored.organization_id),
         ("paid", Some(missed_id))
