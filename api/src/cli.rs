@@ -41,7 +41,7 @@ enum Command {
 enum JobsCommand {
     /// Jobs that failed every attempt (the dead-letter list), as JSON lines.
     Dead,
-    /// Run one job now, in the foreground (purge or reconcile), and print
+    /// Run one job now, in the foreground (purge, reconcile or rollup), and print
     /// its report as JSON.
     Run {
         job: JobName,
@@ -207,6 +207,12 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
         } => {
             if month.is_some() && job != JobName::Reconcile {
                 return Err(Failure::Other("--month is for the reconcile job".into()));
+            }
+            if dry_run && job == JobName::Rollup {
+                return Err(Failure::Other(
+                    "rollup has no --dry-run: it only adds aggregates, and reports read them"
+                        .into(),
+                ));
             }
             let db = app::connect_db(&settings).await?;
             app::migrate(&db).await?;

@@ -39,7 +39,7 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// Deletes a site's analytics rows (events, visits and recording rows;
+/// Deletes a site's analytics rows (events, visits, rollups and recording rows;
 /// the recordings' objects are the caller's to remove).
 pub async fn delete_for_sites<C: ConnectionTrait>(db: &C, site_ids: &[Uuid]) -> Result<u64, DbErr> {
     if site_ids.is_empty() {
@@ -54,5 +54,13 @@ pub async fn delete_for_sites<C: ConnectionTrait>(db: &C, site_ids: &[Uuid]) -> 
         .exec(db)
         .await?;
     super::recording::delete_for_sites(db, site_ids).await?;
+    super::rollup::Entity::delete_many()
+        .filter(super::rollup::Column::SiteId.is_in(site_ids.iter().copied()))
+        .exec(db)
+        .await?;
+    super::rollup_state::Entity::delete_many()
+        .filter(super::rollup_state::Column::SiteId.is_in(site_ids.iter().copied()))
+        .exec(db)
+        .await?;
     Ok(events.rows_affected)
 }

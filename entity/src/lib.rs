@@ -11,6 +11,8 @@ pub mod job;
 pub mod membership;
 pub mod organization;
 pub mod recording;
+pub mod rollup;
+pub mod rollup_state;
 pub mod salt;
 pub mod server_key;
 pub mod session;

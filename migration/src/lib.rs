@@ -8,6 +8,7 @@ mod m20261128_000002_create_billing;
 mod m20261128_000003_create_analytics;
 mod m20261128_000004_billing_details;
 mod m20261128_000005_create_recordings;
+mod m20261128_000006_create_rollups;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_create_analytics::Migration),
             Box::new(m20261128_000004_billing_details::Migration),
             Box::new(m20261128_000005_create_recordings::Migration),
+            Box::new(m20261128_000006_create_rollups::Migration),
         ]
     }
 }

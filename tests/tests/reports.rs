@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 use trackr_tests::{both_backends, Backend, TestApp, CHROME, FIREFOX, IPHONE};
 
@@ -242,6 +243,77 @@ async fn reports_match_independently_computed_counts(b: Backend) {
     });
     assert!(crossing.count() >= 1, "a visit crosses New York's midnight");
 
+    // From the raw events; then with the first days rolled up and the last
+    // one read raw (its lookback reaching into the rolled-up days); then
+    // with every day rolled up (issue 3: rollups must count exactly alike).
+    check_reports(&app, &owner.token, &site, &events, &visits, "raw").await;
+    let ny: chrono_tz::Tz = "America/New_York".parse().unwrap();
+    let first_day = events[0].ts.with_timezone(&ny).date_naive();
+    let jan16 = NaiveDate::from_ymd_opt(2026, 1, 16).unwrap();
+    let partly = trackr_worker::jobs::rollup::run(
+        &app.db,
+        Utc.with_ymd_and_hms(2026, 1, 16, 7, 0, 0).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (partly.sites, partly.days),
+        (1, (jan16 - first_day).num_days() as u64),
+        "the days up to Jan 15 (New York) are closed"
+    );
+    check_reports(
+        &app,
+        &owner.token,
+        &site,
+        &events,
+        &visits,
+        "rolled to Jan 15",
+    )
+    .await;
+    let all_days = trackr_worker::jobs::rollup::run(
+        &app.db,
+        Utc.with_ymd_and_hms(2026, 1, 20, 7, 0, 0).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(all_days.days, 4, "Jan 16 to 19");
+    check_reports(&app, &owner.token, &site, &events, &visits, "rolled").await;
+    // The reports do read the rollups: a changed rollup shows.
+    let jan15 =
+        trackr_worker::jobs::rollup::day_number(NaiveDate::from_ymd_opt(2026, 1, 15).unwrap());
+    let changed = app
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE rollups SET pageviews = pageviews + 1000 WHERE dim = 0 AND gap = 0 AND day = {jan15}"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected(), 1);
+    let r = app
+        .gql_ok(
+            Some(&owner.token),
+            STATS,
+            json!({"id": site, "r": {"from": "2026-01-15", "to": "2026-01-15"}}),
+        )
+        .await;
+    assert_eq!(
+        r["site"]["stats"]["pageviews"].as_i64().unwrap(),
+        expected_stats(&events, &visits, "2026-01-15", "2026-01-15", &|_| true)["pageviews"]
+            .as_i64()
+            .unwrap()
+            + 1000
+    );
+}
+
+/// Stats, filters, daily points and breakdowns against the model.
+async fn check_reports(
+    app: &TestApp,
+    token: &str,
+    site: &str,
+    events: &[Ev],
+    visits: &[Visit],
+    label: &str,
+) {
     let all: &dyn Fn(&Ev) -> bool = &|_| true;
     for (from, to) in [
         ("2026-01-15", "2026-01-15"),
@@ -250,7 +322,7 @@ async fn reports_match_independently_computed_counts(b: Backend) {
     ] {
         let r = app
             .gql_ok(
-                Some(&owner.token),
+                Some(token),
                 STATS,
                 json!({"id": site, "r": {"from": from, "to": to}}),
             )
@@ -259,15 +331,15 @@ async fn reports_match_independently_computed_counts(b: Backend) {
         let previous = got.as_object_mut().unwrap().remove("previous").unwrap();
         assert_eq!(
             got,
-            expected_stats(&events, &visits, from, to, all),
-            "{from}..{to}"
+            expected_stats(events, visits, from, to, all),
+            "{label}: {from}..{to}"
         );
         if from == "2026-01-15" && to == from {
-            let mut want = expected_stats(&events, &visits, "2026-01-14", "2026-01-14", all);
+            let mut want = expected_stats(events, visits, "2026-01-14", "2026-01-14", all);
             for k in ["bounceRate", "visitDurationSeconds", "viewsPerVisit"] {
                 want.as_object_mut().unwrap().remove(k);
             }
-            assert_eq!(previous, want, "the previous period");
+            assert_eq!(previous, want, "{label}: the previous period");
         }
     }
 
@@ -288,7 +360,7 @@ async fn reports_match_independently_computed_counts(b: Backend) {
     for (filters, keep) in &filter_cases {
         let r = app
             .gql_ok(
-                Some(&owner.token),
+                Some(token),
                 STATS,
                 json!({"id": site, "r": {"from": "2026-01-14", "to": "2026-01-16"}, "f": filters}),
             )
@@ -297,8 +369,8 @@ async fn reports_match_independently_computed_counts(b: Backend) {
         got.as_object_mut().unwrap().remove("previous");
         assert_eq!(
             got,
-            expected_stats(&events, &visits, "2026-01-14", "2026-01-16", keep.as_ref()),
-            "{filters}"
+            expected_stats(events, visits, "2026-01-14", "2026-01-16", keep.as_ref()),
+            "{label}: {filters}"
         );
     }
 
@@ -306,7 +378,7 @@ async fn reports_match_independently_computed_counts(b: Backend) {
     let q = "query($id: ID!, $r: DateRange!) { site(id: $id) { timeseries(range: $r, interval: DAY) { at visitors pageviews } } }";
     let r = app
         .gql_ok(
-            Some(&owner.token),
+            Some(token),
             q,
             json!({"id": site, "r": {"from": "2026-01-13", "to": "2026-01-17"}}),
         )
@@ -324,11 +396,11 @@ async fn reports_match_independently_computed_counts(b: Backend) {
     .iter()
     .enumerate()
     {
-        let want = expected_stats(&events, &visits, day, day, all);
+        let want = expected_stats(events, visits, day, day, all);
         assert_eq!(
             (&points[i]["visitors"], &points[i]["pageviews"]),
             (&want["visitors"], &want["pageviews"]),
-            "{day}"
+            "{label}: {day}"
         );
     }
 
@@ -375,10 +447,10 @@ async fn reports_match_independently_computed_counts(b: Backend) {
     ];
     let q = "query($id: ID!, $r: DateRange!, $d: Dimension!) { site(id: $id) { breakdown(range: $r, dimension: $d, limit: 100) { value visitors pageviews } } }";
     for (dimension, want) in cases {
-        let r = app.gql_ok(Some(&owner.token), q, json!({"id": site, "r": {"from": "2026-01-14", "to": "2026-01-16"}, "d": dimension})).await;
-        assert_eq!(r["site"]["breakdown"], want, "{dimension}");
+        let r = app.gql_ok(Some(token), q, json!({"id": site, "r": {"from": "2026-01-14", "to": "2026-01-16"}, "d": dimension})).await;
+        assert_eq!(r["site"]["breakdown"], want, "{label}: {dimension}");
     }
-    let limited = app.gql_ok(Some(&owner.token), "query($id: ID!) { site(id: $id) { breakdown(range: {from: \"2026-01-14\", to: \"2026-01-16\"}, dimension: PAGE, limit: 2) { value } } }", json!({"id": site})).await;
+    let limited = app.gql_ok(Some(token), "query($id: ID!) { site(id: $id) { breakdown(range: {from: \"2026-01-14\", to: \"2026-01-16\"}, dimension: PAGE, limit: 2) { value } } }", json!({"id": site})).await;
     assert_eq!(limited["site"]["breakdown"].as_array().unwrap().len(), 2);
 }
 

@@ -20,6 +20,7 @@ use trackr_config::Settings;
 pub enum JobName {
     Purge,
     Reconcile,
+    Rollup,
 }
 
 impl FromStr for JobName {
@@ -28,8 +29,9 @@ impl FromStr for JobName {
         match s {
             "purge" => Ok(JobName::Purge),
             "reconcile" => Ok(JobName::Reconcile),
+            "rollup" => Ok(JobName::Rollup),
             other => Err(format!(
-                "unknown job {other:?}: expected purge or reconcile"
+                "unknown job {other:?}: expected purge, reconcile or rollup"
             )),
         }
     }
@@ -40,6 +42,7 @@ impl fmt::Display for JobName {
         f.write_str(match self {
             JobName::Purge => "purge",
             JobName::Reconcile => "reconcile",
+            JobName::Rollup => "rollup",
         })
     }
 }
@@ -80,6 +83,17 @@ pub async fn run_now(
                 visits = report.visits(),
                 recordings = report.recordings(),
                 "purge finished"
+            );
+            Ok(serde_json::to_value(report).unwrap_or_default())
+        }
+        JobName::Rollup => {
+            let report = jobs::rollup::run(db, trackr_entity::now()).await?;
+            tracing::info!(
+                job = "rollup",
+                sites = report.sites,
+                days = report.days,
+                visit_days = report.visit_days,
+                "rollup finished"
             );
             Ok(serde_json::to_value(report).unwrap_or_default())
         }

@@ -1,4 +1,5 @@
-//! Scheduled jobs: the purge every hour. With Redis, a slot lock (`SET NX`
+//! Scheduled jobs, every hour: Stripe retries, the billing sweep, the purge
+//! and the report rollups. With Redis, a slot lock (`SET NX`
 //! on the hour's key) makes each run happen once across the whole fleet;
 //! without Redis there is one process, which runs them in-process.
 
@@ -95,6 +96,18 @@ pub async fn tick(
         recordings = report.recordings(),
         "scheduled purge finished"
     );
+    // Then the report rollups of the days that closed (after the purge, so
+    // that no day it cut into is rolled up again).
+    match crate::jobs::rollup::run(db, Utc::now()).await {
+        Ok(r) => tracing::info!(
+            job = "rollup",
+            sites = r.sites,
+            days = r.days,
+            visit_days = r.visit_days,
+            "rollups updated"
+        ),
+        Err(e) => tracing::error!(job = "rollup", error = %e, "rollup failed"),
+    }
     Ok(Some(report))
 }
 

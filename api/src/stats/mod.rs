@@ -141,17 +141,25 @@ fn ratio(a: i64, b: i64) -> f64 {
 
 pub async fn load_stats(ctx: &Context<'_>, query: Scope) -> ApiResult<Stats> {
     let window = range::window(query.tz, query.from, query.to)?;
-    let loader = ctx
-        .data::<async_graphql::dataloader::DataLoader<StatsLoader>>()
-        .map_err(|_| ApiError::internal("stats loader missing from the request"))?;
-    let row = loader
-        .load_one(StatsKey {
-            site: query.site,
-            window,
-            filters: query.filters.clone(),
-        })
-        .await?
-        .unwrap_or_default();
+    let app = ctx
+        .data::<App>()
+        .map_err(|_| ApiError::internal("app missing from the request"))?;
+    let row = match query.plan(app).await? {
+        Some(plan) => queries::stats_rolled(&app.db, &plan).await?,
+        None => {
+            let loader = ctx
+                .data::<async_graphql::dataloader::DataLoader<StatsLoader>>()
+                .map_err(|_| ApiError::internal("stats loader missing from the request"))?;
+            loader
+                .load_one(StatsKey {
+                    site: query.site,
+                    window,
+                    filters: query.filters.clone(),
+                })
+                .await?
+                .unwrap_or_default()
+        }
+    };
     Ok(Stats {
         visitors: clamp(row.visitors),
         visits: clamp(row.visits),
@@ -210,7 +218,15 @@ pub async fn timeseries(
     };
     let buckets = range::buckets(scope.tz, scope.from, scope.to, interval)?;
     let windows: Vec<Window> = buckets.iter().map(|(_, w)| *w).collect();
-    let counts = queries::timeseries(&app.db, scope.site, &windows, &scope.filters).await?;
+    // Hours are not whole days: they are counted from the raw events.
+    let plan = match interval {
+        range::Interval::Hour => None,
+        _ => scope.plan(app).await?,
+    };
+    let counts = match plan {
+        Some(plan) => queries::timeseries_rolled(&app.db, &plan, &windows).await?,
+        None => queries::timeseries(&app.db, scope.site, &windows, &scope.filters).await?,
+    };
     Ok(buckets
         .into_iter()
         .zip(counts)
@@ -233,15 +249,24 @@ pub async fn breakdown(
         return Err(ApiError::bad_input("limit", "must be between 1 and 1000"));
     }
     let window = range::window(scope.tz, scope.from, scope.to)?;
-    let rows = queries::breakdown(
-        &app.db,
-        scope.site,
-        window,
-        dimension,
-        &scope.filters,
-        limit as u32,
-    )
-    .await?;
+    let rolled = match scope.plan(app).await? {
+        Some(plan) => queries::breakdown_rolled(&app.db, &plan, dimension, limit as u32).await?,
+        None => None,
+    };
+    let rows = match rolled {
+        Some(rows) => rows,
+        None => {
+            queries::breakdown(
+                &app.db,
+                scope.site,
+                window,
+                dimension,
+                &scope.filters,
+                limit as u32,
+            )
+            .await?
+        }
+    };
     Ok(rows
         .into_iter()
         .map(|(value, visitors, pageviews)| BreakdownRow {
@@ -258,6 +283,19 @@ pub async fn realtime_visitors(app: &App, site: Uuid) -> ApiResult<i32> {
 }
 
 impl Scope {
+    /// How the rollups answer this report, if they can (see
+    /// `trackr_worker::jobs::rollup`); otherwise it reads the raw events.
+    async fn plan(&self, app: &App) -> ApiResult<Option<queries::Plan>> {
+        Ok(queries::plan(
+            &app.db,
+            self.site,
+            self.tz,
+            (self.from, self.to),
+            &self.filters,
+        )
+        .await?)
+    }
+
     pub fn new(
         site: &trackr_entity::site::Model,
         range: &crate::graphql::DateRange,

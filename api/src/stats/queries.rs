@@ -4,7 +4,13 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, Value};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Statement, Value,
+};
+use trackr_entity::rollup_state;
+use trackr_worker::jobs::rollup;
 use uuid::Uuid;
 
 use super::range::Window;
@@ -210,7 +216,26 @@ pub async fn stats(
         s.events = get(&row, 3)?;
     }
 
-    let mut sql = Sql::new(backend);
+    for (site, v) in visit_totals(db, sites, window, filters).await? {
+        let s = out.entry(site).or_default();
+        s.visits = v.visits;
+        s.bounces = v.bounces;
+        s.duration_ms = v.duration_ms;
+        s.visit_pageviews = v.visit_pageviews;
+    }
+    Ok(out)
+}
+
+/// The visit aggregates (visits, bounces, duration, pageviews) of the
+/// visits started in `window`, per site.
+async fn visit_totals(
+    db: &DatabaseConnection,
+    sites: &[Uuid],
+    window: Window,
+    filters: &[Filter],
+) -> Result<HashMap<Uuid, StatsRow>, DbErr> {
+    let mut out: HashMap<Uuid, StatsRow> = HashMap::new();
+    let mut sql = Sql::new(db.get_database_backend());
     sql.push(
         "SELECT v.site_id, COUNT(*), \
          CAST(COALESCE(SUM(CASE WHEN v.pageviews <= 1 AND v.events <= 1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
@@ -313,6 +338,340 @@ pub async fn breakdown(
         out.push((value.unwrap_or_default(), get(&row, 1)?, get(&row, 2)?));
     }
     Ok(out)
+}
+
+/// How a report over whole local days reads the rollups: the days
+/// `[first, rolled_end)` from them, the raw events after them (`tail`,
+/// the days not closed or not rolled up yet) from `events`.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub site: Uuid,
+    pub tz: Tz,
+    pub first: i32,
+    pub rolled_end: i32,
+    pub tail: Option<Window>,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The rollup plan for `[from, to]` in the site's zone, if the rollups can
+/// answer it exactly: no filters, rollups in this zone, some rolled-up day
+/// in the range, and no event older than the rollups in it.
+pub async fn plan(
+    db: &DatabaseConnection,
+    site: Uuid,
+    tz: Tz,
+    (from, to): (NaiveDate, NaiveDate),
+    filters: &[Filter],
+) -> Result<Option<Plan>, DbErr> {
+    if !filters.is_empty() {
+        return Ok(None);
+    }
+    let Some(state) = rollup_state::Entity::find_by_id(site).one(db).await? else {
+        return Ok(None);
+    };
+    let (a, b) = (rollup::day_number(from), rollup::day_number(to));
+    if rollup::timezone(&state.timezone) != tz || state.until_day <= a {
+        return Ok(None);
+    }
+    if a < state.from_day {
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push("SELECT e.ts FROM events e WHERE e.ts >= ");
+        let (lo, hi) = (
+            sql.param(rollup::midnight_ms(tz, a)),
+            sql.param(rollup::midnight_ms(tz, state.from_day)),
+        );
+        sql.push(&format!("{lo} AND e.ts < {hi}"));
+        sql.sites("e", &[site]);
+        sql.push(" LIMIT 1");
+        if db.query_one(sql.statement()).await?.is_some() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(Plan {
+        site,
+        tz,
+        first: a,
+        rolled_end: state.until_day.min(b + 1),
+        tail: (state.until_day <= b).then(|| Window {
+            from_ms: rollup::midnight_ms(tz, state.until_day),
+            to_ms: rollup::midnight_ms(tz, b + 1),
+        }),
+    }))
+}
+
+/// A visitor row of day `day` counts for a range starting on `first` when
+/// the visitor was not seen in the range before `day`.
+fn first_seen(gap: i32, day: i32, first: i32) -> bool {
+    gap == 0 || gap > day - first
+}
+
+struct RolledRow {
+    day: i32,
+    dim: i32,
+    gap: i32,
+    totals: StatsRow,
+}
+
+/// The rolled-up rows of the site-wide and visit dimensions in the plan.
+async fn rolled_totals(db: &DatabaseConnection, plan: &Plan) -> Result<Vec<RolledRow>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT r.day, r.dim, r.gap, r.visitors, r.pageviews, r.events, r.visits, r.bounces, \
+         r.duration_ms, r.visit_pageviews FROM rollups r WHERE r.site_id = ",
+    );
+    let (site, total, visits, a, b) = (
+        sql.param(plan.site),
+        sql.param(rollup::TOTAL),
+        sql.param(rollup::VISITS),
+        sql.param(plan.first),
+        sql.param(plan.rolled_end),
+    );
+    sql.push(&format!(
+        "{site} AND r.dim IN ({total}, {visits}) AND r.day >= {a} AND r.day < {b}"
+    ));
+    let mut out = Vec::new();
+    for r in db.query_all(sql.statement()).await? {
+        out.push(RolledRow {
+            day: r.try_get_by_index(0)?,
+            dim: r.try_get_by_index(1)?,
+            gap: r.try_get_by_index(2)?,
+            totals: StatsRow {
+                visitors: get(&r, 3)?,
+                pageviews: get(&r, 4)?,
+                events: get(&r, 5)?,
+                visits: get(&r, 6)?,
+                bounces: get(&r, 7)?,
+                duration_ms: get(&r, 8)?,
+                visit_pageviews: get(&r, 9)?,
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// Raw events of `tail`, per value of `column` (or site-wide, value ""):
+/// the visitors not seen (with that value) in `[lookback, tail start)`,
+/// then pageviews and events.
+async fn tail_rows(
+    db: &DatabaseConnection,
+    site: Uuid,
+    tail: Window,
+    lookback: i64,
+    column: Option<&str>,
+) -> Result<Vec<(String, i64, i64, i64)>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    let (value, group, join, cond) = match column {
+        Some(c) => (
+            format!(", e.{c} AS v"),
+            format!(", e.{c}"),
+            " AND q.v = t.v",
+            rollup::dimension_condition("e", c),
+        ),
+        None => (String::new(), String::new(), "", String::new()),
+    };
+    let outer = if column.is_some() { "t.v, " } else { "'', " };
+    sql.push(&format!(
+        "SELECT {outer}CAST(SUM(CASE WHEN q.h IS NULL THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(t.pv) AS BIGINT), CAST(SUM(t.ev) AS BIGINT) FROM (SELECT e.visitor_hash AS h{value}, \
+         SUM(CASE WHEN e.name = 'pageview' THEN 1 ELSE 0 END) AS pv, COUNT(*) AS ev \
+         FROM events e WHERE e.site_id = "
+    ));
+    let (p, a, b) = (
+        sql.param(site),
+        sql.param(tail.from_ms),
+        sql.param(tail.to_ms),
+    );
+    sql.push(&format!(
+        "{p} AND e.ts >= {a} AND e.ts < {b}{cond} GROUP BY e.visitor_hash{group}) t \
+         LEFT JOIN (SELECT DISTINCT e.visitor_hash AS h{value} FROM events e WHERE e.site_id = "
+    ));
+    let (p, a, b) = (
+        sql.param(site),
+        sql.param(lookback),
+        sql.param(tail.from_ms),
+    );
+    sql.push(&format!(
+        "{p} AND e.ts >= {a} AND e.ts < {b}{cond}) q ON q.h = t.h{join}"
+    ));
+    if column.is_some() {
+        sql.push(" GROUP BY t.v");
+    }
+    let mut out = Vec::new();
+    for r in db.query_all(sql.statement()).await? {
+        let value: Option<String> = r.try_get_by_index(0)?;
+        out.push((
+            value.unwrap_or_default(),
+            get(&r, 1)?,
+            get(&r, 2)?,
+            get(&r, 3)?,
+        ));
+    }
+    Ok(out)
+}
+
+/// `stats` from the rollups and the tail.
+pub async fn stats_rolled(db: &DatabaseConnection, plan: &Plan) -> Result<StatsRow, DbErr> {
+    let mut s = StatsRow::default();
+    for r in rolled_totals(db, plan).await? {
+        if r.dim == rollup::VISITS {
+            s.visits += r.totals.visits;
+            s.bounces += r.totals.bounces;
+            s.duration_ms += r.totals.duration_ms;
+            s.visit_pageviews += r.totals.visit_pageviews;
+            continue;
+        }
+        if first_seen(r.gap, r.day, plan.first) {
+            s.visitors += r.totals.visitors;
+        }
+        s.pageviews += r.totals.pageviews;
+        s.events += r.totals.events;
+    }
+    if let Some(tail) = plan.tail {
+        let lookback = rollup::midnight_ms(plan.tz, plan.first).max(tail.from_ms - DAY_MS);
+        for (_, new, pageviews, events) in tail_rows(db, plan.site, tail, lookback, None).await? {
+            s.visitors += new;
+            s.pageviews += pageviews;
+            s.events += events;
+        }
+        if let Some(v) = visit_totals(db, &[plan.site], tail, &[])
+            .await?
+            .remove(&plan.site)
+        {
+            s.visits += v.visits;
+            s.bounces += v.bounces;
+            s.duration_ms += v.duration_ms;
+            s.visit_pageviews += v.visit_pageviews;
+        }
+    }
+    Ok(s)
+}
+
+/// `timeseries` over buckets of whole days from the rollups and the tail.
+pub async fn timeseries_rolled(
+    db: &DatabaseConnection,
+    plan: &Plan,
+    buckets: &[Window],
+) -> Result<Vec<(i64, i64)>, DbErr> {
+    let rows = rolled_totals(db, plan).await?;
+    let mut out = Vec::with_capacity(buckets.len());
+    for w in buckets {
+        let (start, end) = (
+            rollup::local_day(plan.tz, w.from_ms),
+            rollup::local_day(plan.tz, w.to_ms),
+        );
+        let (mut visitors, mut pageviews) = (0, 0);
+        for r in rows
+            .iter()
+            .filter(|r| r.dim == rollup::TOTAL && (start..end).contains(&r.day))
+        {
+            if first_seen(r.gap, r.day, start) {
+                visitors += r.totals.visitors;
+            }
+            pageviews += r.totals.pageviews;
+        }
+        if let Some(tail) = plan.tail.filter(|t| w.to_ms > t.from_ms) {
+            let part = Window {
+                from_ms: w.from_ms.max(tail.from_ms),
+                to_ms: w.to_ms.min(tail.to_ms),
+            };
+            let lookback = w.from_ms.max(tail.from_ms - DAY_MS);
+            for (_, new, pv, _) in tail_rows(db, plan.site, part, lookback, None).await? {
+                visitors += new;
+                pageviews += pv;
+            }
+        }
+        out.push((visitors, pageviews));
+    }
+    Ok(out)
+}
+
+/// `breakdown` from the rollups and the tail; `None` for a dimension that
+/// is not rolled up (entry and exit pages).
+pub async fn breakdown_rolled(
+    db: &DatabaseConnection,
+    plan: &Plan,
+    dimension: Dimension,
+    limit: u32,
+) -> Result<Option<Vec<(String, i64, i64)>>, DbErr> {
+    let Some(column) = dimension.event_column().and_then(|c| c.strip_prefix("e.")) else {
+        return Ok(None);
+    };
+    let Some(code) = rollup::dimension_code(column) else {
+        return Ok(None);
+    };
+    let tail = match plan.tail {
+        Some(t) => {
+            let lookback = rollup::midnight_ms(plan.tz, plan.first).max(t.from_ms - DAY_MS);
+            tail_rows(db, plan.site, t, lookback, Some(column)).await?
+        }
+        None => Vec::new(),
+    };
+    let rolled = |values: Option<&[String]>, limit: Option<i64>| {
+        let mut sql = Sql::new(db.get_database_backend());
+        let first = sql.param(plan.first);
+        sql.push(&format!(
+            "SELECT r.value, CAST(SUM(CASE WHEN r.gap = 0 OR r.gap > r.day - {first} THEN r.visitors ELSE 0 END) AS BIGINT), \
+             CAST(SUM(r.pageviews) AS BIGINT) FROM rollups r WHERE r.site_id = "
+        ));
+        let (site, dim, a, b) = (
+            sql.param(plan.site),
+            sql.param(code),
+            sql.param(plan.first),
+            sql.param(plan.rolled_end),
+        );
+        sql.push(&format!(
+            "{site} AND r.dim = {dim} AND r.day >= {a} AND r.day < {b}"
+        ));
+        if let Some(values) = values {
+            let params: Vec<String> = values.iter().map(|v| sql.param(v.clone())).collect();
+            sql.push(&format!(" AND r.value IN ({})", params.join(", ")));
+        }
+        sql.push(" GROUP BY r.value ORDER BY 2 DESC, 3 DESC, 1 ASC");
+        if let Some(limit) = limit {
+            let l = sql.param(limit);
+            sql.push(&format!(" LIMIT {l}"));
+        }
+        async move {
+            let mut out = Vec::new();
+            for row in db.query_all(sql.statement()).await? {
+                out.push((
+                    row.try_get_by_index::<String>(0)?,
+                    get(&row, 1)?,
+                    get(&row, 2)?,
+                ));
+            }
+            Ok::<_, DbErr>(out)
+        }
+    };
+    // The top values are among the rolled-up top `limit + k` and the k
+    // values of the tail.
+    let top = rolled(None, Some(i64::from(limit) + tail.len() as i64)).await?;
+    if tail.is_empty() {
+        return Ok(Some(top));
+    }
+    let mut merged: HashMap<String, (i64, i64)> =
+        top.into_iter().map(|(v, a, b)| (v, (a, b))).collect();
+    let missing: Vec<String> = tail
+        .iter()
+        .map(|t| t.0.clone())
+        .filter(|v| !merged.contains_key(v))
+        .collect();
+    for chunk in missing.chunks(500) {
+        for (v, a, b) in rolled(Some(chunk), None).await? {
+            merged.insert(v, (a, b));
+        }
+    }
+    for (v, new, pageviews, _) in tail {
+        let e = merged.entry(v).or_default();
+        e.0 += new;
+        e.1 += pageviews;
+    }
+    let mut out: Vec<(String, i64, i64)> =
+        merged.into_iter().map(|(v, (a, b))| (v, a, b)).collect();
+    out.sort_by(|x, y| y.1.cmp(&x.1).then(y.2.cmp(&x.2)).then(x.0.cmp(&y.0)));
+    out.truncate(limit as usize);
+    Ok(Some(out))
 }
 
 /// Distinct visitors since `since_ms`.

@@ -1,7 +1,7 @@
 //! Date ranges in a site's time zone, turned into UTC millisecond windows
 //! and report buckets.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::{error::ApiResult, ApiError};
@@ -25,18 +25,7 @@ pub enum Interval {
     Month,
 }
 
-/// The UTC instant of local midnight starting `day` (the first instant of
-/// the day where midnight does not exist because of a DST jump).
-pub fn local_midnight(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
-    let mut t = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    for _ in 0..4 {
-        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
-            return dt.with_timezone(&Utc);
-        }
-        t += Duration::minutes(30);
-    }
-    Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-}
+pub use trackr_worker::jobs::rollup::local_midnight;
 
 pub fn validate(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
     if to < from {

@@ -102,6 +102,9 @@ pub async fn delete(
                 .rows_affected;
         }
     }
+    // The rollups of the days deleted from (all of them for one visitor
+    // over all time) are rebuilt from what is left.
+    super::rollup::invalidate(db, p.site_id, p.window.map(|(from, _)| from)).await?;
     result.recordings = delete_recordings(db, store, p).await?;
     Ok(result)
 }

@@ -3,4 +3,5 @@
 pub mod data;
 pub mod purge;
 pub mod recordings;
+pub mod rollup;
 pub mod runner;

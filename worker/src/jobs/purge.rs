@@ -307,6 +307,9 @@ pub async fn run(
             &mut budget,
         )
         .await?;
+        if !options.dry_run {
+            super::rollup::forget_before(db, site.id, cutoff.timestamp_millis()).await?;
+        }
         // Recordings: the plan's recording retention, never longer than
         // the site keeps its other data; none on a plan without them.
         let recording_days = plans

@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+/// One rollup row: for a site's local day (days since 1970-01-01 in the
+/// site's zone), one dimension value, and one `gap` (0: the visitor had not
+/// been seen with this value in the days before; n: last seen n days
+/// before), how many visitors, and the pageviews and events they made.
+/// Visit aggregates live on the rows of the visits dimension.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "rollups")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub site_id: Uuid,
+    pub day: i32,
+    pub dim: i32,
+    pub value: String,
+    pub gap: i32,
+    pub visitors: i64,
+    pub pageviews: i64,
+    pub events: i64,
+    pub visits: i64,
+    pub bounces: i64,
+    pub duration_ms: i64,
+    pub visit_pageviews: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
