@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reports benchmark: stats + timeseries(DAY) + breakdown(PAGE) for 30 days,
-# asked in one GraphQL request, over generated events on PostgreSQL.
+# asked in one GraphQL request, over generated events on PostgreSQL: first
+# from the raw events, then from the rollups (`trackr jobs run rollup`).
 #   bash bench/reports.sh                 (SIZES="1000000 10000000", RUNS=7)
 source "$(dirname "$0")/lib.sh"
 SIZES="${SIZES:-1000000 10000000}"
@@ -33,13 +34,29 @@ FROM generate_series(0, $n / 5 - 1) s;
 ANALYZE events; ANALYZE visits;
 SQL
   echo "   generated in $(( $(date +%s) - t0 )) s"
-  Q="{ site(id: \"$SITE_ID\") { stats(range: {from: \"2026-10-01\", to: \"2026-10-30\"}) { visitors visits pageviews bounceRate } timeseries(range: {from: \"2026-10-01\", to: \"2026-10-30\"}, interval: DAY) { visitors } breakdown(range: {from: \"2026-10-01\", to: \"2026-10-30\"}, dimension: PAGE, limit: 10) { value visitors } } }"
+  R='range: {from: "2026-10-01", to: "2026-10-30"}'
+  q_for() { echo "{ site(id: \"$SITE_ID\") { stats($1) { visitors visits pageviews bounceRate } timeseries($1, interval: DAY) { visitors } breakdown($1, dimension: PAGE, limit: 10) { value visitors } } }"; }
+  Q=$(q_for "$R")
   BODY=$(python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$Q")
   gql "$TOKEN" "$Q" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert "errors" not in d, d; s=d["data"]["site"]["stats"]; print("   stats:", s)'
-  times=()
-  for _ in $(seq 1 "$RUNS"); do
-    times+=("$(curl -s -o /dev/null -w '%{time_total}' "$BASE/graphql" -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" -d "$BODY")")
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk -v n="$n" '{a[NR]=$1} END {printf "== %d events: stats+timeseries+breakdown median %.0f ms (min %.0f, max %.0f, %d runs)\n", n, a[int((NR+1)/2)]*1000, a[1]*1000, a[NR]*1000, NR}'
+  # The same three reports with a filter that keeps every event: filters
+  # are answered from the raw events, so this is the scan the rollups save.
+  RAW_Q=$(q_for "$R, filters: [{dimension: EVENT_NAME, op: IS_NOT, value: \"-\"}]")
+  RAW_BODY=$(python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$RAW_Q")
+  time_runs() { # time_runs LABEL BODY RUNS
+    local times=()
+    for _ in $(seq 1 "$3"); do
+      times+=("$(curl -s -o /dev/null -w '%{time_total}' "$BASE/graphql" -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" -d "$2")")
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk -v n="$n" -v l="$1" '{a[NR]=$1} END {printf "== %d events, %s: stats+timeseries+breakdown median %.0f ms (min %.0f, max %.0f, %d runs)\n", n, l, a[int((NR+1)/2)]*1000, a[1]*1000, a[NR]*1000, NR}'
+  }
+  time_runs "raw events" "$RAW_BODY" "${RAW_RUNS:-3}"
+  gql "$TOKEN" "$RAW_Q" > "$DATA_DIR/raw.json"
+  t0=$(date +%s.%N)
+  TRACKR_DATABASE_URL="$DB_URL" TRACKR_DATA_DIR="$DATA_DIR" RUST_LOG=warn "$TRACKR" jobs run rollup
+  echo "   rollup of 30 days: $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s"
+  # The rollups must give the raw events' answer, to the visitor.
+  gql "$TOKEN" "$Q" | python3 -c 'import json,sys; d=json.load(sys.stdin); r=json.load(open(sys.argv[1])); assert "errors" not in d, d; assert d == r, (d, r); print("   rollups answer exactly as the raw events:", d["data"]["site"]["stats"])' "$DATA_DIR/raw.json"
+  time_runs "rollups" "$BODY" "$RUNS"
   kill $SERVER_PID; wait $SERVER_PID 2>/dev/null || true
 done

@@ -495,7 +495,225 @@ async fn stats_for_a_list_of_sites_are_per_site(b: Backend) {
     );
 }
 
+/// Stats for `[from, to]` through the rollups (no filter) and through the
+/// raw events (a filter every event passes), which must agree.
+async fn assert_rollups_agree(
+    app: &TestApp,
+    token: &str,
+    site: &str,
+    from: &str,
+    to: &str,
+    label: &str,
+) -> Value {
+    let q = "query($id: ID!, $r: DateRange!, $f: [Filter!]) { site(id: $id) { \
+             stats(range: $r, filters: $f) { visitors pageviews events } \
+             timeseries(range: $r, interval: DAY, filters: $f) { visitors pageviews } \
+             breakdown(range: $r, dimension: PAGE, filters: $f) { value visitors pageviews } } }";
+    let r = json!({"from": from, "to": to});
+    let rolled = app
+        .gql_ok(Some(token), q, json!({"id": site, "r": r}))
+        .await;
+    let everything = json!([{"dimension": "EVENT_NAME", "op": "IS_NOT", "value": "-"}]);
+    let raw = app
+        .gql_ok(Some(token), q, json!({"id": site, "r": r, "f": everything}))
+        .await;
+    assert_eq!(rolled, raw, "{label}: {from}..{to}");
+    rolled
+}
+
+async fn rollup_state(app: &TestApp) -> Option<trackr_entity::rollup_state::Model> {
+    use sea_orm::EntityTrait;
+    trackr_entity::rollup_state::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+}
+
+/// Deletions, the retention purge and a new time zone each leave the
+/// rollups exact: the days they touch are dropped and rolled up again.
+async fn rollups_follow_deletions_purges_and_time_zone_changes(b: Backend) {
+    use trackr_worker::jobs::{data, rollup};
+    let app = TestApp::spawn(b).await;
+    let owner = app.sign_up("owner").await;
+    let org = app.create_org(&owner, "Acme").await;
+    let site = app
+        .gql_ok(Some(&owner.token), "mutation($o: ID!) { createSite(organizationId: $o, domain: \"example.com\", timezone: \"Europe/Berlin\") { id } }", json!({"o": org}))
+        .await["createSite"]["id"].as_str().unwrap().to_owned();
+    // Three days; 198.51.100.1 every day (and across Berlin's midnight on
+    // the 2nd), .2 on the 2nd only, .3 on the 1st and 3rd.
+    let day = |d: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2026, 3, d, h, m, 0).unwrap();
+    let hits = [
+        (day(1, 9, 0), "1", "/"),
+        (day(1, 9, 5), "1", "/pricing"),
+        (day(1, 12, 0), "3", "/"),
+        (day(1, 22, 50), "1", "/blog/a"),
+        (day(1, 23, 10), "1", "/"),
+        (day(2, 10, 0), "2", "/pricing"),
+        (day(2, 10, 1), "2", "/"),
+        (day(2, 15, 0), "1", "/"),
+        (day(3, 8, 0), "3", "/blog/a"),
+        (day(3, 8, 30), "1", "/pricing"),
+    ];
+    for (at, ip, path) in hits {
+        app.set_time(at);
+        let body =
+            json!({"n": "pageview", "u": format!("https://example.com{path}"), "d": "example.com"});
+        assert_eq!(app.event(&body, &format!("198.51.100.{ip}")).await, 202);
+    }
+    let (t, s) = (owner.token.as_str(), site.as_str());
+    let whole = assert_rollups_agree(&app, t, s, "2026-03-01", "2026-03-03", "raw").await;
+    assert_eq!(whole["site"]["stats"]["pageviews"], 10);
+    let d = |n: u32| rollup::day_number(NaiveDate::from_ymd_opt(2026, 3, n).unwrap());
+
+    let r = rollup::run(&app.db, day(6, 12, 0)).await.unwrap();
+    assert_eq!(r.days, 5, "March 1 to 5 (Berlin)");
+    let state = rollup_state(&app).await.unwrap();
+    assert_eq!(
+        (state.from_day, state.until_day, state.timezone.as_str()),
+        (d(1), d(6), "Europe/Berlin")
+    );
+    for (from, to) in [
+        ("2026-03-01", "2026-03-03"),
+        ("2026-03-02", "2026-03-03"),
+        ("2026-03-02", "2026-03-02"),
+    ] {
+        assert_rollups_agree(&app, t, s, from, to, "rolled").await;
+    }
+
+    // Deleting March 2nd (Berlin) drops the rollups from that day on.
+    let store = trackr_worker::store::Store::open(&app.server.app.settings).unwrap();
+    let site_id: uuid::Uuid = site.parse().unwrap();
+    let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+    let midnight = |n: u32| {
+        rollup::local_midnight(berlin, NaiveDate::from_ymd_opt(2026, 3, n).unwrap())
+            .timestamp_millis()
+    };
+    let deleted = data::delete(
+        &app.db,
+        &store,
+        &data::DeleteParams {
+            site_id,
+            window: Some((midnight(2), midnight(3))),
+            visitor_hash: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        deleted.events, 4,
+        "23:10 UTC on the 1st is the 2nd in Berlin"
+    );
+    let state = rollup_state(&app).await.unwrap();
+    assert_eq!((state.until_day, state.generation), (d(2), 1));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM rollups WHERE day >= {}",
+            d(2)
+        ))
+        .await,
+        0
+    );
+    let after = assert_rollups_agree(
+        &app,
+        t,
+        s,
+        "2026-03-01",
+        "2026-03-03",
+        "after deleting a day",
+    )
+    .await;
+    assert_eq!(after["site"]["stats"]["pageviews"], 6);
+    assert_eq!(rollup::run(&app.db, day(6, 12, 0)).await.unwrap().days, 4);
+    assert_rollups_agree(&app, t, s, "2026-03-01", "2026-03-03", "rolled again").await;
+
+    // Deleting one visitor (of all time) drops them all.
+    let hash = app
+        .count("SELECT visitor_hash FROM events ORDER BY ts LIMIT 1")
+        .await;
+    data::delete(
+        &app.db,
+        &store,
+        &data::DeleteParams {
+            site_id,
+            window: None,
+            visitor_hash: Some(hash),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(rollup_state(&app).await.is_none());
+    assert_eq!(app.count("SELECT COUNT(*) FROM rollups").await, 0);
+    let after = assert_rollups_agree(
+        &app,
+        t,
+        s,
+        "2026-03-01",
+        "2026-03-03",
+        "after deleting a visitor",
+    )
+    .await;
+    assert_eq!(
+        after["site"]["stats"]["visitors"], 3,
+        "198.51.100.3 on two days, .1 on the 3rd (another day's id)"
+    );
+    rollup::run(&app.db, day(6, 12, 0)).await.unwrap();
+    assert_rollups_agree(&app, t, s, "2026-03-01", "2026-03-03", "rebuilt").await;
+
+    // A new time zone: the reports read raw events until the rollups are
+    // rebuilt in it.
+    app.gql_ok(
+        Some(t),
+        "mutation($id: ID!) { updateSite(id: $id, input: {timezone: \"Asia/Tokyo\"}) { id } }",
+        json!({"id": site}),
+    )
+    .await;
+    assert_rollups_agree(
+        &app,
+        t,
+        s,
+        "2026-03-01",
+        "2026-03-03",
+        "new zone, old rollups",
+    )
+    .await;
+    let r = rollup::run(&app.db, day(6, 12, 0)).await.unwrap();
+    assert_eq!(r.rebuilt, 1);
+    assert_eq!(rollup_state(&app).await.unwrap().timezone, "Asia/Tokyo");
+    for (from, to) in [("2026-03-01", "2026-03-03"), ("2026-03-03", "2026-03-03")] {
+        assert_rollups_agree(&app, t, s, from, to, "Tokyo").await;
+    }
+
+    // The purge (30 days on the free plan) cutting into March 2nd (Tokyo)
+    // drops the rollups of the days it reached into.
+    let cutoff = day(2, 3, 0);
+    trackr_worker::jobs::purge::run(
+        &app.db,
+        &app.server.app.settings.plans,
+        &trackr_worker::PurgeOptions {
+            now: cutoff + chrono::Duration::days(30),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let state = rollup_state(&app).await.unwrap();
+    assert_eq!(state.from_day, d(3), "the 2nd in Tokyo was cut in two");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM rollups WHERE day < {}",
+            d(3)
+        ))
+        .await,
+        0
+    );
+    assert!(app.count("SELECT COUNT(*) FROM rollups").await > 0);
+    for (from, to) in [("2026-03-01", "2026-03-03"), ("2026-03-03", "2026-03-03")] {
+        assert_rollups_agree(&app, t, s, from, to, "purged").await;
+    }
+}
+
 both_backends!(
     reports_match_independently_computed_counts,
+    rollups_follow_deletions_purges_and_time_zone_changes,
     stats_for_a_list_of_sites_are_per_site
 );
