@@ -71,7 +71,10 @@ pub async fn connect_db(settings: &Settings) -> Result<DatabaseConnection, Start
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // PostgreSQL's JIT compiles a plan for seconds to save milliseconds:
+        // a report over a day of raw events spent 1.4 s of 1.42 s in it.
+        .map_sqlx_postgres_opts(|o| o.options([("jit", "off")]));
     let db = Database::connect(options)
         .await
         .map_err(|e| StartupError::Database(redact(&e.to_string())))?;

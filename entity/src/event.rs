@@ -54,12 +54,14 @@ pub async fn delete_for_sites<C: ConnectionTrait>(db: &C, site_ids: &[Uuid]) -> 
         .exec(db)
         .await?;
     super::recording::delete_for_sites(db, site_ids).await?;
-    super::rollup::Entity::delete_many()
-        .filter(super::rollup::Column::SiteId.is_in(site_ids.iter().copied()))
-        .exec(db)
-        .await?;
+    // The state first: a rollup being written for these sites then finds
+    // no state and writes nothing.
     super::rollup_state::Entity::delete_many()
         .filter(super::rollup_state::Column::SiteId.is_in(site_ids.iter().copied()))
+        .exec(db)
+        .await?;
+    super::rollup::Entity::delete_many()
+        .filter(super::rollup::Column::SiteId.is_in(site_ids.iter().copied()))
         .exec(db)
         .await?;
     Ok(events.rows_affected)

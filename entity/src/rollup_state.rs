@@ -16,6 +16,9 @@ pub struct Model {
     pub generation: i64,
     /// Visits that changed after this instant (ms) are rolled up again.
     pub visits_checked_at: i64,
+    /// When not 0: the rows of `until_day` are rolled up to this instant
+    /// (ms) of the day still going on; events after it are read raw.
+    pub partial_until: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

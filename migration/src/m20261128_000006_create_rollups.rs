@@ -49,7 +49,10 @@ impl MigrationTrait for Migration {
                 big("visit_pageviews"),
             ],
             vec![],
-            vec![index("rollups", &["site_id", "dim", "day"], false)],
+            vec![
+                index("rollups", &["site_id", "dim", "day"], false),
+                index("rollups", &["site_id", "day"], false),
+            ],
         )
         .await?;
         create(
@@ -66,6 +69,7 @@ impl MigrationTrait for Migration {
                 int("until_day"),
                 big("generation"),
                 big("visits_checked_at"),
+                big("partial_until"),
             ],
             vec![],
             vec![],

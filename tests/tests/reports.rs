@@ -531,7 +531,7 @@ async fn rollup_state(app: &TestApp) -> Option<trackr_entity::rollup_state::Mode
 
 /// Deletions, the retention purge and a new time zone each leave the
 /// rollups exact: the days they touch are dropped and rolled up again.
-async fn rollups_follow_deletions_purges_and_time_zone_changes(b: Backend) {
+async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b: Backend) {
     use trackr_worker::jobs::{data, rollup};
     let app = TestApp::spawn(b).await;
     let owner = app.sign_up("owner").await;
@@ -641,7 +641,12 @@ async fn rollups_follow_deletions_purges_and_time_zone_changes(b: Backend) {
     )
     .await
     .unwrap();
-    assert!(rollup_state(&app).await.is_none());
+    let state = rollup_state(&app).await.unwrap();
+    assert_eq!(
+        (state.timezone.as_str(), state.generation),
+        ("", 2),
+        "reset: read by no report"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM rollups").await, 0);
     let after = assert_rollups_agree(
         &app,
@@ -714,6 +719,6 @@ async fn rollups_follow_deletions_purges_and_time_zone_changes(b: Backend) {
 
 both_backends!(
     reports_match_independently_computed_counts,
-    rollups_follow_deletions_purges_and_time_zone_changes,
+    promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes,
     stats_for_a_list_of_sites_are_per_site
 );

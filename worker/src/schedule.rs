@@ -1,11 +1,11 @@
-//! Scheduled jobs, every hour: Stripe retries, the billing sweep, the purge
-//! and the report rollups. With Redis, a slot lock (`SET NX`
+//! Scheduled jobs: every hour Stripe retries, the billing sweep and the
+//! purge; every five minutes the report rollups. With Redis, a slot lock (`SET NX`
 //! on the hour's key) makes each run happen once across the whole fleet;
 //! without Redis there is one process, which runs them in-process.
 
 use std::{future::Future, time::Duration};
 
-use chrono::Utc;
+use chrono::{Timelike, Utc};
 use redis::aio::ConnectionManager;
 use sea_orm::DatabaseConnection;
 use trackr_config::Settings;
@@ -96,10 +96,37 @@ pub async fn tick(
         recordings = report.recordings(),
         "scheduled purge finished"
     );
-    // Then the report rollups of the days that closed (after the purge, so
-    // that no day it cut into is rolled up again).
+    Ok(Some(report))
+}
+
+/// Rolls up the reports' days (the day going on up to two minutes ago),
+/// once per five-minute slot across the fleet.
+async fn rollup(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    redis: Option<&mut ConnectionManager>,
+    slot: &str,
+) {
+    if let Some(conn) = redis {
+        match claim(
+            conn,
+            &settings.redis_prefix,
+            "rollup",
+            slot,
+            Duration::from_secs(600),
+        )
+        .await
+        {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::error!(job = "rollup", error = %e, "rollup slot not claimed");
+                return;
+            }
+        }
+    }
     match crate::jobs::rollup::run(db, Utc::now()).await {
-        Ok(r) => tracing::info!(
+        Ok(r) => tracing::debug!(
             job = "rollup",
             sites = r.sites,
             days = r.days,
@@ -108,7 +135,6 @@ pub async fn tick(
         ),
         Err(e) => tracing::error!(job = "rollup", error = %e, "rollup failed"),
     }
-    Ok(Some(report))
 }
 
 /// Told what each scheduled purge deleted (for metrics).
@@ -127,12 +153,19 @@ pub async fn run(
     // failed run, is caught up at the next tick.
     let mut every = tokio::time::interval(Duration::from_secs(60));
     let mut done_slot: Option<String> = None;
+    let mut rollup_slot: Option<String> = None;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
             _ = every.tick() => {
-                let slot = Utc::now().format("%Y%m%d%H").to_string();
+                let now = Utc::now();
+                let slot5 = format!("{}{:02}", now.format("%Y%m%d%H"), now.minute() / 5);
+                if rollup_slot.as_deref() != Some(slot5.as_str()) {
+                    rollup(&db, &settings, redis.as_mut(), &slot5).await;
+                    rollup_slot = Some(slot5);
+                }
+                let slot = now.format("%Y%m%d%H").to_string();
                 if done_slot.as_deref() == Some(slot.as_str()) {
                     continue;
                 }

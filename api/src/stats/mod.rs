@@ -292,6 +292,7 @@ impl Scope {
             self.tz,
             (self.from, self.to),
             &self.filters,
+            app.clock.now_ms(),
         )
         .await?)
     }

@@ -341,8 +341,9 @@ pub async fn breakdown(
 }
 
 /// How a report over whole local days reads the rollups: the days
-/// `[first, rolled_end)` from them, the raw events after them (`tail`,
-/// the days not closed or not rolled up yet) from `events`.
+/// `[first, rolled_end)` from them (the last one possibly only up to a
+/// recent instant), the raw events after them (`tail`) from `events`, and
+/// the visits of the days not closed (`visits_tail`) from `visits`.
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {
     pub site: Uuid,
@@ -350,9 +351,12 @@ pub struct Plan {
     pub first: i32,
     pub rolled_end: i32,
     pub tail: Option<Window>,
+    pub visits_tail: Option<Window>,
 }
 
-const DAY_MS: i64 = 86_400_000;
+/// How far before the tail its visitors are looked for: a visitor id lives
+/// for its UTC day and the visit still open at its end, so two days.
+const LOOKBACK_MS: i64 = 2 * 86_400_000;
 
 /// The rollup plan for `[from, to]` in the site's zone, if the rollups can
 /// answer it exactly: no filters, rollups in this zone, some rolled-up day
@@ -363,6 +367,7 @@ pub async fn plan(
     tz: Tz,
     (from, to): (NaiveDate, NaiveDate),
     filters: &[Filter],
+    now_ms: i64,
 ) -> Result<Option<Plan>, DbErr> {
     if !filters.is_empty() {
         return Ok(None);
@@ -371,31 +376,53 @@ pub async fn plan(
         return Ok(None);
     };
     let (a, b) = (rollup::day_number(from), rollup::day_number(to));
-    if rollup::timezone(&state.timezone) != tz || state.until_day <= a {
+    let today = rollup::midnight_ms(tz, state.until_day);
+    let partial = state.partial_until > today;
+    let rolled_end = state.until_day + i32::from(partial);
+    // Rollups in another zone (or being rebuilt: no zone) do not answer,
+    // nor do rollups lagging days behind: the raw tail would be the scan
+    // they are there to save.
+    if state.timezone.parse::<Tz>().ok() != Some(tz)
+        || rolled_end <= a
+        || rollup::local_day(tz, now_ms) - state.until_day > 1
+    {
         return Ok(None);
     }
     if a < state.from_day {
-        let mut sql = Sql::new(db.get_database_backend());
-        sql.push("SELECT e.ts FROM events e WHERE e.ts >= ");
-        let (lo, hi) = (
-            sql.param(rollup::midnight_ms(tz, a)),
-            sql.param(rollup::midnight_ms(tz, state.from_day)),
-        );
-        sql.push(&format!("{lo} AND e.ts < {hi}"));
-        sql.sites("e", &[site]);
-        sql.push(" LIMIT 1");
-        if db.query_one(sql.statement()).await?.is_some() {
-            return Ok(None);
+        // Only if nothing older than the rollups is in the range.
+        for (table, column) in [("events", "ts"), ("visits", "started_at")] {
+            let mut sql = Sql::new(db.get_database_backend());
+            sql.push(&format!(
+                "SELECT x.{column} FROM {table} x WHERE x.{column} >= "
+            ));
+            let (lo, hi) = (
+                sql.param(rollup::midnight_ms(tz, a)),
+                sql.param(rollup::midnight_ms(tz, state.from_day)),
+            );
+            sql.push(&format!("{lo} AND x.{column} < {hi}"));
+            sql.sites("x", &[site]);
+            sql.push(" LIMIT 1");
+            if db.query_one(sql.statement()).await?.is_some() {
+                return Ok(None);
+            }
         }
     }
+    let end = rollup::midnight_ms(tz, b + 1);
+    let open = state.until_day <= b;
     Ok(Some(Plan {
         site,
         tz,
-        first: a,
-        rolled_end: state.until_day.min(b + 1),
-        tail: (state.until_day <= b).then(|| Window {
-            from_ms: rollup::midnight_ms(tz, state.until_day),
-            to_ms: rollup::midnight_ms(tz, b + 1),
+        // Visitors last seen before the rollups start (their events
+        // purged) are new to the range, as in the raw events.
+        first: a.max(state.from_day),
+        rolled_end: rolled_end.min(b + 1),
+        tail: open.then_some(Window {
+            from_ms: if partial { state.partial_until } else { today },
+            to_ms: end,
+        }),
+        visits_tail: open.then_some(Window {
+            from_ms: today,
+            to_ms: end,
         }),
     }))
 }
@@ -484,7 +511,27 @@ async fn tail_rows(
     );
     sql.push(&format!(
         "{p} AND e.ts >= {a} AND e.ts < {b}{cond} GROUP BY e.visitor_hash{group}) t \
-         LEFT JOIN (SELECT DISTINCT e.visitor_hash AS h{value} FROM events e WHERE e.site_id = "
+         LEFT JOIN (SELECT DISTINCT e.visitor_hash AS h{value} FROM events e WHERE e.session_id IN ("
+    ));
+    // Seen before: the events of the tail's visitors' visits in the
+    // look-back (through the visits' and sessions' indexes, not a scan of
+    // every event in it). Every event lies within its visit's span.
+    let (p, lo, hi) = (
+        sql.param(site),
+        sql.param(lookback),
+        sql.param(tail.from_ms),
+    );
+    sql.push(&format!(
+        "SELECT vv.session_id FROM visits vv WHERE vv.site_id = {p} AND vv.ended_at >= {lo} \
+         AND vv.started_at < {hi} AND vv.visitor_hash IN (SELECT e2.visitor_hash FROM events e2 WHERE e2.site_id = "
+    ));
+    let (p, a, b) = (
+        sql.param(site),
+        sql.param(tail.from_ms),
+        sql.param(tail.to_ms),
+    );
+    sql.push(&format!(
+        "{p} AND e2.ts >= {a} AND e2.ts < {b})) AND e.site_id = "
     ));
     let (p, a, b) = (
         sql.param(site),
@@ -528,12 +575,14 @@ pub async fn stats_rolled(db: &DatabaseConnection, plan: &Plan) -> Result<StatsR
         s.events += r.totals.events;
     }
     if let Some(tail) = plan.tail {
-        let lookback = rollup::midnight_ms(plan.tz, plan.first).max(tail.from_ms - DAY_MS);
+        let lookback = rollup::midnight_ms(plan.tz, plan.first).max(tail.from_ms - LOOKBACK_MS);
         for (_, new, pageviews, events) in tail_rows(db, plan.site, tail, lookback, None).await? {
             s.visitors += new;
             s.pageviews += pageviews;
             s.events += events;
         }
+    }
+    if let Some(tail) = plan.visits_tail {
         if let Some(v) = visit_totals(db, &[plan.site], tail, &[])
             .await?
             .remove(&plan.site)
@@ -557,7 +606,7 @@ pub async fn timeseries_rolled(
     let mut out = Vec::with_capacity(buckets.len());
     for w in buckets {
         let (start, end) = (
-            rollup::local_day(plan.tz, w.from_ms),
+            rollup::local_day(plan.tz, w.from_ms).max(plan.first),
             rollup::local_day(plan.tz, w.to_ms),
         );
         let (mut visitors, mut pageviews) = (0, 0);
@@ -575,7 +624,7 @@ pub async fn timeseries_rolled(
                 from_ms: w.from_ms.max(tail.from_ms),
                 to_ms: w.to_ms.min(tail.to_ms),
             };
-            let lookback = w.from_ms.max(tail.from_ms - DAY_MS);
+            let lookback = w.from_ms.max(tail.from_ms - LOOKBACK_MS);
             for (_, new, pv, _) in tail_rows(db, plan.site, part, lookback, None).await? {
                 visitors += new;
                 pageviews += pv;
@@ -602,7 +651,7 @@ pub async fn breakdown_rolled(
     };
     let tail = match plan.tail {
         Some(t) => {
-            let lookback = rollup::midnight_ms(plan.tz, plan.first).max(t.from_ms - DAY_MS);
+            let lookback = rollup::midnight_ms(plan.tz, plan.first).max(t.from_ms - LOOKBACK_MS);
             tail_rows(db, plan.site, t, lookback, Some(column)).await?
         }
         None => Vec::new(),

@@ -55,6 +55,21 @@ pub async fn delete(
         }
         q
     };
+    // Where the rollups stop being right: the window's start, or the
+    // visitor's first visit (their events lie within their visits).
+    let invalid_from = match (p.window, p.visitor_hash) {
+        (Some((from, _)), _) => Some(from),
+        (None, Some(v)) => visit::Entity::find()
+            .select_only()
+            .column_as(visit::Column::StartedAt.min(), "first")
+            .filter(visit::Column::SiteId.eq(p.site_id))
+            .filter(visit::Column::VisitorHash.eq(v))
+            .into_tuple::<Option<i64>>()
+            .one(db)
+            .await?
+            .flatten(),
+        (None, None) => None,
+    };
     // The visits these events belong to, to delete or recount after.
     let sessions: Vec<i64> = scope(event::Entity::find())
         .select_only()
@@ -102,9 +117,8 @@ pub async fn delete(
                 .rows_affected;
         }
     }
-    // The rollups of the days deleted from (all of them for one visitor
-    // over all time) are rebuilt from what is left.
-    super::rollup::invalidate(db, p.site_id, p.window.map(|(from, _)| from)).await?;
+    // The rollups of the days deleted from are rebuilt from what is left.
+    super::rollup::invalidate(db, p.site_id, invalid_from).await?;
     result.recordings = delete_recordings(db, store, p).await?;
     Ok(result)
 }

@@ -17,8 +17,9 @@
 //! 24 hours before `D` (for the totals row, always; for one value, unless a
 //! single visit lasts more than a day without a 30-minute pause).
 //!
-//! Days are rolled up once closed (an hour after local midnight); the days
-//! after the last rolled one are read from the raw events (`tail`). A
+//! Days are rolled up once closed (an hour after local midnight), and the
+//! day still going on up to two minutes ago (`partial_until`, redone at
+//! every run); reports read the raw events after that (`tail`). A
 //! deletion invalidates the rollups from its first day on (`invalidate`),
 //! the purge drops the days it cut into (`forget_before`), a change of
 //! time zone rebuilds them. `rollup_state.generation` makes a rollup read
@@ -63,12 +64,18 @@ pub const LOOKBACK_DAYS: i32 = 2;
 /// A local day is rolled up once it ended this long ago (a 202 is
 /// committed within seconds of its timestamp).
 pub const CLOSE_AFTER_MS: i64 = 3_600_000;
+/// The day still going on is rolled up to this long ago, so that the raw
+/// events a report reads (after it) are few.
+pub const PARTIAL_LAG_MS: i64 = 120_000;
 /// Visits that changed since the last run minus this margin are rolled up
 /// again (a visit's end is the time of its last event, committed shortly
 /// after).
 const VISIT_MARGIN_MS: i64 = 300_000;
 /// Visits longer than this are not looked for when re-rolling.
-const LONGEST_VISIT_MS: i64 = 7 * 86_400_000;
+const LONGEST_VISIT_MS: i64 = 2 * 86_400_000;
+/// Days a site rolls up per run at most (a long history is caught up over
+/// several runs, so that one site does not hold up the others).
+const MAX_DAYS_PER_RUN: i32 = 62;
 
 /// The rollup code of an `events` column.
 pub fn dimension_code(column: &str) -> Option<i32> {
@@ -172,10 +179,89 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<RollupRe
         .into_tuple()
         .all(db)
         .await?;
+    let mut failed = None;
     for (site, zone) in sites {
-        roll_site(db, site, &zone, now.timestamp_millis(), &mut report).await?;
+        // One site's failure does not hold up the others.
+        if let Err(e) = roll_site(db, site, &zone, now.timestamp_millis(), &mut report).await {
+            tracing::error!(site_id = %site, error = %e, "rollup of a site failed");
+            failed = Some(e);
+        }
     }
-    Ok(report)
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+/// The site's rollup state, created or (after a reset or a change of time
+/// zone) started over from its first event; `None` while it has no event.
+/// The row is never deleted while the site lives, so its generation only
+/// grows and a rollup read before a reset can never write after it.
+async fn start_state(
+    db: &DatabaseConnection,
+    site: Uuid,
+    zone: &str,
+    now_ms: i64,
+    report: &mut RollupReport,
+) -> Result<Option<rollup_state::Model>, DbErr> {
+    let state = rollup_state::Entity::find_by_id(site).one(db).await?;
+    if let Some(s) = &state {
+        if s.timezone == zone {
+            return Ok(state);
+        }
+        if !s.timezone.is_empty() {
+            reset(db, site).await?;
+            report.rebuilt += 1;
+        }
+    }
+    let first: Option<Option<i64>> = event::Entity::find()
+        .select_only()
+        .column_as(event::Column::Ts.min(), "first")
+        .filter(event::Column::SiteId.eq(site))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some(first) = first.flatten() else {
+        return Ok(None);
+    };
+    let day = local_day(timezone(zone), first);
+    match state {
+        None => {
+            rollup_state::Entity::insert(rollup_state::ActiveModel {
+                site_id: Set(site),
+                timezone: Set(zone.to_owned()),
+                from_day: Set(day),
+                until_day: Set(day),
+                generation: Set(0),
+                visits_checked_at: Set(now_ms),
+                partial_until: Set(0),
+            })
+            .on_conflict(
+                OnConflict::column(rollup_state::Column::SiteId)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+        }
+        Some(_) => {
+            // Started over only if no other reset came in between.
+            rollup_state::Entity::update_many()
+                .col_expr(rollup_state::Column::Timezone, Expr::value(zone))
+                .col_expr(rollup_state::Column::FromDay, Expr::value(day))
+                .col_expr(rollup_state::Column::UntilDay, Expr::value(day))
+                .col_expr(rollup_state::Column::PartialUntil, Expr::value(0i64))
+                .col_expr(rollup_state::Column::VisitsCheckedAt, Expr::value(now_ms))
+                .filter(rollup_state::Column::SiteId.eq(site))
+                .filter(rollup_state::Column::Timezone.eq(""))
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(rollup_state::Entity::find_by_id(site)
+        .one(db)
+        .await?
+        .filter(|s| s.timezone == zone))
 }
 
 async fn roll_site(
@@ -186,46 +272,8 @@ async fn roll_site(
     report: &mut RollupReport,
 ) -> Result<(), DbErr> {
     let tz = timezone(zone);
-    let mut state = rollup_state::Entity::find_by_id(site).one(db).await?;
-    if state.as_ref().is_some_and(|s| s.timezone != zone) {
-        drop_all(db, site).await?;
-        report.rebuilt += 1;
-        state = None;
-    }
-    let state = match state {
-        Some(s) => s,
-        None => {
-            let first: Option<Option<i64>> = event::Entity::find()
-                .select_only()
-                .column_as(event::Column::Ts.min(), "first")
-                .filter(event::Column::SiteId.eq(site))
-                .into_tuple()
-                .one(db)
-                .await?;
-            let Some(first) = first.flatten() else {
-                return Ok(());
-            };
-            let day = local_day(tz, first);
-            rollup_state::Entity::insert(rollup_state::ActiveModel {
-                site_id: Set(site),
-                timezone: Set(zone.to_owned()),
-                from_day: Set(day),
-                until_day: Set(day),
-                generation: Set(0),
-                visits_checked_at: Set(now_ms),
-            })
-            .on_conflict(
-                OnConflict::column(rollup_state::Column::SiteId)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-            match rollup_state::Entity::find_by_id(site).one(db).await? {
-                Some(s) => s,
-                None => return Ok(()),
-            }
-        }
+    let Some(state) = start_state(db, site, zone, now_ms, report).await? else {
+        return Ok(());
     };
     report.sites += 1;
     let generation = state.generation;
@@ -256,7 +304,7 @@ async fn roll_site(
         .collect();
     for day in days {
         let rows: Vec<rollup::ActiveModel> = visit_rows(db, site, tz, day).await?;
-        if !write(db, site, generation, day, Some(VISITS), rows, None).await? {
+        if !write(db, site, generation, day, Write::Visits, rows).await? {
             return Ok(());
         }
         report.visit_days += 1;
@@ -264,35 +312,49 @@ async fn roll_site(
 
     // Closed days not rolled up yet.
     let target = local_day(tz, now_ms - CLOSE_AFTER_MS);
-    for day in state.until_day..target {
-        let mut rows = day_rows(db, site, tz, day).await?;
-        rows.extend(visit_rows(db, site, tz, day).await?);
-        if !write(db, site, generation, day, None, rows, Some(day + 1)).await? {
+    let mut until = state.until_day;
+    let budget = until.saturating_add(MAX_DAYS_PER_RUN);
+    while until < target.min(budget) {
+        let mut rows = day_rows(db, site, tz, until, midnight_ms(tz, until + 1)).await?;
+        rows.extend(visit_rows(db, site, tz, until).await?);
+        if !write(db, site, generation, until, Write::Closed, rows).await? {
             return Ok(());
         }
         report.days += 1;
+        until += 1;
+    }
+    // The day going on, up to a little while ago (its visits are read raw:
+    // they are still changing).
+    let partial = (now_ms - PARTIAL_LAG_MS).min(midnight_ms(tz, until + 1));
+    if until == target && partial > midnight_ms(tz, until) {
+        let rows = day_rows(db, site, tz, until, partial).await?;
+        if !write(db, site, generation, until, Write::Partial(partial), rows).await? {
+            return Ok(());
+        }
     }
     rollup_state::Entity::update_many()
         .col_expr(rollup_state::Column::VisitsCheckedAt, Expr::value(now_ms))
         .filter(rollup_state::Column::SiteId.eq(site))
         .filter(rollup_state::Column::Generation.eq(generation))
+        .filter(rollup_state::Column::VisitsCheckedAt.lt(now_ms))
         .exec(db)
         .await?;
     Ok(())
 }
 
-/// The event rows of `day`: the site-wide row and each dimension's.
+/// The event rows of `day` up to `end` (ms): the site-wide row and each
+/// dimension's.
 async fn day_rows(
     db: &DatabaseConnection,
     site: Uuid,
     tz: Tz,
     day: i32,
+    end: i64,
 ) -> Result<Vec<rollup::ActiveModel>, DbErr> {
-    let (lo, mid, start, end) = (
+    let (lo, mid, start) = (
         midnight_ms(tz, day - LOOKBACK_DAYS),
         midnight_ms(tz, day - 1),
         midnight_ms(tz, day),
-        midnight_ms(tz, day + 1),
     );
     let mut out = Vec::new();
     let dims =
@@ -407,35 +469,50 @@ async fn visit_rows(
     }])
 }
 
-/// Replaces the rows of `day` (of one dimension, or all) in one
-/// transaction, and moves `until_day` to `until` when given; false when a
-/// deletion changed the site's generation meanwhile (nothing written).
+/// What a write replaces.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Write {
+    /// All rows of the next day, now closed: `until_day` moves past it.
+    Closed,
+    /// All rows of the day going on, rolled up to this instant (ms).
+    Partial(i64),
+    /// The visit rows of an earlier day.
+    Visits,
+}
+
+/// Replaces the rows of `day` in one transaction and moves the state on;
+/// false when a deletion changed the site's generation meanwhile (then
+/// nothing is written).
 async fn write(
     db: &DatabaseConnection,
     site: Uuid,
     generation: i64,
     day: i32,
-    dim: Option<i32>,
+    what: Write,
     rows: Vec<rollup::ActiveModel>,
-    until: Option<i32>,
 ) -> Result<bool, DbErr> {
     let txn = db.begin().await?;
     // A write first (SQLite takes its write lock here), guarded by the
-    // generation and, when advancing, by the day being the next one.
-    let mut guard = rollup_state::Entity::update_many()
+    // generation and by the day being the next one (or an earlier one).
+    let guard = rollup_state::Entity::update_many()
         .filter(rollup_state::Column::SiteId.eq(site))
         .filter(rollup_state::Column::Generation.eq(generation));
-    guard = match until {
-        Some(next) => guard
-            .col_expr(rollup_state::Column::UntilDay, Expr::value(next))
+    let guard = match what {
+        Write::Closed => guard
+            .col_expr(rollup_state::Column::UntilDay, Expr::value(day + 1))
+            .col_expr(rollup_state::Column::PartialUntil, Expr::value(0i64))
             .filter(rollup_state::Column::UntilDay.eq(day)),
-        None => guard
+        Write::Partial(until) => guard
+            .col_expr(rollup_state::Column::PartialUntil, Expr::value(until))
+            .filter(rollup_state::Column::UntilDay.eq(day)),
+        Write::Visits => guard
             .col_expr(
                 rollup_state::Column::Generation,
                 Expr::col(rollup_state::Column::Generation).into(),
             )
             .filter(rollup_state::Column::UntilDay.gt(day)),
     };
+    let dim = (what == Write::Visits).then_some(VISITS);
     if guard.exec(&txn).await?.rows_affected != 1 {
         txn.rollback().await?;
         return Ok(false);
@@ -458,13 +535,38 @@ async fn write(
     Ok(true)
 }
 
-async fn drop_all<C: ConnectionTrait>(db: &C, site: Uuid) -> Result<(), DbErr> {
-    rollup_state::Entity::delete_by_id(site).exec(db).await?;
+/// Drops all of a site's rollups: its state says "no zone" (no report
+/// reads them) under a new generation, until the next run starts over.
+async fn reset<C: ConnectionTrait>(db: &C, site: Uuid) -> Result<(), DbErr> {
+    rollup_state::Entity::update_many()
+        .col_expr(
+            rollup_state::Column::Generation,
+            Expr::col(rollup_state::Column::Generation).add(1),
+        )
+        .col_expr(rollup_state::Column::Timezone, Expr::value(""))
+        .col_expr(rollup_state::Column::PartialUntil, Expr::value(0i64))
+        .filter(rollup_state::Column::SiteId.eq(site))
+        .exec(db)
+        .await?;
     rollup::Entity::delete_many()
         .filter(rollup::Column::SiteId.eq(site))
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// `min(column, value)` on the row as it is when updated.
+fn least(column: rollup_state::Column, value: i32) -> sea_orm::sea_query::SimpleExpr {
+    Expr::case(Expr::col(column).gt(value), value)
+        .finally(Expr::col(column))
+        .into()
+}
+
+/// `max(column, value)` on the row as it is when updated.
+fn greatest(column: rollup_state::Column, value: i32) -> sea_orm::sea_query::SimpleExpr {
+    Expr::case(Expr::col(column).lt(value), value)
+        .finally(Expr::col(column))
+        .into()
 }
 
 /// After a deletion of the site's analytics from `from_ms` on (`None`: of
@@ -487,10 +589,13 @@ pub async fn invalidate(
                     rollup_state::Column::Generation,
                     Expr::col(rollup_state::Column::Generation).add(1),
                 )
+                // In SQL, on the row as it is now: another deletion may
+                // have moved it since it was read above.
                 .col_expr(
                     rollup_state::Column::UntilDay,
-                    Expr::value(state.until_day.min(day)),
+                    least(rollup_state::Column::UntilDay, day),
                 )
+                .col_expr(rollup_state::Column::PartialUntil, Expr::value(0i64))
                 .filter(rollup_state::Column::SiteId.eq(site))
                 .exec(&txn)
                 .await?;
@@ -500,7 +605,7 @@ pub async fn invalidate(
                 .exec(&txn)
                 .await?;
         }
-        _ => drop_all(&txn, site).await?,
+        _ => reset(&txn, site).await?,
     }
     txn.commit().await
 }
@@ -525,10 +630,23 @@ pub async fn forget_before(
             rollup_state::Column::Generation,
             Expr::col(rollup_state::Column::Generation).add(1),
         )
-        .col_expr(rollup_state::Column::FromDay, Expr::value(cut + 1))
+        // In SQL, on the row as it is now (a deletion may have moved it).
+        .col_expr(
+            rollup_state::Column::FromDay,
+            greatest(rollup_state::Column::FromDay, cut + 1),
+        )
         .col_expr(
             rollup_state::Column::UntilDay,
-            Expr::value(state.until_day.max(cut + 1)),
+            greatest(rollup_state::Column::UntilDay, cut + 1),
+        )
+        .col_expr(
+            rollup_state::Column::PartialUntil,
+            Expr::case(
+                Expr::col(rollup_state::Column::UntilDay).gt(cut),
+                Expr::col(rollup_state::Column::PartialUntil),
+            )
+            .finally(0i64)
+            .into(),
         )
         .filter(rollup_state::Column::SiteId.eq(site))
         .exec(&txn)
