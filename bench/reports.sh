@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Reports benchmark: stats + timeseries(DAY) + breakdown(PAGE) for 30 days,
+# Reports benchmark: stats + timeseries(DAY) + breakdown(PAGE) for the last
+# 30 days (today included),
 # asked in one GraphQL request, over generated events on PostgreSQL: first
 # from the raw events, then from the rollups (`trackr jobs run rollup`).
 #   bash bench/reports.sh                 (SIZES="1000000 10000000", RUNS=7)
@@ -7,7 +8,13 @@ source "$(dirname "$0")/lib.sh"
 SIZES="${SIZES:-1000000 10000000}"
 RUNS="${RUNS:-7}"
 build
-START_MS=$(python3 -c "import datetime; print(int(datetime.datetime(2026, 10, 1, tzinfo=datetime.timezone.utc).timestamp()*1000))")
+# The events span the 30 days up to now, and the reports ask for the last
+# 30 days including today, as a dashboard does: closed days come from the
+# rollups, today from its rollup up to two minutes ago and raw events after.
+NOW_MS=$(python3 -c "import time; print(int(time.time()*1000))")
+START_MS=$((NOW_MS - 30 * 86400000))
+FROM=$(python3 -c "import datetime; print(datetime.date.fromtimestamp($NOW_MS/1000 - 29*86400))")
+TO=$(python3 -c "import datetime; print(datetime.date.fromtimestamp($NOW_MS/1000))")
 DAY_MS=86400000
 
 for n in $SIZES; do
@@ -34,7 +41,7 @@ FROM generate_series(0, $n / 5 - 1) s;
 ANALYZE events; ANALYZE visits;
 SQL
   echo "   generated in $(( $(date +%s) - t0 )) s"
-  R='range: {from: "2026-10-01", to: "2026-10-30"}'
+  R="range: {from: \"$FROM\", to: \"$TO\"}"
   q_for() { echo "{ site(id: \"$SITE_ID\") { stats($1) { visitors visits pageviews bounceRate } timeseries($1, interval: DAY) { visitors } breakdown($1, dimension: PAGE, limit: 10) { value visitors } } }"; }
   Q=$(q_for "$R")
   BODY=$(python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$Q")
@@ -55,6 +62,7 @@ SQL
   t0=$(date +%s.%N)
   TRACKR_DATABASE_URL="$DB_URL" TRACKR_DATA_DIR="$DATA_DIR" RUST_LOG=warn "$TRACKR" jobs run rollup
   echo "   rollup of 30 days: $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s"
+  psql "$DB_URL" -Atc "SELECT 'rollup rows: ' || COUNT(*) FROM rollups"
   # The rollups must give the raw events' answer, to the visitor.
   gql "$TOKEN" "$Q" | python3 -c 'import json,sys; d=json.load(sys.stdin); r=json.load(open(sys.argv[1])); assert "errors" not in d, d; assert d == r, (d, r); print("   rollups answer exactly as the raw events:", d["data"]["site"]["stats"])' "$DATA_DIR/raw.json"
   time_runs "rollups" "$BODY" "$RUNS"
