@@ -470,24 +470,33 @@ async fn stats_for_a_list_of_sites_are_per_site(b: Backend) {
         }
     }
     let q = "query($o: ID!) { organization(id: $o) { sites { domain stats(range: {from: \"2026-02-02\", to: \"2026-02-02\"}) { visitors pageviews } } } }";
-    let r = app.gql_ok(Some(&owner.token), q, json!({"o": org})).await;
-    let got: HashMap<String, (i64, i64)> = r["organization"]["sites"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["domain"].as_str().unwrap().to_owned(),
+    // From the raw events, then (one batch for the sites) from the rollups.
+    for rolled in [false, true] {
+        if rolled {
+            let r = trackr_worker::jobs::rollup::run(&app.db, day + Duration::days(2))
+                .await
+                .unwrap();
+            assert_eq!(r.sites, 2, "the two sites with events");
+        }
+        let r = app.gql_ok(Some(&owner.token), q, json!({"o": org})).await;
+        let got: HashMap<String, (i64, i64)> = r["organization"]["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
                 (
-                    s["stats"]["visitors"].as_i64().unwrap(),
-                    s["stats"]["pageviews"].as_i64().unwrap(),
-                ),
-            )
-        })
-        .collect();
-    assert_eq!(got["one.example"], (1, 1));
-    assert_eq!(got["two.example"], (3, 3));
-    assert_eq!(got["three.example"], (0, 0));
+                    s["domain"].as_str().unwrap().to_owned(),
+                    (
+                        s["stats"]["visitors"].as_i64().unwrap(),
+                        s["stats"]["pageviews"].as_i64().unwrap(),
+                    ),
+                )
+            })
+            .collect();
+        assert_eq!(got["one.example"], (1, 1), "rolled up: {rolled}");
+        assert_eq!(got["two.example"], (3, 3), "rolled up: {rolled}");
+        assert_eq!(got["three.example"], (0, 0), "rolled up: {rolled}");
+    }
     let bad = app.gql(Some(&owner.token), "query($o: ID!) { organization(id: $o) { sites { stats(range: {from: \"2026-02-03\", to: \"2026-02-01\"}) { visitors } } } }", json!({"o": org})).await;
     assert_eq!(
         trackr_tests::error_code(&bad).as_deref(),

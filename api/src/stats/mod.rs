@@ -66,6 +66,9 @@ pub struct StatsKey {
     pub site: Uuid,
     pub window: Window,
     pub filters: Vec<Filter>,
+    /// The dates and zone the window was made of (for the rollups).
+    pub days: (NaiveDate, NaiveDate),
+    pub tz: Tz,
 }
 
 pub struct StatsLoader {
@@ -77,22 +80,39 @@ impl Loader<StatsKey> for StatsLoader {
     type Error = ApiError;
 
     async fn load(&self, keys: &[StatsKey]) -> Result<HashMap<StatsKey, Self::Value>, Self::Error> {
-        let mut groups: HashMap<(Window, Vec<Filter>), Vec<Uuid>> = HashMap::new();
+        type Group = (Window, Vec<Filter>, (NaiveDate, NaiveDate));
+        let mut groups: HashMap<Group, Vec<(Uuid, Tz)>> = HashMap::new();
         for k in keys {
             groups
-                .entry((k.window, k.filters.clone()))
+                .entry((k.window, k.filters.clone(), k.days))
                 .or_default()
-                .push(k.site);
+                .push((k.site, k.tz));
         }
+        let db = &self.app.db;
         let mut out = HashMap::new();
-        for ((window, filters), sites) in groups {
-            let rows = queries::stats(&self.app.db, &sites, window, &filters).await?;
-            for (site, row) in rows {
+        for ((window, filters, days), sites) in groups {
+            // Sites whose rollups can answer, in one batch; the others from
+            // the raw events, in another.
+            let plans = queries::plans(db, &sites, days, &filters, self.app.clock.now_ms()).await?;
+            let planned: Vec<queries::Plan> = plans.values().copied().collect();
+            let raw: Vec<Uuid> = sites
+                .iter()
+                .map(|(s, _)| *s)
+                .filter(|s| !plans.contains_key(s))
+                .collect();
+            let mut rows = queries::stats_rolled(db, &planned).await?;
+            if !raw.is_empty() {
+                rows.extend(queries::stats(db, &raw, window, &filters).await?);
+            }
+            for (site, tz) in sites {
+                let row = rows.remove(&site).unwrap_or_default();
                 out.insert(
                     StatsKey {
                         site,
                         window,
                         filters: filters.clone(),
+                        days,
+                        tz,
                     },
                     row,
                 );
@@ -141,25 +161,19 @@ fn ratio(a: i64, b: i64) -> f64 {
 
 pub async fn load_stats(ctx: &Context<'_>, query: Scope) -> ApiResult<Stats> {
     let window = range::window(query.tz, query.from, query.to)?;
-    let app = ctx
-        .data::<App>()
-        .map_err(|_| ApiError::internal("app missing from the request"))?;
-    let row = match query.plan(app).await? {
-        Some(plan) => queries::stats_rolled(&app.db, &plan).await?,
-        None => {
-            let loader = ctx
-                .data::<async_graphql::dataloader::DataLoader<StatsLoader>>()
-                .map_err(|_| ApiError::internal("stats loader missing from the request"))?;
-            loader
-                .load_one(StatsKey {
-                    site: query.site,
-                    window,
-                    filters: query.filters.clone(),
-                })
-                .await?
-                .unwrap_or_default()
-        }
-    };
+    let loader = ctx
+        .data::<async_graphql::dataloader::DataLoader<StatsLoader>>()
+        .map_err(|_| ApiError::internal("stats loader missing from the request"))?;
+    let row = loader
+        .load_one(StatsKey {
+            site: query.site,
+            window,
+            filters: query.filters.clone(),
+            days: (query.from, query.to),
+            tz: query.tz,
+        })
+        .await?
+        .unwrap_or_default();
     Ok(Stats {
         visitors: clamp(row.visitors),
         visits: clamp(row.visits),

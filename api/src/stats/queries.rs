@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
+    Statement, Value,
 };
 use trackr_entity::rollup_state;
 use trackr_worker::jobs::rollup;
@@ -365,16 +366,52 @@ pub async fn plan(
     db: &DatabaseConnection,
     site: Uuid,
     tz: Tz,
-    (from, to): (NaiveDate, NaiveDate),
+    days: (NaiveDate, NaiveDate),
     filters: &[Filter],
     now_ms: i64,
 ) -> Result<Option<Plan>, DbErr> {
-    if !filters.is_empty() {
-        return Ok(None);
+    Ok(plans(db, &[(site, tz)], days, filters, now_ms)
+        .await?
+        .remove(&site))
+}
+
+/// `plan` for several sites, their states read at once.
+pub async fn plans(
+    db: &DatabaseConnection,
+    sites: &[(Uuid, Tz)],
+    days: (NaiveDate, NaiveDate),
+    filters: &[Filter],
+    now_ms: i64,
+) -> Result<HashMap<Uuid, Plan>, DbErr> {
+    let mut out = HashMap::new();
+    if !filters.is_empty() || sites.is_empty() {
+        return Ok(out);
     }
-    let Some(state) = rollup_state::Entity::find_by_id(site).one(db).await? else {
-        return Ok(None);
-    };
+    let states: HashMap<Uuid, rollup_state::Model> = rollup_state::Entity::find()
+        .filter(rollup_state::Column::SiteId.is_in(sites.iter().map(|(s, _)| *s)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.site_id, s))
+        .collect();
+    for (site, tz) in sites {
+        if let Some(state) = states.get(site) {
+            if let Some(plan) = plan_from(db, state, *tz, days, now_ms).await? {
+                out.insert(*site, plan);
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn plan_from(
+    db: &DatabaseConnection,
+    state: &rollup_state::Model,
+    tz: Tz,
+    (from, to): (NaiveDate, NaiveDate),
+    now_ms: i64,
+) -> Result<Option<Plan>, DbErr> {
+    let site = state.site_id;
     let (a, b) = (rollup::day_number(from), rollup::day_number(to));
     let today = rollup::midnight_ms(tz, state.until_day);
     let partial = state.partial_until > today;
@@ -440,37 +477,60 @@ struct RolledRow {
     totals: StatsRow,
 }
 
-/// The rolled-up rows of the site-wide and visit dimensions in the plan.
-async fn rolled_totals(db: &DatabaseConnection, plan: &Plan) -> Result<Vec<RolledRow>, DbErr> {
+/// The rolled-up rows of the site-wide and visit dimensions in each plan,
+/// in one query.
+async fn rolled_totals(
+    db: &DatabaseConnection,
+    plans: &[Plan],
+) -> Result<HashMap<Uuid, Vec<RolledRow>>, DbErr> {
+    let mut out: HashMap<Uuid, Vec<RolledRow>> = HashMap::new();
+    let (Some(lo), Some(hi)) = (
+        plans.iter().map(|p| p.first).min(),
+        plans.iter().map(|p| p.rolled_end).max(),
+    ) else {
+        return Ok(out);
+    };
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(
-        "SELECT r.day, r.dim, r.gap, r.visitors, r.pageviews, r.events, r.visits, r.bounces, \
-         r.duration_ms, r.visit_pageviews FROM rollups r WHERE r.site_id = ",
+        "SELECT r.site_id, r.day, r.dim, r.gap, r.visitors, r.pageviews, r.events, r.visits, \
+         r.bounces, r.duration_ms, r.visit_pageviews FROM rollups r WHERE r.dim IN (",
     );
-    let (site, total, visits, a, b) = (
-        sql.param(plan.site),
+    let (total, visits, a, b) = (
         sql.param(rollup::TOTAL),
         sql.param(rollup::VISITS),
-        sql.param(plan.first),
-        sql.param(plan.rolled_end),
+        sql.param(lo),
+        sql.param(hi),
     );
     sql.push(&format!(
-        "{site} AND r.dim IN ({total}, {visits}) AND r.day >= {a} AND r.day < {b}"
+        "{total}, {visits}) AND r.day >= {a} AND r.day < {b}"
     ));
-    let mut out = Vec::new();
+    let sites: Vec<Uuid> = plans.iter().map(|p| p.site).collect();
+    sql.sites("r", &sites);
+    let bounds: HashMap<Uuid, (i32, i32)> = plans
+        .iter()
+        .map(|p| (p.site, (p.first, p.rolled_end)))
+        .collect();
     for r in db.query_all(sql.statement()).await? {
-        out.push(RolledRow {
-            day: r.try_get_by_index(0)?,
-            dim: r.try_get_by_index(1)?,
-            gap: r.try_get_by_index(2)?,
+        let site: Uuid = r.try_get_by_index(0)?;
+        let day: i32 = r.try_get_by_index(1)?;
+        if !bounds
+            .get(&site)
+            .is_some_and(|(a, b)| (*a..*b).contains(&day))
+        {
+            continue;
+        }
+        out.entry(site).or_default().push(RolledRow {
+            day,
+            dim: r.try_get_by_index(2)?,
+            gap: r.try_get_by_index(3)?,
             totals: StatsRow {
-                visitors: get(&r, 3)?,
-                pageviews: get(&r, 4)?,
-                events: get(&r, 5)?,
-                visits: get(&r, 6)?,
-                bounces: get(&r, 7)?,
-                duration_ms: get(&r, 8)?,
-                visit_pageviews: get(&r, 9)?,
+                visitors: get(&r, 4)?,
+                pageviews: get(&r, 5)?,
+                events: get(&r, 6)?,
+                visits: get(&r, 7)?,
+                bounces: get(&r, 8)?,
+                duration_ms: get(&r, 9)?,
+                visit_pageviews: get(&r, 10)?,
             },
         });
     }
@@ -557,43 +617,57 @@ async fn tail_rows(
     Ok(out)
 }
 
-/// `stats` from the rollups and the tail.
-pub async fn stats_rolled(db: &DatabaseConnection, plan: &Plan) -> Result<StatsRow, DbErr> {
-    let mut s = StatsRow::default();
-    for r in rolled_totals(db, plan).await? {
-        if r.dim == rollup::VISITS {
-            s.visits += r.totals.visits;
-            s.bounces += r.totals.bounces;
-            s.duration_ms += r.totals.duration_ms;
-            s.visit_pageviews += r.totals.visit_pageviews;
-            continue;
+/// `stats` from the rollups and the tail, for several sites: one query for
+/// their rollups, one per tail.
+pub async fn stats_rolled(
+    db: &DatabaseConnection,
+    plans: &[Plan],
+) -> Result<HashMap<Uuid, StatsRow>, DbErr> {
+    let mut rows = rolled_totals(db, plans).await?;
+    let mut out = HashMap::new();
+    let mut visit_tails: HashMap<Window, Vec<Uuid>> = HashMap::new();
+    for plan in plans {
+        let mut s = StatsRow::default();
+        for r in rows.remove(&plan.site).unwrap_or_default() {
+            if r.dim == rollup::VISITS {
+                s.visits += r.totals.visits;
+                s.bounces += r.totals.bounces;
+                s.duration_ms += r.totals.duration_ms;
+                s.visit_pageviews += r.totals.visit_pageviews;
+                continue;
+            }
+            if first_seen(r.gap, r.day, plan.first) {
+                s.visitors += r.totals.visitors;
+            }
+            s.pageviews += r.totals.pageviews;
+            s.events += r.totals.events;
         }
-        if first_seen(r.gap, r.day, plan.first) {
-            s.visitors += r.totals.visitors;
+        if let Some(tail) = plan.tail {
+            let lookback = rollup::midnight_ms(plan.tz, plan.first).max(tail.from_ms - LOOKBACK_MS);
+            for (_, new, pageviews, events) in
+                tail_rows(db, plan.site, tail, lookback, None).await?
+            {
+                s.visitors += new;
+                s.pageviews += pageviews;
+                s.events += events;
+            }
         }
-        s.pageviews += r.totals.pageviews;
-        s.events += r.totals.events;
+        if let Some(tail) = plan.visits_tail {
+            visit_tails.entry(tail).or_default().push(plan.site);
+        }
+        out.insert(plan.site, s);
     }
-    if let Some(tail) = plan.tail {
-        let lookback = rollup::midnight_ms(plan.tz, plan.first).max(tail.from_ms - LOOKBACK_MS);
-        for (_, new, pageviews, events) in tail_rows(db, plan.site, tail, lookback, None).await? {
-            s.visitors += new;
-            s.pageviews += pageviews;
-            s.events += events;
-        }
-    }
-    if let Some(tail) = plan.visits_tail {
-        if let Some(v) = visit_totals(db, &[plan.site], tail, &[])
-            .await?
-            .remove(&plan.site)
-        {
+    // Today's visits, read raw (they are still changing), per window.
+    for (tail, sites) in visit_tails {
+        for (site, v) in visit_totals(db, &sites, tail, &[]).await? {
+            let s = out.entry(site).or_default();
             s.visits += v.visits;
             s.bounces += v.bounces;
             s.duration_ms += v.duration_ms;
             s.visit_pageviews += v.visit_pageviews;
         }
     }
-    Ok(s)
+    Ok(out)
 }
 
 /// `timeseries` over buckets of whole days from the rollups and the tail.
@@ -602,7 +676,10 @@ pub async fn timeseries_rolled(
     plan: &Plan,
     buckets: &[Window],
 ) -> Result<Vec<(i64, i64)>, DbErr> {
-    let rows = rolled_totals(db, plan).await?;
+    let rows = rolled_totals(db, std::slice::from_ref(plan))
+        .await?
+        .remove(&plan.site)
+        .unwrap_or_default();
     let mut out = Vec::with_capacity(buckets.len());
     for w in buckets {
         let (start, end) = (
