@@ -699,6 +699,30 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
 
     // The purge (30 days on the free plan) cutting into March 2nd (Tokyo)
     // drops the rollups of the days it reached into.
+    // A rollup left by a site deleted while it was written is swept.
+    let gone = uuid::Uuid::new_v4();
+    {
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        trackr_entity::rollup::Entity::insert(trackr_entity::rollup::ActiveModel {
+            site_id: Set(gone),
+            day: Set(d(2)),
+            dim: Set(0),
+            value: Set(String::new()),
+            gap: Set(0),
+            visitors: Set(1),
+            pageviews: Set(1),
+            events: Set(1),
+            visits: Set(0),
+            bounces: Set(0),
+            duration_ms: Set(0),
+            visit_pageviews: Set(0),
+            ..Default::default()
+        })
+        .exec(&app.db)
+        .await
+        .unwrap();
+    }
+    let rows_before = app.count("SELECT COUNT(*) FROM rollups").await;
     let cutoff = day(2, 3, 0);
     trackr_worker::jobs::purge::run(
         &app.db,
@@ -720,7 +744,20 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
         .await,
         0
     );
-    assert!(app.count("SELECT COUNT(*) FROM rollups").await > 0);
+    let rows_after = app.count("SELECT COUNT(*) FROM rollups").await;
+    assert!(
+        rows_after > 0 && rows_after < rows_before,
+        "{rows_before} → {rows_after}"
+    );
+    {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let orphans = trackr_entity::rollup::Entity::find()
+            .filter(trackr_entity::rollup::Column::SiteId.eq(gone))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(orphans, 0, "the orphan rollup is swept");
+    }
     for (from, to) in [("2026-03-01", "2026-03-03"), ("2026-03-03", "2026-03-03")] {
         assert_rollups_agree(&app, t, s, from, to, "purged").await;
     }

@@ -416,6 +416,9 @@ pub async fn run(
             .exec(db)
             .await?
             .rows_affected;
+        // Report rollups of sites that are gone (a rollup written while
+        // its site was being deleted).
+        super::rollup::sweep_orphans(db).await?;
     }
     Ok(report)
 }

@@ -555,6 +555,25 @@ async fn reset<C: ConnectionTrait>(db: &C, site: Uuid) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// Deletes the rollups and states of sites that no longer exist.
+pub async fn sweep_orphans(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    let live = || {
+        sea_orm::sea_query::Query::select()
+            .column(site::Column::Id)
+            .from(site::Entity)
+            .to_owned()
+    };
+    rollup_state::Entity::delete_many()
+        .filter(rollup_state::Column::SiteId.not_in_subquery(live()))
+        .exec(db)
+        .await?;
+    Ok(rollup::Entity::delete_many()
+        .filter(rollup::Column::SiteId.not_in_subquery(live()))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// `min(column, value)` on the row as it is when updated.
 fn least(column: rollup_state::Column, value: i32) -> sea_orm::sea_query::SimpleExpr {
     Expr::case(Expr::col(column).gt(value), value)
