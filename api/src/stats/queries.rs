@@ -237,13 +237,10 @@ async fn visit_totals(
 ) -> Result<HashMap<Uuid, StatsRow>, DbErr> {
     let mut out: HashMap<Uuid, StatsRow> = HashMap::new();
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push(
-        "SELECT v.site_id, COUNT(*), \
-         CAST(COALESCE(SUM(CASE WHEN v.pageviews <= 1 AND v.events <= 1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(v.ended_at - v.started_at), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(v.pageviews), 0) AS BIGINT) \
-         FROM visits v WHERE v.started_at >= ",
-    );
+    sql.push(&format!(
+        "SELECT v.site_id, {} FROM visits v WHERE v.started_at >= ",
+        rollup::VISIT_AGGREGATES
+    ));
     let (a, b) = (sql.param(window.from_ms), sql.param(window.to_ms));
     sql.text.push_str(&format!("{a} AND v.started_at < {b}"));
     sql.sites("v", sites);

@@ -77,6 +77,14 @@ const LONGEST_VISIT_MS: i64 = 2 * 86_400_000;
 /// several runs, so that one site does not hold up the others).
 const MAX_DAYS_PER_RUN: i32 = 62;
 
+/// The visit figures over visits `v`, as reports define them (a bounce is
+/// a visit of one event): visits, bounces, total duration (ms), pageviews.
+/// Rollups and the raw reports share it, so they count alike.
+pub const VISIT_AGGREGATES: &str = "CAST(COUNT(*) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN v.pageviews <= 1 AND v.events <= 1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(v.ended_at - v.started_at), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(v.pageviews), 0) AS BIGINT)";
+
 /// The rollup code of an `events` column.
 pub fn dimension_code(column: &str) -> Option<i32> {
     DIMENSIONS
@@ -435,11 +443,10 @@ async fn visit_rows(
     let row = db
         .query_one(statement(
             db.get_database_backend(),
-            "SELECT CAST(COUNT(*) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN v.pageviews <= 1 AND v.events <= 1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(v.ended_at - v.started_at), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(v.pageviews), 0) AS BIGINT) \
-             FROM visits v WHERE v.site_id = ? AND v.started_at >= ? AND v.started_at < ?",
+            &format!(
+                "SELECT {VISIT_AGGREGATES} FROM visits v \
+                 WHERE v.site_id = ? AND v.started_at >= ? AND v.started_at < ?"
+            ),
             vec![
                 site.into(),
                 midnight_ms(tz, day).into(),
