@@ -548,8 +548,9 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
     let site = app
         .gql_ok(Some(&owner.token), "mutation($o: ID!) { createSite(organizationId: $o, domain: \"example.com\", timezone: \"Europe/Berlin\") { id } }", json!({"o": org}))
         .await["createSite"]["id"].as_str().unwrap().to_owned();
-    // Three days; 198.51.100.1 every day (and across Berlin's midnight on
-    // the 2nd), .2 on the 2nd only, .3 on the 1st and 3rd.
+    // 198.51.100.1 on the first three days (and across Berlin's midnight
+    // into the 2nd), .2 on the 2nd only, .3 on the 1st and 3rd, .4 on the
+    // 4th.
     let day = |d: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2026, 3, d, h, m, 0).unwrap();
     let hits = [
         (day(1, 9, 0), "1", "/"),
@@ -562,6 +563,7 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
         (day(2, 15, 0), "1", "/"),
         (day(3, 8, 0), "3", "/blog/a"),
         (day(3, 8, 30), "1", "/pricing"),
+        (day(4, 9, 0), "4", "/"),
     ];
     for (at, ip, path) in hits {
         app.set_time(at);
@@ -571,7 +573,7 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
     }
     let (t, s) = (owner.token.as_str(), site.as_str());
     let whole = assert_rollups_agree(&app, t, s, "2026-03-01", "2026-03-03", "raw").await;
-    assert_eq!(whole["site"]["stats"]["pageviews"], 10);
+    assert_eq!(whole["site"]["stats"]["pageviews"], 10, "March 1st to 3rd");
     let d = |n: u32| rollup::day_number(NaiveDate::from_ymd_opt(2026, 3, n).unwrap());
 
     let r = rollup::run(&app.db, day(6, 12, 0)).await.unwrap();
@@ -589,7 +591,7 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
         assert_rollups_agree(&app, t, s, from, to, "rolled").await;
     }
 
-    // Deleting March 2nd (Berlin) drops the rollups from that day on.
+    // Deleting March 3rd (Berlin) drops the rollups from that day on.
     let store = trackr_worker::store::Store::open(&app.server.app.settings).unwrap();
     let site_id: uuid::Uuid = site.parse().unwrap();
     let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
@@ -597,31 +599,18 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
         rollup::local_midnight(berlin, NaiveDate::from_ymd_opt(2026, 3, n).unwrap())
             .timestamp_millis()
     };
-    let deleted = data::delete(
-        &app.db,
-        &store,
-        &data::DeleteParams {
-            site_id,
-            window: Some((midnight(2), midnight(3))),
-            visitor_hash: None,
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        deleted.events, 4,
-        "23:10 UTC on the 1st is the 2nd in Berlin"
-    );
+    let delete_day = |n: u32| data::DeleteParams {
+        site_id,
+        window: Some((midnight(n), midnight(n + 1))),
+        visitor_hash: None,
+    };
+    let deleted = data::delete(&app.db, &store, &delete_day(3)).await.unwrap();
+    assert_eq!(deleted.events, 2);
     let state = rollup_state(&app).await.unwrap();
-    assert_eq!((state.until_day, state.generation), (d(2), 1));
-    assert_eq!(
-        app.count(&format!(
-            "SELECT COUNT(*) FROM rollups WHERE day >= {}",
-            d(2)
-        ))
-        .await,
-        0
-    );
+    assert_eq!((state.until_day, state.generation), (d(3), 1));
+    let rows_from = |n: u32| format!("SELECT COUNT(*) FROM rollups WHERE day >= {}", d(n));
+    assert_eq!(app.count(&rows_from(3)).await, 0);
+    assert!(app.count(&rows_from(1)).await > 0, "the days before stay");
     let after = assert_rollups_agree(
         &app,
         t,
@@ -631,9 +620,44 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
         "after deleting a day",
     )
     .await;
-    assert_eq!(after["site"]["stats"]["pageviews"], 6);
-    assert_eq!(rollup::run(&app.db, day(6, 12, 0)).await.unwrap().days, 4);
+    assert_eq!(after["site"]["stats"]["pageviews"], 8);
+    assert_eq!(rollup::run(&app.db, day(6, 12, 0)).await.unwrap().days, 3);
     assert_rollups_agree(&app, t, s, "2026-03-01", "2026-03-03", "rolled again").await;
+
+    // Deleting March 2nd takes the end of a visit begun on the 1st: the
+    // rollups are stale from the 1st, the first day, so all go.
+    let deleted = data::delete(&app.db, &store, &delete_day(2)).await.unwrap();
+    assert_eq!(
+        deleted.events, 4,
+        "23:10 UTC on the 1st is the 2nd in Berlin"
+    );
+    let state = rollup_state(&app).await.unwrap();
+    assert_eq!(
+        (state.timezone.as_str(), state.generation),
+        ("", 2),
+        "reset"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM rollups").await, 0);
+    let after = assert_rollups_agree(
+        &app,
+        t,
+        s,
+        "2026-03-01",
+        "2026-03-03",
+        "after a visit's end",
+    )
+    .await;
+    assert_eq!(after["site"]["stats"]["pageviews"], 4);
+    assert_eq!(rollup::run(&app.db, day(6, 12, 0)).await.unwrap().days, 5);
+    assert_rollups_agree(
+        &app,
+        t,
+        s,
+        "2026-03-01",
+        "2026-03-03",
+        "rebuilt after a visit's end",
+    )
+    .await;
 
     // Deleting one visitor (of all time) drops them all.
     let hash = app
@@ -653,7 +677,7 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
     let state = rollup_state(&app).await.unwrap();
     assert_eq!(
         (state.timezone.as_str(), state.generation),
-        ("", 2),
+        ("", 3),
         "reset: read by no report"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM rollups").await, 0);
@@ -667,8 +691,8 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
     )
     .await;
     assert_eq!(
-        after["site"]["stats"]["visitors"], 3,
-        "198.51.100.3 on two days, .1 on the 3rd (another day's id)"
+        after["site"]["stats"]["visitors"], 1,
+        "198.51.100.3 on the 1st"
     );
     rollup::run(&app.db, day(6, 12, 0)).await.unwrap();
     assert_rollups_agree(&app, t, s, "2026-03-01", "2026-03-03", "rebuilt").await;

@@ -107,24 +107,42 @@ async fn rollup(
     redis: Option<&mut ConnectionManager>,
     slot: &str,
 ) {
-    if let Some(conn) = redis {
-        match claim(
-            conn,
-            &settings.redis_prefix,
-            "rollup",
-            slot,
-            Duration::from_secs(600),
-        )
-        .await
-        {
-            Ok(true) => {}
-            Ok(false) => return,
-            Err(e) => {
-                tracing::error!(job = "rollup", error = %e, "rollup slot not claimed");
-                return;
+    // With Redis: once per slot, and never two runs at once (a run may
+    // outlast its slot); the lease expires should its holder die.
+    let lease = match redis {
+        Some(conn) => {
+            let slot_won = claim(
+                conn,
+                &settings.redis_prefix,
+                "rollup",
+                slot,
+                Duration::from_secs(600),
+            )
+            .await;
+            let lease_won = match slot_won {
+                Ok(true) => {
+                    claim(
+                        conn,
+                        &settings.redis_prefix,
+                        "rollup-running",
+                        "lease",
+                        Duration::from_secs(1800),
+                    )
+                    .await
+                }
+                other => other,
+            };
+            match lease_won {
+                Ok(true) => Some(conn),
+                Ok(false) => return,
+                Err(e) => {
+                    tracing::error!(job = "rollup", error = %e, "rollup slot not claimed");
+                    return;
+                }
             }
         }
-    }
+        None => None,
+    };
     match crate::jobs::rollup::run(db, Utc::now()).await {
         Ok(r) => tracing::debug!(
             job = "rollup",
@@ -134,6 +152,12 @@ async fn rollup(
             "rollups updated"
         ),
         Err(e) => tracing::error!(job = "rollup", error = %e, "rollup failed"),
+    }
+    if let Some(conn) = lease {
+        let key = format!("{}:schedule:rollup-running:lease", settings.redis_prefix);
+        if let Err(e) = redis::cmd("DEL").arg(&key).query_async::<i64>(conn).await {
+            tracing::warn!(job = "rollup", error = %e, "rollup lease not released (it expires)");
+        }
     }
 }
 

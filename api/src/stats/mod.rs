@@ -88,7 +88,7 @@ impl Loader<StatsKey> for StatsLoader {
                 .or_default()
                 .push((k.site, k.tz));
         }
-        let db = &self.app.db;
+        let db = &snapshot(&self.app.db).await?;
         let mut out = HashMap::new();
         for ((window, filters, days), sites) in groups {
             // Sites whose rollups can answer, in one batch; the others from
@@ -119,6 +119,25 @@ impl Loader<StatsKey> for StatsLoader {
             }
         }
         Ok(out)
+    }
+}
+
+/// One consistent view of the rollups, their state and the raw events for
+/// a report: a rollup written meanwhile is seen whole or not at all. (A
+/// read-only snapshot on PostgreSQL; SQLite's WAL gives one to every read
+/// transaction.)
+async fn snapshot(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{AccessMode, ConnectionTrait, IsolationLevel, TransactionTrait};
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await
+    } else {
+        db.begin().await
     }
 }
 
@@ -232,14 +251,15 @@ pub async fn timeseries(
     };
     let buckets = range::buckets(scope.tz, scope.from, scope.to, interval)?;
     let windows: Vec<Window> = buckets.iter().map(|(_, w)| *w).collect();
+    let db = &snapshot(&app.db).await?;
     // Hours are not whole days: they are counted from the raw events.
     let plan = match interval {
         range::Interval::Hour => None,
-        _ => scope.plan(app).await?,
+        _ => scope.plan(db, app).await?,
     };
     let counts = match plan {
-        Some(plan) => queries::timeseries_rolled(&app.db, &plan, &windows).await?,
-        None => queries::timeseries(&app.db, scope.site, &windows, &scope.filters).await?,
+        Some(plan) => queries::timeseries_rolled(db, &plan, &windows).await?,
+        None => queries::timeseries(db, scope.site, &windows, &scope.filters).await?,
     };
     Ok(buckets
         .into_iter()
@@ -263,15 +283,16 @@ pub async fn breakdown(
         return Err(ApiError::bad_input("limit", "must be between 1 and 1000"));
     }
     let window = range::window(scope.tz, scope.from, scope.to)?;
-    let rolled = match scope.plan(app).await? {
-        Some(plan) => queries::breakdown_rolled(&app.db, &plan, dimension, limit as u32).await?,
+    let db = &snapshot(&app.db).await?;
+    let rolled = match scope.plan(db, app).await? {
+        Some(plan) => queries::breakdown_rolled(db, &plan, dimension, limit as u32).await?,
         None => None,
     };
     let rows = match rolled {
         Some(rows) => rows,
         None => {
             queries::breakdown(
-                &app.db,
+                db,
                 scope.site,
                 window,
                 dimension,
@@ -299,9 +320,13 @@ pub async fn realtime_visitors(app: &App, site: Uuid) -> ApiResult<i32> {
 impl Scope {
     /// How the rollups answer this report, if they can (see
     /// `trackr_worker::jobs::rollup`); otherwise it reads the raw events.
-    async fn plan(&self, app: &App) -> ApiResult<Option<queries::Plan>> {
+    async fn plan(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        app: &App,
+    ) -> ApiResult<Option<queries::Plan>> {
         Ok(queries::plan(
-            &app.db,
+            db,
             self.site,
             self.tz,
             (self.from, self.to),

@@ -7,8 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement, Value,
 };
 use trackr_entity::rollup_state;
 use trackr_worker::jobs::rollup;
@@ -192,8 +191,8 @@ fn get(row: &sea_orm::QueryResult, i: usize) -> Result<i64, DbErr> {
 
 /// Aggregates for several sites at once (one query for events, one for
 /// visits), so a list of sites costs two queries, not two per site.
-pub async fn stats(
-    db: &DatabaseConnection,
+pub async fn stats<C: ConnectionTrait>(
+    db: &C,
     sites: &[Uuid],
     window: Window,
     filters: &[Filter],
@@ -229,8 +228,8 @@ pub async fn stats(
 
 /// The visit aggregates (visits, bounces, duration, pageviews) of the
 /// visits started in `window`, per site.
-async fn visit_totals(
-    db: &DatabaseConnection,
+async fn visit_totals<C: ConnectionTrait>(
+    db: &C,
     sites: &[Uuid],
     window: Window,
     filters: &[Filter],
@@ -258,8 +257,8 @@ async fn visit_totals(
 }
 
 /// Visitors and pageviews per bucket; empty buckets are zero.
-pub async fn timeseries(
-    db: &DatabaseConnection,
+pub async fn timeseries<C: ConnectionTrait>(
+    db: &C,
     site: Uuid,
     buckets: &[Window],
     filters: &[Filter],
@@ -297,8 +296,8 @@ pub async fn timeseries(
 }
 
 /// Top values of a dimension by visitors.
-pub async fn breakdown(
-    db: &DatabaseConnection,
+pub async fn breakdown<C: ConnectionTrait>(
+    db: &C,
     site: Uuid,
     window: Window,
     dimension: Dimension,
@@ -359,8 +358,8 @@ const LOOKBACK_MS: i64 = 2 * 86_400_000;
 /// The rollup plan for `[from, to]` in the site's zone, if the rollups can
 /// answer it exactly: no filters, rollups in this zone, some rolled-up day
 /// in the range, and no event older than the rollups in it.
-pub async fn plan(
-    db: &DatabaseConnection,
+pub async fn plan<C: ConnectionTrait>(
+    db: &C,
     site: Uuid,
     tz: Tz,
     days: (NaiveDate, NaiveDate),
@@ -373,8 +372,8 @@ pub async fn plan(
 }
 
 /// `plan` for several sites, their states read at once.
-pub async fn plans(
-    db: &DatabaseConnection,
+pub async fn plans<C: ConnectionTrait>(
+    db: &C,
     sites: &[(Uuid, Tz)],
     days: (NaiveDate, NaiveDate),
     filters: &[Filter],
@@ -401,8 +400,8 @@ pub async fn plans(
     Ok(out)
 }
 
-async fn plan_from(
-    db: &DatabaseConnection,
+async fn plan_from<C: ConnectionTrait>(
+    db: &C,
     state: &rollup_state::Model,
     tz: Tz,
     (from, to): (NaiveDate, NaiveDate),
@@ -416,9 +415,10 @@ async fn plan_from(
     // Rollups in another zone (or being rebuilt: no zone) do not answer,
     // nor do rollups lagging days behind: the raw tail would be the scan
     // they are there to save.
+    let open = state.until_day <= b;
     if state.timezone.parse::<Tz>().ok() != Some(tz)
         || rolled_end <= a
-        || rollup::local_day(tz, now_ms) - state.until_day > 1
+        || (open && rollup::local_day(tz, now_ms) - state.until_day > 1)
     {
         return Ok(None);
     }
@@ -442,7 +442,6 @@ async fn plan_from(
         }
     }
     let end = rollup::midnight_ms(tz, b + 1);
-    let open = state.until_day <= b;
     Ok(Some(Plan {
         site,
         tz,
@@ -476,8 +475,8 @@ struct RolledRow {
 
 /// The rolled-up rows of the site-wide and visit dimensions in each plan,
 /// in one query.
-async fn rolled_totals(
-    db: &DatabaseConnection,
+async fn rolled_totals<C: ConnectionTrait>(
+    db: &C,
     plans: &[Plan],
 ) -> Result<HashMap<Uuid, Vec<RolledRow>>, DbErr> {
     let mut out: HashMap<Uuid, Vec<RolledRow>> = HashMap::new();
@@ -537,8 +536,8 @@ async fn rolled_totals(
 /// Raw events of `tail`, per value of `column` (or site-wide, value ""):
 /// the visitors not seen (with that value) in `[lookback, tail start)`,
 /// then pageviews and events.
-async fn tail_rows(
-    db: &DatabaseConnection,
+async fn tail_rows<C: ConnectionTrait>(
+    db: &C,
     site: Uuid,
     tail: Window,
     lookback: i64,
@@ -616,8 +615,8 @@ async fn tail_rows(
 
 /// `stats` from the rollups and the tail, for several sites: one query for
 /// their rollups, one per tail.
-pub async fn stats_rolled(
-    db: &DatabaseConnection,
+pub async fn stats_rolled<C: ConnectionTrait>(
+    db: &C,
     plans: &[Plan],
 ) -> Result<HashMap<Uuid, StatsRow>, DbErr> {
     let mut rows = rolled_totals(db, plans).await?;
@@ -668,8 +667,8 @@ pub async fn stats_rolled(
 }
 
 /// `timeseries` over buckets of whole days from the rollups and the tail.
-pub async fn timeseries_rolled(
-    db: &DatabaseConnection,
+pub async fn timeseries_rolled<C: ConnectionTrait>(
+    db: &C,
     plan: &Plan,
     buckets: &[Window],
 ) -> Result<Vec<(i64, i64)>, DbErr> {
@@ -711,8 +710,8 @@ pub async fn timeseries_rolled(
 
 /// `breakdown` from the rollups and the tail; `None` for a dimension that
 /// is not rolled up (entry and exit pages).
-pub async fn breakdown_rolled(
-    db: &DatabaseConnection,
+pub async fn breakdown_rolled<C: ConnectionTrait>(
+    db: &C,
     plan: &Plan,
     dimension: Dimension,
     limit: u32,
@@ -798,8 +797,8 @@ pub async fn breakdown_rolled(
 }
 
 /// Distinct visitors since `since_ms`.
-pub async fn visitors_since(
-    db: &DatabaseConnection,
+pub async fn visitors_since<C: ConnectionTrait>(
+    db: &C,
     site: Uuid,
     since_ms: i64,
 ) -> Result<i64, DbErr> {
@@ -851,8 +850,8 @@ pub fn recording_filter_supported(d: Dimension) -> bool {
 
 /// Recorded sessions of `site` that started in `window`, newest first,
 /// after the cursor `(started_at, session_id)`; at most `limit`.
-pub async fn recordings(
-    db: &DatabaseConnection,
+pub async fn recordings<C: ConnectionTrait>(
+    db: &C,
     site: Uuid,
     window: Window,
     filters: &[Filter],
@@ -958,8 +957,8 @@ fn like_escape(value: &str) -> String {
 /// database: `(column, row, count)`, at most `max_cells` of them. The column
 /// is computed in integers (x to 1/10 000 of the width), so a click lands
 /// in the same cell everywhere.
-pub async fn clicks(
-    db: &DatabaseConnection,
+pub async fn clicks<C: ConnectionTrait>(
+    db: &C,
     site: Uuid,
     window: Window,
     path: &str,

@@ -57,7 +57,7 @@ pub async fn delete(
     };
     // Where the rollups stop being right: the window's start, or the
     // visitor's first visit (their events lie within their visits).
-    let invalid_from = match (p.window, p.visitor_hash) {
+    let mut invalid_from = match (p.window, p.visitor_hash) {
         (Some((from, _)), _) => Some(from),
         (None, Some(v)) => visit::Entity::find()
             .select_only()
@@ -78,6 +78,22 @@ pub async fn delete(
         .into_tuple()
         .all(db)
         .await?;
+    // A visit reaching into the window from an earlier day changes (or
+    // goes) too: the rollups are stale from the day it started.
+    if let Some(from) = invalid_from.as_mut() {
+        for chunk in sessions.chunks(1_000) {
+            let started: Option<Option<i64>> = visit::Entity::find()
+                .select_only()
+                .column_as(visit::Column::StartedAt.min(), "first")
+                .filter(visit::Column::SessionId.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .one(db)
+                .await?;
+            if let Some(started) = started.flatten() {
+                *from = (*from).min(started);
+            }
+        }
+    }
     let mut result = DeleteResult::default();
     loop {
         let ids = scope(event::Entity::find())

@@ -18,7 +18,7 @@
 //! single visit lasts more than a day without a 30-minute pause).
 //!
 //! Days are rolled up once closed (an hour after local midnight), and the
-//! day still going on up to two minutes ago (`partial_until`, redone at
+//! day still going on up to five minutes ago (`partial_until`, redone at
 //! every run); reports read the raw events after that (`tail`). A
 //! deletion invalidates the rollups from its first day on (`invalidate`),
 //! the purge drops the days it cut into (`forget_before`), a change of
@@ -64,9 +64,11 @@ pub const LOOKBACK_DAYS: i32 = 2;
 /// A local day is rolled up once it ended this long ago (a 202 is
 /// committed within seconds of its timestamp).
 pub const CLOSE_AFTER_MS: i64 = 3_600_000;
-/// The day still going on is rolled up to this long ago, so that the raw
-/// events a report reads (after it) are few.
-pub const PARTIAL_LAG_MS: i64 = 120_000;
+/// The day still going on is rolled up to this long ago: well past the
+/// time an event takes from its timestamp to its commit (a writer batch
+/// and its retries) and any clock skew between servers, and still recent
+/// enough that the raw events a report reads after it are few.
+pub const PARTIAL_LAG_MS: i64 = 300_000;
 /// Visits that changed since the last run minus this margin are rolled up
 /// again (a visit's end is the time of its last event, committed shortly
 /// after).
@@ -218,7 +220,9 @@ async fn start_state(
             return Ok(state);
         }
         if !s.timezone.is_empty() {
-            reset(db, site).await?;
+            let txn = db.begin().await?;
+            reset(&txn, site).await?;
+            txn.commit().await?;
             report.rebuilt += 1;
         }
     }
@@ -334,7 +338,17 @@ async fn roll_site(
     // The day going on, up to a little while ago (its visits are read raw:
     // they are still changing).
     let partial = (now_ms - PARTIAL_LAG_MS).min(midnight_ms(tz, until + 1));
-    if until == target && partial > midnight_ms(tz, until) {
+    // Only when events arrived since it was last rolled up.
+    if until == target
+        && partial > midnight_ms(tz, until)
+        && arrived(
+            db,
+            site,
+            state.partial_until.max(midnight_ms(tz, until)),
+            partial,
+        )
+        .await?
+    {
         let rows = day_rows(db, site, tz, until, partial).await?;
         if !write(db, site, generation, until, Write::Partial(partial), rows).await? {
             return Ok(());
@@ -348,6 +362,22 @@ async fn roll_site(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Whether the site has events in `[from, to)` (ms): an idle site's day
+/// going on is not rolled up again.
+async fn arrived(db: &DatabaseConnection, site: Uuid, from: i64, to: i64) -> Result<bool, DbErr> {
+    Ok(event::Entity::find()
+        .select_only()
+        .column(event::Column::Id)
+        .filter(event::Column::SiteId.eq(site))
+        .filter(event::Column::Ts.gte(from))
+        .filter(event::Column::Ts.lt(to))
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// The event rows of `day` up to `end` (ms): the site-wide row and each
@@ -610,7 +640,7 @@ pub async fn invalidate(
     let txn = db.begin().await?;
     match day {
         Some(day) if day > state.from_day => {
-            rollup_state::Entity::update_many()
+            let moved = rollup_state::Entity::update_many()
                 .col_expr(
                     rollup_state::Column::Generation,
                     Expr::col(rollup_state::Column::Generation).add(1),
@@ -623,13 +653,22 @@ pub async fn invalidate(
                 )
                 .col_expr(rollup_state::Column::PartialUntil, Expr::value(0i64))
                 .filter(rollup_state::Column::SiteId.eq(site))
+                // The day was computed in this zone and generation; if
+                // either changed meanwhile, everything goes.
+                .filter(rollup_state::Column::Timezone.eq(state.timezone.as_str()))
+                .filter(rollup_state::Column::Generation.eq(state.generation))
                 .exec(&txn)
-                .await?;
-            rollup::Entity::delete_many()
-                .filter(rollup::Column::SiteId.eq(site))
-                .filter(rollup::Column::Day.gte(day))
-                .exec(&txn)
-                .await?;
+                .await?
+                .rows_affected;
+            if moved == 1 {
+                rollup::Entity::delete_many()
+                    .filter(rollup::Column::SiteId.eq(site))
+                    .filter(rollup::Column::Day.gte(day))
+                    .exec(&txn)
+                    .await?;
+            } else {
+                reset(&txn, site).await?;
+            }
         }
         _ => reset(&txn, site).await?,
     }
