@@ -99,7 +99,7 @@ pub async fn tick(
     Ok(Some(report))
 }
 
-/// Rolls up the reports' days (the day going on up to two minutes ago),
+/// Rolls up the reports' days (the day going on up to five minutes ago),
 /// once per five-minute slot across the fleet.
 async fn rollup(
     db: &DatabaseConnection,
