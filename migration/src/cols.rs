@@ -94,6 +94,13 @@ pub(crate) async fn create(
     Ok(())
 }
 
+pub(crate) fn int(name: &str) -> ColumnDef {
+    ColumnDef::new(Alias::new(name))
+        .integer()
+        .not_null()
+        .to_owned()
+}
+
 pub(crate) fn big(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
         .big_integer()

@@ -12,13 +12,6 @@ use crate::cols::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn int(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name))
-        .integer()
-        .not_null()
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
