@@ -10,6 +10,16 @@ pub(crate) fn id() -> ColumnDef {
         .to_owned()
 }
 
+/// A 64-bit auto-increment primary key `id` (analytics rows).
+pub(crate) fn serial_id() -> ColumnDef {
+    ColumnDef::new(Alias::new("id"))
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
+}
+
 pub(crate) fn uuid(name: &str) -> ColumnDef {
     ColumnDef::new(Alias::new(name))
         .uuid()

@@ -25,12 +25,7 @@ impl MigrationTrait for Migration {
             m,
             "events",
             vec![
-                ColumnDef::new(Alias::new("id"))
-                    .big_integer()
-                    .not_null()
-                    .auto_increment()
-                    .primary_key()
-                    .to_owned(),
+                serial_id(),
                 uuid("site_id"),
                 big("ts"),
                 text("name"),

@@ -40,12 +40,7 @@ impl MigrationTrait for Migration {
             m,
             "recordings",
             vec![
-                ColumnDef::new(Alias::new("id"))
-                    .big_integer()
-                    .not_null()
-                    .auto_increment()
-                    .primary_key()
-                    .to_owned(),
+                serial_id(),
                 uuid("site_id"),
                 text("session_id"),
                 int("seq"),

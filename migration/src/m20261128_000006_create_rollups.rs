@@ -19,12 +19,7 @@ impl MigrationTrait for Migration {
             m,
             "rollups",
             vec![
-                ColumnDef::new(Alias::new("id"))
-                    .big_integer()
-                    .not_null()
-                    .auto_increment()
-                    .primary_key()
-                    .to_owned(),
+                serial_id(),
                 uuid("site_id"),
                 int("day"),
                 int("dim"),
