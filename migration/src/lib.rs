@@ -9,6 +9,7 @@ mod m20261128_000003_create_analytics;
 mod m20261128_000004_billing_details;
 mod m20261128_000005_create_recordings;
 mod m20261128_000006_create_rollups;
+mod m20261128_000007_visits_hot_updates;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_billing_details::Migration),
             Box::new(m20261128_000005_create_recordings::Migration),
             Box::new(m20261128_000006_create_rollups::Migration),
+            Box::new(m20261128_000007_visits_hot_updates::Migration),
         ]
     }
 }

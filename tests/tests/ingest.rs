@@ -414,6 +414,83 @@ async fn geolocation_comes_from_the_configured_maxmind_file(b: Backend) {
     );
 }
 
+/// Many beacons at once from a few visitors, in batches of four gathered
+/// without waiting: the writer has several commits in flight, and batches
+/// join visits that a batch still committing opened. Every count still
+/// comes out exact: the quota, one visit per visitor, each visit's events.
+async fn concurrent_events_are_counted_exactly_with_commits_in_flight(b: Backend) {
+    let app = TestApp::spawn_with(
+        b,
+        &[
+            ("plans.free.monthly_events", "240"),
+            ("quota_grace", "0"),
+            ("ingest.max_batch", "4"),
+            ("ingest.batch_wait_ms", "0"),
+        ],
+    )
+    .await;
+    app.site_owner("example.com").await;
+    let visitors = [
+        "198.51.100.1",
+        "198.51.100.2",
+        "198.51.100.3",
+        "198.51.100.4",
+        "198.51.100.5",
+        "198.51.100.6",
+    ];
+    let bodies: Vec<_> = (0..300)
+        .map(|i| {
+            let body = if i % 3 == 0 {
+                json!({"n": "signup", "u": "https://example.com/join", "d": "example.com"})
+            } else {
+                pageview(&format!("/p{}", i % 7))
+            };
+            (body, visitors[i % visitors.len()])
+        })
+        .collect();
+    let statuses =
+        futures_util::future::join_all(bodies.iter().map(|(body, ip)| app.event(body, ip))).await;
+    let count = |code: u16| statuses.iter().filter(|s| **s == code).count();
+    assert_eq!((count(202), count(402)), (240, 60), "{statuses:?}");
+
+    assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 240);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM visits").await,
+        6,
+        "one visit per visitor"
+    );
+    assert_eq!(
+        app.count("SELECT CAST(SUM(events) AS BIGINT) FROM visits")
+            .await,
+        240
+    );
+    assert_eq!(
+        app.count("SELECT CAST(SUM(pageviews) AS BIGINT) FROM visits")
+            .await,
+        app.count("SELECT COUNT(*) FROM events WHERE name = 'pageview'")
+            .await
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM visits v WHERE v.events <> \
+             (SELECT COUNT(*) FROM events e WHERE e.session_id = v.session_id)"
+        )
+        .await,
+        0,
+        "each visit counts its own events"
+    );
+    assert_eq!(
+        app.count("SELECT CAST(SUM(events) AS BIGINT) FROM usage")
+            .await,
+        240
+    );
+    assert_eq!(
+        app.count("SELECT CAST(SUM(refused) AS BIGINT) FROM usage")
+            .await,
+        60
+    );
+}
+
 both_backends!(
     geolocation_comes_from_the_configured_maxmind_file,
     events_accept_our_and_plausibles_field_names,
@@ -426,4 +503,5 @@ both_backends!(
     events_join_visits_with_a_30_minute_gap_even_across_midnight,
     the_tracking_script_is_small_cacheable_and_versioned,
     realtime_visitors_count_the_last_five_minutes,
+    concurrent_events_are_counted_exactly_with_commits_in_flight,
 );

@@ -52,11 +52,13 @@ impl Ingest {
         registry: &crate::metrics::Metrics,
     ) -> Result<Self, String> {
         let geo = settings.geoip_db.as_deref().map(Geo::open).transpose()?;
-        let lanes = if settings.is_sqlite() { 1 } else { 2 };
+        // SQLite has one writer: one lane, one commit at a time.
+        let (lanes, in_flight) = if settings.is_sqlite() { (1, 1) } else { (2, 4) };
         let writer = Writer::start(
             db.clone(),
             WriterConfig {
                 lanes,
+                in_flight,
                 batch_wait: Duration::from_millis(settings.ingest.batch_wait_ms),
                 max_batch: settings.ingest.max_batch,
                 plans: settings.plans.clone(),

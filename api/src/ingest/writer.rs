@@ -1,34 +1,52 @@
 //! Durable, batched writes (group commit). Handlers hand events to a writer
-//! task and wait; the writer gathers whatever arrived within a few
-//! milliseconds, then in ONE transaction applies the plan quota, joins each
-//! event to its visit, inserts all events in multi-row statements, upserts
-//! the visits and counts usage. Only after the commit are the handlers
-//! answered, so a 202 means the event is on disk.
+//! lane and wait; only after the commit are they answered, so a 202 means
+//! the event is on disk.
 //!
-//! Events are routed to writers by organization, so one organization's
-//! quota and its visitors' visits are only ever changed by one writer.
+//! Events are routed to lanes by organization, so one organization's quota
+//! and its visitors' visits are only ever decided by one lane of a server.
+//! A lane gathers whatever arrived within a few milliseconds, then:
+//!
+//! 1. **prepares** the batch: applies the plan quota against the usage the
+//!    lane knows (read from the database at most a minute ago, plus what the
+//!    lane has accepted since), and joins each event to its visitor's open
+//!    visit (read from the database, overlaid with the lane's batches that
+//!    are still committing);
+//! 2. hands it to a **commit task**. Up to `in_flight` commits run at once
+//!    on separate connections, so the next batch is prepared and written
+//!    while the previous one waits for its WAL flush. A batch writes only
+//!    its own additions (events, per-visit increments, usage increments),
+//!    which the database merges into what is stored, so overlapping commits
+//!    and other servers never lose each other's updates. Each commit locks
+//!    visit rows in session-id order and the usage rows last, so commits
+//!    that touch the same rows queue behind each other and cannot deadlock.
 
 use std::{
     collections::{BTreeSet, HashMap},
-    sync::Arc,
-    time::Duration,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
 };
 
 use chrono::{DateTime, Datelike, NaiveDate};
 use sea_orm::{
     sea_query::{Alias, Expr, OnConflict},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 use trackr_config::PlanCatalogue;
 use trackr_entity::{event, usage, visit};
 use uuid::Uuid;
 
 use super::site_cache::SiteInfo;
 
+mod bulk;
+
 /// A visit ends after 30 minutes without events.
 pub const VISIT_GAP_MS: i64 = 30 * 60 * 1000;
+
+/// How long a lane trusts the usage it read: other servers' additions show
+/// up within this time (the quota's grace margin absorbs the difference).
+const USAGE_FRESH: Duration = Duration::from_secs(30);
 
 /// An enriched event ready to store.
 #[derive(Debug, Clone)]
@@ -85,6 +103,9 @@ pub struct Writer {
 
 pub struct WriterConfig {
     pub lanes: usize,
+    /// Commits a lane may have in flight at once (1 on SQLite, which has
+    /// one writer anyway).
+    pub in_flight: usize,
     pub batch_wait: Duration,
     pub max_batch: usize,
     pub plans: PlanCatalogue,
@@ -115,11 +136,62 @@ impl Writer {
     }
 }
 
+/// What a lane remembers between batches.
+#[derive(Default)]
+struct LaneState {
+    /// Number of the last batch prepared.
+    seq: u64,
+    /// Visits changed by recent batches, with the number of the last batch
+    /// that changed them: the database may not show them yet.
+    uncommitted: HashMap<(Uuid, i64), (visit::Model, u64)>,
+    /// Batches whose commit has ended since the last prepare began. Their
+    /// visits are dropped from `uncommitted` only by a prepare whose reads
+    /// began after that: a read that began before may have missed them.
+    finished: Vec<u64>,
+    /// Events counted per organization and billing month, and when the
+    /// count was last read from the database.
+    usage: HashMap<(Uuid, NaiveDate), KnownUsage>,
+}
+
+struct KnownUsage {
+    events: i64,
+    read_at: Instant,
+}
+
+type UsageDelta = HashMap<(Uuid, NaiveDate), (i64, i64)>;
+/// (organization, billing month) → (events accepted, events refused).
+type UsageRow = ((Uuid, NaiveDate), (i64, i64));
+
+/// An accepted event: its place in the batch, its organization, its row
+/// (the id is the database's to give).
+#[derive(Clone)]
+struct Accepted {
+    index: usize,
+    organization: Uuid,
+    row: event::Model,
+}
+
+/// A batch ready to commit.
+struct Prepared {
+    seq: u64,
+    /// Per event, in the order received: the answer, once committed.
+    results: Vec<Result<(), WriteError>>,
+    /// Accepted events' rows.
+    events: Vec<Accepted>,
+    /// Each changed visit with this batch's page views and events, in
+    /// session-id order.
+    visits: Vec<visit::Model>,
+    /// Per (organization, month): (accepted, refused), in key order.
+    usage: Vec<UsageRow>,
+}
+
 async fn run_lane(
     db: DatabaseConnection,
     config: Arc<WriterConfig>,
     mut rx: mpsc::Receiver<Pending>,
 ) {
+    let state = Arc::new(Mutex::new(LaneState::default()));
+    let in_flight = Arc::new(Semaphore::new(config.in_flight.max(1)));
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         let deadline = tokio::time::Instant::now() + config.batch_wait;
@@ -129,43 +201,105 @@ async fn run_lane(
                 Ok(None) | Err(_) => break,
             }
         }
-        let events: Vec<NewEvent> = batch.iter().map(|p| p.event.clone()).collect();
-        let started = std::time::Instant::now();
-        let mut outcome = commit(&db, &config.plans, events.clone()).await;
-        if let Err(e) = &outcome {
-            // A conflict (SQLite's busy snapshot) passes on a second try; a
-            // bad row must not cost the rest of the batch: then one by one.
-            tracing::warn!(error = %e, events = batch.len(), "batch failed; retrying");
-            outcome = commit(&db, &config.plans, events.clone()).await;
-            if outcome.is_err() && events.len() > 1 {
-                let mut each = Vec::with_capacity(events.len());
-                for e in events {
-                    each.push(match commit(&db, &config.plans, vec![e]).await {
-                        Ok(mut r) => r.pop().unwrap_or(Err(WriteError::Unavailable)),
-                        Err(_) => Err(WriteError::Unavailable),
-                    });
-                }
-                outcome = Ok(each);
-            }
-        }
-        tracing::debug!(
-            events = batch.len(),
-            ms = started.elapsed().as_secs_f64() * 1000.0,
-            "batch committed"
-        );
-        match outcome {
-            Ok(results) => {
-                for (p, r) in batch.into_iter().zip(results) {
-                    let _ = p.done.send(r);
-                }
-            }
+        let (events, dones): (Vec<NewEvent>, Vec<_>) =
+            batch.into_iter().map(|p| (p.event, p.done)).unzip();
+        let Ok(permit) = in_flight.clone().acquire_owned().await else {
+            return;
+        };
+        let prepared = match prepare(&db, &config.plans, &state, events).await {
+            Ok(p) => p,
             Err(e) => {
-                tracing::error!(error = %e, events = batch.len(), "event batch not stored");
-                for p in batch {
-                    let _ = p.done.send(Err(WriteError::Unavailable));
+                tracing::error!(error = %e, events = dones.len(), "event batch not prepared");
+                for done in dones {
+                    let _ = done.send(Err(WriteError::Unavailable));
                 }
+                continue;
+            }
+        };
+        let (db, state) = (db.clone(), state.clone());
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let results = commit_or_salvage(&db, &state, prepared).await;
+            drop(permit);
+            tracing::debug!(
+                events = dones.len(),
+                ms = started.elapsed().as_secs_f64() * 1000.0,
+                "batch committed"
+            );
+            for (done, r) in dones.into_iter().zip(results) {
+                let _ = done.send(r);
+            }
+        });
+    }
+}
+
+/// Commits the batch; on failure tries once more (SQLite's busy snapshot
+/// passes on a second try), then event by event, so one bad row does not
+/// cost the rest. Then marks the batch finished.
+async fn commit_or_salvage(
+    db: &DatabaseConnection,
+    state: &Mutex<LaneState>,
+    mut prepared: Prepared,
+) -> Vec<Result<(), WriteError>> {
+    let mut outcome = commit(db, &prepared.events, &prepared.visits, &prepared.usage).await;
+    if let Err(e) = &outcome {
+        tracing::warn!(error = %e, events = prepared.results.len(), "batch failed; retrying");
+        outcome = commit(db, &prepared.events, &prepared.visits, &prepared.usage).await;
+    }
+    let mut lost: UsageDelta = HashMap::new();
+    if let Err(e) = outcome {
+        tracing::warn!(error = %e, "batch failed twice; storing its events one by one");
+        let sessions: HashMap<i64, &visit::Model> =
+            prepared.visits.iter().map(|v| (v.session_id, v)).collect();
+        for accepted in &prepared.events {
+            let row = &accepted.row;
+            let visit = sessions
+                .get(&row.session_id)
+                .map(|v| visit_of_one_event(v, row));
+            let key = (accepted.organization, period_of(row.ts));
+            let single = commit(
+                db,
+                std::slice::from_ref(accepted),
+                &visit.into_iter().collect::<Vec<_>>(),
+                &[(key, (1, 0))],
+            )
+            .await;
+            if let Err(e) = single {
+                tracing::error!(error = %e, "event not stored");
+                prepared.results[accepted.index] = Err(WriteError::Unavailable);
+                lost.entry(key).or_default().0 += 1;
             }
         }
+        let refused: Vec<_> = prepared
+            .usage
+            .iter()
+            .filter(|(_, (_, refused))| *refused > 0)
+            .map(|(key, (_, refused))| (*key, (0, *refused)))
+            .collect();
+        if let Err(e) = commit(db, &[], &[], &refused).await {
+            tracing::error!(error = %e, "refused events not counted");
+        }
+    }
+    let mut state = lock(state);
+    state.finished.push(prepared.seq);
+    for (key, (events, _)) in lost {
+        if let Some(known) = state.usage.get_mut(&key) {
+            known.events -= events;
+        }
+    }
+    prepared.results
+}
+
+/// One event's share of its visit, for storing events one by one.
+fn visit_of_one_event(batch: &visit::Model, row: &event::Model) -> visit::Model {
+    visit::Model {
+        started_at: row.ts,
+        ended_at: row.ts,
+        entry_page: row.pathname.clone(),
+        exit_page: row.pathname.clone(),
+        pageviews: i32::from(row.name == "pageview"),
+        events: 1,
+        ..batch.clone()
     }
 }
 
@@ -182,31 +316,35 @@ fn new_session_id() -> i64 {
     (rand::random::<u64>() >> 1) as i64
 }
 
-/// Stores a batch in one transaction; answers per event.
-pub async fn commit(
+/// Writes a prepared batch in one transaction: events, then visits in
+/// session-id order, then usage (a lock order shared by all commits).
+async fn commit(
     db: &DatabaseConnection,
-    plans: &PlanCatalogue,
-    events: Vec<NewEvent>,
-) -> Result<Vec<Result<(), WriteError>>, DbErr> {
+    events: &[Accepted],
+    visits: &[visit::Model],
+    usage_delta: &[UsageRow],
+) -> Result<(), DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        return bulk::commit(
+            db.get_postgres_connection_pool(),
+            events,
+            visits,
+            usage_delta,
+        )
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()));
+    }
     let txn = db.begin().await?;
-    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        // Take SQLite's write lock before reading: a read-then-write
-        // transaction fails (busy snapshot) if another connection commits
-        // in between, and busy_timeout cannot retry that.
-        txn.execute_unprepared("UPDATE usage SET events = events WHERE 0 = 1")
-            .await?;
+    for chunk in events.chunks(500) {
+        event::Entity::insert_many(chunk.iter().map(|a| event::ActiveModel {
+            id: sea_orm::NotSet,
+            ..a.row.clone().into()
+        }))
+        .exec_without_returning(&txn)
+        .await?;
     }
-    let (results, accepted, usage_delta) = apply_quota(&txn, plans, &events).await?;
-    let mut accepted: Vec<NewEvent> = accepted.into_iter().map(|i| events[i].clone()).collect();
-    accepted.sort_by_key(|e| e.ts);
-    let rows = assign_visits(&txn, &mut accepted).await?;
-    for chunk in rows.0.chunks(500) {
-        event::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    for chunk in rows.1.chunks(500) {
-        visit::Entity::insert_many(chunk.to_vec())
+    for chunk in visits.chunks(500) {
+        visit::Entity::insert_many(chunk.iter().cloned().map(visit::ActiveModel::from))
             .on_conflict(visit_upsert(txn.get_database_backend()))
             .exec_without_returning(&txn)
             .await?;
@@ -214,17 +352,14 @@ pub async fn commit(
     if !usage_delta.is_empty() {
         let excluded = |c: usage::Column| Expr::col((Alias::new("excluded"), c));
         let current = |c: usage::Column| Expr::col((usage::Entity, c));
-        // Sorted: concurrent writers lock usage rows in one order.
-        let mut usage_delta: Vec<_> = usage_delta.into_iter().collect();
-        usage_delta.sort_by_key(|(key, _)| *key);
-        usage::Entity::insert_many(usage_delta.into_iter().map(
-            |((org, period), (added, refused))| usage::ActiveModel {
-                organization_id: Set(org),
-                period_start: Set(period),
-                events: Set(added),
-                refused: Set(refused),
-            },
-        ))
+        usage::Entity::insert_many(usage_delta.iter().map(|((org, period), (added, refused))| {
+            usage::ActiveModel {
+                organization_id: Set(*org),
+                period_start: Set(*period),
+                events: Set(*added),
+                refused: Set(*refused),
+            }
+        }))
         .on_conflict(
             OnConflict::columns([usage::Column::OrganizationId, usage::Column::PeriodStart])
                 .value(
@@ -240,8 +375,7 @@ pub async fn commit(
         .exec_without_returning(&txn)
         .await?;
     }
-    txn.commit().await?;
-    Ok(results)
+    txn.commit().await
 }
 
 /// Merges a batch's additions into a stored visit: counts add up, the
@@ -268,83 +402,126 @@ fn visit_upsert(backend: sea_orm::DbBackend) -> OnConflict {
         .to_owned()
 }
 
-type UsageDelta = HashMap<(Uuid, NaiveDate), (i64, i64)>;
-
-/// Accepts events up to each organization's quota plus grace; the rest are
-/// refused and counted.
-async fn apply_quota(
-    txn: &DatabaseTransaction,
-    plans: &PlanCatalogue,
-    events: &[NewEvent],
-) -> Result<(Vec<Result<(), WriteError>>, Vec<usize>, UsageDelta), DbErr> {
-    let periods: Vec<NaiveDate> = events.iter().map(|e| period_of(e.ts)).collect();
-    let orgs: BTreeSet<Uuid> = events.iter().map(|e| e.site.organization_id).collect();
-    let distinct_periods: BTreeSet<NaiveDate> = periods.iter().copied().collect();
-    let mut used: HashMap<(Uuid, NaiveDate), i64> = usage::Entity::find()
-        .filter(usage::Column::OrganizationId.is_in(orgs))
-        .filter(usage::Column::PeriodStart.is_in(distinct_periods))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|u| ((u.organization_id, u.period_start), u.events))
-        .collect();
-    let mut results = Vec::with_capacity(events.len());
-    let mut accepted = Vec::with_capacity(events.len());
-    let mut delta: UsageDelta = HashMap::new();
-    for (i, e) in events.iter().enumerate() {
-        let key = (e.site.organization_id, periods[i]);
-        let plan = plans.get(e.site.plan);
-        let hard_limit = (plan.monthly_events as f64 * (1.0 + plans.quota_grace)).floor() as i64;
-        let count = used.entry(key).or_insert(0);
-        let d = delta.entry(key).or_insert((0, 0));
-        if *count >= hard_limit {
-            d.1 += 1;
-            results.push(Err(WriteError::OverQuota));
-        } else {
-            *count += 1;
-            d.0 += 1;
-            accepted.push(i);
-            results.push(Ok(()));
-        }
-    }
-    Ok((results, accepted, delta))
+fn lock(state: &Mutex<LaneState>) -> std::sync::MutexGuard<'_, LaneState> {
+    // Every change to the state is complete when its lock is released, so
+    // a panic elsewhere does not leave it half-changed.
+    state.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Joins each event (sorted by time) to its visitor's open visit, or opens
-/// a new one; returns the event rows and the changed visits.
-async fn assign_visits(
-    txn: &DatabaseTransaction,
-    events: &mut [NewEvent],
-) -> Result<(Vec<event::ActiveModel>, Vec<visit::ActiveModel>), DbErr> {
-    if events.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
-    }
-    let sites: BTreeSet<Uuid> = events.iter().map(|e| e.site.id).collect();
-    let hashes: BTreeSet<i64> = events
+/// Applies the quota and joins each event to its visit, against what is
+/// stored and what the lane's batches still in flight have changed.
+async fn prepare(
+    db: &DatabaseConnection,
+    plans: &PlanCatalogue,
+    state: &Mutex<LaneState>,
+    events: Vec<NewEvent>,
+) -> Result<Prepared, DbErr> {
+    let keys: Vec<(Uuid, NaiveDate)> = events
         .iter()
-        .flat_map(|e| std::iter::once(e.hash_today).chain(e.hash_yesterday))
+        .map(|e| (e.site.organization_id, period_of(e.ts)))
         .collect();
-    let earliest = events.iter().map(|e| e.ts).min().unwrap_or_default();
+    let (finished_before_reads, stale): (Vec<u64>, BTreeSet<(Uuid, NaiveDate)>) = {
+        let mut state = lock(state);
+        let finished = std::mem::take(&mut state.finished);
+        let stale = keys
+            .iter()
+            .copied()
+            .filter(|key| {
+                state
+                    .usage
+                    .get(key)
+                    .is_none_or(|k| k.read_at.elapsed() > USAGE_FRESH)
+            })
+            .collect();
+        (finished, stale)
+    };
+    let stored_usage = if stale.is_empty() {
+        Vec::new()
+    } else {
+        usage::Entity::find()
+            .filter(usage::Column::OrganizationId.is_in(stale.iter().map(|k| k.0)))
+            .filter(usage::Column::PeriodStart.is_in(stale.iter().map(|k| k.1)))
+            .all(db)
+            .await?
+    };
+    let stored_visits = read_open_visits(db, &events).await?;
+
+    let mut guard = lock(state);
+    let state = &mut *guard;
+    state
+        .uncommitted
+        .retain(|_, (_, seq)| !finished_before_reads.contains(seq));
+    state.seq += 1;
+    let seq = state.seq;
+    let now = Instant::now();
+    if state.usage.len() > 4096 {
+        state
+            .usage
+            .retain(|_, k| now.duration_since(k.read_at) < 10 * USAGE_FRESH);
+    }
+    for key in &stale {
+        let stored = stored_usage
+            .iter()
+            .find(|u| (u.organization_id, u.period_start) == *key)
+            .map_or(0, |u| u.events);
+        let known = state.usage.entry(*key).or_insert(KnownUsage {
+            events: 0,
+            read_at: now,
+        });
+        // What this lane accepted may not be committed yet; what other
+        // servers added is: the larger is the better estimate.
+        known.events = known.events.max(stored);
+        known.read_at = now;
+    }
+
+    let mut results = Vec::with_capacity(events.len());
+    let mut accepted = Vec::with_capacity(events.len());
+    let mut usage_delta: UsageDelta = HashMap::new();
+    for (i, e) in events.into_iter().enumerate() {
+        let key = keys[i];
+        let plan = plans.get(e.site.plan);
+        let hard_limit = (plan.monthly_events as f64 * (1.0 + plans.quota_grace)).floor() as i64;
+        let known = state.usage.entry(key).or_insert(KnownUsage {
+            events: 0,
+            read_at: now,
+        });
+        let delta = usage_delta.entry(key).or_default();
+        if known.events >= hard_limit {
+            delta.1 += 1;
+            results.push(Err(WriteError::OverQuota));
+        } else {
+            known.events += 1;
+            delta.0 += 1;
+            results.push(Ok(()));
+            accepted.push((i, e));
+        }
+    }
+    accepted.sort_by_key(|(_, e)| e.ts);
+
+    // The open visit of each (site, visitor hash): the latest stored one,
+    // unless a batch still in flight has changed a later one.
     let mut open: HashMap<(Uuid, i64), visit::Model> = HashMap::new();
-    // Counts as read, so only this batch's additions are written (another
-    // server may be adding to the same visit).
-    let mut stored: HashMap<i64, (i32, i32)> = HashMap::new();
-    for v in visit::Entity::find()
-        .filter(visit::Column::SiteId.is_in(sites))
-        .filter(visit::Column::VisitorHash.is_in(hashes))
-        .filter(visit::Column::EndedAt.gte(earliest - VISIT_GAP_MS))
-        .all(txn)
-        .await?
-    {
+    for v in stored_visits {
         let key = (v.site_id, v.visitor_hash);
-        stored.insert(v.session_id, (v.pageviews, v.events));
         if open.get(&key).is_none_or(|o| o.ended_at < v.ended_at) {
             open.insert(key, v);
         }
     }
-    let mut changed: HashMap<i64, ()> = HashMap::new();
-    let mut rows = Vec::with_capacity(events.len());
-    for e in events.iter() {
+    for (_, e) in &accepted {
+        for hash in std::iter::once(e.hash_today).chain(e.hash_yesterday) {
+            let key = (e.site.id, hash);
+            if let Some((v, _)) = state.uncommitted.get(&key) {
+                if open.get(&key).is_none_or(|o| o.ended_at <= v.ended_at) {
+                    open.insert(key, v.clone());
+                }
+            }
+        }
+    }
+
+    // Per changed visit: its key, and this batch's page views and events.
+    let mut changed: HashMap<i64, ((Uuid, i64), i32, i32)> = HashMap::new();
+    let mut rows = Vec::with_capacity(accepted.len());
+    for (index, e) in accepted {
         let candidates = std::iter::once(e.hash_today).chain(e.hash_yesterday);
         let found = candidates.map(|h| (e.site.id, h)).find(|key| {
             open.get(key).is_some_and(|v| {
@@ -364,8 +541,6 @@ async fn assign_visits(
                     v.started_at = e.ts;
                     v.entry_page = e.pathname.clone();
                 }
-                v.events += 1;
-                v.pageviews += i32::from(e.is_pageview());
                 key
             }
             None => {
@@ -380,8 +555,8 @@ async fn assign_visits(
                         ended_at: e.ts,
                         entry_page: e.pathname.clone(),
                         exit_page: e.pathname.clone(),
-                        pageviews: i32::from(e.is_pageview()),
-                        events: 1,
+                        pageviews: 0,
+                        events: 0,
                         referrer_source: e.referrer_source.clone(),
                         referrer: e.referrer.clone(),
                         utm_source: e.utm_source.clone(),
@@ -393,58 +568,82 @@ async fn assign_visits(
             }
         };
         let v = &open[&key];
-        changed.insert(v.session_id, ());
-        rows.push(event::ActiveModel {
-            id: sea_orm::NotSet,
-            site_id: Set(e.site.id),
-            ts: Set(e.ts),
-            name: Set(e.name.clone()),
-            pathname: Set(e.pathname.clone()),
-            hostname: Set(e.hostname.clone()),
-            referrer: Set(v.referrer.clone()),
-            referrer_source: Set(v.referrer_source.clone()),
-            utm_source: Set(v.utm_source.clone()),
-            utm_medium: Set(v.utm_medium.clone()),
-            utm_campaign: Set(v.utm_campaign.clone()),
-            country: Set(e.country.clone()),
-            region: Set(e.region.clone()),
-            city: Set(e.city.clone()),
-            browser: Set(e.browser.clone()),
-            os: Set(e.os.clone()),
-            device: Set(e.device.clone()),
-            visitor_hash: Set(v.visitor_hash),
-            session_id: Set(v.session_id),
-            props: Set(e.props.clone()),
-            revenue_minor: Set(e.revenue_minor),
-            revenue_currency: Set(e.revenue_currency.clone()),
-            click_x: Set(e.click_x),
-            click_y: Set(e.click_y),
-            viewport_width: Set(e.viewport_width),
+        let counts = changed.entry(v.session_id).or_insert((key, 0, 0));
+        counts.1 += i32::from(e.is_pageview());
+        counts.2 += 1;
+        rows.push(Accepted {
+            index,
+            organization: e.site.organization_id,
+            row: event::Model {
+                id: 0,
+                site_id: e.site.id,
+                ts: e.ts,
+                name: e.name,
+                pathname: e.pathname,
+                hostname: e.hostname,
+                referrer: v.referrer.clone(),
+                referrer_source: v.referrer_source.clone(),
+                utm_source: v.utm_source.clone(),
+                utm_medium: v.utm_medium.clone(),
+                utm_campaign: v.utm_campaign.clone(),
+                country: e.country,
+                region: e.region,
+                city: e.city,
+                browser: e.browser,
+                os: e.os,
+                device: e.device,
+                visitor_hash: v.visitor_hash,
+                session_id: v.session_id,
+                props: e.props,
+                revenue_minor: e.revenue_minor,
+                revenue_currency: e.revenue_currency,
+                click_x: e.click_x,
+                click_y: e.click_y,
+                viewport_width: e.viewport_width,
+            },
         });
     }
-    let visits = open
-        .into_values()
-        .filter(|v| changed.contains_key(&v.session_id))
-        .map(|v| {
-            let (pageviews, events) = stored.get(&v.session_id).copied().unwrap_or((0, 0));
-            (v, pageviews, events)
-        })
-        .map(|(v, stored_pageviews, stored_events)| visit::ActiveModel {
-            session_id: Set(v.session_id),
-            site_id: Set(v.site_id),
-            visitor_hash: Set(v.visitor_hash),
-            started_at: Set(v.started_at),
-            ended_at: Set(v.ended_at),
-            entry_page: Set(v.entry_page),
-            exit_page: Set(v.exit_page),
-            pageviews: Set(v.pageviews - stored_pageviews),
-            events: Set(v.events - stored_events),
-            referrer_source: Set(v.referrer_source),
-            referrer: Set(v.referrer),
-            utm_source: Set(v.utm_source),
-            utm_medium: Set(v.utm_medium),
-            utm_campaign: Set(v.utm_campaign),
-        })
+    let mut changed: Vec<_> = changed.into_iter().collect();
+    changed.sort_by_key(|(session, _)| *session);
+    let mut visits = Vec::with_capacity(changed.len());
+    for (_, (key, pageviews, events)) in changed {
+        let v = open.remove(&key).expect("changed visits are open");
+        state.uncommitted.insert(key, (v.clone(), seq));
+        visits.push(visit::Model {
+            pageviews,
+            events,
+            ..v
+        });
+    }
+    let mut usage: Vec<_> = usage_delta.into_iter().collect();
+    usage.sort_by_key(|(key, _)| *key);
+    Ok(Prepared {
+        seq,
+        results,
+        events: rows,
+        visits,
+        usage,
+    })
+}
+
+/// The stored visits the batch's events may join: those of the same sites
+/// and visitor hashes that ended less than a visit gap before the earliest.
+async fn read_open_visits(
+    db: &DatabaseConnection,
+    events: &[NewEvent],
+) -> Result<Vec<visit::Model>, DbErr> {
+    let Some(earliest) = events.iter().map(|e| e.ts).min() else {
+        return Ok(Vec::new());
+    };
+    let sites: BTreeSet<Uuid> = events.iter().map(|e| e.site.id).collect();
+    let hashes: BTreeSet<i64> = events
+        .iter()
+        .flat_map(|e| std::iter::once(e.hash_today).chain(e.hash_yesterday))
         .collect();
-    Ok((rows, visits))
+    visit::Entity::find()
+        .filter(visit::Column::SiteId.is_in(sites))
+        .filter(visit::Column::VisitorHash.is_in(hashes))
+        .filter(visit::Column::EndedAt.gte(earliest - VISIT_GAP_MS))
+        .all(db)
+        .await
 }
