@@ -2,7 +2,11 @@
 //! device; bots and referrer spam dropped; referrer → source; IP → place
 //! (optional MaxMind file). The IP and user agent themselves are not kept.
 
-use std::net::IpAddr;
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::{LazyLock, Mutex},
+};
 
 use ipnet::IpNet;
 
@@ -73,7 +77,33 @@ const BOTS: &[&str] = &[
     "uptime",
 ];
 
+/// User agents whose answers are remembered; past this the memory starts
+/// over (traffic is dominated by a few thousand current browser versions).
+const AGENT_CACHE_SIZE: usize = 16_384;
+type AgentCache = HashMap<Box<str>, Result<Agent, DropReason>>;
+static AGENT_CACHE: LazyLock<Mutex<AgentCache>> = LazyLock::new(Default::default);
+
+/// What a user agent is: browser, OS and device, or why it is dropped.
+/// Parsing costs a few microseconds per event, so answers are remembered in
+/// memory for the most frequent strings. The cache holds user-agent strings
+/// only, never linked to an address or a time, and is never written out.
 pub fn classify_agent(user_agent: &str) -> Result<Agent, DropReason> {
+    let lock = || AGENT_CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(known) = lock().get(user_agent) {
+        return known.clone();
+    }
+    let answer = parse_agent(user_agent);
+    if user_agent.len() <= 512 {
+        let mut cache = lock();
+        if cache.len() >= AGENT_CACHE_SIZE {
+            cache.clear();
+        }
+        cache.insert(user_agent.into(), answer.clone());
+    }
+    answer
+}
+
+fn parse_agent(user_agent: &str) -> Result<Agent, DropReason> {
     let ua = user_agent.trim();
     if ua.len() < 10 {
         return Err(DropReason::Bot);
@@ -308,6 +338,31 @@ mod tests {
             classify_agent("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36"),
             Err(DropReason::Headless)
         );
+    }
+
+    #[test]
+    fn remembered_answers_match_fresh_ones_past_the_cache_size() {
+        let agents = [
+            CHROME,
+            IPHONE,
+            "curl/8.5.0",
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36",
+        ];
+        for round in 0..3 {
+            for agent in agents {
+                assert_eq!(
+                    classify_agent(agent),
+                    parse_agent(agent),
+                    "{agent}, round {round}"
+                );
+            }
+            // Enough other agents to make the cache start over.
+            for i in 0..AGENT_CACHE_SIZE {
+                let other = format!("Mozilla/5.0 (X11; Linux x86_64) Firefox/{round}.{i}");
+                assert_eq!(classify_agent(&other), parse_agent(&other));
+            }
+        }
+        assert!(AGENT_CACHE.lock().unwrap().len() <= AGENT_CACHE_SIZE);
     }
 
     #[test]
