@@ -480,6 +480,16 @@ async fn concurrent_events_are_counted_exactly_with_commits_in_flight(b: Backend
         "each visit counts its own events"
     );
     assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM visits v WHERE \
+             v.started_at <> (SELECT MIN(e.ts) FROM events e WHERE e.session_id = v.session_id) \
+             OR v.ended_at <> (SELECT MAX(e.ts) FROM events e WHERE e.session_id = v.session_id)"
+        )
+        .await,
+        0,
+        "each visit spans its own events"
+    );
+    assert_eq!(
         app.count("SELECT CAST(SUM(events) AS BIGINT) FROM usage")
             .await,
         240

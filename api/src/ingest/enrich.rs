@@ -1,6 +1,8 @@
 //! Enrichment without keeping anything personal: user agent → browser, OS,
 //! device; bots and referrer spam dropped; referrer → source; IP → place
-//! (optional MaxMind file). The IP and user agent themselves are not kept.
+//! (optional MaxMind file). The IP and user agent themselves are never
+//! stored; recent user-agent strings are remembered in memory only, with
+//! what they parse to, never with an address or a time.
 
 use std::{
     collections::HashMap,

@@ -144,10 +144,12 @@ struct LaneState {
     /// Visits changed by recent batches, with the number of the last batch
     /// that changed them: the database may not show them yet.
     uncommitted: HashMap<(Uuid, i64), (visit::Model, u64)>,
-    /// Batches whose commit has ended since the last prepare began. Their
-    /// visits are dropped from `uncommitted` only by a prepare whose reads
-    /// began after that: a read that began before may have missed them.
-    finished: Vec<u64>,
+    /// Batches prepared whose commit has not ended. A visit last changed
+    /// by batch `n` is dropped from `uncommitted` only by a prepare whose
+    /// reads began after every batch up to `n` had ended: then the database
+    /// shows whatever of them was stored (an earlier batch may have opened
+    /// the visit and a later one, which failed, only joined it).
+    in_flight: BTreeSet<u64>,
     /// Events counted per organization and billing month, and when the
     /// count was last read from the database.
     usage: HashMap<(Uuid, NaiveDate), KnownUsage>,
@@ -233,9 +235,9 @@ async fn run_lane(
     }
 }
 
-/// Commits the batch; on failure tries once more (SQLite's busy snapshot
-/// passes on a second try), then event by event, so one bad row does not
-/// cost the rest. Then marks the batch finished.
+/// Commits the batch; on failure tries once more (a dropped connection,
+/// SQLite busy past its timeout), then event by event, so one bad row does
+/// not cost the rest. Then marks the batch ended.
 async fn commit_or_salvage(
     db: &DatabaseConnection,
     state: &Mutex<LaneState>,
@@ -281,7 +283,7 @@ async fn commit_or_salvage(
         }
     }
     let mut state = lock(state);
-    state.finished.push(prepared.seq);
+    state.in_flight.remove(&prepared.seq);
     for (key, (events, _)) in lost {
         if let Some(known) = state.usage.get_mut(&key) {
             known.events -= events;
@@ -292,12 +294,18 @@ async fn commit_or_salvage(
 
 /// One event's share of its visit, for storing events one by one.
 fn visit_of_one_event(batch: &visit::Model, row: &event::Model) -> visit::Model {
+    let pageview = row.name == "pageview";
     visit::Model {
         started_at: row.ts,
         ended_at: row.ts,
         entry_page: row.pathname.clone(),
-        exit_page: row.pathname.clone(),
-        pageviews: i32::from(row.name == "pageview"),
+        // As in a batch: only a page view moves the exit page.
+        exit_page: if pageview {
+            row.pathname.clone()
+        } else {
+            batch.exit_page.clone()
+        },
+        pageviews: i32::from(pageview),
         events: 1,
         ..batch.clone()
     }
@@ -420,9 +428,10 @@ async fn prepare(
         .iter()
         .map(|e| (e.site.organization_id, period_of(e.ts)))
         .collect();
-    let (finished_before_reads, stale): (Vec<u64>, BTreeSet<(Uuid, NaiveDate)>) = {
-        let mut state = lock(state);
-        let finished = std::mem::take(&mut state.finished);
+    let (all_ended_before, stale): (u64, BTreeSet<(Uuid, NaiveDate)>) = {
+        let state = lock(state);
+        // Every batch numbered below this had ended before the reads began.
+        let all_ended_before = state.in_flight.first().copied().unwrap_or(state.seq + 1);
         let stale = keys
             .iter()
             .copied()
@@ -433,7 +442,7 @@ async fn prepare(
                     .is_none_or(|k| k.read_at.elapsed() > USAGE_FRESH)
             })
             .collect();
-        (finished, stale)
+        (all_ended_before, stale)
     };
     let stored_usage = if stale.is_empty() {
         Vec::new()
@@ -450,9 +459,10 @@ async fn prepare(
     let state = &mut *guard;
     state
         .uncommitted
-        .retain(|_, (_, seq)| !finished_before_reads.contains(seq));
+        .retain(|_, (_, seq)| *seq >= all_ended_before);
     state.seq += 1;
     let seq = state.seq;
+    state.in_flight.insert(seq);
     let now = Instant::now();
     if state.usage.len() > 4096 {
         state
