@@ -25,12 +25,7 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_index(index("visits", &["site_id", "visitor_hash"], false))
             .await?;
-        if m.get_database_backend() == sea_orm::DbBackend::Postgres {
-            m.get_connection()
-                .execute_unprepared("ALTER TABLE visits SET (fillfactor = 70)")
-                .await?;
-        }
-        Ok(())
+        on_postgres(m, "ALTER TABLE visits SET (fillfactor = 70)").await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -47,11 +42,14 @@ impl MigrationTrait for Migration {
             false,
         ))
         .await?;
-        if m.get_database_backend() == sea_orm::DbBackend::Postgres {
-            m.get_connection()
-                .execute_unprepared("ALTER TABLE visits RESET (fillfactor)")
-                .await?;
-        }
-        Ok(())
+        on_postgres(m, "ALTER TABLE visits RESET (fillfactor)").await
     }
+}
+
+/// Storage parameters are PostgreSQL's alone; SQLite has no such thing.
+async fn on_postgres(m: &SchemaManager<'_>, sql: &str) -> Result<(), DbErr> {
+    if m.get_database_backend() == sea_orm::DbBackend::Postgres {
+        m.get_connection().execute_unprepared(sql).await?;
+    }
+    Ok(())
 }
