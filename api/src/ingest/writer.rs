@@ -262,7 +262,7 @@ async fn commit_or_salvage(
             let single = commit(
                 db,
                 std::slice::from_ref(accepted),
-                &visit.into_iter().collect::<Vec<_>>(),
+                visit.as_slice(),
                 &[(key, (1, 0))],
             )
             .await;
@@ -278,8 +278,10 @@ async fn commit_or_salvage(
             .filter(|(_, (_, refused))| *refused > 0)
             .map(|(key, (_, refused))| (*key, (0, *refused)))
             .collect();
-        if let Err(e) = commit(db, &[], &[], &refused).await {
-            tracing::error!(error = %e, "refused events not counted");
+        if !refused.is_empty() {
+            if let Err(e) = commit(db, &[], &[], &refused).await {
+                tracing::error!(error = %e, "refused events not counted");
+            }
         }
     }
     let mut state = lock(state);
