@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
 # The test command: makes sure PostgreSQL and Redis are installed and running
-# (installing them on a fresh Debian machine), then runs every test.
+# (installing them on a fresh Debian machine), then runs every test, then
+# fuzzes the GraphQL API for about two minutes.
+#
+# What it does to the machine (the README says so too):
+# - installs missing Debian packages (postgresql, redis-server, nodejs,
+#   npm, chromium, curl, python3-venv) with apt-get, as root or via sudo;
+# - starts PostgreSQL and Redis if they are not running;
+# - if PostgreSQL refuses password-less TCP connections from 127.0.0.1,
+#   sets `trust` for local TCP in pg_hba.conf (it asks first, unless CI is
+#   set);
+# - drops the databases named trackr_test_% of earlier runs;
+# - keeps a Python venv (moto, schemathesis) in ~/.cache/trackr-venv and
+#   npm packages in tests/browser and tracker;
+# - builds into the same target directory as `cargo run` (./target, or
+#   $CARGO_TARGET_DIR when set).
+# Pass nextest filters to run some tests only (the fuzz run is then skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/trackr-target}"
 export TRACKR_TEST_DATABASE_URL="${TRACKR_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 export TRACKR_TEST_REDIS_URL="${TRACKR_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 
@@ -30,7 +44,18 @@ fi
 pg_up || { echo "test.sh: PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
 # Trust auth for local TCP, as the tests connect without a password.
 if ! psql "$TRACKR_TEST_DATABASE_URL" -qAtc 'select 1' >/dev/null 2>&1; then
-  hba=$(su postgres -c "psql -qAtc 'show hba_file'")
+  hba=$(as_root su postgres -c "psql -qAtc 'show hba_file'")
+  if [ -z "${CI:-}" ]; then
+    echo "test.sh: PostgreSQL refuses $TRACKR_TEST_DATABASE_URL without a password."
+    echo "test.sh: the tests need 'trust' for local TCP (127.0.0.1 and ::1) in $hba,"
+    echo "test.sh: or set TRACKR_TEST_DATABASE_URL to a server and user that let them in."
+    answer=""
+    if [ -t 0 ]; then read -r -p "test.sh: change $hba to trust local TCP? [y/N] " answer; fi
+    case "$answer" in
+      y|Y|yes) ;;
+      *) echo "test.sh: pg_hba.conf left as it is; stopping" >&2; exit 1 ;;
+    esac
+  fi
   as_root sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
   as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main reload
 fi
@@ -61,15 +86,16 @@ command -v node >/dev/null 2>&1 || { echo "test.sh: installing Node.js"; apt_ins
 [ -d tracker/node_modules/@rrweb/record ] \
   || (cd tracker && npm ci --no-audit --no-fund --loglevel=error)
 
-# An S3 protocol server for the object-storage tests: moto, from PyPI.
-if [ -x "$HOME/.cache/trackr-venv/bin/moto_server" ]; then export PATH="$HOME/.cache/trackr-venv/bin:$PATH"; fi
-if ! command -v moto_server >/dev/null 2>&1; then
-  echo "test.sh: installing moto"
+# From PyPI, in a venv of our own: moto (an S3 protocol server for the
+# object-storage tests) and schemathesis (the GraphQL fuzz run).
+venv="$HOME/.cache/trackr-venv"
+if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/st" ]; then
+  echo "test.sh: installing moto and schemathesis in $venv"
   python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv python3-pip
-  python3 -m venv "$HOME/.cache/trackr-venv"
-  "$HOME/.cache/trackr-venv/bin/pip" install -q "moto[server]"
-  export PATH="$HOME/.cache/trackr-venv/bin:$PATH"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "moto[server]==5.2.5" "schemathesis==4.32.5"
 fi
+export PATH="$venv/bin:$PATH"
 
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "test.sh: installing cargo-nextest"
@@ -78,3 +104,6 @@ fi
 
 cargo build --workspace --bins
 cargo nextest run --workspace --no-fail-fast "$@"
+if [ $# -eq 0 ]; then
+  bash scripts/fuzz-graphql.sh
+fi

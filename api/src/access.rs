@@ -30,6 +30,32 @@ pub enum Principal {
 pub struct RequestMeta {
     pub client_ip: Option<std::net::IpAddr>,
     pub request_id: Option<String>,
+    /// Password checks (argon2 hashes or verifications) this request made.
+    password_checks: std::sync::Arc<std::sync::atomic::AtomicU32>,
+}
+
+impl RequestMeta {
+    pub fn new(client_ip: Option<std::net::IpAddr>, request_id: Option<String>) -> Self {
+        RequestMeta {
+            client_ip,
+            request_id,
+            password_checks: Default::default(),
+        }
+    }
+
+    /// Spends this request's one password check. A document of many
+    /// aliased password mutations would otherwise be a password oracle
+    /// (and seconds of CPU) in one request.
+    pub fn spend_password_check(&self) -> ApiResult<()> {
+        use std::sync::atomic::Ordering;
+        if self.password_checks.fetch_add(1, Ordering::SeqCst) == 0 {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "one request may check one password: send the others separately".into(),
+            ))
+        }
+    }
 }
 
 impl Principal {
@@ -41,6 +67,15 @@ impl Principal {
                 "this operation needs a user's session, not an API key".into(),
             )),
             Principal::Anonymous => Err(ApiError::Unauthenticated),
+        }
+    }
+
+    /// A user or an API key; anonymous and invalid tokens are refused.
+    pub fn require_authenticated(&self) -> ApiResult<()> {
+        match self {
+            Principal::Anonymous => Err(ApiError::Unauthenticated),
+            Principal::InvalidToken => Err(ApiError::InvalidToken),
+            Principal::User { .. } | Principal::ApiKey(_) => Ok(()),
         }
     }
 
@@ -58,6 +93,9 @@ pub enum Action {
     /// Organization name, plan, usage, members.
     ReadOrganization,
     ReadSites,
+    /// Session recordings (what visitors' pages showed): a scope of its
+    /// own for API keys, and not for staff.
+    ReadRecordings,
     /// Create, update, delete sites; delete or export data.
     ManageSites,
     /// Invite and remove members, change roles.
@@ -76,7 +114,7 @@ impl Action {
         use Role::*;
         match self {
             Action::ReadOrganization => true,
-            Action::ReadSites => matches!(role, Owner | Admin | Viewer),
+            Action::ReadSites | Action::ReadRecordings => matches!(role, Owner | Admin | Viewer),
             Action::ManageSites
             | Action::ManageMembers
             | Action::ManageApiKeys
@@ -98,6 +136,7 @@ impl Action {
     fn scope(self) -> Option<&'static str> {
         match self {
             Action::ReadOrganization | Action::ReadSites => Some("stats:read"),
+            Action::ReadRecordings => Some("recordings:read"),
             Action::ManageSites => Some("sites:write"),
             _ => None,
         }
@@ -107,6 +146,7 @@ impl Action {
         match self {
             Action::ReadOrganization => "read this organization",
             Action::ReadSites => "read sites and stats",
+            Action::ReadRecordings => "read session recordings",
             Action::ManageSites => "manage sites and their data",
             Action::ManageMembers => "manage members",
             Action::ManageApiKeys => "manage API keys",
@@ -118,7 +158,8 @@ impl Action {
     }
 }
 
-pub const API_KEY_SCOPES: [&str; 3] = ["stats:read", "sites:read", "sites:write"];
+pub const API_KEY_SCOPES: [&str; 4] =
+    ["stats:read", "sites:read", "sites:write", "recordings:read"];
 
 /// How the caller reached an organization.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -258,11 +299,22 @@ pub async fn audit(
     app: &App,
     principal: &Principal,
     meta: &RequestMeta,
+    entry: audit_log::Entry,
+) -> ApiResult<()> {
+    audit_in(app, &app.db, principal, meta, entry).await
+}
+
+/// `audit`, written on `conn` (a transaction the entry belongs to).
+pub async fn audit_in<C: sea_orm::ConnectionTrait>(
+    app: &App,
+    conn: &C,
+    principal: &Principal,
+    meta: &RequestMeta,
     mut entry: audit_log::Entry,
 ) -> ApiResult<()> {
     entry.actor_user_id = principal.user_id();
     entry.ip_hash = meta.client_ip.map(|ip| app.ip_hash(ip));
-    entry.write(&app.db).await?;
+    entry.write(conn).await?;
     Ok(())
 }
 
@@ -292,6 +344,37 @@ impl OrgTxn {
 /// transactions in the process: its deferred transactions cannot wait for
 /// one another ("busy snapshot").
 pub async fn lock_organization(app: &App, organization_id: Uuid) -> ApiResult<OrgTxn> {
+    lock(app, Locked::Organization(organization_id)).await
+}
+
+/// Like `lock_organization`, for count-then-change rules about one user
+/// (how many organizations they belong to).
+pub async fn lock_user(app: &App, user_id: Uuid) -> ApiResult<OrgTxn> {
+    lock(app, Locked::User(user_id)).await
+}
+
+#[derive(Clone, Copy)]
+enum Locked {
+    Organization(Uuid),
+    User(Uuid),
+}
+
+/// A no-op write of the user's row: inside a transaction, a row lock on
+/// PostgreSQL until it ends.
+pub async fn touch_user<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
+    Ok(user::Entity::update_many()
+        .col_expr(user::Column::Email, Expr::col(user::Column::Email).into())
+        .filter(user::Column::Id.eq(user_id))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+async fn lock(app: &App, row: Locked) -> ApiResult<OrgTxn> {
     use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter, TransactionTrait};
     let guard = match app.settings.is_sqlite() {
         true => Some(app.sqlite_writer.clone().lock_owned().await),
@@ -300,22 +383,31 @@ pub async fn lock_organization(app: &App, organization_id: Uuid) -> ApiResult<Or
     let mut attempt = 0u64;
     loop {
         let txn = app.db.begin().await?;
-        let locked = organization::Entity::update_many()
-            .col_expr(
-                organization::Column::Name,
-                Expr::col(organization::Column::Name).into(),
-            )
-            .filter(organization::Column::Id.eq(organization_id))
-            .exec(&txn)
-            .await;
+        let locked = match row {
+            Locked::Organization(id) => organization::Entity::update_many()
+                .col_expr(
+                    organization::Column::Name,
+                    Expr::col(organization::Column::Name).into(),
+                )
+                .filter(organization::Column::Id.eq(id))
+                .exec(&txn)
+                .await
+                .map(|r| r.rows_affected),
+            Locked::User(id) => touch_user(&txn, id).await,
+        };
         match locked {
-            Ok(r) if r.rows_affected == 1 => {
+            Ok(1) => {
                 return Ok(OrgTxn {
                     txn,
                     _sqlite_writer: guard,
                 })
             }
-            Ok(_) => return Err(ApiError::NotFound("organization")),
+            Ok(_) => {
+                return Err(ApiError::NotFound(match row {
+                    Locked::Organization(_) => "organization",
+                    Locked::User(_) => "user",
+                }))
+            }
             // Another connection (ingestion, an audit row) writing just then.
             Err(e) if guard.is_some() && attempt < 200 && is_busy(&e) => {
                 drop(txn);

@@ -48,12 +48,32 @@ pub fn validate_username(username: &str) -> ApiResult<String> {
     Ok(u)
 }
 
-pub fn validate_password(field: &'static str, password: &str) -> ApiResult<()> {
+/// Passwords are 10 to 256 characters, and not guessable: zxcvbn (which
+/// knows common passwords, words, names, dates, keyboard walks and
+/// repeats) must rate them at least 3 of 4, "safely unguessable" against
+/// an attacker who can try about 10^8 guesses, with the account's own
+/// email and username counted as known words.
+pub fn validate_password(field: &'static str, password: &str, known: &[&str]) -> ApiResult<()> {
     let n = password.chars().count();
     if !(10..=256).contains(&n) {
         return Err(ApiError::bad_input(
             field,
             "must be 10 to 256 characters long",
+        ));
+    }
+    // zxcvbn's cost grows with length; its verdict does not change past
+    // the first 100 characters.
+    let sample: String = password.chars().take(100).collect();
+    let estimate = zxcvbn::zxcvbn(&sample, known);
+    if u8::from(estimate.score()) < 3 {
+        let hint = estimate
+            .feedback()
+            .and_then(|f| f.warning())
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
+        return Err(ApiError::bad_input(
+            field,
+            format!("is too easy to guess{hint}: try a few unrelated words"),
         ));
     }
     Ok(())
@@ -70,17 +90,102 @@ fn validate_name(name: &str) -> ApiResult<Option<String>> {
     Ok((!name.is_empty()).then(|| name.to_owned()))
 }
 
-async fn hash_password(password: String) -> ApiResult<String> {
+/// Hashes a new password: this request's one password check.
+async fn hash_password(meta: &RequestMeta, password: String) -> ApiResult<String> {
+    meta.spend_password_check()?;
     tokio::task::spawn_blocking(move || tokens::hash_password(&password))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)
 }
 
-async fn verify_password(password: String, hash: String) -> ApiResult<bool> {
+/// Checks a password against a hash: this request's one password check.
+async fn verify_password(meta: &RequestMeta, password: String, hash: String) -> ApiResult<bool> {
+    meta.spend_password_check()?;
     tokio::task::spawn_blocking(move || tokens::verify_password(&password, &hash))
         .await
         .map_err(ApiError::internal)
+}
+
+/// The bearer token of a request, if any. The scheme is case-insensitive
+/// (RFC 7235); this is the one place that reads it.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// Counts one password attempt against `email`'s account from this
+/// request's address, before any check: per account and address, per
+/// address, and per account from addresses that never logged in to it.
+/// An address the owner logged in from is exempt from the last, so a
+/// guesser elsewhere cannot lock the owner out.
+async fn password_attempt(app: &App, meta: &RequestMeta, email: &str) -> ApiResult<()> {
+    let limits = &app.settings.limits;
+    let window = Duration::from_secs(limits.login_window_seconds);
+    let ip = meta.client_ip.map(|ip| ip.to_string()).unwrap_or_default();
+    let pair = format!("{email}\n{ip}");
+    check_limit(
+        app,
+        "login-pair",
+        &pair,
+        limits.login_attempts_per_account_and_ip,
+        window,
+    )
+    .await?;
+    if meta.client_ip.is_some() {
+        check_limit(app, "login-ip", &ip, limits.login_attempts_per_ip, window).await?;
+    }
+    if !app
+        .limiter
+        .remembered(&app.limit_key("login-known", &pair))
+        .await
+    {
+        check_limit(
+            app,
+            "login-account",
+            email,
+            limits.login_attempts_per_account,
+            window,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Notes that this request's address logged in to `email`'s account.
+async fn remember_address(app: &App, meta: &RequestMeta, email: &str) {
+    let ip = meta.client_ip.map(|ip| ip.to_string()).unwrap_or_default();
+    let days = app.settings.limits.login_known_address_days;
+    app.limiter
+        .remember(
+            &app.limit_key("login-known", &format!("{email}\n{ip}")),
+            Duration::from_secs(u64::from(days) * 86_400),
+        )
+        .await;
+}
+
+/// The signed-in user's own password, checked under the log-in limits.
+async fn confirm_password(
+    app: &App,
+    meta: &RequestMeta,
+    user: &user::Model,
+    field: &'static str,
+    password: &str,
+) -> ApiResult<()> {
+    password_attempt(app, meta, &user.email).await?;
+    if verify_password(meta, password.to_owned(), user.password_hash.clone()).await? {
+        Ok(())
+    } else {
+        Err(ApiError::bad_input(field, "is wrong"))
+    }
 }
 
 async fn new_session(app: &App, user_id: Uuid) -> ApiResult<String> {
@@ -156,6 +261,10 @@ async fn per_ip_email_limit(app: &App, meta: &RequestMeta, kind: &str) -> ApiRes
     Ok(())
 }
 
+/// Signs up a new account. An email that already has an account is
+/// answered as a new one would be (a payload whose token opens nothing),
+/// and its owner is told by email: the answer never reveals who has an
+/// account. Usernames are public names, so a taken one is a conflict.
 pub async fn sign_up(
     app: &App,
     meta: &RequestMeta,
@@ -165,16 +274,8 @@ pub async fn sign_up(
 ) -> ApiResult<(String, user::Model)> {
     let email = normalize_email(email)?;
     let username = validate_username(username)?;
-    validate_password("password", password)?;
+    validate_password("password", password, &[&email, &username])?;
     per_ip_email_limit(app, meta, "signup-ip").await?;
-    if user::Entity::find_by_email(&app.db, &email)
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::Conflict(
-            "an account with this email already exists".into(),
-        ));
-    }
     if user::Entity::find()
         .filter(user::Column::Username.eq(&username))
         .one(&app.db)
@@ -183,24 +284,35 @@ pub async fn sign_up(
     {
         return Err(ApiError::Conflict("this username is taken".into()));
     }
-    let password_hash = hash_password(password.to_owned()).await?;
-    let user = user::ActiveModel {
-        id: Set(new_id()),
-        username: Set(username),
-        email: Set(email),
-        email_verified_at: Set(None),
-        password_hash: Set(password_hash),
-        name: Set(None),
-        is_staff: Set(false),
-        created_at: Set(now()),
-        deleted_at: Set(None),
+    // Hashed either way, so both answers take as long.
+    let password_hash = hash_password(meta, password.to_owned()).await?;
+    let candidate = user::Model {
+        id: new_id(),
+        username,
+        email,
+        email_verified_at: None,
+        password_hash,
+        name: None,
+        is_staff: false,
+        created_at: now(),
+        deleted_at: None,
+    };
+    if let Some(owner) = user::Entity::find_by_email(&app.db, &candidate.email).await? {
+        let body = format!(
+            "Someone tried to sign up for TrackR with your email address.\n\nYou already have an account (username {}): log in at {}/login, or reset your password at {}/forgot-password if you have forgotten it.\n\nIf it was not you, you need not do anything: no account was created.\n",
+            owner.username, app.settings.public_url, app.settings.public_url
+        );
+        app.send_email_later(owner.email, "Sign-up attempt with your address", body);
+        let unusable = tokens::generate(tokens::SESSION_PREFIX);
+        return Ok((unusable, candidate));
     }
-    .insert(&app.db)
-    .await
-    .map_err(|e| match ApiError::from(e) {
-        ApiError::Conflict(_) => ApiError::Conflict("this email or username is taken".into()),
-        other => other,
-    })?;
+    let user = user::ActiveModel::from(candidate)
+        .insert(&app.db)
+        .await
+        .map_err(|e| match ApiError::from(e) {
+            ApiError::Conflict(_) => ApiError::Conflict("this username is taken".into()),
+            other => other,
+        })?;
     let token = new_session(app, user.id).await?;
     send_verification(app, &user).await?;
     Ok((token, user))
@@ -213,35 +325,17 @@ pub async fn log_in(
     password: &str,
 ) -> ApiResult<(String, user::Model)> {
     let email = email.trim().to_lowercase();
-    let limits = &app.settings.limits;
-    let window = Duration::from_secs(limits.login_window_seconds);
-    check_limit(
-        app,
-        "login-account",
-        &email,
-        limits.login_attempts_per_account,
-        window,
-    )
-    .await?;
-    if let Some(ip) = meta.client_ip {
-        check_limit(
-            app,
-            "login-ip",
-            &ip.to_string(),
-            limits.login_attempts_per_ip,
-            window,
-        )
-        .await?;
-    }
+    password_attempt(app, meta, &email).await?;
     let found = user::Entity::find_by_email(&app.db, &email).await?;
     let hash = found
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| tokens::dummy_hash().to_owned());
-    let ok = verify_password(password.to_owned(), hash).await?;
+    let ok = verify_password(meta, password.to_owned(), hash).await?;
     match found {
         Some(user) if ok => {
             app.metrics.logins.with_label_values(&["success"]).inc();
+            remember_address(app, meta, &email).await;
             let token = new_session(app, user.id).await?;
             Ok((token, user))
         }
@@ -313,7 +407,7 @@ pub async fn reset_password(
     token: &str,
     new_password: &str,
 ) -> ApiResult<bool> {
-    validate_password("newPassword", new_password)?;
+    validate_password("newPassword", new_password, &[])?;
     // Guessing tokens costs attempts; hashing comes after the token holds.
     per_ip_email_limit(app, meta, "reset-confirm-ip").await?;
     let txn = app.db.begin().await?;
@@ -322,7 +416,7 @@ pub async fn reset_password(
     else {
         return Err(ApiError::bad_input("token", "is invalid, used or expired"));
     };
-    let hash = hash_password(new_password.to_owned()).await?;
+    let hash = hash_password(meta, new_password.to_owned()).await?;
     // Only for the address the token was sent to, if the account still
     // uses it.
     let updated = user::Entity::update_many()
@@ -377,11 +471,17 @@ pub async fn verify_email(app: &App, token: &str) -> ApiResult<bool> {
     Ok(true)
 }
 
+/// Changes the name and, with the current password, the email. A new
+/// email must be verified again; the old address is told, and every other
+/// session ends (a stolen session cannot quietly move the account to an
+/// address whose reset link its thief reads).
 pub async fn update_profile(
     app: &App,
     principal: &Principal,
+    meta: &RequestMeta,
     name: Option<String>,
     email: Option<String>,
+    current_password: Option<&str>,
 ) -> ApiResult<user::Model> {
     let current = principal.user()?.clone();
     let mut model: user::ActiveModel = current.clone().into();
@@ -392,6 +492,13 @@ pub async fn update_profile(
     if let Some(email) = email {
         let email = normalize_email(&email)?;
         if email != current.email {
+            let Some(password) = current_password else {
+                return Err(ApiError::bad_input(
+                    "currentPassword",
+                    "is required to change the email address",
+                ));
+            };
+            confirm_password(app, meta, &current, "currentPassword", password).await?;
             if user::Entity::find_by_email(&app.db, &email)
                 .await?
                 .is_some()
@@ -405,11 +512,75 @@ pub async fn update_profile(
             email_changed = true;
         }
     }
-    let user = model.update(&app.db).await?;
+    let txn = app.db.begin().await?;
+    let user = model.update(&txn).await?;
     if email_changed {
+        end_other_sessions(&txn, principal).await?;
+    }
+    txn.commit().await?;
+    if email_changed {
+        let body = format!(
+            "The email address of your TrackR account ({}) was changed from this address to {}.\n\nOther sessions of the account were logged out.\n\nIf it was not you, reply to this email or contact the operator of {} at once.\n",
+            user.username, user.email, app.settings.public_url
+        );
+        app.send_email_later(current.email, "Your TrackR email address was changed", body);
         send_verification(app, &user).await?;
     }
     Ok(user)
+}
+
+/// Deletes the user's sessions but the one making the request.
+async fn end_other_sessions<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+) -> ApiResult<()> {
+    let user = principal.user()?;
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user.id));
+    if let Principal::User { session_id, .. } = principal {
+        delete = delete.filter(session::Column::Id.ne(*session_id));
+    }
+    delete.exec(db).await?;
+    Ok(())
+}
+
+/// Changes the password: the current one first. Every other session ends.
+pub async fn change_password(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    current_password: &str,
+    new_password: &str,
+) -> ApiResult<bool> {
+    let user = principal.user()?.clone();
+    validate_password("newPassword", new_password, &[&user.email, &user.username])?;
+    confirm_password(app, meta, &user, "currentPassword", current_password).await?;
+    // The one check this request may make was the verification above.
+    let hash = tokio::task::spawn_blocking({
+        let password = new_password.to_owned();
+        move || tokens::hash_password(&password)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    let txn = app.db.begin().await?;
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::PasswordHash,
+            sea_orm::sea_query::Expr::value(hash),
+        )
+        .filter(user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    end_other_sessions(&txn, principal).await?;
+    txn.commit().await?;
+    access::audit(
+        app,
+        principal,
+        meta,
+        audit_log::Entry::new("user.password_change", "user").target(user.id),
+    )
+    .await?;
+    Ok(true)
 }
 
 pub async fn delete_account(
@@ -419,9 +590,7 @@ pub async fn delete_account(
     password: &str,
 ) -> ApiResult<bool> {
     let user = principal.user()?.clone();
-    if !verify_password(password.to_owned(), user.password_hash.clone()).await? {
-        return Err(ApiError::bad_input("password", "is wrong"));
-    }
+    confirm_password(app, meta, &user, "password", password).await?;
     let owned = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user.id))
         .filter(membership::Column::Role.eq(Role::Owner))
@@ -491,4 +660,60 @@ pub async fn grant_staff(
     entry.target_id = Some(user.id.to_string());
     entry.write(db).await.map_err(|e| e.to_string())?;
     Ok(user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guessable_passwords_are_refused_and_passphrases_accepted() {
+        for weak in [
+            "password12",
+            "1234567890",
+            "          ",
+            "qwertyuiop",
+            "ada@example.com1",
+        ] {
+            let e = validate_password("password", weak, &["ada@example.com", "ada"]).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    ApiError::BadInput {
+                        field: "password",
+                        ..
+                    }
+                ),
+                "{weak:?}"
+            );
+        }
+        for strong in [
+            "correct horse battery",
+            "long enough password",
+            "a brand new password",
+        ] {
+            validate_password("password", strong, &["ada@example.com", "ada"]).expect(strong);
+        }
+        let long = "x".repeat(257);
+        assert!(
+            validate_password("password", &long, &[]).is_err(),
+            "at most 256"
+        );
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        let mut headers = axum::http::HeaderMap::new();
+        for (value, expected) in [
+            ("Bearer abc", Some("abc")),
+            ("bearer abc", Some("abc")),
+            ("BEARER  abc ", Some("abc")),
+            ("Basic abc", None),
+            ("Bearer", None),
+            ("Bearer ", None),
+        ] {
+            headers.insert(axum::http::header::AUTHORIZATION, value.parse().unwrap());
+            assert_eq!(bearer(&headers), expected, "{value:?}");
+        }
+    }
 }

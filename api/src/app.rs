@@ -94,17 +94,45 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
         .map_err(|e| StartupError::Migrate(e.to_string()))
 }
 
-pub async fn connect_redis(url: &str) -> Result<ConnectionManager, StartupError> {
+/// How long a connection attempt to Redis may take.
+const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long one Redis command may take before it fails.
+const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// A Redis connection that connects on first use and reconnects after an
+/// outage, failing fast meanwhile: the server starts, and keeps serving,
+/// whether Redis is there or not.
+pub fn lazy_redis(client: redis::Client) -> redis::RedisResult<ConnectionManager> {
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(REDIS_CONNECT_TIMEOUT))
+        .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
+        .set_number_of_retries(1)
+        .set_max_delay(Duration::from_millis(200));
+    ConnectionManager::new_lazy_with_config(client, config)
+}
+
+/// Opens the configured Redis without waiting for it (only a malformed URL
+/// is an error here).
+pub fn open_redis(url: &str) -> Result<ConnectionManager, StartupError> {
     let client =
         redis::Client::open(url).map_err(|e| StartupError::Redis(redact(&e.to_string())))?;
-    tokio::time::timeout(Duration::from_secs(10), ConnectionManager::new(client))
-        .await
-        .map_err(|_| StartupError::Redis("timed out".into()))?
-        .map_err(|e| StartupError::Redis(redact(&e.to_string())))
+    lazy_redis(client).map_err(|e| StartupError::Redis(redact(&e.to_string())))
+}
+
+/// Asks Redis for a PONG within `REDIS_RESPONSE_TIMEOUT`; the error names
+/// what is wrong (refused, timed out, …), never the URL's password.
+pub async fn ping_redis(conn: &ConnectionManager) -> Result<(), String> {
+    let mut conn = conn.clone();
+    let cmd = redis::cmd("PING");
+    match tokio::time::timeout(REDIS_RESPONSE_TIMEOUT, cmd.query_async::<String>(&mut conn)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(redact(&e.to_string())),
+        Err(_) => Err("no answer within a second".into()),
+    }
 }
 
 /// Connection errors may quote the URL, and URLs may carry passwords.
-fn redact(message: &str) -> String {
+pub(crate) fn redact(message: &str) -> String {
     message
         .split_whitespace()
         .map(|word| match word.find("://") {
@@ -124,14 +152,18 @@ impl App {
         let db = connect_db(&settings).await?;
         migrate(&db).await?;
         let redis = match &settings.redis_url {
-            Some(url) => Some(connect_redis(url).await?),
+            Some(url) => Some(open_redis(url)?),
             None => None,
         };
+        if let Some(conn) = &redis {
+            // Only said, not fatal: jobs wait in the database and limits
+            // are kept in process until Redis answers.
+            if let Err(e) = ping_redis(conn).await {
+                tracing::warn!(error = %e, "Redis is not reachable yet; serving without it and reconnecting in the background");
+            }
+        }
         let limiter = match &redis {
-            Some(conn) => RateLimiter::Redis {
-                conn: conn.clone(),
-                prefix: settings.redis_prefix.clone(),
-            },
+            Some(conn) => RateLimiter::redis(conn.clone(), settings.redis_prefix.clone()),
             None => RateLimiter::local(),
         };
         let mailer = Mailer::from_settings(&settings).map_err(StartupError::Mail)?;
@@ -143,14 +175,9 @@ impl App {
                 .await
                 .map_err(|e| StartupError::Database(e.to_string()))?,
         };
-        let queue = match &redis {
-            Some(_) => Some(
-                trackr_worker::queue::Queue::connect(&settings)
-                    .await
-                    .map_err(StartupError::Redis)?,
-            ),
-            None => None,
-        };
+        let queue = redis
+            .as_ref()
+            .map(|conn| trackr_worker::queue::Queue::new(conn.clone(), &settings));
         let store = trackr_worker::store::Store::open(&settings).map_err(StartupError::Store)?;
         let metrics = Metrics::new();
         let ingest =

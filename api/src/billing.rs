@@ -222,11 +222,9 @@ async fn stripe_webhook(State(app): State<App>, headers: HeaderMap, body: Bytes)
     match store(&app, &event, payload).await {
         Ok(Some(job)) => {
             app.metrics.webhook("stored");
-            if let Err(e) = crate::data_jobs::dispatch(&app, job).await {
-                // Stored: the hourly retry of unapplied Stripe events (and
-                // `trackr jobs run reconcile`) will still apply it.
-                tracing::error!(stripe_event = %event.id, error = ?e, "could not queue a Stripe event");
-            }
+            // Stored: if the queue cannot take it now, it is handed over
+            // when Redis answers again.
+            crate::data_jobs::dispatch(&app, job).await;
             (StatusCode::OK, Json(json!({"received": true}))).into_response()
         }
         Ok(None) => {
@@ -279,21 +277,13 @@ async fn store(
         return Ok(None);
     }
     let id = new_id();
-    job::ActiveModel {
-        id: Set(id),
-        kind: Set(runner::STRIPE_EVENT.into()),
-        organization_id: Set(None),
-        site_id: Set(None),
-        status: Set("queued".into()),
-        progress: Set(0.0),
-        params: Set(json!({"event": row})),
-        result: Set(None),
-        error: Set(None),
-        attempts: Set(0),
-        created_by: Set(None),
-        created_at: Set(now()),
-        updated_at: Set(now()),
-    }
+    job::ActiveModel::queued(
+        id,
+        runner::STRIPE_EVENT,
+        (None, None),
+        json!({"event": row}),
+        None,
+    )
     .insert(&txn)
     .await?;
     txn.commit().await?;
@@ -302,10 +292,7 @@ async fn store(
 
 /// A staff user from a bearer session token.
 pub async fn staff(app: &App, headers: &HeaderMap) -> ApiResult<Principal> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let bearer = crate::accounts::bearer(headers);
     let principal = crate::accounts::authenticate(app, bearer).await?;
     require_staff(&principal)?;
     Ok(principal)

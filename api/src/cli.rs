@@ -61,6 +61,17 @@ enum AdminCommand {
     GrantStaff { email: String },
 }
 
+/// The runtime `trackr` runs on (tests run their servers on one too).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // Headroom for deep (but bounded) JSON: a recording's DOM, up to
+        // 2 500 levels, is answered through GraphQL, which recurses over it
+        // (about 3 MB in a debug build).
+        .thread_stack_size(8 * 1024 * 1024)
+        .build()
+}
+
 /// Exit codes: 0 success, 1 failure, 2 invalid settings or usage, 3 not
 /// available in this version.
 pub fn main() -> ExitCode {
@@ -77,10 +88,7 @@ pub fn main() -> ExitCode {
         }
     };
     let _telemetry = telemetry::init(&settings);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("trackr: cannot start the runtime: {e}");
@@ -139,7 +147,15 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
             };
             let db = app::connect_db(&settings).await?;
             app::migrate(&db).await?;
-            let redis = app::connect_redis(&url).await?;
+            let redis = app::open_redis(&url)?;
+            // The worker has nothing to do without its queue: wait for it,
+            // saying why, instead of exiting.
+            let mut delay = std::time::Duration::from_millis(500);
+            while let Err(e) = app::ping_redis(&redis).await {
+                tracing::warn!(error = %e, "waiting for Redis");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(10));
+            }
             let (stop, stopped) = tokio::sync::watch::channel(false);
             tokio::spawn(async move {
                 server::shutdown_signal().await;
@@ -168,14 +184,20 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
             let schedule = tokio::spawn(trackr_worker::schedule::run(
                 db.clone(),
                 settings.clone(),
-                Some(redis),
+                Some(redis.clone()),
                 metrics.on_purge(),
                 until(stopped.clone()),
             ));
             let consumers = settings.queue_workers;
-            trackr_worker::queue::run_workers(db, settings, consumers, until(stopped))
-                .await
-                .map_err(Failure::Other)?;
+            trackr_worker::queue::run_workers(
+                db,
+                redis.clone(),
+                settings,
+                consumers,
+                until(stopped),
+            )
+            .await
+            .map_err(Failure::Other)?;
             let _ = schedule.await;
             let _ = http.await;
         }

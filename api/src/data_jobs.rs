@@ -4,12 +4,15 @@
 
 use chrono::Duration;
 use hmac::{Hmac, Mac};
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, TransactionTrait};
 use sha2::Sha256;
 use trackr_entity::{audit_log, job, new_id, now, site};
-use trackr_worker::jobs::{
-    data::{DeleteParams, ExportParams},
-    runner,
+use trackr_worker::{
+    jobs::{
+        data::{DeleteParams, ExportParams},
+        runner,
+    },
+    queue,
 };
 use uuid::Uuid;
 
@@ -23,6 +26,10 @@ use crate::{
 /// How long a download link works.
 pub const LINK_HOURS: i64 = 24;
 
+/// Records the job and its audit entry together, then dispatches it. The
+/// answer (the job's id) does not depend on Redis: a job the queue cannot
+/// take now is handed over when it can, so a client never needs to retry
+/// (and a retry never doubles the job).
 async fn enqueue(
     app: &App,
     principal: &Principal,
@@ -32,30 +39,24 @@ async fn enqueue(
     params: serde_json::Value,
 ) -> ApiResult<Uuid> {
     let id = new_id();
-    job::ActiveModel {
-        id: Set(id),
-        kind: Set(kind.to_owned()),
-        organization_id: Set(Some(site.organization_id)),
-        site_id: Set(Some(site.id)),
-        status: Set("queued".into()),
-        progress: Set(0.0),
-        params: Set(params.clone()),
-        result: Set(None),
-        error: Set(None),
-        attempts: Set(0),
-        created_by: Set(principal.user_id()),
-        created_at: Set(now()),
-        updated_at: Set(now()),
-    }
-    .insert(&app.db)
-    .await?;
     let action = if kind == runner::EXPORT {
         "data.export.request"
     } else {
         "data.delete.request"
     };
-    access::audit(
+    let txn = app.db.begin().await?;
+    job::ActiveModel::queued(
+        id,
+        kind,
+        (Some(site.organization_id), Some(site.id)),
+        params.clone(),
+        principal.user_id(),
+    )
+    .insert(&txn)
+    .await?;
+    access::audit_in(
         app,
+        &txn,
         principal,
         meta,
         audit_log::Entry::new(action, "site")
@@ -64,15 +65,21 @@ async fn enqueue(
             .details(serde_json::json!({ "job": id, "params": params })),
     )
     .await?;
-    dispatch(app, id).await?;
+    txn.commit().await?;
+    dispatch(app, id).await;
     Ok(id)
 }
 
-/// Hands the job to the Redis queue, or runs it in this process when no
-/// Redis is configured (the same code, retries included).
-pub async fn dispatch(app: &App, id: Uuid) -> ApiResult<()> {
+/// Hands the job to the Redis queue (or, if Redis cannot take it now,
+/// leaves it recorded for the next hand-over), or runs it in this process
+/// when no Redis is configured (the same code, retries included).
+pub async fn dispatch(app: &App, id: Uuid) {
     match &app.queue {
-        Some(queue) => queue.push(id).await.map_err(ApiError::internal),
+        Some(queue) => {
+            if let Err(e) = queue::hand_over(&app.db, queue, id).await {
+                tracing::warn!(job_id = %id, error = %e, "job recorded; handed to the queue once Redis answers");
+            }
+        }
         None => {
             let app = app.clone();
             tokio::spawn(async move {
@@ -80,7 +87,6 @@ pub async fn dispatch(app: &App, id: Uuid) -> ApiResult<()> {
                     tracing::error!(job_id = %id, error = %e, "job could not run");
                 }
             });
-            Ok(())
         }
     }
 }

@@ -26,6 +26,12 @@ pub enum ApiError {
     /// A service we depend on (Stripe) failed; the message says which,
     /// never with a secret.
     Upstream(String),
+    /// A query ran past its deadline and was stopped.
+    Timeout(std::time::Duration),
+    /// No database connection came free in time: the server is saturated.
+    /// Expected under overload, so logged as a warning, at most once a
+    /// second, not as an error per field.
+    Busy,
     /// The detail is logged, never shown.
     Internal(String),
 }
@@ -55,6 +61,11 @@ impl ApiError {
             ApiError::NotFound(what) => format!("{what} not found"),
             ApiError::BadInput { field, message } => format!("{field}: {message}"),
             ApiError::RateLimited => "too many attempts; try again later".into(),
+            ApiError::Timeout(after) => format!(
+                "the query was stopped after {} ms: ask for less (a shorter range, fewer fields) or try again later",
+                after.as_millis()
+            ),
+            ApiError::Busy => "the server is busy; try again shortly".into(),
             ApiError::Internal(_) => "internal error".into(),
         }
     }
@@ -70,6 +81,7 @@ impl ApiError {
             ApiError::PlanLimit(_) => "PLAN_LIMIT",
             ApiError::RateLimited => "RATE_LIMITED",
             ApiError::Conflict(_) => "CONFLICT",
+            ApiError::Timeout(_) | ApiError::Busy => "TIMEOUT",
             // A capability this server does not offer (not configured, or
             // not in this version): the client cannot fix it by retrying.
             ApiError::NotAvailable(_) => "FORBIDDEN",
@@ -88,6 +100,7 @@ impl ApiError {
             ApiError::PlanLimit(_) => StatusCode::PAYMENT_REQUIRED,
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Timeout(_) | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
         }
@@ -98,6 +111,9 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
         if let Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) = e.sql_err() {
             return ApiError::Conflict("it already exists".into());
+        }
+        if let sea_orm::DbErr::ConnectionAcquire(_) = e {
+            return ApiError::Busy;
         }
         ApiError::Internal(format!("database: {e}"))
     }
@@ -113,8 +129,14 @@ impl From<trackr_entity::EntityError> for ApiError {
 
 impl ErrorExtensions for ApiError {
     fn extend(&self) -> async_graphql::Error {
-        if let ApiError::Internal(detail) = self {
-            tracing::error!(error = %detail, "internal error");
+        match self {
+            ApiError::Internal(detail) => tracing::error!(error = %detail, "internal error"),
+            ApiError::Busy if busy_warning_due() => {
+                tracing::warn!(
+                    "database connections exhausted: answering TIMEOUT until one is free"
+                )
+            }
+            _ => {}
         }
         let code = self.code();
         let field = match self {
@@ -128,6 +150,18 @@ impl ErrorExtensions for ApiError {
             }
         })
     }
+}
+
+/// At most one "busy" warning a second, however many fields hit it.
+fn busy_warning_due() -> bool {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = chrono::Utc::now().timestamp();
+    let last = LAST.load(Ordering::Relaxed);
+    now > last
+        && LAST
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
 }
 
 impl From<ApiError> for async_graphql::Error {

@@ -1,7 +1,8 @@
 //! Prometheus metrics, named `trackr_<thing>_<unit>`.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
 #[derive(Clone)]
@@ -16,6 +17,10 @@ pub struct Metrics {
     pub purged: IntCounterVec,
     pub webhooks: IntCounterVec,
     pub recording_chunks: IntCounterVec,
+    /// GraphQL requests being answered now (a request whose client left
+    /// is no longer counted: its work was dropped with it).
+    pub graphql_in_flight: IntGauge,
+    pub graphql_timeouts: IntCounter,
 }
 
 impl Metrics {
@@ -78,8 +83,20 @@ impl Metrics {
             &["outcome"],
         )
         .expect("valid metric");
+        let graphql_in_flight = IntGauge::new(
+            "trackr_graphql_requests_in_flight",
+            "GraphQL requests being answered",
+        )
+        .expect("valid metric");
+        let graphql_timeouts = IntCounter::new(
+            "trackr_graphql_timeouts_total",
+            "GraphQL queries stopped at their deadline",
+        )
+        .expect("valid metric");
         for c in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(graphql_in_flight.clone()),
+            Box::new(graphql_timeouts.clone()),
             Box::new(http_duration.clone()),
             Box::new(logins.clone()),
             Box::new(events_dropped.clone()),
@@ -102,7 +119,15 @@ impl Metrics {
             purged,
             webhooks,
             recording_chunks,
+            graphql_in_flight,
+            graphql_timeouts,
         }
+    }
+
+    /// Counts a GraphQL request in flight until the guard is dropped.
+    pub fn graphql_request(&self) -> InFlight {
+        self.graphql_in_flight.inc();
+        InFlight(self.graphql_in_flight.clone())
     }
 
     pub fn webhook(&self, outcome: &str) {
@@ -133,6 +158,14 @@ impl Metrics {
         // Encoding into a Vec cannot fail for well-formed metrics.
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
         String::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+pub struct InFlight(IntGauge);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 

@@ -60,7 +60,8 @@ pub async fn create(app: &App, principal: &Principal, name: &str) -> ApiResult<G
         }
         slug = format!("{base}-{}", &tokens::generate("")[..6]);
     }
-    let txn = app.db.begin().await?;
+    let txn = access::lock_user(app, user.id).await?;
+    check_organization_cap(app, &*txn, user.id).await?;
     let org = organization::ActiveModel {
         id: Set(new_id()),
         name: Set(name),
@@ -69,10 +70,10 @@ pub async fn create(app: &App, principal: &Principal, name: &str) -> ApiResult<G
         stripe_customer_id: Set(None),
         created_at: Set(now()),
     }
-    .insert(&txn)
+    .insert(&*txn)
     .await?;
     access::membership_model(org.id, user.id, Role::Owner)
-        .insert(&txn)
+        .insert(&*txn)
         .await?;
     txn.commit().await?;
     Ok(Grant {
@@ -80,6 +81,28 @@ pub async fn create(app: &App, principal: &Principal, name: &str) -> ApiResult<G
         via: access::Via::Member(Role::Owner),
         actor: Some(user.id),
     })
+}
+
+/// A user belongs to at most `limits.organizations_per_user`
+/// organizations: every organization's lists (members, sites) multiply
+/// into a `me` query, so this bounds what one request can ask for. Call it
+/// with the user's row locked (`lock_user`, `touch_user`).
+async fn check_organization_cap<C: sea_orm::ConnectionTrait>(
+    app: &App,
+    conn: &C,
+    user_id: Uuid,
+) -> ApiResult<()> {
+    let cap = app.settings.limits.organizations_per_user;
+    let count = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .count(conn)
+        .await?;
+    if count >= u64::from(cap) {
+        return Err(ApiError::Forbidden(format!(
+            "you belong to {count} organizations, the most one user may on this server: leave or delete one first"
+        )));
+    }
+    Ok(())
 }
 
 pub async fn rename(app: &App, grant: Grant, name: &str) -> ApiResult<Grant> {
@@ -120,6 +143,16 @@ pub async fn delete(
     // server's site cache lives ten seconds) leaves no object behind.
     if let Err(e) = crate::recordings::remove_site_objects(app, &site_ids).await {
         tracing::warn!(error = ?e, "recording objects left after a deletion");
+    }
+    // Their exports too: copies of the data just deleted.
+    if let Err(e) = trackr_worker::jobs::data::expire_exports(
+        &app.db,
+        &app.store,
+        trackr_worker::jobs::data::Expiring::OfSites(site_ids.clone()),
+    )
+    .await
+    {
+        tracing::warn!(error = %e, "export files left after a deletion");
     }
     access::audit(
         app,
@@ -262,6 +295,8 @@ pub async fn accept(app: &App, principal: &Principal, token: &str) -> ApiResult<
         .ok_or(ApiError::NotFound("organization"))?;
     let txn = access::lock_organization(app, org.id).await?;
     check_seats(app, &*txn, &org, None).await?;
+    access::touch_user(&*txn, user.id).await?;
+    check_organization_cap(app, &*txn, user.id).await?;
     let deleted = invitation::Entity::delete_by_id(inv.id).exec(&*txn).await?;
     if deleted.rows_affected != 1 {
         return Err(ApiError::bad_input("token", "is invalid, used or expired"));

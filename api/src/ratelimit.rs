@@ -1,22 +1,43 @@
-//! Fixed-window rate limits: in Redis when configured (shared by the fleet),
-//! in process otherwise. Keys are hashed by the caller; no email or IP is
+//! Fixed-window rate limits and remembered facts (an address that logged
+//! in to an account): in Redis when configured (shared by the fleet), in
+//! process otherwise. Keys are hashed by the caller; no email or IP is
 //! ever written to Redis.
+//!
+//! Redis being down must not stop log-in: every Redis call has a short
+//! deadline, and when it fails the same limit is applied by this process
+//! alone (so a flood is still slowed, per server) until Redis answers
+//! again. The outage is logged once per interval, not once per call.
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc, Mutex,
+    },
     time::{Duration, Instant},
 };
 
 use redis::aio::ConnectionManager;
 
+/// How long a limit may wait for Redis before this process decides alone.
+pub const REDIS_DEADLINE: Duration = Duration::from_millis(300);
+/// At most one warning about an unreachable Redis per this many seconds.
+const WARN_EVERY_SECONDS: i64 = 30;
+/// Entries kept in process before expired ones are swept.
+const LOCAL_SWEEP_AT: usize = 100_000;
+
 #[derive(Clone)]
-pub enum RateLimiter {
-    Redis {
-        conn: ConnectionManager,
-        prefix: String,
-    },
-    Local(Arc<Mutex<HashMap<String, (Instant, u32)>>>),
+pub struct RateLimiter {
+    redis: Option<(ConnectionManager, String)>,
+    local: Arc<Local>,
+}
+
+#[derive(Default)]
+struct Local {
+    windows: Mutex<HashMap<String, (Instant, u32)>>,
+    remembered: Mutex<HashMap<String, Instant>>,
+    /// Unix seconds of the last outage warning.
+    warned_at: AtomicI64,
 }
 
 const INCR_WITH_EXPIRY: &str = r#"
@@ -27,43 +48,116 @@ return n
 
 impl RateLimiter {
     pub fn local() -> Self {
-        RateLimiter::Local(Arc::default())
+        RateLimiter {
+            redis: None,
+            local: Arc::default(),
+        }
+    }
+
+    pub fn redis(conn: ConnectionManager, prefix: String) -> Self {
+        RateLimiter {
+            redis: Some((conn, prefix)),
+            local: Arc::default(),
+        }
     }
 
     /// Counts one hit on `key` and tells whether it is within `limit` hits
-    /// per `window`. If Redis is unreachable the hit is allowed: a limiter
-    /// outage must not lock every user out.
+    /// per `window`.
     pub async fn allow(&self, key: &str, limit: u32, window: Duration) -> bool {
-        match self {
-            RateLimiter::Redis { conn, prefix } => {
-                let mut conn = conn.clone();
-                let result: redis::RedisResult<u32> = redis::Script::new(INCR_WITH_EXPIRY)
-                    .key(format!("{prefix}:rl:{key}"))
-                    .arg(window.as_secs().max(1))
-                    .invoke_async(&mut conn)
-                    .await;
-                match result {
-                    Ok(n) => n <= limit,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "rate limiter unavailable; allowing");
-                        true
-                    }
-                }
-            }
-            RateLimiter::Local(map) => {
-                let now = Instant::now();
-                let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
-                if map.len() > 100_000 {
-                    map.retain(|_, (start, _)| now.duration_since(*start) < window);
-                }
-                let entry = map.entry(key.to_owned()).or_insert((now, 0));
-                if now.duration_since(entry.0) >= window {
-                    *entry = (now, 0);
-                }
-                entry.1 += 1;
-                entry.1 <= limit
+        if let Some((conn, prefix)) = &self.redis {
+            let mut conn = conn.clone();
+            let script = redis::Script::new(INCR_WITH_EXPIRY);
+            let mut call = script.key(format!("{prefix}:rl:{key}"));
+            call.arg(window.as_secs().max(1));
+            let hits = tokio::time::timeout(REDIS_DEADLINE, call.invoke_async::<u32>(&mut conn));
+            match hits.await {
+                Ok(Ok(n)) => return n <= limit,
+                Ok(Err(e)) => self.warn(&e.to_string()),
+                Err(_) => self.warn("no answer in time"),
             }
         }
+        self.local.allow(key, limit, window)
+    }
+
+    /// Remembers `key` for `ttl`.
+    pub async fn remember(&self, key: &str, ttl: Duration) {
+        if let Some((conn, prefix)) = &self.redis {
+            let mut conn = conn.clone();
+            let mut set = redis::cmd("SET");
+            set.arg(format!("{prefix}:known:{key}"))
+                .arg(1)
+                .arg("EX")
+                .arg(ttl.as_secs().max(1));
+            match tokio::time::timeout(REDIS_DEADLINE, set.query_async::<()>(&mut conn)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => self.warn(&e.to_string()),
+                Err(_) => self.warn("no answer in time"),
+            }
+        }
+        // Kept here too: while Redis is away, this process still knows.
+        self.local.remember(key, ttl);
+    }
+
+    /// Whether `key` was remembered and has not expired.
+    pub async fn remembered(&self, key: &str) -> bool {
+        if let Some((conn, prefix)) = &self.redis {
+            let mut conn = conn.clone();
+            let mut exists = redis::cmd("EXISTS");
+            exists.arg(format!("{prefix}:known:{key}"));
+            match tokio::time::timeout(REDIS_DEADLINE, exists.query_async::<u32>(&mut conn)).await {
+                Ok(Ok(n)) => return n > 0 || self.local.remembered(key),
+                Ok(Err(e)) => self.warn(&e.to_string()),
+                Err(_) => self.warn("no answer in time"),
+            }
+        }
+        self.local.remembered(key)
+    }
+
+    fn warn(&self, error: &str) {
+        let now = chrono::Utc::now().timestamp();
+        let last = self.local.warned_at.load(Ordering::Relaxed);
+        if now - last >= WARN_EVERY_SECONDS
+            && self
+                .local
+                .warned_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(
+                error,
+                "Redis unavailable: rate limits are applied by this process alone until it answers"
+            );
+        }
+    }
+}
+
+impl Local {
+    fn allow(&self, key: &str, limit: u32, window: Duration) -> bool {
+        let now = Instant::now();
+        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > LOCAL_SWEEP_AT {
+            map.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let entry = map.entry(key.to_owned()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        entry.1 <= limit
+    }
+
+    fn remember(&self, key: &str, ttl: Duration) {
+        let now = Instant::now();
+        let mut map = self.remembered.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > LOCAL_SWEEP_AT {
+            map.retain(|_, until| *until > now);
+        }
+        map.insert(key.to_owned(), now + ttl);
+    }
+
+    fn remembered(&self, key: &str) -> bool {
+        let map = self.remembered.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key).is_some_and(|until| *until > Instant::now())
     }
 }
 
@@ -83,5 +177,32 @@ mod tests {
         assert!(rl.allow("c", 1, short).await);
         tokio::time::sleep(Duration::from_millis(5)).await;
         assert!(rl.allow("c", 1, short).await, "a new window starts afresh");
+    }
+
+    #[tokio::test]
+    async fn remembered_keys_expire() {
+        let rl = RateLimiter::local();
+        assert!(!rl.remembered("k").await);
+        rl.remember("k", Duration::from_secs(60)).await;
+        assert!(rl.remembered("k").await);
+        rl.remember("short", Duration::from_millis(1)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(!rl.remembered("short").await);
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_redis_falls_back_to_the_process_at_once() {
+        // Nothing listens on port 1: every Redis call fails.
+        let client = redis::Client::open("redis://127.0.0.1:1").unwrap();
+        let conn = crate::app::lazy_redis(client).unwrap();
+        let rl = RateLimiter::redis(conn, "t".into());
+        let w = Duration::from_secs(60);
+        assert!(rl.allow("a", 1, w).await);
+        assert!(
+            !rl.allow("a", 1, w).await,
+            "the limit still holds, in process"
+        );
+        rl.remember("k", w).await;
+        assert!(rl.remembered("k").await);
     }
 }

@@ -154,8 +154,7 @@ pub async fn events(app: &App, site_id: Uuid, session_id: &str) -> ApiResult<ser
                 "this recording is larger than {MAX_PLAYBACK_BYTES} bytes"
             )));
         }
-        let chunk_events: Vec<serde_json::Value> =
-            serde_json::from_slice(&json).map_err(ApiError::internal)?;
+        let chunk_events = crate::ingest::chunk::read_stored(&json).map_err(ApiError::internal)?;
         events.extend(chunk_events);
     }
     Ok(serde_json::Value::Array(events))

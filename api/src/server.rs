@@ -4,10 +4,10 @@
 use std::{
     future::Future,
     net::{IpAddr, SocketAddr},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
-use async_graphql::http::GraphiQLSource;
+use async_graphql::{http::GraphiQLSource, parser::types::OperationType};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     extract::{ConnectInfo, MatchedPath, Request, State},
@@ -31,8 +31,11 @@ use crate::{
     accounts,
     app::StartupError,
     graphql::{self, TrackrSchema},
-    App,
+    ApiError, App,
 };
+
+/// How often a server hands jobs that waited for Redis to the queue.
+const HAND_OVER_EVERY: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 struct ServerState {
@@ -103,42 +106,76 @@ async fn metrics_layer(State(state): State<ServerState>, req: Request, next: Nex
     response
 }
 
+/// One GraphQL request: the document is checked (nesting, size with its
+/// fragments expanded) before async-graphql parses or validates it, the
+/// caller is authenticated, then it runs. A query stops at the deadline,
+/// or when the client goes away (the handler is dropped with it); a
+/// mutation runs to its end even then, since stopping between two of its
+/// writes would be worse.
 async fn graphql_post(
     State(state): State<ServerState>,
     Extension(ClientIp(ip)): Extension<ClientIp>,
     headers: HeaderMap,
     req: GraphQLRequest,
 ) -> GraphQLResponse {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        });
+    let _in_flight = state.app.metrics.graphql_request();
+    let mut request = req.into_inner();
+    let limits = &state.app.settings.limits;
+    let checked = match graphql::document::check(
+        &request.query,
+        request.operation_name.as_deref(),
+        limits.graphql_max_selections,
+    ) {
+        Ok(checked) => checked,
+        Err(e) => return error_response(ApiError::bad_input("query", e.to_string())),
+    };
+    if graphql::document::variables_have_nul(&request.variables) {
+        return error_response(ApiError::bad_input(
+            "variables",
+            graphql::document::DocumentError::Nul.to_string(),
+        ));
+    }
+    request.set_parsed_query(checked.document);
+    let bearer = accounts::bearer(&headers);
     let principal = match accounts::authenticate(&state.app, bearer).await {
         Ok(p) => p,
-        Err(e) => {
-            use async_graphql::ErrorExtensions;
-            let error = e.extend().into_server_error(Default::default());
-            return async_graphql::Response::from_errors(vec![error]).into();
-        }
+        Err(e) => return error_response(e),
     };
-    let meta = RequestMeta {
-        client_ip: ip,
-        request_id: headers
+    let meta = RequestMeta::new(
+        ip,
+        headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-    };
+    );
     let loader = async_graphql::dataloader::DataLoader::new(
         crate::stats::StatsLoader {
             app: state.app.clone(),
         },
         tokio::spawn,
     );
-    let req = req.into_inner().data(principal).data(meta).data(loader);
-    state.schema.execute(req).await.into()
+    let request = request.data(principal).data(meta).data(loader);
+    let schema = state.schema.clone();
+    if checked.operation == Some(OperationType::Mutation) {
+        return match tokio::spawn(async move { schema.execute(request).await }).await {
+            Ok(response) => response.into(),
+            Err(e) => error_response(ApiError::internal(format!("mutation task: {e}"))),
+        };
+    }
+    let deadline = Duration::from_millis(limits.graphql_timeout_ms);
+    match tokio::time::timeout(deadline, schema.execute(request)).await {
+        Ok(response) => response.into(),
+        Err(_) => {
+            state.app.metrics.graphql_timeouts.inc();
+            error_response(ApiError::Timeout(deadline))
+        }
+    }
+}
+
+fn error_response(error: ApiError) -> GraphQLResponse {
+    use async_graphql::ErrorExtensions;
+    let error = error.extend().into_server_error(Default::default());
+    async_graphql::Response::from_errors(vec![error]).into()
 }
 
 async fn graphiql(State(state): State<ServerState>) -> Response {
@@ -190,32 +227,42 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Whether this server can do its work. The database is required (503
+/// without it); Redis is not: without it jobs wait in the database and
+/// limits are kept per process, so the answer stays 200 and says so.
 async fn readyz(State(state): State<ServerState>) -> impl IntoResponse {
-    let database = state.app.db.execute_unprepared("SELECT 1").await.is_ok();
-    let redis = match &state.app.redis {
-        None => None,
-        Some(conn) => {
-            let mut conn = conn.clone();
-            Some(
-                redis::cmd("PING")
-                    .query_async::<String>(&mut conn)
-                    .await
-                    .is_ok(),
-            )
-        }
+    let database = match tokio::time::timeout(
+        Duration::from_secs(2),
+        state.app.db.execute_unprepared("SELECT 1"),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(format!(
+            "unreachable: {}",
+            crate::app::redact(&e.to_string())
+        )),
+        Err(_) => Err("unreachable: no answer within 2 seconds".to_owned()),
     };
-    let ok = database && redis.unwrap_or(true);
-    let status = if ok {
+    let redis = match &state.app.redis {
+        None => serde_json::json!("not configured"),
+        Some(conn) => match crate::app::ping_redis(conn).await {
+            Ok(()) => serde_json::json!("ok"),
+            Err(e) => serde_json::json!(format!(
+                "unreachable: {e}; jobs wait in the database and rate limits are per server until it answers"
+            )),
+        },
+    };
+    let status = if database.is_ok() {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let word = |up: bool| if up { "ok" } else { "unreachable" };
     (
         status,
         Json(serde_json::json!({
-            "database": word(database),
-            "redis": redis.map(word).unwrap_or("not configured"),
+            "database": database.err().unwrap_or_else(|| "ok".to_owned()),
+            "redis": redis,
         })),
     )
 }
@@ -223,11 +270,7 @@ async fn readyz(State(state): State<ServerState>) -> impl IntoResponse {
 async fn metrics(State(state): State<ServerState>, headers: HeaderMap) -> Response {
     if let Some(token) = &state.app.settings.metrics_token {
         use secrecy::ExposeSecret;
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
+        let given = accounts::bearer(&headers).unwrap_or_default();
         let expected = token.expose_secret();
         // Compare digests: constant time whatever the lengths.
         if crate::tokens::digest(given) != crate::tokens::digest(expected) {
@@ -249,7 +292,21 @@ fn metrics_text(metrics: &crate::metrics::Metrics) -> Response {
         .into_response()
 }
 
-/// What `trackr worker` serves on `TRACKR_LISTEN`: health and metrics.
+fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic");
+    tracing::error!(panic = detail, "request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(serde_json::json!({"error": "internal error"})),
+    )
+        .into_response()
+}
+
+/// What `trackr worker` serves on `TRACKR_WORKER_LISTEN`: health and metrics.
 pub fn worker_router(metrics: crate::metrics::Metrics) -> Router {
     Router::new().route("/healthz", get(healthz)).route(
         "/metrics",
@@ -280,6 +337,9 @@ pub fn router(app: App) -> Router {
         .merge(api)
         .merge(crate::ingest::routes(&app).with_state(app.clone()))
         .merge(crate::billing::routes().with_state(app.clone()))
+        // A bug must cost one request, never the connection or the
+        // process: a panic becomes a logged 500.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn_with_state(state.clone(), metrics_layer))
         .layer(middleware::from_fn_with_state(state, client_ip_layer))
         .layer(
@@ -343,13 +403,25 @@ impl Server {
         match trackr_worker::jobs::runner::unfinished(&self.app.db).await {
             Ok(ids) => {
                 for id in ids {
-                    if let Err(e) = crate::data_jobs::dispatch(&self.app, id).await {
-                        tracing::error!(job_id = %id, error = ?e, "cannot resume job");
-                    }
+                    crate::data_jobs::dispatch(&self.app, id).await;
                 }
             }
             Err(e) => tracing::error!(error = %e, "cannot list unfinished jobs"),
         }
+        // Jobs recorded while Redis was away go to the queue once it
+        // answers again.
+        let hand_over = self.app.queue.clone().map(|queue| {
+            let db = self.app.db.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(HAND_OVER_EVERY);
+                loop {
+                    every.tick().await;
+                    if let Err(e) = trackr_worker::queue::hand_over_waiting(&db, &queue).await {
+                        tracing::debug!(error = %e, "jobs still wait for Redis");
+                    }
+                }
+            })
+        });
         let (stop_jobs, jobs_stopped) = oneshot::channel::<()>();
         if self.app.redis.is_none() && self.app.settings.scheduler {
             tokio::spawn(trackr_worker::schedule::run(
@@ -369,6 +441,9 @@ impl Server {
         .with_graceful_shutdown(shutdown)
         .await?;
         let _ = stop_jobs.send(());
+        if let Some(task) = hand_over {
+            task.abort();
+        }
         Ok(())
     }
 

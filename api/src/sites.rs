@@ -249,6 +249,16 @@ pub async fn delete(
     if let Err(e) = crate::recordings::remove_site_objects(app, &[site.id]).await {
         tracing::warn!(error = ?e, "recording objects left after a deletion");
     }
+    // Their exports too: copies of the data just deleted.
+    if let Err(e) = trackr_worker::jobs::data::expire_exports(
+        &app.db,
+        &app.store,
+        trackr_worker::jobs::data::Expiring::OfSites(vec![site.id]),
+    )
+    .await
+    {
+        tracing::warn!(error = %e, "export files left after a deletion");
+    }
     access::audit(
         app,
         principal,

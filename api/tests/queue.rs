@@ -181,9 +181,7 @@ async fn two_workers_run_each_job_once_even_when_delivered_twice() {
     }
     // Deliver every job a second time: the claim makes it a no-op.
     let settings = f.settings();
-    let queue = trackr_worker::queue::Queue::connect(&settings)
-        .await
-        .unwrap();
+    let queue = producer(&settings);
     for id in &ids {
         queue.push(*id).await.unwrap();
     }
@@ -249,12 +247,7 @@ async fn a_job_failing_every_attempt_ends_in_the_dead_letter_list() {
     .await
     .unwrap();
     let settings = f.settings();
-    trackr_worker::queue::Queue::connect(&settings)
-        .await
-        .unwrap()
-        .push(id)
-        .await
-        .unwrap();
+    producer(&settings).push(id).await.unwrap();
     let dead = wait_status(&f.db, id, "dead", Duration::from_secs(60)).await;
     assert_eq!(dead.attempts as usize, trackr_worker::queue::MAX_ATTEMPTS);
     stop(w);
@@ -302,4 +295,11 @@ async fn the_workers_scheduled_purge_shows_in_its_metrics() {
     assert_eq!(health.status(), 200);
     let _ = w.child.kill();
     let _ = w.child.wait();
+}
+
+/// A producer on the test's Redis, as an API server holds one.
+fn producer(settings: &trackr_config::Settings) -> trackr_worker::queue::Queue {
+    let url = settings.redis_url.as_deref().expect("Redis configured");
+    let conn = trackr_api::app::open_redis(url).expect("a Redis URL");
+    trackr_worker::queue::Queue::new(conn, settings)
 }

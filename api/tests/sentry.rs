@@ -11,7 +11,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use sea_orm::{ActiveModelTrait, Database, Set};
+use sea_orm::{ActiveModelTrait, Database};
 use serde_json::json;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -79,21 +79,13 @@ async fn tenant_with_a_broken_job(dir: &Path) {
     ))
     .await
     .unwrap();
-    trackr_entity::job::ActiveModel {
-        id: Set(uuid::Uuid::new_v4()),
-        kind: Set("export".into()),
-        organization_id: Set(Some(org.parse().unwrap())),
-        site_id: Set(Some(site.parse().unwrap())),
-        status: Set("queued".into()),
-        progress: Set(0.0),
-        params: Set(json!({"requested_by": "ada@example.com", "ip": "198.51.100.23"})),
-        result: Set(None),
-        error: Set(None),
-        attempts: Set(0),
-        created_by: Set(None),
-        created_at: Set(trackr_entity::now()),
-        updated_at: Set(trackr_entity::now()),
-    }
+    trackr_entity::job::ActiveModel::queued(
+        uuid::Uuid::new_v4(),
+        "export",
+        (Some(org.parse().unwrap()), Some(site.parse().unwrap())),
+        json!({"requested_by": "ada@example.com", "ip": "198.51.100.23"}),
+        None,
+    )
     .insert(&db)
     .await
     .unwrap();

@@ -171,8 +171,23 @@ pub struct Limits {
     pub graphql_body_bytes: usize,
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
-    /// Log-in attempts allowed per account in `login_window_seconds`.
+    /// Most selections a document may hold with its fragments expanded
+    /// (checked in time proportional to the document, before validation).
+    pub graphql_max_selections: usize,
+    /// How long a query may run; a mutation runs to its end.
+    pub graphql_timeout_ms: u64,
+    /// Organizations a user may belong to (create or join).
+    pub organizations_per_user: u32,
+    /// Password attempts (log-in and every other password check) allowed
+    /// per account from addresses that have not logged in to it before,
+    /// in `login_window_seconds`.
     pub login_attempts_per_account: u32,
+    /// Password attempts allowed per account from one address, known or
+    /// not, in `login_window_seconds`.
+    pub login_attempts_per_account_and_ip: u32,
+    /// How long an address that logged in to an account stays known to it
+    /// (exempt from the account-wide limit), in days.
+    pub login_known_address_days: u32,
     /// Log-in attempts allowed per client IP in `login_window_seconds`.
     pub login_attempts_per_ip: u32,
     pub login_window_seconds: u64,
@@ -185,9 +200,17 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             graphql_body_bytes: 256 * 1024,
-            graphql_max_depth: 12,
-            graphql_max_complexity: 2_000,
-            login_attempts_per_account: 10,
+            // The standard introspection query is 13 deep.
+            graphql_max_depth: 16,
+            // A dashboard of every site of every organization with its
+            // stats costs about 11 000.
+            graphql_max_complexity: 20_000,
+            graphql_max_selections: 5_000,
+            graphql_timeout_ms: 30_000,
+            organizations_per_user: 20,
+            login_attempts_per_account: 20,
+            login_attempts_per_account_and_ip: 10,
+            login_known_address_days: 90,
             login_attempts_per_ip: 50,
             login_window_seconds: 15 * 60,
             account_emails_per_ip_per_hour: 20,

@@ -285,10 +285,15 @@ impl RawSettings {
         let plans = validate_plans(self.plans, self.quota_grace)?;
 
         let limits = self.limits;
-        if limits.graphql_body_bytes < 1024 || limits.graphql_max_depth < 4 {
+        if limits.graphql_body_bytes < 1024
+            || limits.graphql_max_depth < 4
+            || limits.graphql_max_selections < 100
+            || limits.graphql_timeout_ms < 100
+            || limits.organizations_per_user < 1
+        {
             return Err(ConfigError::new(
                 "limits",
-                "graphql_body_bytes must be at least 1024 and graphql_max_depth at least 4",
+                "graphql_body_bytes must be at least 1024, graphql_max_depth at least 4, graphql_max_selections at least 100, graphql_timeout_ms at least 100 and organizations_per_user at least 1",
             ));
         }
 

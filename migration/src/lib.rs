@@ -10,6 +10,7 @@ mod m20261128_000004_billing_details;
 mod m20261128_000005_create_recordings;
 mod m20261128_000006_create_rollups;
 mod m20261128_000007_visits_hot_updates;
+mod m20261130_000008_jobs_handed_over;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_create_recordings::Migration),
             Box::new(m20261128_000006_create_rollups::Migration),
             Box::new(m20261128_000007_visits_hot_updates::Migration),
+            Box::new(m20261130_000008_jobs_handed_over::Migration),
         ]
     }
 }

@@ -53,8 +53,21 @@ macro_rules! both_backends {
     };
 }
 
+/// The server's own runtime, as the binary builds it (its threads' stack
+/// size included); stopped in the background when the test ends.
+pub struct ServerRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for ServerRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
 pub struct TestApp {
     pub server: RunningServer,
+    pub runtime: ServerRuntime,
     pub backend: Backend,
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
@@ -119,17 +132,23 @@ impl TestApp {
         }
         let settings = Settings::from_pairs(pairs).expect("valid test settings");
         let database_url = settings.database_url.clone();
-        let server = Server::bind(settings.clone())
+        let runtime = trackr_api::cli::runtime().expect("a runtime");
+        let server = runtime
+            .spawn({
+                let settings = settings.clone();
+                async move { Server::bind(settings).await.expect("server starts").spawn() }
+            })
             .await
-            .expect("server starts")
-            .spawn();
+            .expect("server started");
         if backend == Backend::Postgres {
             // What `trackr worker` runs: queue consumers beside the server.
             let db = Database::connect(database_url.clone())
                 .await
                 .expect("worker db");
+            let redis = trackr_api::app::open_redis(&redis_url()).expect("redis url");
             tokio::spawn(trackr_worker::queue::run_workers(
                 db,
+                redis,
                 settings,
                 2,
                 std::future::pending(),
@@ -140,6 +159,7 @@ impl TestApp {
             .expect("test db connection");
         TestApp {
             server,
+            runtime: ServerRuntime(Some(runtime)),
             backend,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
@@ -463,5 +483,133 @@ impl TestApp {
             .list(prefix)
             .await
             .expect("object store listing")
+    }
+}
+
+impl TestApp {
+    /// Like `gql`, from the client address `ip` (through X-Forwarded-For).
+    pub async fn gql_from(
+        &self,
+        ip: &str,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Value {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .header("x-forwarded-for", ip)
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
+    /// The value of a metric without labels, from `/metrics`.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics answered")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no metric {name} in:\n{text}"))
+    }
+
+    /// Polls `metric` until it equals `value` (with a deadline).
+    pub async fn wait_for_metric(&self, name: &str, value: f64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let now = self.metric(name).await;
+            if now == value {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{name} stayed {now}, not {value}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+/// A Redis server of the test's own, which the test may stop and start
+/// again on the same port (the shared one must stay up for other tests).
+pub struct PrivateRedis {
+    child: Option<std::process::Child>,
+    pub port: u16,
+}
+
+impl PrivateRedis {
+    pub async fn start() -> PrivateRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("an address")
+            .port();
+        let mut redis = PrivateRedis { child: None, port };
+        redis.resume().await;
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server (as a crash would).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port and waits until it answers.
+    pub async fn resume(&mut self) {
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (bash scripts/test.sh installs it)");
+        self.child = Some(child);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+            .await
+            .is_err()
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "redis did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

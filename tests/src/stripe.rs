@@ -52,6 +52,9 @@ struct Inner {
 #[derive(Clone, Default)]
 pub struct FakeStripe {
     inner: Arc<Mutex<Inner>>,
+    /// While true, requests are recorded and then left unanswered: Stripe
+    /// stalling.
+    stalled: Arc<tokio::sync::watch::Sender<bool>>,
     pub url: String,
 }
 
@@ -74,6 +77,15 @@ impl FakeStripe {
         tokio::spawn(async move { axum::serve(listener, app).await.ok() });
         stripe.url = format!("http://{addr}");
         stripe
+    }
+
+    /// Stops answering (requests wait) until `answer_again`.
+    pub fn stall(&self) {
+        self.stalled.send_replace(true);
+    }
+
+    pub fn answer_again(&self) {
+        self.stalled.send_replace(false);
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -124,6 +136,11 @@ async fn handle(
             .collect(),
     };
     stripe.inner.lock().unwrap().requests.push(rec.clone());
+    let _ = stripe
+        .stalled
+        .subscribe()
+        .wait_for(|stalled| !*stalled)
+        .await;
     let authorized = rec
         .headers
         .get("authorization")

@@ -268,7 +268,67 @@ async fn promise_4_an_export_goes_to_s3_and_comes_back_through_a_presigned_link(
     );
 }
 
+/// Requests an export of March 10 to 12 and waits for it.
+async fn export(app: &TestApp, owner: &TestUser, site: &str) -> (String, Value) {
+    let r = app
+        .gql_ok(Some(&owner.token), "mutation($s: ID!) { requestExport(siteId: $s, range: {from: \"2026-03-10\", to: \"2026-03-12\"}) }", json!({"s": site}))
+        .await;
+    let id = r["requestExport"].as_str().unwrap().to_owned();
+    let job = wait_job(app, owner, &id).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["downloadUrls"].as_array().unwrap().len(), 2);
+    (id, job)
+}
+
+/// An export is a copy of visitors' data: its files go a day after it
+/// finished (its links last 24 hours), and at once when the data it holds
+/// is deleted.
+async fn promise_3_and_4_exports_expire_with_their_links_and_with_their_data(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (owner, _, site) = app.site_owner("example.com").await;
+    seed(&app).await;
+    let (first, _) = export(&app, &owner, &site).await;
+    assert_eq!(app.objects(&format!("exports/{first}/")).await.len(), 2);
+    // Deleting a day the export covers removes the export.
+    let r = app
+        .gql_ok(Some(&owner.token), "mutation($s: ID!) { deleteSiteData(siteId: $s, range: {from: \"2026-03-11\", to: \"2026-03-11\"}) }", json!({"s": site}))
+        .await;
+    let deletion = wait_job(&app, &owner, r["deleteSiteData"].as_str().unwrap()).await;
+    assert_eq!(deletion["result"]["exports"], 1, "{deletion}");
+    assert!(app.objects(&format!("exports/{first}/")).await.is_empty());
+    let gone = app
+        .gql_ok(Some(&owner.token), JOB, json!({"id": first}))
+        .await;
+    assert_eq!(gone["job"]["downloadUrls"], json!([]), "no link to nothing");
+    // A range elsewhere leaves an export alone.
+    let (second, _) = export(&app, &owner, &site).await;
+    let r = app
+        .gql_ok(Some(&owner.token), "mutation($s: ID!) { deleteSiteData(siteId: $s, range: {from: \"2026-02-01\", to: \"2026-02-02\"}) }", json!({"s": site}))
+        .await;
+    let deletion = wait_job(&app, &owner, r["deleteSiteData"].as_str().unwrap()).await;
+    assert_eq!(deletion["result"]["exports"], 0, "{deletion}");
+    assert_eq!(app.objects(&format!("exports/{second}/")).await.len(), 2);
+    // The purge removes it once its links have expired, not before.
+    let purge = |hours: i64| trackr_worker::jobs::purge::PurgeOptions {
+        now: Utc::now() + chrono::Duration::hours(hours),
+        store: Some(app.server.app.store.clone()),
+        ..Default::default()
+    };
+    let plans = &app.server.app.settings.plans;
+    let early = trackr_worker::jobs::purge::run(&app.db, plans, &purge(20))
+        .await
+        .unwrap();
+    assert_eq!(early.exports_expired, 0);
+    assert_eq!(app.objects(&format!("exports/{second}/")).await.len(), 2);
+    let late = trackr_worker::jobs::purge::run(&app.db, plans, &purge(26))
+        .await
+        .unwrap();
+    assert_eq!(late.exports_expired, 1);
+    assert!(app.objects(&format!("exports/{second}/")).await.is_empty());
+}
+
 both_backends!(
+    promise_3_and_4_exports_expire_with_their_links_and_with_their_data,
     promise_4_an_export_goes_to_s3_and_comes_back_through_a_presigned_link,
     promise_4_a_range_of_data_is_deleted_on_request,
     promise_4_one_visitors_data_is_deleted_on_request,

@@ -19,6 +19,7 @@ use apalis::{
     prelude::*,
 };
 use apalis_redis::{Config, RedisStorage};
+use redis::aio::ConnectionManager;
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use trackr_config::Settings;
@@ -42,6 +43,10 @@ fn config(settings: &Settings) -> Config {
         .missed_heartbeats(3)
 }
 
+/// How long handing a job to Redis may take before the caller moves on
+/// (the job stays queued in the database and is handed over later).
+pub const PUSH_DEADLINE: Duration = Duration::from_millis(1500);
+
 /// The producer side, held by API servers.
 #[derive(Clone)]
 pub struct Queue {
@@ -49,24 +54,55 @@ pub struct Queue {
 }
 
 impl Queue {
-    pub async fn connect(settings: &Settings) -> Result<Queue, String> {
-        let url = settings.redis_url.as_deref().ok_or("no Redis configured")?;
-        let conn = apalis_redis::connect(url)
-            .await
-            .map_err(|_| "cannot connect to Redis for the job queue".to_owned())?;
-        Ok(Queue {
+    /// On a connection that may not be up yet: nothing is sent until a
+    /// job is pushed.
+    pub fn new(conn: ConnectionManager, settings: &Settings) -> Queue {
+        Queue {
             storage: RedisStorage::new(conn).with_config(config(settings)),
-        })
+        }
     }
 
     pub async fn push(&self, id: Uuid) -> Result<(), String> {
         let mut storage = self.storage.clone();
-        storage
-            .push(RunJob { id })
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("cannot enqueue job {id}: {e}"))
+        match tokio::time::timeout(PUSH_DEADLINE, storage.push(RunJob { id })).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(format!("cannot enqueue job {id}: {e}")),
+            Err(_) => Err(format!(
+                "cannot enqueue job {id}: Redis did not answer in time"
+            )),
+        }
     }
+}
+
+/// Hands a recorded job to the queue and notes it on the job's row. When
+/// Redis cannot take it, the job stays recorded and `hand_over_waiting`
+/// hands it over later: nothing asked for is lost, and a job handed over
+/// twice still runs once (its claim).
+pub async fn hand_over(db: &DatabaseConnection, queue: &Queue, id: Uuid) -> Result<(), String> {
+    queue.push(id).await?;
+    runner::mark_handed_over(db, id)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Hands over every job still waiting for the queue, oldest first; stops
+/// at the first that Redis does not take. Returns how many went.
+pub async fn hand_over_waiting(db: &DatabaseConnection, queue: &Queue) -> Result<usize, String> {
+    let waiting = runner::waiting_for_queue(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut handed = 0;
+    for id in waiting {
+        hand_over(db, queue, id).await?;
+        handed += 1;
+    }
+    if handed > 0 {
+        tracing::info!(
+            jobs = handed,
+            "jobs that waited for Redis handed to the queue"
+        );
+    }
+    Ok(handed)
 }
 
 async fn handle(
@@ -90,14 +126,11 @@ async fn handle(
 /// jobs finish.
 pub async fn run_workers(
     db: DatabaseConnection,
+    conn: ConnectionManager,
     settings: Settings,
     workers: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    let url = settings.redis_url.clone().ok_or("no Redis configured")?;
-    let conn = apalis_redis::connect(url.as_str())
-        .await
-        .map_err(|_| "cannot connect to Redis for the job queue".to_owned())?;
     let settings = Arc::new(settings);
     // Stable, unique names: a restarted worker takes back its own jobs.
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
@@ -115,12 +148,15 @@ pub async fn run_workers(
     // (the claim keeps its effect single).
     let reaper = {
         let (db, settings) = (db.clone(), settings.clone());
-        let queue = Queue::connect(&settings).await?;
+        let queue = Queue::new(conn.clone(), &settings);
         tokio::spawn(async move {
             let lease = settings.queue_heartbeat() * 4;
             let mut every = tokio::time::interval(settings.queue_heartbeat());
             loop {
                 every.tick().await;
+                if let Err(e) = hand_over_waiting(&db, &queue).await {
+                    tracing::debug!(error = %e, "jobs still wait for Redis");
+                }
                 match runner::stale(&db, lease).await {
                     Ok(ids) => {
                         for id in ids {

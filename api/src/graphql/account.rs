@@ -69,17 +69,46 @@ impl AccountMutation {
         accounts::verify_email(ctx.app(), &token).await
     }
 
-    /// The username is immutable.
+    /// The username is immutable. Changing the email needs the current
+    /// password; the new address is verified again, the old one is told,
+    /// and the user's other sessions end.
     #[graphql(guard = "LoggedIn")]
     async fn update_profile(
         &self,
         ctx: &Context<'_>,
         name: Option<String>,
         email: Option<String>,
+        current_password: Option<String>,
     ) -> ApiResult<User> {
-        accounts::update_profile(ctx.app(), ctx.principal(), name, email)
-            .await
-            .map(User)
+        accounts::update_profile(
+            ctx.app(),
+            ctx.principal(),
+            ctx.meta(),
+            name,
+            email,
+            current_password.as_deref(),
+        )
+        .await
+        .map(User)
+    }
+
+    /// Changes the password (the current one is required); the user's
+    /// other sessions end.
+    #[graphql(guard = "LoggedIn")]
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> ApiResult<bool> {
+        accounts::change_password(
+            ctx.app(),
+            ctx.principal(),
+            ctx.meta(),
+            &current_password,
+            &new_password,
+        )
+        .await
     }
 
     /// Removes the account and its personal data.

@@ -3,6 +3,7 @@
 
 mod account;
 mod billing;
+pub mod document;
 mod organization;
 mod recording;
 mod site;

@@ -245,6 +245,9 @@ pub struct JobQuery;
 impl JobQuery {
     /// A deletion or export job, for those who may manage its site.
     async fn job(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Job> {
+        // Who asks comes first: an anonymous caller learns nothing, not
+        // even whether the id exists.
+        ctx.principal().require_authenticated()?;
         let id = parse_id(&id, "job")?;
         let row = trackr_entity::job::Entity::find_by_id(id)
             .one(&ctx.app().db)
@@ -295,11 +298,19 @@ impl Job {
     }
     /// For a finished export: links to the NDJSON and CSV files, valid
     /// for 24 hours from this request.
+    /// Links to the export's files, valid 24 hours; empty once its files
+    /// are removed (a day after it finished, or when the data they hold
+    /// is deleted).
     async fn download_urls(&self, ctx: &Context<'_>) -> Vec<String> {
-        let files = self
-            .0
-            .result
-            .as_ref()
+        let result = self.0.result.as_ref();
+        if result
+            .and_then(|r| r.get("expired"))
+            .and_then(|e| e.as_bool())
+            == Some(true)
+        {
+            return Vec::new();
+        }
+        let files = result
             .and_then(|r| r.get("files"))
             .and_then(|f| serde_json::from_value::<Vec<String>>(f.clone()).ok())
             .unwrap_or_default();

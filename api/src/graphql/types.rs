@@ -155,6 +155,7 @@ impl User {
     }
     /// The user's organizations; for another user, only those the caller
     /// shares with them, each seen with the caller's own role.
+    #[graphql(complexity = "LIST * child_complexity")]
     async fn organizations(&self, ctx: &Context<'_>) -> ApiResult<Vec<Organization>> {
         let app = ctx.app();
         let Some(viewer) = ctx.principal().user_id() else {
@@ -193,6 +194,13 @@ impl User {
     }
 }
 
+/// What a list without pagination counts for in a query's complexity:
+/// each item's fields, this many times. Lists of organizations, members
+/// and sites are bounded by their own limits (organizations per user,
+/// seats, sites), so a document cannot nest them into millions of rows
+/// for one request.
+const LIST: usize = 10;
+
 pub struct Organization(pub Grant);
 
 /// The start of the billing month containing `today`.
@@ -230,6 +238,7 @@ impl Organization {
         Ok(sub.map(Subscription))
     }
     /// Members' names and emails: for users, never for API keys.
+    #[graphql(complexity = "LIST * child_complexity")]
     async fn members(&self, ctx: &Context<'_>) -> ApiResult<Vec<Membership>> {
         self.0.require(Action::ReadOrganization)?;
         if matches!(self.0.via, Via::ApiKey { .. }) {
@@ -248,6 +257,7 @@ impl Organization {
             .filter_map(|(m, u)| u.map(|u| Membership { model: m, user: u }))
             .collect())
     }
+    #[graphql(complexity = "LIST * child_complexity")]
     async fn sites(&self, ctx: &Context<'_>) -> ApiResult<Vec<Site>> {
         self.0.require(Action::ReadSites)?;
         let rows = site::Entity::find()
@@ -278,6 +288,7 @@ impl Organization {
         })
     }
     /// OWNER and BILLING roles only.
+    #[graphql(complexity = "LIST * child_complexity")]
     async fn invoices(&self, ctx: &Context<'_>) -> ApiResult<Vec<Invoice>> {
         self.0.require(Action::ReadBilling)?;
         let rows = invoice::Entity::find()
@@ -288,6 +299,7 @@ impl Organization {
         Ok(rows.into_iter().map(Invoice).collect())
     }
     /// OWNER and ADMIN roles only.
+    #[graphql(complexity = "LIST * child_complexity")]
     async fn api_keys(&self, ctx: &Context<'_>) -> ApiResult<Vec<ApiKey>> {
         self.0.require(Action::ManageApiKeys)?;
         let rows = api_key::Entity::find()
@@ -320,6 +332,11 @@ impl Membership {
 pub struct Site {
     pub model: site::Model,
     pub plan_retention_days: u32,
+    /// Whether the caller's grant includes reports (a `sites:write` key
+    /// gets the site back from `createSite`, not its reports).
+    reports_readable: bool,
+    /// Whether the caller's grant includes session recordings.
+    recordings_readable: bool,
 }
 
 impl Site {
@@ -328,6 +345,29 @@ impl Site {
         Site {
             model,
             plan_retention_days: plan.retention_days,
+            reports_readable: grant.allows(Action::ReadSites),
+            recordings_readable: grant.allows(Action::ReadRecordings),
+        }
+    }
+
+    fn require_reports(&self) -> ApiResult<()> {
+        if self.reports_readable {
+            Ok(())
+        } else {
+            Err(crate::ApiError::Forbidden(
+                "reading reports needs a member's role or an API key with the stats:read scope"
+                    .into(),
+            ))
+        }
+    }
+
+    fn require_recordings(&self) -> ApiResult<()> {
+        if self.recordings_readable {
+            Ok(())
+        } else {
+            Err(crate::ApiError::Forbidden(
+                "reading session recordings needs a member's role or an API key with the recordings:read scope".into(),
+            ))
         }
     }
 }
@@ -394,6 +434,7 @@ impl Site {
         range: DateRange,
         filters: Option<Vec<FilterInput>>,
     ) -> ApiResult<Stats> {
+        self.require_reports()?;
         stats::load_stats(ctx, Scope::new(&self.model, &range, filters)?).await
     }
     /// One point per interval, empty ones as zero.
@@ -405,6 +446,7 @@ impl Site {
         interval: IntervalGql,
         filters: Option<Vec<FilterInput>>,
     ) -> ApiResult<Vec<TimePoint>> {
+        self.require_reports()?;
         stats::timeseries(
             ctx.app(),
             &Scope::new(&self.model, &range, filters)?,
@@ -413,7 +455,7 @@ impl Site {
         .await
     }
     /// Top values by visitors (`limit` defaults to 10, at most 1000).
-    #[graphql(complexity = "child_complexity + 100")]
+    #[graphql(complexity = "100 + limit.unwrap_or(10).clamp(1, 1000) as usize * child_complexity")]
     async fn breakdown(
         &self,
         ctx: &Context<'_>,
@@ -422,6 +464,7 @@ impl Site {
         filters: Option<Vec<FilterInput>>,
         limit: Option<i32>,
     ) -> ApiResult<Vec<BreakdownRow>> {
+        self.require_reports()?;
         stats::breakdown(
             ctx.app(),
             &Scope::new(&self.model, &range, filters)?,
@@ -442,6 +485,7 @@ impl Site {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<super::recording::RecordingConnection> {
+        self.require_recordings()?;
         let scope = Scope::new(&self.model, &range, filters)?;
         let (rows, more) = crate::recordings::list(
             ctx.app(),
@@ -461,6 +505,7 @@ impl Site {
         ctx: &Context<'_>,
         session_id: String,
     ) -> ApiResult<Option<super::recording::Recording>> {
+        self.require_recordings()?;
         Ok(
             crate::recordings::find(ctx.app(), self.model.id, &session_id)
                 .await?
@@ -480,6 +525,7 @@ impl Site {
         columns: Option<i32>,
         cell_height: Option<i32>,
     ) -> ApiResult<super::recording::Heatmap> {
+        self.require_reports()?;
         let scope = Scope::new(&self.model, &range, None)?;
         let grid = stats::heatmap::heatmap(
             ctx.app(),
@@ -496,6 +542,7 @@ impl Site {
     /// Visitors in the last 5 minutes.
     #[graphql(complexity = 20)]
     async fn realtime_visitors(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        self.require_reports()?;
         stats::realtime_visitors(ctx.app(), self.model.id).await
     }
 }

@@ -1,6 +1,6 @@
 //! Ingestion: the tracker script and `POST /api/event`.
 
-mod chunk;
+pub mod chunk;
 mod enrich;
 mod payload;
 pub mod recording;

@@ -330,8 +330,8 @@ pub async fn post(
             return unavailable();
         }
     };
-    let stored = match serde_json::to_vec(&chunk.events).map(|json| gzip(&json)) {
-        Ok(Ok(bytes)) => bytes,
+    let stored = match gzip(&chunk.events_json) {
+        Ok(bytes) => bytes,
         _ => return unavailable(),
     };
     // Each attempt writes its own object: two copies of a chunk arriving
@@ -349,7 +349,7 @@ pub async fn post(
         seq: chunk.seq,
         object_key: key.clone(),
         bytes: stored.len() as i64,
-        events: chunk.events.len() as i32,
+        events: chunk.event_count as i32,
         started_at: chunk.started_at,
         ended_at: chunk.ended_at,
         pages: serde_json::to_string(&chunk.pages).unwrap_or_else(|_| "[]".into()),

@@ -30,6 +30,9 @@ pub struct DeleteResult {
     /// Recording chunks (rows and their objects).
     #[serde(default)]
     pub recordings: u64,
+    /// The site's earlier exports, removed: they held what was deleted.
+    #[serde(default)]
+    pub exports: u64,
 }
 
 const BATCH: u64 = 5_000;
@@ -136,6 +139,9 @@ pub async fn delete(
     // The rollups of the days deleted from are rebuilt from what is left.
     super::rollup::invalidate(db, p.site_id, invalid_from).await?;
     result.recordings = delete_recordings(db, store, p).await?;
+    result.exports = expire_exports(db, store, Expiring::Covering(p.clone()))
+        .await
+        .map_err(|e| DbErr::Custom(format!("exports: {e}")))?;
     Ok(result)
 }
 
@@ -271,6 +277,69 @@ pub enum ExportError {
 /// The object-store key of an export file.
 pub fn export_key(job: Uuid, file: &str) -> String {
     format!("exports/{job}/{file}")
+}
+
+/// How long an export's files are kept: its download links work 24 hours,
+/// and a link handed out in its last minute still downloads.
+pub const EXPORT_KEEP_HOURS: i64 = 25;
+
+/// Which exports `expire_exports` removes.
+pub enum Expiring {
+    /// Every export finished before this time (the purge).
+    FinishedBefore(chrono::DateTime<chrono::Utc>),
+    /// Every export of these sites (they were deleted).
+    OfSites(Vec<Uuid>),
+    /// The exports of a site that hold data a deletion covers.
+    Covering(DeleteParams),
+}
+
+/// Deletes export files that outlived their links, or whose data was
+/// deleted (privacy promises 3 and 4: an export is a copy of visitors'
+/// data), and marks their jobs `expired` so no link to them is handed out.
+/// Returns how many exports went.
+pub async fn expire_exports(
+    db: &DatabaseConnection,
+    store: &crate::store::Store,
+    which: Expiring,
+) -> Result<u64, String> {
+    use sea_orm::sea_query::Expr;
+    use trackr_entity::job;
+    let mut query = job::Entity::find()
+        .filter(job::Column::Kind.eq(super::runner::EXPORT))
+        .filter(job::Column::Status.eq("succeeded"));
+    query = match &which {
+        Expiring::FinishedBefore(at) => query.filter(job::Column::UpdatedAt.lt(*at)),
+        Expiring::OfSites(sites) => query.filter(job::Column::SiteId.is_in(sites.iter().copied())),
+        Expiring::Covering(deletion) => query.filter(job::Column::SiteId.eq(deletion.site_id)),
+    };
+    let mut jobs = query.all(db).await.map_err(|e| e.to_string())?;
+    if let Expiring::Covering(deletion) = &which {
+        // One visitor may be anywhere in an export; a range, only in the
+        // exports that overlap it.
+        jobs.retain(|row| match (deletion.window, deletion.visitor_hash) {
+            (Some((from, to)), None) => serde_json::from_value::<ExportParams>(row.params.clone())
+                .map(|e| e.window.0 < to && from < e.window.1)
+                .unwrap_or(true),
+            _ => true,
+        });
+    }
+    let mut expired = 0;
+    for row in jobs {
+        let mut result = row.result.clone().unwrap_or_else(|| serde_json::json!({}));
+        if result.get("expired").and_then(serde_json::Value::as_bool) == Some(true) {
+            continue;
+        }
+        store.delete_prefix(&format!("exports/{}/", row.id)).await?;
+        result["expired"] = serde_json::Value::Bool(true);
+        job::Entity::update_many()
+            .col_expr(job::Column::Result, Expr::value(result))
+            .filter(job::Column::Id.eq(row.id))
+            .exec(db)
+            .await
+            .map_err(|e| e.to_string())?;
+        expired += 1;
+    }
+    Ok(expired)
 }
 
 /// Writes `<job>.ndjson.gz` and `<job>.csv.gz` in `dir`, reading the

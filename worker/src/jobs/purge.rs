@@ -80,6 +80,8 @@ pub struct PurgeReport {
     pub salts_deleted: u64,
     /// True when no object store was given, so recordings were not purged.
     pub recordings_skipped: bool,
+    /// Exports whose files outlived their download links.
+    pub exports_expired: u64,
 }
 
 impl PurgeReport {
@@ -419,6 +421,19 @@ pub async fn run(
         // Report rollups of sites that are gone (a rollup written while
         // its site was being deleted).
         super::rollup::sweep_orphans(db).await?;
+        if let Some(store) = &options.store {
+            let before = now - Duration::hours(super::data::EXPORT_KEEP_HOURS);
+            match super::data::expire_exports(
+                db,
+                store,
+                super::data::Expiring::FinishedBefore(before),
+            )
+            .await
+            {
+                Ok(n) => report.exports_expired = n,
+                Err(e) => tracing::warn!(error = %e, "expired exports not removed"),
+            }
+        }
     }
     Ok(report)
 }

@@ -319,6 +319,29 @@ pub async fn dead(db: &DatabaseConnection) -> Result<Vec<job::Model>, WorkerErro
 }
 
 /// Running jobs whose lease nobody renewed: their worker is gone.
+/// Jobs recorded but never handed to the queue (Redis was away), oldest
+/// first.
+pub async fn waiting_for_queue(db: &DatabaseConnection) -> Result<Vec<Uuid>, WorkerError> {
+    Ok(job::Entity::find()
+        .filter(job::Column::Status.eq("queued"))
+        .filter(job::Column::EnqueuedAt.is_null())
+        .order_by_asc(job::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|j| j.id)
+        .collect())
+}
+
+pub async fn mark_handed_over(db: &DatabaseConnection, id: Uuid) -> Result<(), WorkerError> {
+    job::Entity::update_many()
+        .col_expr(job::Column::EnqueuedAt, Expr::value(trackr_entity::now()))
+        .filter(job::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn stale(db: &DatabaseConnection, lease: Duration) -> Result<Vec<Uuid>, WorkerError> {
     let stale = trackr_entity::now()
         - chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
