@@ -228,8 +228,13 @@ async fn new_email_token(
 async fn send_verification(app: &App, user: &user::Model) -> ApiResult<()> {
     let token = new_email_token(app, user, VERIFY_EMAIL, ChronoDuration::days(2)).await?;
     let body = format!(
-        "Welcome to TrackR, {}.\n\nConfirm your email address with this link:\n\n{}/verify-email?token={token}\n\nOr paste this token:\ntoken: {token}\n\nThe link expires in 48 hours.\n",
-        user.username, app.settings.public_url
+        "Welcome to TrackR, {}.\n\nConfirm your email address within 48 hours with this token:\n\n{}",
+        user.username,
+        crate::email::token_instructions(
+            &app.settings.public_url,
+            &token,
+            "mutation { verifyEmail(token: \"TOKEN\") }"
+        )
     );
     app.send_email_later(user.email.clone(), "Confirm your email address", body);
     Ok(())
@@ -299,8 +304,8 @@ pub async fn sign_up(
     };
     if let Some(owner) = user::Entity::find_by_email(&app.db, &candidate.email).await? {
         let body = format!(
-            "Someone tried to sign up for TrackR with your email address.\n\nYou already have an account (username {}): log in at {}/login, or reset your password at {}/forgot-password if you have forgotten it.\n\nIf it was not you, you need not do anything: no account was created.\n",
-            owner.username, app.settings.public_url, app.settings.public_url
+            "Someone tried to sign up for TrackR ({}) with your email address.\n\nYou already have an account, username {}: log in with it (the logIn mutation), or ask for a password reset (requestPasswordReset) if you have forgotten your password.\n\nIf it was not you, you need not do anything: no account was created.\n",
+            app.settings.public_url, owner.username
         );
         app.send_email_later(owner.email, "Sign-up attempt with your address", body);
         let unusable = tokens::generate(tokens::SESSION_PREFIX);
@@ -394,8 +399,13 @@ async fn send_reset(app: &App, email: &str, ip: &str) -> ApiResult<()> {
     };
     let token = new_email_token(app, &user, RESET_PASSWORD, ChronoDuration::hours(1)).await?;
     let body = format!(
-        "Someone asked to reset the password of your TrackR account ({}).\n\nThe request came from the IP address {ip}.\n\nTo choose a new password, open this link within one hour:\n\n{}/reset-password?token={token}\n\nOr paste this token:\ntoken: {token}\n\nIf it was not you, ignore this email: your password stays as it is.\n",
-        user.username, app.settings.public_url
+        "Someone asked to reset the password of your TrackR account ({}).\n\nThe request came from the IP address {ip}.\n\nIf it was not you, ignore this email: your password stays as it is.\n\nTo choose a new password within one hour, use this token:\n\n{}",
+        user.username,
+        crate::email::token_instructions(
+            &app.settings.public_url,
+            &token,
+            "mutation { resetPassword(token: \"TOKEN\", newPassword: \"<your new password>\") }"
+        )
     );
     app.send_email(&user.email, "Reset your TrackR password", body)
         .await

@@ -88,10 +88,59 @@ pub async fn connect_db(settings: &Settings) -> Result<DatabaseConnection, Start
     Ok(db)
 }
 
+/// Applies this binary's migrations. A database that a newer TrackR has
+/// migrated further is left as it is: migrations only add, so this binary
+/// keeps working on it, and a rolling upgrade can restart an older server
+/// while a newer one already runs (sea-orm-migration alone would refuse to
+/// start it). A database whose history is not this binary's at all (one
+/// of its migrations missing while unknown ones are applied) is refused.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
+    let known: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let applied = applied_migrations(db).await;
+    let unknown: Vec<&String> = applied.iter().filter(|v| !known.contains(v)).collect();
+    if !unknown.is_empty() {
+        let missing: Vec<&String> = known.iter().filter(|k| !applied.contains(k)).collect();
+        if !missing.is_empty() {
+            return Err(StartupError::Migrate(format!(
+                "the database has migrations this binary does not know ({}) and lacks some it does ({}): it belongs to another history",
+                join(&unknown),
+                join(&missing)
+            )));
+        }
+        tracing::warn!(
+            newer = %join(&unknown),
+            "the database was migrated by a newer TrackR; running on it without migrating (upgrade this binary too)"
+        );
+        return Ok(());
+    }
     Migrator::up(db, None)
         .await
         .map_err(|e| StartupError::Migrate(e.to_string()))
+}
+
+fn join(names: &[&String]) -> String {
+    names
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The versions in sea-orm-migration's table; none on a new database.
+async fn applied_migrations(db: &DatabaseConnection) -> Vec<String> {
+    let rows = db
+        .query_all(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await
+        .unwrap_or_default();
+    rows.iter()
+        .filter_map(|r| r.try_get_by_index::<String>(0).ok())
+        .collect()
 }
 
 /// How long a connection attempt to Redis may take.

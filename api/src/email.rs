@@ -68,3 +68,33 @@ impl Mailer {
         }
     }
 }
+
+/// How an email asks its reader to use a single-use token. Each token is
+/// for one GraphQL mutation; until the web app serves a page for it, the
+/// email shows the mutation, ready to send, instead of a link to a page
+/// that does not exist.
+pub fn token_instructions(public_url: &str, token: &str, mutation: &str) -> String {
+    let base = public_url.trim_end_matches('/');
+    let query = mutation.replace("TOKEN", token);
+    let body = serde_json::json!({ "query": query }).to_string();
+    format!(
+        "token: {token}\n\nSend it to TrackR's API ({base}/graphql) with this mutation:\n\n    {query}\n\nfor example with curl:\n\n    curl -s {base}/graphql -H 'content-type: application/json' -d '{body}'\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn instructions_carry_the_token_and_a_mutation_ready_to_send() {
+        let text = super::token_instructions(
+            "https://t.example/",
+            "abc123",
+            "mutation { verifyEmail(token: \"TOKEN\") }",
+        );
+        assert!(text.starts_with("token: abc123\n"), "{text}");
+        assert!(text.contains("mutation { verifyEmail(token: \"abc123\") }"));
+        assert!(text.contains(
+            r#"curl -s https://t.example/graphql -H 'content-type: application/json' -d '{"query":"mutation { verifyEmail(token: \"abc123\") }"}'"#
+        ));
+    }
+}

@@ -266,8 +266,13 @@ pub async fn invite(
     )
     .await?;
     let body = format!(
-        "You have been invited to join {} on TrackR.\n\nAccept the invitation with this link within 7 days:\n\n{}/invitations/accept?token={token}\n\nOr paste this token:\ntoken: {token}\n",
-        org.name, app.settings.public_url
+        "You have been invited to join {} on TrackR.\n\nSign up (or log in) with this email address, then accept the invitation within 7 days with this token:\n\n{}",
+        org.name,
+        crate::email::token_instructions(
+            &app.settings.public_url,
+            &token,
+            "mutation { acceptInvitation(token: \"TOKEN\") { id name } }"
+        )
     );
     app.send_email(&email, "You are invited to TrackR", body)
         .await?;

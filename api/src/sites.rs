@@ -158,6 +158,30 @@ pub struct SiteChanges {
     pub recording_sample_rate: Option<f64>,
     pub recording_max_seconds: Option<i32>,
     pub recording_mask_all_text: Option<bool>,
+    /// Replaces the extra hostnames whose pages count for the site.
+    pub allowed_hostnames: Option<Vec<String>>,
+}
+
+/// Most extra hostnames a site may allow.
+pub const MAX_ALLOWED_HOSTNAMES: usize = 50;
+
+/// Extra hostnames, normalized like a site's domain; duplicates dropped.
+pub fn validate_allowed_hostnames(hosts: &[String]) -> ApiResult<Vec<String>> {
+    if hosts.len() > MAX_ALLOWED_HOSTNAMES {
+        return Err(ApiError::bad_input(
+            "allowedHostnames",
+            format!("at most {MAX_ALLOWED_HOSTNAMES} hostnames"),
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(hosts.len());
+    for host in hosts {
+        let host = normalize_domain(host)
+            .map_err(|e| ApiError::bad_input("allowedHostnames", format!("{host:?}: {e}")))?;
+        if !out.contains(&host) {
+            out.push(host);
+        }
+    }
+    Ok(out)
 }
 
 pub async fn update(
@@ -225,6 +249,9 @@ pub async fn update(
     }
     if let Some(v) = changes.recording_mask_all_text {
         model.recording_mask_all_text = Set(v);
+    }
+    if let Some(hosts) = changes.allowed_hostnames {
+        model.allowed_hostnames = Set(serde_json::json!(validate_allowed_hostnames(&hosts)?));
     }
     let site = model.update(&app.db).await?;
     app.ingest.sites.clear();

@@ -42,7 +42,12 @@ pub fn init(settings: &Settings) -> Telemetry {
             .json()
             .flatten_event(true)
             .boxed(),
-        LogFormat::Pretty => fmt::layer().with_writer(std::io::stderr).boxed(),
+        // Colour only for a person at a terminal: in a file or a journal,
+        // escape codes are noise.
+        LogFormat::Pretty => fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .boxed(),
     };
     let _ = tracing_subscriber::registry()
         .with(filter)

@@ -179,3 +179,19 @@ async fn serve_with_no_settings_uses_the_embedded_default_and_stops_on_sigterm()
     };
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
 }
+
+#[test]
+fn pretty_logs_written_to_a_file_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    // stderr is a pipe here, as when logs go to a file or a journal.
+    let out = trackr(dir.path())
+        .args(["jobs", "run", "purge", "--dry-run"])
+        .env("TRACKR_LOG_FORMAT", "pretty")
+        .env("RUST_LOG", "debug")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.trim().is_empty(), "something was logged");
+    assert!(!stderr.contains('\u{1b}'), "no escape codes: {stderr:?}");
+}

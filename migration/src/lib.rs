@@ -11,6 +11,7 @@ mod m20261128_000005_create_recordings;
 mod m20261128_000006_create_rollups;
 mod m20261128_000007_visits_hot_updates;
 mod m20261130_000008_jobs_handed_over;
+mod m20261130_000009_create_ingest_issues;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_create_rollups::Migration),
             Box::new(m20261128_000007_visits_hot_updates::Migration),
             Box::new(m20261130_000008_jobs_handed_over::Migration),
+            Box::new(m20261130_000009_create_ingest_issues::Migration),
         ]
     }
 }

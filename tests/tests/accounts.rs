@@ -1,7 +1,7 @@
 //! Accounts: sign-up, log-in and its rate limits, sessions, email
 //! verification, password reset (privacy promise 9), profile (promise 5).
 
-use serde_json::json;
+use serde_json::{json, Value};
 use trackr_tests::{both_backends, error_code, Backend, TestApp};
 
 const LOG_IN: &str = "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token user { username } } }";
@@ -388,7 +388,65 @@ async fn a_reset_token_sent_to_an_old_address_stops_working(b: Backend) {
     .await;
 }
 
+/// The command an email shows (`curl … -d '<body>'`): its JSON body.
+fn curl_body(mail: &str) -> Value {
+    let line = mail
+        .lines()
+        .find(|l| l.trim_start().starts_with("curl -s "))
+        .expect("the email shows a curl command");
+    let start = line.find("-d '").expect("a body") + 4;
+    serde_json::from_str(line[start..].trim_end().trim_end_matches('\'')).expect("JSON")
+}
+
+/// Issue 13: emails no longer link to pages that do not exist; they show
+/// the mutation to send, and sending it as shown works.
+async fn emails_show_how_to_use_their_token_and_it_works(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ada = app.sign_up("ada").await;
+    let welcome = app.wait_for_email(&ada.email, "Welcome").await;
+    assert!(!welcome.contains("/verify-email"), "{welcome}");
+    let body = curl_body(&welcome);
+    let sent: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sent["data"]["verifyEmail"], true, "{sent}");
+    let me = app.gql_ok(Some(&ada.token), ME, json!({})).await;
+    assert_eq!(me["me"]["emailVerified"], true);
+    app.gql_ok(
+        None,
+        "mutation($e: String!) { requestPasswordReset(email: $e) }",
+        json!({"e": ada.email}),
+    )
+    .await;
+    let reset = app.wait_for_email(&ada.email, "reset").await;
+    let mut body = curl_body(&reset);
+    let query = body["query"]
+        .as_str()
+        .unwrap()
+        .replace("<your new password>", "a brand new passphrase here");
+    body["query"] = json!(query);
+    let sent: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sent["data"]["resetPassword"], true, "{sent}");
+}
+
 both_backends!(
+    emails_show_how_to_use_their_token_and_it_works,
     a_reset_token_sent_to_an_old_address_stops_working,
     sign_up_gives_a_working_session_token_stored_only_as_a_hash,
     sign_up_refuses_bad_input_and_duplicates,

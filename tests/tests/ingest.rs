@@ -501,7 +501,87 @@ async fn concurrent_events_are_counted_exactly_with_commits_in_flight(b: Backend
     );
 }
 
+/// Issue 13: a beacon refused in a visitor's browser is counted against
+/// the site it was meant for, so its owner can see why nothing counts.
+async fn refused_beacons_are_shown_on_the_site_they_were_meant_for(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (owner, _, site) = app.site_owner("example.com").await;
+    let beacon = |domain: &str, url: &str| json!({"n": "pageview", "u": url, "d": domain});
+    for _ in 0..3 {
+        assert_eq!(
+            app.event(
+                &beacon("www.example.com", "https://www.example.com/"),
+                "198.51.100.1"
+            )
+            .await,
+            404
+        );
+    }
+    assert_eq!(
+        app.event(
+            &beacon("example.com", "https://preview.example.net/a"),
+            "198.51.100.1"
+        )
+        .await,
+        400
+    );
+    // A domain next to no site is nobody's to read: not kept.
+    assert_eq!(
+        app.event(
+            &beacon("unrelated.org", "https://unrelated.org/"),
+            "198.51.100.1"
+        )
+        .await,
+        404
+    );
+    let q =
+        "query($s: ID!) { site(id: $s) { ingestIssues { kind count example hint lastSeenAt } } }";
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let issues = loop {
+        let r = app.gql_ok(Some(&owner.token), q, json!({"s": site})).await;
+        let issues = r["site"]["ingestIssues"].as_array().unwrap().clone();
+        if issues.len() == 2 {
+            break issues;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{r}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let of = |kind: &str| issues.iter().find(|i| i["kind"] == kind).unwrap().clone();
+    let unknown = of("UNKNOWN_DOMAIN");
+    assert_eq!(unknown["count"], 3);
+    assert_eq!(unknown["example"], "www.example.com");
+    assert!(
+        unknown["hint"]
+            .as_str()
+            .unwrap()
+            .contains("data-domain=\"example.com\""),
+        "{unknown}"
+    );
+    let host = of("HOST_NOT_ALLOWED");
+    assert_eq!(
+        (host["count"].clone(), host["example"].clone()),
+        (json!(1), json!("preview.example.net"))
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM ingest_issues").await, 2);
+    // The hint's remedy works.
+    app.gql_ok(
+        Some(&owner.token),
+        "mutation($s: ID!) { updateSite(id: $s, input: {allowedHostnames: [\"Preview.Example.net.\"]}) { allowedHostnames } }",
+        json!({"s": site}),
+    )
+    .await;
+    assert_eq!(
+        app.event(
+            &beacon("example.com", "https://preview.example.net/a"),
+            "198.51.100.1"
+        )
+        .await,
+        202
+    );
+}
+
 both_backends!(
+    refused_beacons_are_shown_on_the_site_they_were_meant_for,
     geolocation_comes_from_the_configured_maxmind_file,
     events_accept_our_and_plausibles_field_names,
     bad_events_get_clear_errors_and_store_nothing,

@@ -51,6 +51,9 @@ pub struct UpdateSiteInput {
     recording_max_seconds: Option<i32>,
     /// Mask all text in recordings, not only inputs.
     recording_mask_all_text: Option<bool>,
+    /// Extra hostnames (besides the domain and its subdomains) whose pages
+    /// count for the site; replaces the list. At most 50.
+    allowed_hostnames: Option<Vec<String>>,
 }
 
 #[derive(Default)]
@@ -117,6 +120,7 @@ impl SiteMutation {
             recording_sample_rate: input.recording_sample_rate,
             recording_max_seconds: input.recording_max_seconds,
             recording_mask_all_text: input.recording_mask_all_text,
+            allowed_hostnames: input.allowed_hostnames,
         };
         let site = sites::update(ctx.app(), &grant, site, changes).await?;
         Ok(Site::new(ctx, site, &grant))

@@ -425,6 +425,22 @@ impl Site {
     async fn allowed_hostnames(&self) -> Vec<String> {
         serde_json::from_value(self.model.allowed_hostnames.clone()).unwrap_or_default()
     }
+    /// Beacons refused for this site, so "why is nothing counted?" has an
+    /// answer: a `data-domain` that names no site but is this site's
+    /// neighbour, or a page on a hostname the site does not allow. Counted
+    /// within seconds; newest first.
+    async fn ingest_issues(&self, ctx: &Context<'_>) -> ApiResult<Vec<IngestIssue>> {
+        use trackr_entity::ingest_issue;
+        let rows = ingest_issue::Entity::find()
+            .filter(ingest_issue::Column::SiteId.eq(self.model.id))
+            .order_by_desc(ingest_issue::Column::LastSeenAt)
+            .all(&ctx.app().db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| IngestIssue::new(row, &self.model.domain))
+            .collect())
+    }
     /// Totals for the range (inclusive, in the site's time zone); ask for
     /// `previous` to compare with the period of equal length before it.
     #[graphql(complexity = "child_complexity + 100")]
@@ -656,5 +672,57 @@ pub struct AuthPayload {
 impl AuthPayload {
     async fn user(&self) -> User {
         User(self.user.clone())
+    }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum IngestIssueKind {
+    /// Beacons named a domain no site has, next to this site's.
+    UnknownDomain,
+    /// Beacons came from pages on a hostname this site does not allow.
+    HostNotAllowed,
+}
+
+/// Beacons refused for a site, by kind.
+#[derive(SimpleObject)]
+pub struct IngestIssue {
+    pub kind: IngestIssueKind,
+    /// Beacons refused so far.
+    pub count: i32,
+    /// The last domain (or hostname) they named.
+    pub example: String,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// What to change so that they count.
+    pub hint: String,
+}
+
+impl IngestIssue {
+    fn new(row: trackr_entity::ingest_issue::Model, domain: &str) -> Self {
+        let (kind, hint) = if row.kind == crate::ingest::issues::HOST_NOT_ALLOWED {
+            (
+                IngestIssueKind::HostNotAllowed,
+                format!(
+                    "pages on {} are not {domain} or one of its subdomains: add {} to the site's allowed hostnames (updateSite, allowedHostnames) if they belong to this site",
+                    row.example, row.example
+                ),
+            )
+        } else {
+            (
+                IngestIssueKind::UnknownDomain,
+                format!(
+                    "the script tag says data-domain=\"{}\", but this site's domain is {domain}: change the tag to data-domain=\"{domain}\", or add a site for {}",
+                    row.example, row.example
+                ),
+            )
+        };
+        IngestIssue {
+            kind,
+            count: clamp_i32(row.count.max(0) as u64),
+            example: row.example,
+            first_seen_at: row.first_seen_at,
+            last_seen_at: row.last_seen_at,
+            hint,
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod chunk;
 mod enrich;
+pub mod issues;
 mod payload;
 pub mod recording;
 mod site_cache;
@@ -35,6 +36,8 @@ use crate::{ratelimit::RateLimiter, server::ClientIp, App};
 /// Ingestion's share of the application state.
 pub struct Ingest {
     pub sites: SiteCache,
+    /// Refused beacons, counted for their site's owner.
+    pub issues: issues::IngestIssues,
     pub salts: Salts,
     pub writer: Writer,
     limiter: RateLimiter,
@@ -64,8 +67,11 @@ impl Ingest {
                 plans: settings.plans.clone(),
             },
         );
+        let issues = issues::IngestIssues::default();
+        issues.start_flushing(db.clone());
         Ok(Ingest {
             sites: SiteCache::default(),
+            issues,
             salts: Salts::default(),
             writer,
             limiter: RateLimiter::local(),
@@ -180,10 +186,11 @@ async fn post_event(
         }
     };
     let mut sites = Vec::new();
+    let mut unknown = Vec::new();
     for domain in &beacon.domains {
         match app.ingest.sites.get(&app.db, domain).await {
             Ok(Some(site)) => sites.push(site),
-            Ok(None) => {}
+            Ok(None) => unknown.push(domain),
             Err(e) => {
                 tracing::error!(error = %e, "site lookup failed");
                 return json_error(
@@ -194,6 +201,13 @@ async fn post_event(
         }
     }
     if sites.is_empty() {
+        for domain in unknown {
+            if let Ok(Some(site)) = issues::neighbour(&app.ingest.sites, &app.db, domain).await {
+                app.ingest
+                    .issues
+                    .note(site, issues::UNKNOWN_DOMAIN, domain, app.clock.now());
+            }
+        }
         return json_error(
             StatusCode::NOT_FOUND,
             "domain: no site is registered for this domain",
@@ -201,6 +215,9 @@ async fn post_event(
     }
     let host = beacon.url.host_str().unwrap_or_default().to_lowercase();
     if let Some(site) = sites.iter().find(|s| !s.allows_host(&host)) {
+        app.ingest
+            .issues
+            .note(site.id, issues::HOST_NOT_ALLOWED, &host, app.clock.now());
         return (
             StatusCode::BAD_REQUEST,
             Json(serde_json::json!({
