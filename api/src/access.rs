@@ -32,6 +32,8 @@ pub struct RequestMeta {
     pub request_id: Option<String>,
     /// Password checks (argon2 hashes or verifications) this request made.
     password_checks: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    /// Recordings whose events this request plays back.
+    playbacks: std::sync::Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl RequestMeta {
@@ -40,6 +42,20 @@ impl RequestMeta {
             client_ip,
             request_id,
             password_checks: Default::default(),
+            playbacks: Default::default(),
+        }
+    }
+
+    /// Spends this request's one recording playback: a recording's events
+    /// can be tens of megabytes, and aliases would multiply them.
+    pub fn spend_playback(&self) -> ApiResult<()> {
+        use std::sync::atomic::Ordering;
+        if self.playbacks.fetch_add(1, Ordering::SeqCst) == 0 {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "one request may play back one recording: ask for the others separately".into(),
+            ))
         }
     }
 

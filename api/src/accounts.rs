@@ -90,9 +90,9 @@ fn validate_name(name: &str) -> ApiResult<Option<String>> {
     Ok((!name.is_empty()).then(|| name.to_owned()))
 }
 
-/// Hashes a new password: this request's one password check.
-async fn hash_password(meta: &RequestMeta, password: String) -> ApiResult<String> {
-    meta.spend_password_check()?;
+/// Hashes a new password (off the async threads). Callers spend the
+/// request's password check first (`RequestMeta::spend_password_check`).
+async fn hash(password: String) -> ApiResult<String> {
     tokio::task::spawn_blocking(move || tokens::hash_password(&password))
         .await
         .map_err(ApiError::internal)?
@@ -130,8 +130,20 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
 async fn password_attempt(app: &App, meta: &RequestMeta, email: &str) -> ApiResult<()> {
     let limits = &app.settings.limits;
     let window = Duration::from_secs(limits.login_window_seconds);
-    let ip = meta.client_ip.map(|ip| ip.to_string()).unwrap_or_default();
-    let pair = format!("{email}\n{ip}");
+    let address = address(meta);
+    // Per address first: one address trying many emails is stopped before
+    // it makes a counter for each.
+    if meta.client_ip.is_some() {
+        check_limit(
+            app,
+            "login-ip",
+            &address,
+            limits.login_attempts_per_ip,
+            window,
+        )
+        .await?;
+    }
+    let pair = format!("{email}\n{address}");
     check_limit(
         app,
         "login-pair",
@@ -140,9 +152,6 @@ async fn password_attempt(app: &App, meta: &RequestMeta, email: &str) -> ApiResu
         window,
     )
     .await?;
-    if meta.client_ip.is_some() {
-        check_limit(app, "login-ip", &ip, limits.login_attempts_per_ip, window).await?;
-    }
     if !app
         .limiter
         .remembered(&app.limit_key("login-known", &pair))
@@ -160,13 +169,19 @@ async fn password_attempt(app: &App, meta: &RequestMeta, email: &str) -> ApiResu
     Ok(())
 }
 
+/// The request's address as limits count it (an IPv6 address by its /64).
+fn address(meta: &RequestMeta) -> String {
+    meta.client_ip
+        .map(crate::ratelimit::address_subject)
+        .unwrap_or_default()
+}
+
 /// Notes that this request's address logged in to `email`'s account.
 async fn remember_address(app: &App, meta: &RequestMeta, email: &str) {
-    let ip = meta.client_ip.map(|ip| ip.to_string()).unwrap_or_default();
     let days = app.settings.limits.login_known_address_days;
     app.limiter
         .remember(
-            &app.limit_key("login-known", &format!("{email}\n{ip}")),
+            &app.limit_key("login-known", &format!("{email}\n{}", address(meta))),
             Duration::from_secs(u64::from(days) * 86_400),
         )
         .await;
@@ -261,7 +276,8 @@ async fn check_limit(
 async fn per_ip_email_limit(app: &App, meta: &RequestMeta, kind: &str) -> ApiResult<()> {
     if let Some(ip) = meta.client_ip {
         let limit = app.settings.limits.account_emails_per_ip_per_hour;
-        check_limit(app, kind, &ip.to_string(), limit, Duration::from_secs(3600)).await?;
+        let address = crate::ratelimit::address_subject(ip);
+        check_limit(app, kind, &address, limit, Duration::from_secs(3600)).await?;
     }
     Ok(())
 }
@@ -279,8 +295,10 @@ pub async fn sign_up(
 ) -> ApiResult<(String, user::Model)> {
     let email = normalize_email(email)?;
     let username = validate_username(username)?;
-    validate_password("password", password, &[&email, &username])?;
+    // Limits before any costly work: the strength estimate, then argon2.
     per_ip_email_limit(app, meta, "signup-ip").await?;
+    meta.spend_password_check()?;
+    validate_password("password", password, &[&email, &username])?;
     if user::Entity::find()
         .filter(user::Column::Username.eq(&username))
         .one(&app.db)
@@ -289,8 +307,8 @@ pub async fn sign_up(
     {
         return Err(ApiError::Conflict("this username is taken".into()));
     }
-    // Hashed either way, so both answers take as long.
-    let password_hash = hash_password(meta, password.to_owned()).await?;
+    // Hashed either way, so both answers take about as long.
+    let password_hash = hash(password.to_owned()).await?;
     let candidate = user::Model {
         id: new_id(),
         username,
@@ -303,6 +321,19 @@ pub async fn sign_up(
         deleted_at: None,
     };
     if let Some(owner) = user::Entity::find_by_email(&app.db, &candidate.email).await? {
+        // A few a day per account: the owner's inbox is not a target.
+        if !app
+            .limiter
+            .allow(
+                &app.limit_key("signup-taken", &owner.email),
+                3,
+                Duration::from_secs(86_400),
+            )
+            .await
+        {
+            let unusable = tokens::generate(tokens::SESSION_PREFIX);
+            return Ok((unusable, candidate));
+        }
         let body = format!(
             "Someone tried to sign up for TrackR ({}) with your email address.\n\nYou already have an account, username {}: log in with it (the logIn mutation), or ask for a password reset (requestPasswordReset) if you have forgotten your password.\n\nIf it was not you, you need not do anything: no account was created.\n",
             app.settings.public_url, owner.username
@@ -315,7 +346,8 @@ pub async fn sign_up(
         .insert(&app.db)
         .await
         .map_err(|e| match ApiError::from(e) {
-            ApiError::Conflict(_) => ApiError::Conflict("this username is taken".into()),
+            // Two sign-ups at once for the same name or email.
+            ApiError::Conflict(_) => ApiError::Conflict("this email or username is taken".into()),
             other => other,
         })?;
     let token = new_session(app, user.id).await?;
@@ -417,8 +449,9 @@ pub async fn reset_password(
     token: &str,
     new_password: &str,
 ) -> ApiResult<bool> {
-    validate_password("newPassword", new_password, &[])?;
-    // Guessing tokens costs attempts; hashing comes after the token holds.
+    // Guessing tokens costs attempts; the costly work comes after the
+    // token holds, and a refused password leaves the token unused (the
+    // transaction is not committed).
     per_ip_email_limit(app, meta, "reset-confirm-ip").await?;
     let txn = app.db.begin().await?;
     let Some(t) =
@@ -426,7 +459,14 @@ pub async fn reset_password(
     else {
         return Err(ApiError::bad_input("token", "is invalid, used or expired"));
     };
-    let hash = hash_password(meta, new_password.to_owned()).await?;
+    let owner = user::Entity::find_by_id(t.user_id).one(&txn).await?;
+    let known: Vec<&str> = owner
+        .iter()
+        .flat_map(|u| [u.email.as_str(), u.username.as_str()])
+        .collect();
+    meta.spend_password_check()?;
+    validate_password("newPassword", new_password, &known)?;
+    let hash = hash(new_password.to_owned()).await?;
     // Only for the address the token was sent to, if the account still
     // uses it.
     let updated = user::Entity::update_many()
@@ -562,16 +602,11 @@ pub async fn change_password(
     new_password: &str,
 ) -> ApiResult<bool> {
     let user = principal.user()?.clone();
-    validate_password("newPassword", new_password, &[&user.email, &user.username])?;
+    // The request's one password check is the verification; the new
+    // password's strength and hash follow it.
     confirm_password(app, meta, &user, "currentPassword", current_password).await?;
-    // The one check this request may make was the verification above.
-    let hash = tokio::task::spawn_blocking({
-        let password = new_password.to_owned();
-        move || tokens::hash_password(&password)
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    validate_password("newPassword", new_password, &[&user.email, &user.username])?;
+    let hash = hash(new_password.to_owned()).await?;
     let txn = app.db.begin().await?;
     user::Entity::update_many()
         .col_expr(

@@ -155,21 +155,23 @@ fn signature(app: &App, job: Uuid, file: &str, expires: i64) -> String {
 
 /// A link to `file` of export `job`, valid for `LINK_HOURS`: pre-signed by
 /// S3, or signed by us for the local store (served by `/exports/…`).
-pub async fn download_link(app: &App, job: Uuid, file: &str) -> Option<String> {
+pub async fn download_link(
+    app: &App,
+    job: Uuid,
+    file: &str,
+    files_until: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
+    // Never past the files themselves (the purge removes them then).
+    let expires = (now() + Duration::hours(LINK_HOURS)).min(files_until);
+    let valid = (expires - now()).to_std().ok().filter(|d| !d.is_zero())?;
     if app.store.is_local() {
-        return Some(signed_link(app, job, file));
+        return Some(signed_link(app, job, file, expires.timestamp()));
     }
     let key = trackr_worker::jobs::data::export_key(job, file);
-    app.store
-        .signed_url(
-            &key,
-            std::time::Duration::from_secs(LINK_HOURS as u64 * 3600),
-        )
-        .await
+    app.store.signed_url(&key, valid).await
 }
 
-fn signed_link(app: &App, job: Uuid, file: &str) -> String {
-    let expires = (now() + Duration::hours(LINK_HOURS)).timestamp();
+fn signed_link(app: &App, job: Uuid, file: &str, expires: i64) -> String {
     let sig = signature(app, job, file, expires);
     format!(
         "{}/exports/{job}/{file}?expires={expires}&sig={sig}",

@@ -300,8 +300,15 @@ pub async fn accept(app: &App, principal: &Principal, token: &str) -> ApiResult<
         .ok_or(ApiError::NotFound("organization"))?;
     let txn = access::lock_organization(app, org.id).await?;
     check_seats(app, &*txn, &org, None).await?;
-    access::touch_user(&*txn, user.id).await?;
-    check_organization_cap(app, &*txn, user.id).await?;
+    if access::touch_user(&*txn, user.id).await? != 1 {
+        return Err(ApiError::NotFound("user"));
+    }
+    let already = membership::Entity::find_membership(&*txn, org.id, user.id)
+        .await?
+        .is_some();
+    if !already {
+        check_organization_cap(app, &*txn, user.id).await?;
+    }
     let deleted = invitation::Entity::delete_by_id(inv.id).exec(&*txn).await?;
     if deleted.rows_affected != 1 {
         return Err(ApiError::bad_input("token", "is invalid, used or expired"));

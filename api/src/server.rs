@@ -148,26 +148,69 @@ async fn graphql_post(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     );
+    // The loader's batches run as tasks of their own: they are stopped with
+    // the request (dropped by a client that left, or at the deadline).
+    let batches = RequestTasks::default();
     let loader = async_graphql::dataloader::DataLoader::new(
         crate::stats::StatsLoader {
             app: state.app.clone(),
         },
-        tokio::spawn,
+        {
+            let batches = batches.clone();
+            move |batch| batches.spawn(batch)
+        },
     );
     let request = request.data(principal).data(meta).data(loader);
     let schema = state.schema.clone();
-    if checked.operation == Some(OperationType::Mutation) {
-        return match tokio::spawn(async move { schema.execute(request).await }).await {
+    let deadline = Duration::from_millis(limits.graphql_timeout_ms);
+    let metrics = state.app.metrics.clone();
+    let run = async move {
+        let _batches = batches;
+        match tokio::time::timeout(deadline, schema.execute(request)).await {
             Ok(response) => response.into(),
+            Err(_) => {
+                metrics.graphql_timeouts.inc();
+                error_response(ApiError::Timeout(deadline))
+            }
+        }
+    };
+    if checked.operation == Some(OperationType::Mutation) {
+        // Its own task: a client that leaves does not stop a mutation
+        // between two writes. The deadline still holds (a mutation's answer
+        // may select reports, which must not run unbounded).
+        return match tokio::spawn(run).await {
+            Ok(response) => response,
             Err(e) => error_response(ApiError::internal(format!("mutation task: {e}"))),
         };
     }
-    let deadline = Duration::from_millis(limits.graphql_timeout_ms);
-    match tokio::time::timeout(deadline, schema.execute(request)).await {
-        Ok(response) => response.into(),
-        Err(_) => {
-            state.app.metrics.graphql_timeouts.inc();
-            error_response(ApiError::Timeout(deadline))
+    run.await
+}
+
+/// Tasks a request started, aborted when it is dropped.
+#[derive(Clone, Default)]
+struct RequestTasks(std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>);
+
+impl RequestTasks {
+    fn spawn<F>(&self, task: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let handle = tokio::spawn(task);
+        let mut tasks = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(handle.abort_handle());
+        handle
+    }
+}
+
+impl Drop for RequestTasks {
+    fn drop(&mut self) {
+        // The last clone (the request's) going aborts what is left.
+        if std::sync::Arc::strong_count(&self.0) == 1 {
+            for task in self.0.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+                task.abort();
+            }
         }
     }
 }

@@ -576,6 +576,26 @@ impl PrivateRedis {
         }
     }
 
+    /// Freezes the server (SIGSTOP): it keeps its connections and answers
+    /// nothing, as a hung Redis does.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a frozen server run again (SIGCONT).
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, which: &str) {
+        let pid = self.child.as_ref().expect("running").id().to_string();
+        let status = std::process::Command::new("kill")
+            .args([which, &pid])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {which} {pid}");
+    }
+
     /// Starts it again on the same port and waits until it answers.
     pub async fn resume(&mut self) {
         let child = std::process::Command::new("redis-server")

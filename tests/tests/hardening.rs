@@ -50,6 +50,8 @@ async fn no_nesting_of_any_depth_takes_the_server_down(b: Backend) {
             format!("{{ plans(x: {list}) {{ id }} }}"),
             format!("{{ plans(x: {object}) {{ id }} }}"),
             selection,
+            // An unclosed block string, which the parser reads as `""`.
+            format!(r#"{{ plans(x: [""""], y: {list}) {{ id }} }}"#),
         ] {
             let (status, body) = post_graphql(&app, json!({ "query": query }).to_string()).await;
             assert_eq!(status, 200, "{depth}: {}", &body[..body.len().min(300)]);
@@ -97,12 +99,42 @@ async fn fragment_fan_out_is_refused_before_validation(b: Backend) {
         "a small document: {} bytes",
         query.len()
     );
+    // The issue's document (2^24 leaves): its fragments chain too deep
+    // (their sizes are known first, in one pass without recursion).
     let r = app.gql(None, &query, json!({})).await;
     assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
     let message = r["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("more than 16 deep"), "{message}");
+    // Shallower, it is still 2^14 leaves: refused by its expanded size,
+    // before async-graphql's validation walks it.
+    let r = app.gql(None, &fan_out(14), json!({})).await;
+    let message = r["errors"][0]["message"].as_str().unwrap();
     assert!(
         message.contains("once its fragments are expanded"),
-        "refused by its expanded size, before async-graphql's validation walks it: {message}"
+        "{message}"
+    );
+    // Spreads of a fragment that selects nothing but spreads, or that does
+    // not exist, count too.
+    let empty = fan_out(14).replace(
+        "fragment F0 on Query { plans { id } }",
+        "fragment F0 on Query { ...Missing }",
+    );
+    let r = app.gql(None, &empty, json!({})).await;
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not defined"),
+        "{r}"
+    );
+    let spreads_only = fan_out(14).replace("{ plans { id } }", "{ __typename }");
+    let r = app.gql(None, &spreads_only, json!({})).await;
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expanded"),
+        "{r}"
     );
     let cycle = "{ ...A } fragment A on Query { ...B plans { id } } fragment B on Query { ...A }";
     let r = app.gql(None, cycle, json!({})).await;
@@ -286,6 +318,24 @@ async fn recording_chunks_of_any_shape_get_an_answer_not_a_panic(b: Backend) {
     );
     assert!(!text.contains("s3cret"), "masked at any depth");
     assert!(text.contains("\"input\""), "the deepest element came back");
+    // One recording's events per request, however many aliases ask.
+    let body = json!({"query": "query($s: ID!) { site(id: $s) { a: recording(sessionId: \"deep-page-1\") { events } b: recording(sessionId: \"deep-page-1\") { events } } }", "variables": {"s": site}});
+    let text = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&owner.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("one request may play back one recording"),
+        "{}",
+        &text[text.len().saturating_sub(400)..]
+    );
     let (status, answer) = post_chunk(&app, deep_chunk("deep-page-2", 10_000)).await;
     assert_eq!(status, 400, "{answer}");
     still_serving(&app).await;
@@ -301,6 +351,30 @@ async fn organizations_per_user_are_capped_and_nested_lists_count_their_size(b: 
         app.count("SELECT COUNT(*) FROM organizations").await,
         3,
         "the cap held, aliases or not"
+    );
+    // Concurrent requests race for the last place: one wins.
+    let eve = app.sign_up("eve").await;
+    app.create_org(&eve, "E1").await;
+    app.create_org(&eve, "E2").await;
+    let racers = (0..6).map(|i| {
+        let app = &app;
+        let token = eve.token.clone();
+        async move {
+            app.gql(
+                Some(&token),
+                "mutation($n: String!) { createOrganization(name: $n) { id } }",
+                json!({"n": format!("race {i}")}),
+            )
+            .await
+        }
+    });
+    let answers = futures_util::future::join_all(racers).await;
+    let won = answers.iter().filter(|r| r["errors"].is_null()).count();
+    assert_eq!(won, 1, "{answers:?}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM organizations WHERE name LIKE 'race %'")
+            .await,
+        1
     );
     // Joining counts too.
     let bob = app.sign_up("bob").await;
@@ -410,6 +484,7 @@ async fn with_redis_gone_the_server_keeps_answering_and_jobs_wait(b: Backend) {
         1,
         "never doubled"
     );
+    assert_eq!(job_row(&app, &job).await.attempts, 1, "and run once");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'data.export.request'")
             .await,
@@ -436,15 +511,58 @@ async fn job_row(app: &TestApp, id: &str) -> trackr_entity::job::Model {
         .expect("the job's row")
 }
 
-async fn the_server_starts_and_serves_without_its_redis(b: Backend) {
-    // Nothing listens on a port just freed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("redis://127.0.0.1:{port}");
+async fn with_redis_hung_the_server_answers_within_its_deadlines(b: Backend) {
+    let redis = PrivateRedis::start().await;
+    let url = redis.url();
     let app = TestApp::spawn_with(b, &[("redis_url", &url)]).await;
+    let (owner, _, site) = app.site_owner("example.com").await;
+    // Frozen, Redis accepts nothing and answers nothing: every call to it
+    // must give up on its own deadline (the client's 30 s would catch a
+    // hang).
+    redis.freeze();
+    let today = chrono::Utc::now().date_naive().to_string();
+    for _ in 0..3 {
+        app.gql_ok(None, LOG_IN, json!({"e": owner.email, "p": owner.password}))
+            .await;
+    }
+    let r = app
+        .gql_ok(
+            Some(&owner.token),
+            "mutation($s: ID!, $d: Date!) { requestExport(siteId: $s, range: {from: $d, to: $d}) }",
+            json!({"s": site, "d": today}),
+        )
+        .await;
+    let job = r["requestExport"].as_str().unwrap().to_owned();
+    assert_eq!(
+        job_row(&app, &job).await.enqueued_at,
+        None,
+        "waits for the queue"
+    );
+    let ready: Value = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        ready["redis"].as_str().unwrap().starts_with("unreachable"),
+        "{ready}"
+    );
+    redis.thaw();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while job_row(&app, &job).await.enqueued_at.is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "never handed over");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn the_server_starts_and_serves_without_its_redis(b: Backend) {
+    // Nothing listens on port 1.
+    let url = "redis://127.0.0.1:1";
+    let app = TestApp::spawn_with(b, &[("redis_url", url)]).await;
     let ready: Value = app
         .client
         .get(app.url("/readyz"))
@@ -483,8 +601,16 @@ async fn one_request_checks_one_password(b: Backend) {
         ada.email, ada.password
     );
     let r = app.gql(None, &logins, json!({})).await;
-    assert!(r["data"].is_null() || r["data"]["b"].is_null(), "{r}");
-    assert_eq!(r["errors"].as_array().unwrap().len(), 2, "{r}");
+    let errors = r["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{r}");
+    assert_eq!(errors[0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert!(
+        errors[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("one password"),
+        "the right password was not even checked: {r}"
+    );
 }
 
 async fn every_password_check_counts_against_the_log_in_limits(b: Backend) {
@@ -830,6 +956,26 @@ async fn a_write_only_key_cannot_read_reports_through_what_it_writes(b: Backend)
         1,
         "the write itself is allowed"
     );
+    // Nor through an export, which holds every event.
+    let site: String = {
+        use sea_orm::EntityTrait;
+        trackr_entity::site::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+            .to_string()
+    };
+    let r = app
+        .gql(
+            Some(&key),
+            "mutation($s: ID!, $d: Date!) { requestExport(siteId: $s, range: {from: $d, to: $d}) }",
+            json!({"s": site, "d": today}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("FORBIDDEN"), "{r}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM jobs").await, 0);
 }
 
 both_backends!(
@@ -842,6 +988,7 @@ both_backends!(
     organizations_per_user_are_capped_and_nested_lists_count_their_size,
     with_redis_gone_the_server_keeps_answering_and_jobs_wait,
     the_server_starts_and_serves_without_its_redis,
+    with_redis_hung_the_server_answers_within_its_deadlines,
     one_request_checks_one_password,
     every_password_check_counts_against_the_log_in_limits,
     a_guesser_elsewhere_cannot_lock_the_owner_out,

@@ -79,10 +79,20 @@ impl Queue {
 /// hands it over later: nothing asked for is lost, and a job handed over
 /// twice still runs once (its claim).
 pub async fn hand_over(db: &DatabaseConnection, queue: &Queue, id: Uuid) -> Result<(), String> {
-    queue.push(id).await?;
-    runner::mark_handed_over(db, id)
+    if !runner::reserve_hand_over(db, id)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?
+    {
+        // Another server or worker is handing it over, or did.
+        return Ok(());
+    }
+    if let Err(e) = queue.push(id).await {
+        if let Err(release) = runner::release_hand_over(db, id).await {
+            tracing::warn!(job_id = %id, error = %release, "hand-over not released; it is retried after its timeout");
+        }
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// Hands over every job still waiting for the queue, oldest first; stops

@@ -35,6 +35,14 @@ use async_graphql_value::{ConstValue, Value};
 /// Brackets deeper than this are refused before parsing. The standard
 /// introspection query nests 20; the parser's stack holds thousands.
 pub const MAX_NESTING: usize = 64;
+/// The same count taken with no regard for strings or comments: a second
+/// fence, in case the scan ever reads a string where the parser does not.
+/// Brackets inside strings rarely nest, and the parser's stack holds this
+/// many with room to spare (8 MiB threads).
+pub const MAX_RAW_NESTING: usize = 1_000;
+/// Fragments spreading fragments, this many deep at most (async-graphql's
+/// own recursion check stops at 32, after walking every path to it).
+pub const MAX_FRAGMENT_DEPTH: usize = 16;
 
 /// Why a document was refused. The `Display` is what the client reads.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +53,10 @@ pub enum DocumentError {
     TooLarge(usize),
     #[error("fragment {0:?} spreads itself")]
     FragmentCycle(String),
+    #[error("fragment {0:?} is spread but not defined")]
+    UnknownFragment(String),
+    #[error("fragments spread fragments more than {0} deep")]
+    FragmentsTooDeep(usize),
     /// PostgreSQL cannot store U+0000 in text, and no name, email or
     /// domain has one: refused for every backend alike.
     #[error("strings may not contain the character U+0000")]
@@ -67,7 +79,7 @@ pub fn check(
     operation_name: Option<&str>,
     max_selections: usize,
 ) -> Result<Checked, DocumentError> {
-    if nesting(query, MAX_NESTING) > MAX_NESTING {
+    if nesting(query, MAX_NESTING) > MAX_NESTING || raw_nesting(query) > MAX_RAW_NESTING {
         return Err(DocumentError::TooDeep(MAX_NESTING));
     }
     let document = parse_query(query).map_err(|e| DocumentError::Syntax(e.to_string()))?;
@@ -103,18 +115,12 @@ pub fn nesting(text: &str, stop: usize) -> usize {
                     i += 1;
                 }
             }
-            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
-                i += 3;
-                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
-                    // `\"""` is an escaped delimiter inside a block string.
-                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
-                        4
-                    } else {
-                        1
-                    };
-                }
-                i += 2;
-            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => match block_string_end(bytes, i + 3) {
+                Some(end) => i = end + 2,
+                // Unclosed, the parser reads `""`, an empty string, and
+                // goes on: so does the scan.
+                None => i += 1,
+            },
             b'"' => {
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
@@ -196,6 +202,39 @@ fn document_has_nul(document: &ExecutableDocument) -> bool {
         .any(|f| directives_have_nul(&f.node.directives) || set_has_nul(&f.node.selection_set.node))
 }
 
+/// Where the block string whose content starts at `from` ends (the index
+/// of its closing `"""`), if it is closed.
+fn block_string_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"\\\"\"\"") {
+            // `\"""` is an escaped delimiter inside a block string.
+            i += 4;
+        } else if bytes[i..].starts_with(b"\"\"\"") {
+            return Some(i);
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// The deepest nesting of brackets, strings and comments included.
+pub fn raw_nesting(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// Selections in a selection set, not counting fragment spreads, and the
 /// fragments it spreads (once per spread).
 fn own_size<'a>(set: &'a SelectionSet, spreads: &mut Vec<&'a str>) -> usize {
@@ -206,9 +245,12 @@ fn own_size<'a>(set: &'a SelectionSet, spreads: &mut Vec<&'a str>) -> usize {
                 size = size.saturating_add(1 + own_size(&field.node.selection_set.node, spreads));
             }
             Selection::InlineFragment(inline) => {
-                size = size.saturating_add(own_size(&inline.node.selection_set.node, spreads));
+                size = size.saturating_add(1 + own_size(&inline.node.selection_set.node, spreads));
             }
             Selection::FragmentSpread(spread) => {
+                // The spread itself is a step for every walker, even of a
+                // fragment that selects nothing.
+                size = size.saturating_add(1);
                 spreads.push(spread.node.fragment_name.node.as_str());
             }
         }
@@ -231,6 +273,8 @@ pub fn expanded_size(document: &ExecutableDocument, cap: usize) -> Result<usize,
     // Sizes, computed depth-first with an explicit stack; a fragment seen
     // again while its own size is still open is a cycle.
     let mut sizes: HashMap<&str, usize> = HashMap::new();
+    // How deep each fragment's spreads chain (1: it spreads none).
+    let mut depths: HashMap<&str, usize> = HashMap::new();
     let mut open: std::collections::HashSet<&str> = Default::default();
     for &root in parts.keys() {
         if sizes.contains_key(root) {
@@ -242,8 +286,10 @@ pub fn expanded_size(document: &ExecutableDocument, cap: usize) -> Result<usize,
             let (own, spreads) = &parts[name];
             if let Some(&child) = spreads.get(*next) {
                 *next += 1;
-                if sizes.contains_key(child) || !parts.contains_key(child) {
-                    // Done already, or unknown (validation reports it).
+                if !parts.contains_key(child) {
+                    return Err(DocumentError::UnknownFragment(child.to_owned()));
+                }
+                if sizes.contains_key(child) {
                     continue;
                 }
                 if !open.insert(child) {
@@ -256,15 +302,27 @@ pub fn expanded_size(document: &ExecutableDocument, cap: usize) -> Result<usize,
                     .map(|s| sizes.get(s).copied().unwrap_or(0))
                     .fold(*own, |total, s| total.saturating_add(s).min(limit));
                 sizes.insert(name, size);
+                let depth = 1 + spreads
+                    .iter()
+                    .map(|s| depths.get(s).copied().unwrap_or(0))
+                    .max()
+                    .unwrap_or(0);
+                depths.insert(name, depth);
                 open.remove(name);
                 stack.pop();
             }
         }
     }
+    if depths.values().any(|d| *d > MAX_FRAGMENT_DEPTH) {
+        return Err(DocumentError::FragmentsTooDeep(MAX_FRAGMENT_DEPTH));
+    }
     let mut total = sizes.values().fold(0usize, |t, s| t.saturating_add(*s));
     for (_, operation) in document.operations.iter() {
         let mut spreads = Vec::new();
         let own = own_size(&operation.node.selection_set.node, &mut spreads);
+        if let Some(unknown) = spreads.iter().find(|s| !parts.contains_key(*s)) {
+            return Err(DocumentError::UnknownFragment((*unknown).to_owned()));
+        }
         total = spreads
             .iter()
             .map(|s| sizes.get(s).copied().unwrap_or(0))
@@ -289,21 +347,32 @@ mod tests {
 
     #[test]
     fn fragment_fan_out_is_counted_without_expanding_it() {
-        // F24 spreads F23 twice … F0 is one field: 2^24 leaves.
-        let mut q = String::from("{ ...F24 }\nfragment F0 on Query { plans { id } }\n");
-        for i in 1..=24 {
-            q.push_str(&format!(
-                "fragment F{i} on Query {{ ...F{} ...F{} }}\n",
-                i - 1,
-                i - 1
-            ));
-        }
-        let err = check(&q, None, 5_000).err();
-        assert_eq!(err, Some(DocumentError::TooLarge(5_000)));
+        // F(n) spreads F(n-1) twice … F0 is one field: 2^n leaves.
+        let fan = |n: usize| {
+            let mut q = format!("{{ ...F{n} }}\nfragment F0 on Query {{ plans {{ id }} }}\n");
+            for i in 1..=n {
+                q.push_str(&format!(
+                    "fragment F{i} on Query {{ ...F{} ...F{} }}\n",
+                    i - 1,
+                    i - 1
+                ));
+            }
+            q
+        };
+        assert_eq!(
+            check(&fan(14), None, 5_000).err(),
+            Some(DocumentError::TooLarge(5_000))
+        );
+        assert_eq!(
+            check(&fan(24), None, 5_000).err(),
+            Some(DocumentError::FragmentsTooDeep(MAX_FRAGMENT_DEPTH)),
+            "whatever order the fragments are sized in"
+        );
+        assert!(check(&fan(8), None, 5_000).is_ok());
     }
 
     #[test]
-    fn cycles_and_long_chains_are_handled_without_recursion() {
+    fn cycles_long_chains_and_missing_fragments_are_refused_without_recursion() {
         let q = "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }";
         assert!(matches!(
             check(q, None, 5_000).err(),
@@ -313,13 +382,64 @@ mod tests {
         for i in 1..=5000 {
             chain.push_str(&format!("fragment F{i} on Query {{ ...F{} }}\n", i - 1));
         }
-        let checked = check(&chain, None, 50_000).expect("a chain is small");
-        assert!(checked.operation.is_some());
         assert_eq!(
-            expanded_size(&checked.document, 50_000).unwrap(),
-            // The operation and each of the 5001 fragments expand to 2.
-            2 + 5001 * 2
+            check(&chain, None, 50_000).err(),
+            Some(DocumentError::FragmentsTooDeep(MAX_FRAGMENT_DEPTH))
         );
+        let mut short = String::from("{ ...F10 } fragment F0 on Query { plans { id } }\n");
+        for i in 1..=10 {
+            short.push_str(&format!("fragment F{i} on Query {{ ...F{} }}\n", i - 1));
+        }
+        let checked = check(&short, None, 5_000).expect("a short chain passes");
+        assert_eq!(
+            expanded_size(&checked.document, 5_000).unwrap(),
+            // F0 is 2; F(i) is its spread plus F(i-1): 2 + i. The operation
+            // spreads F10 (1 + 12); the definitions are F0..F10 (2 + … + 12).
+            13 + (2..=12).sum::<usize>()
+        );
+        // Spreads of a fragment that selects nothing, or does not exist,
+        // still count (a fan-out of them cost seconds before).
+        let mut empty = String::from("{ ...E15 } fragment E0 on Query { ...Missing }\n");
+        for i in 1..=15 {
+            empty.push_str(&format!(
+                "fragment E{i} on Query {{ ...E{} ...E{} }}\n",
+                i - 1,
+                i - 1
+            ));
+        }
+        assert_eq!(
+            check(&empty, None, 5_000).err(),
+            Some(DocumentError::UnknownFragment("Missing".into()))
+        );
+        let fan = empty.replace("{ ...Missing }", "{ __typename }");
+        assert_eq!(
+            check(&fan, None, 5_000).err(),
+            Some(DocumentError::TooLarge(5_000))
+        );
+    }
+
+    #[test]
+    fn an_unclosed_block_string_does_not_hide_nesting() {
+        // The parser reads an unclosed `"""` as `""` and goes on; a scan
+        // that skipped to the end saw depth 3 while the parser recursed
+        // 100 000 deep (found in review).
+        let q = format!(
+            r#"{{ plans(x: [""""], y: {}1{}) {{ id }} }}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(
+            nesting(&q, MAX_NESTING) > MAX_NESTING,
+            "read as the parser reads it"
+        );
+        assert_eq!(
+            check(&q, None, 5_000).err(),
+            Some(DocumentError::TooDeep(MAX_NESTING))
+        );
+        // Brackets in strings past the raw fence are refused too.
+        let strings = format!(r#"{{ plans(x: "{}") {{ id }} }}"#, "(".repeat(2_000));
+        assert!(check(&strings, None, 5_000).is_err());
+        assert!(check(r#"{ plans(x: "((( ]]") { id } }"#, None, 5_000).is_ok());
     }
 
     #[test]

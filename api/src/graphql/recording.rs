@@ -62,9 +62,10 @@ impl Recording {
         self.0.bytes as f64
     }
     /// The rrweb events of every chunk, in `seq` order: what rrweb's
-    /// player replays. Costly (complexity 1000): one recording a request.
+    /// player replays. One recording a request (up to 32 MiB of events).
     #[graphql(complexity = 1000)]
     async fn events(&self, ctx: &Context<'_>) -> ApiResult<async_graphql::Json<serde_json::Value>> {
+        ctx.meta().spend_playback()?;
         crate::recordings::events(ctx.app(), self.0.site_id, &self.0.session_id)
             .await
             .map(async_graphql::Json)

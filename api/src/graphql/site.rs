@@ -219,7 +219,7 @@ impl SiteMutation {
         range: DateRange,
     ) -> ApiResult<ID> {
         let id = parse_id(&site_id, "site")?;
-        let (site, _) = access::site(
+        let (site, grant) = access::site(
             ctx.app(),
             ctx.principal(),
             ctx.meta(),
@@ -227,6 +227,9 @@ impl SiteMutation {
             Action::ManageSites,
         )
         .await?;
+        // An export is every event of the range: reading, not only
+        // managing (a `sites:write` key alone may not).
+        grant.require(Action::ReadSites)?;
         let window = window_of(&site, &range)?;
         data_jobs::request_export(ctx.app(), ctx.principal(), ctx.meta(), &site, window)
             .await
@@ -258,7 +261,7 @@ impl JobQuery {
             .await?
             .ok_or(ApiError::NotFound("job"))?;
         let site = row.site_id.ok_or(ApiError::NotFound("job"))?;
-        access::site(
+        let (_, grant) = access::site(
             ctx.app(),
             ctx.principal(),
             ctx.meta(),
@@ -270,66 +273,77 @@ impl JobQuery {
             ApiError::NotFound(_) => ApiError::NotFound("job"),
             other => other,
         })?;
-        Ok(Job(row))
+        Ok(Job {
+            downloads_readable: grant.allows(Action::ReadSites),
+            row,
+        })
     }
 }
 
-pub struct Job(trackr_entity::job::Model);
+pub struct Job {
+    row: trackr_entity::job::Model,
+    /// Whether the caller may read what an export holds.
+    downloads_readable: bool,
+}
 
 #[Object]
 impl Job {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.row.id.to_string())
     }
     /// `delete_data` or `export`.
     async fn kind(&self) -> &str {
-        &self.0.kind
+        &self.row.kind
     }
     /// queued, running, succeeded or failed.
     async fn status(&self) -> &str {
-        &self.0.status
+        &self.row.status
     }
     /// 0 to 1.
     async fn progress(&self) -> f64 {
-        self.0.progress
+        self.row.progress
     }
     async fn error(&self) -> Option<&str> {
-        self.0.error.as_deref()
+        self.row.error.as_deref()
     }
     /// Counts of what was deleted or exported.
     async fn result(&self) -> Option<async_graphql::Json<serde_json::Value>> {
-        self.0.result.clone().map(async_graphql::Json)
+        self.row.result.clone().map(async_graphql::Json)
     }
-    /// For a finished export: links to the NDJSON and CSV files, valid
-    /// for 24 hours from this request.
-    /// Links to the export's files, valid 24 hours; empty once its files
-    /// are removed (a day after it finished, or when the data they hold
-    /// is deleted).
+    /// For a finished export: links to the NDJSON and CSV files, valid 24
+    /// hours from this request and never past the files (kept 25 hours
+    /// after the export finished, and removed at once when the data they
+    /// hold is deleted); then empty. Only for callers who may read the
+    /// site's data (a `sites:write` key alone may not).
     async fn download_urls(&self, ctx: &Context<'_>) -> Vec<String> {
-        let result = self.0.result.as_ref();
-        if result
+        let result = self.row.result.as_ref();
+        let expired = result
             .and_then(|r| r.get("expired"))
             .and_then(|e| e.as_bool())
-            == Some(true)
-        {
+            == Some(true);
+        if expired || !self.downloads_readable || self.row.status != "succeeded" {
             return Vec::new();
         }
+        let files_until = self.row.updated_at
+            + chrono::Duration::hours(trackr_worker::jobs::data::EXPORT_KEEP_HOURS);
         let files = result
             .and_then(|r| r.get("files"))
             .and_then(|f| serde_json::from_value::<Vec<String>>(f.clone()).ok())
             .unwrap_or_default();
         let mut links = Vec::with_capacity(files.len());
         for f in &files {
-            if let Some(link) = data_jobs::download_link(ctx.app(), self.0.id, f).await {
+            if let Some(link) =
+                data_jobs::download_link(ctx.app(), self.row.id, f, files_until).await
+            {
                 links.push(link);
             }
         }
         links
     }
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.created_at
+        self.row.created_at
     }
     async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.updated_at
+        self.row.updated_at
     }
 }

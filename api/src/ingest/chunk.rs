@@ -24,7 +24,7 @@ pub const MAX_DEPTH: usize = 2_500;
 /// Chunks up to this depth are handled on the request's own stack.
 const SHALLOW: usize = 100;
 /// The stack a deeper chunk is handled on (reserved, touched as used).
-const DEEP_STACK: usize = 256 * 1024 * 1024;
+const DEEP_STACK: usize = 32 * 1024 * 1024;
 const MAX_PAGES: usize = 100;
 const MAX_PATH: usize = 2_000;
 /// rrweb's event types: DomContentLoaded 0 … Plugin 6.

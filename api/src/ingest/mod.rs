@@ -162,7 +162,7 @@ async fn post_event(
     };
     let per_minute = app.settings.ingest.events_per_ip_per_minute;
     let ip_key = ip
-        .map(|ip| app.limit_key("event-ip", &ip.to_string()))
+        .map(|ip| app.limit_key("event-ip", &crate::ratelimit::address_subject(ip)))
         .unwrap_or_default();
     if !app
         .ingest

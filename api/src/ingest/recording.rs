@@ -200,7 +200,7 @@ pub async fn post(
         Err(refusal) => return refusal,
     };
     let ip_key = ip
-        .map(|ip| app.limit_key("recording-ip", &ip.to_string()))
+        .map(|ip| app.limit_key("recording-ip", &crate::ratelimit::address_subject(ip)))
         .unwrap_or_default();
     if !app
         .ingest

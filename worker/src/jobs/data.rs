@@ -279,8 +279,9 @@ pub fn export_key(job: Uuid, file: &str) -> String {
     format!("exports/{job}/{file}")
 }
 
-/// How long an export's files are kept: its download links work 24 hours,
-/// and a link handed out in its last minute still downloads.
+/// How long an export's files are kept after the export finished. Its
+/// download links last 24 hours from when they are handed out, never
+/// past this.
 pub const EXPORT_KEEP_HOURS: i64 = 25;
 
 /// Which exports `expire_exports` removes.
@@ -291,6 +292,38 @@ pub enum Expiring {
     OfSites(Vec<Uuid>),
     /// The exports of a site that hold data a deletion covers.
     Covering(DeleteParams),
+    /// One export (it finished after a deletion of its data began).
+    Job(Uuid),
+}
+
+/// Whether a deletion that covers this export's data began after the
+/// export was asked for (running or done): the export may hold what was
+/// deleted, so it must go as soon as it finishes.
+pub async fn deleted_since(
+    db: &DatabaseConnection,
+    export: &trackr_entity::job::Model,
+) -> Result<bool, DbErr> {
+    use trackr_entity::job;
+    let Ok(params) = serde_json::from_value::<ExportParams>(export.params.clone()) else {
+        return Ok(false);
+    };
+    let deletions = job::Entity::find()
+        .filter(job::Column::Kind.eq(super::runner::DELETE_DATA))
+        .filter(job::Column::SiteId.eq(params.site_id))
+        .filter(job::Column::Status.is_in(["running", "succeeded"]))
+        .filter(job::Column::UpdatedAt.gte(export.created_at))
+        .all(db)
+        .await?;
+    Ok(deletions.iter().any(
+        |d| match serde_json::from_value::<DeleteParams>(d.params.clone()) {
+            Ok(DeleteParams {
+                window: Some((from, to)),
+                visitor_hash: None,
+                ..
+            }) => params.window.0 < to && from < params.window.1,
+            _ => true,
+        },
+    ))
 }
 
 /// Deletes export files that outlived their links, or whose data was
@@ -311,6 +344,7 @@ pub async fn expire_exports(
         Expiring::FinishedBefore(at) => query.filter(job::Column::UpdatedAt.lt(*at)),
         Expiring::OfSites(sites) => query.filter(job::Column::SiteId.is_in(sites.iter().copied())),
         Expiring::Covering(deletion) => query.filter(job::Column::SiteId.eq(deletion.site_id)),
+        Expiring::Job(id) => query.filter(job::Column::Id.eq(*id)),
     };
     let mut jobs = query.all(db).await.map_err(|e| e.to_string())?;
     if let Expiring::Covering(deletion) = &which {

@@ -160,7 +160,15 @@ pub async fn run(
         Ok(_) => Outcome::Done,
         Err(m) => Outcome::Failed(m.clone()),
     };
+    let succeeded = outcome.is_ok();
     finish(db, id, outcome).await?;
+    if succeeded && row.kind == EXPORT && data::deleted_since(db, &row).await? {
+        // Data it holds was deleted while it ran: it goes at once.
+        let store = crate::store::Store::open(settings).map_err(WorkerError::Store)?;
+        data::expire_exports(db, &store, data::Expiring::Job(id))
+            .await
+            .map_err(WorkerError::Store)?;
+    }
     Ok(result)
 }
 
@@ -319,12 +327,21 @@ pub async fn dead(db: &DatabaseConnection) -> Result<Vec<job::Model>, WorkerErro
 }
 
 /// Running jobs whose lease nobody renewed: their worker is gone.
-/// Jobs recorded but never handed to the queue (Redis was away), oldest
-/// first.
+/// How long a job may sit queued after its hand-over before it is handed
+/// over again: Redis may have lost it (a restart without persistence).
+pub const HAND_OVER_AGAIN_AFTER: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Jobs that wait for the queue, oldest first: never handed over (Redis
+/// was away), or handed over long ago and still queued (Redis lost them).
 pub async fn waiting_for_queue(db: &DatabaseConnection) -> Result<Vec<Uuid>, WorkerError> {
+    let lost = trackr_entity::now() - HAND_OVER_AGAIN_AFTER;
     Ok(job::Entity::find()
         .filter(job::Column::Status.eq("queued"))
-        .filter(job::Column::EnqueuedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(job::Column::EnqueuedAt.is_null())
+                .add(job::Column::EnqueuedAt.lt(lost)),
+        )
         .order_by_asc(job::Column::CreatedAt)
         .all(db)
         .await?
@@ -333,9 +350,30 @@ pub async fn waiting_for_queue(db: &DatabaseConnection) -> Result<Vec<Uuid>, Wor
         .collect())
 }
 
-pub async fn mark_handed_over(db: &DatabaseConnection, id: Uuid) -> Result<(), WorkerError> {
+/// Takes the job's hand-over for this process: true if no one else has it
+/// (so two servers never push the same job at once). `release_hand_over`
+/// gives it back when the push fails.
+pub async fn reserve_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<bool, WorkerError> {
+    let now = trackr_entity::now();
+    let reserved = job::Entity::update_many()
+        .col_expr(job::Column::EnqueuedAt, Expr::value(now))
+        .filter(job::Column::Id.eq(id))
+        .filter(
+            Condition::any()
+                .add(job::Column::EnqueuedAt.is_null())
+                .add(job::Column::EnqueuedAt.lt(now - HAND_OVER_AGAIN_AFTER)),
+        )
+        .exec(db)
+        .await?;
+    Ok(reserved.rows_affected == 1)
+}
+
+pub async fn release_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<(), WorkerError> {
     job::Entity::update_many()
-        .col_expr(job::Column::EnqueuedAt, Expr::value(trackr_entity::now()))
+        .col_expr(
+            job::Column::EnqueuedAt,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
         .filter(job::Column::Id.eq(id))
         .exec(db)
         .await?;
