@@ -174,7 +174,8 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
             tracing::info!(addr = %listener.local_addr()?, "worker health and metrics");
             let http = tokio::spawn({
                 let stop = until(stopped.clone());
-                let router = server::worker_router(metrics.clone());
+                let router =
+                    server::worker_router(metrics.clone(), settings.metrics_token.clone());
                 async move {
                     axum::serve(listener, router)
                         .with_graceful_shutdown(stop)

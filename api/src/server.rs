@@ -311,12 +311,25 @@ async fn readyz(State(state): State<ServerState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(state): State<ServerState>, headers: HeaderMap) -> Response {
-    if let Some(token) = &state.app.settings.metrics_token {
+    guarded_metrics(
+        &state.app.metrics,
+        state.app.settings.metrics_token.as_ref(),
+        &headers,
+    )
+}
+
+/// `/metrics`, behind `TRACKR_METRICS_TOKEN` when it is set (servers and
+/// workers alike).
+fn guarded_metrics(
+    metrics: &crate::metrics::Metrics,
+    token: Option<&secrecy::SecretString>,
+    headers: &HeaderMap,
+) -> Response {
+    if let Some(token) = token {
         use secrecy::ExposeSecret;
-        let given = accounts::bearer(&headers).unwrap_or_default();
-        let expected = token.expose_secret();
+        let given = accounts::bearer(headers).unwrap_or_default();
         // Compare digests: constant time whatever the lengths.
-        if crate::tokens::digest(given) != crate::tokens::digest(expected) {
+        if crate::tokens::digest(given) != crate::tokens::digest(token.expose_secret()) {
             return (
                 StatusCode::UNAUTHORIZED,
                 "metrics need Authorization: Bearer <TRACKR_METRICS_TOKEN>",
@@ -324,7 +337,7 @@ async fn metrics(State(state): State<ServerState>, headers: HeaderMap) -> Respon
                 .into_response();
         }
     }
-    metrics_text(&state.app.metrics)
+    metrics_text(metrics)
 }
 
 fn metrics_text(metrics: &crate::metrics::Metrics) -> Response {
@@ -350,10 +363,15 @@ fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
 }
 
 /// What `trackr worker` serves on `TRACKR_WORKER_LISTEN`: health and metrics.
-pub fn worker_router(metrics: crate::metrics::Metrics) -> Router {
+pub fn worker_router(
+    metrics: crate::metrics::Metrics,
+    token: Option<secrecy::SecretString>,
+) -> Router {
     Router::new().route("/healthz", get(healthz)).route(
         "/metrics",
-        get(move || async move { metrics_text(&metrics) }),
+        get(move |headers: HeaderMap| async move {
+            guarded_metrics(&metrics, token.as_ref(), &headers)
+        }),
     )
 }
 

@@ -278,11 +278,23 @@ async fn the_workers_scheduled_purge_shows_in_its_metrics() {
     .unwrap();
     let mut env = f.env.clone();
     env.push(("TRACKR_WORKER_LISTEN", "127.0.0.1:0".into()));
+    env.push(("TRACKR_METRICS_TOKEN", "worker-metrics-token".into()));
     let mut w = common::start(f.dir.path(), "worker", &env, "worker health and metrics");
     let url = format!("http://{}/metrics", w.addr);
+    let client = reqwest::Client::new();
+    let without = client.get(&url).send().await.unwrap();
+    assert_eq!(without.status(), 401, "a worker's metrics need the token too");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+        let text = client
+            .get(&url)
+            .bearer_auth("worker-metrics-token")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         if text.contains("trackr_purge_deleted_rows_total{table=\"events\"} 30") {
             break;
         }

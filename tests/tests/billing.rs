@@ -881,6 +881,12 @@ async fn an_event_that_failed_every_attempt_is_applied_later(backend: Backend) {
     let org = billed_org(&app, "cus_early").await.to_string();
     assert_eq!(org_row(&app, &org).await.plan, "free");
     let settings = app.server.app.settings.clone();
+    // A dry run changes nothing, pending events included.
+    let dry = trackr_worker::run_now(&app.db, &settings, trackr_worker::JobName::Reconcile, true)
+        .await
+        .unwrap();
+    assert_eq!(dry["stripe_events_retried"], 0, "{dry:#}");
+    assert_eq!(org_row(&app, &org).await.plan, "free", "a dry run applies nothing");
     let result =
         trackr_worker::run_now(&app.db, &settings, trackr_worker::JobName::Reconcile, false)
             .await

@@ -105,7 +105,8 @@ pub async fn run_now(
 }
 
 /// Reconciles `months` (`YYYY-MM`): first every acknowledged Stripe event
-/// not applied yet, then each month's comparison and repairs.
+/// not applied yet, then each month's comparison and repairs. A dry run
+/// changes nothing: it applies no pending event either.
 pub async fn reconcile_months(
     db: &DatabaseConnection,
     settings: &Settings,
@@ -115,8 +116,11 @@ pub async fn reconcile_months(
     for month in months {
         billing::reconcile::month_bounds(month).map_err(WorkerError::Billing)?;
     }
-    let (retried, still_failing) =
-        jobs::runner::retry_stripe_events(db, settings, std::time::Duration::ZERO).await?;
+    let (retried, still_failing) = if dry_run {
+        (0, 0)
+    } else {
+        jobs::runner::retry_stripe_events(db, settings, std::time::Duration::ZERO).await?
+    };
     let b = billing::Billing::new(db, settings).map_err(WorkerError::Billing)?;
     let mut reports = Vec::new();
     for month in months {

@@ -61,7 +61,9 @@ pub enum Outcome {
 }
 
 /// Claims the job for this worker: queued, failed, or running under a
-/// lease nobody renewed (its worker died). Exactly one claimant wins.
+/// lease nobody renewed (its worker died), and not yet tried
+/// `MAX_ATTEMPTS` times. Exactly one claimant wins; a copy of the job
+/// delivered twice cannot try it a fifth time.
 pub async fn claim(
     db: &DatabaseConnection,
     id: Uuid,
@@ -77,6 +79,7 @@ pub async fn claim(
         )
         .col_expr(job::Column::UpdatedAt, Expr::value(now))
         .filter(job::Column::Id.eq(id))
+        .filter(job::Column::Attempts.lt(crate::queue::MAX_ATTEMPTS as i32))
         .filter(
             Condition::any()
                 .add(job::Column::Status.is_in(["queued", "failed"]))
@@ -162,6 +165,10 @@ pub async fn run(
     };
     let succeeded = outcome.is_ok();
     finish(db, id, outcome).await?;
+    if !succeeded && attempts >= crate::queue::MAX_ATTEMPTS as i32 {
+        // Its last attempt: no copy of it may claim it again.
+        mark_dead(db, id).await?;
+    }
     if succeeded && row.kind == EXPORT && data::deleted_since(db, &row).await? {
         // Data it holds was deleted while it ran: it goes at once.
         let store = crate::store::Store::open(settings).map_err(WorkerError::Store)?;
@@ -265,8 +272,10 @@ pub async fn retry_stripe_events(
         .await?;
     let (mut applied, mut failing) = (0, 0);
     for row in rows {
+        // A new round of attempts.
         job::Entity::update_many()
             .col_expr(job::Column::Status, Expr::value("queued"))
+            .col_expr(job::Column::Attempts, Expr::value(0))
             .filter(job::Column::Id.eq(row.id))
             .filter(job::Column::Status.eq(row.status.clone()))
             .exec(db)
