@@ -94,7 +94,7 @@ pub async fn connect_db(settings: &Settings) -> Result<DatabaseConnection, Start
 /// while a newer one already runs (sea-orm-migration alone would refuse to
 /// start it). A database whose history is not this binary's at all (one
 /// of its migrations missing while unknown ones are applied) is refused.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
+pub async fn migrate(db: &DatabaseConnection) -> Result<Migrated, StartupError> {
     let known: Vec<String> = Migrator::migrations()
         .iter()
         .map(|m| m.name().to_owned())
@@ -114,11 +114,21 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
             newer = %join(&unknown),
             "the database was migrated by a newer TrackR; running on it without migrating (upgrade this binary too)"
         );
-        return Ok(());
+        return Ok(Migrated::DatabaseIsNewer);
     }
     Migrator::up(db, None)
         .await
-        .map_err(|e| StartupError::Migrate(e.to_string()))
+        .map_err(|e| StartupError::Migrate(e.to_string()))?;
+    Ok(Migrated::UpToDate)
+}
+
+/// What `migrate` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Migrated {
+    /// Every migration of this binary is applied.
+    UpToDate,
+    /// A newer TrackR migrated further; nothing was changed.
+    DatabaseIsNewer,
 }
 
 fn join(names: &[&String]) -> String {

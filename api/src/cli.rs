@@ -136,8 +136,12 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
         }
         Command::Migrate => {
             let db = app::connect_db(&settings).await?;
-            app::migrate(&db).await?;
-            tracing::info!("migrations applied");
+            match app::migrate(&db).await? {
+                app::Migrated::UpToDate => tracing::info!("migrations applied"),
+                app::Migrated::DatabaseIsNewer => {
+                    tracing::info!("nothing to apply: a newer TrackR migrated this database")
+                }
+            }
         }
         Command::Worker => {
             let Some(url) = settings.redis_url.clone() else {
@@ -174,8 +178,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
             tracing::info!(addr = %listener.local_addr()?, "worker health and metrics");
             let http = tokio::spawn({
                 let stop = until(stopped.clone());
-                let router =
-                    server::worker_router(metrics.clone(), settings.metrics_token.clone());
+                let router = server::worker_router(metrics.clone(), settings.metrics_token.clone());
                 async move {
                     axum::serve(listener, router)
                         .with_graceful_shutdown(stop)

@@ -74,11 +74,29 @@ impl Mailer {
 /// email shows the mutation, ready to send, instead of a link to a page
 /// that does not exist.
 pub fn token_instructions(public_url: &str, token: &str, mutation: &str) -> String {
+    instructions(public_url, token, mutation, false)
+}
+
+/// Like `token_instructions`, for a mutation that also needs the reader's
+/// session (accepting an invitation: logged in as the invited address).
+pub fn session_token_instructions(public_url: &str, token: &str, mutation: &str) -> String {
+    instructions(public_url, token, mutation, true)
+}
+
+fn instructions(public_url: &str, token: &str, mutation: &str, session: bool) -> String {
     let base = public_url.trim_end_matches('/');
     let query = mutation.replace("TOKEN", token);
     let body = serde_json::json!({ "query": query }).to_string();
+    let (auth, note) = if session {
+        (
+            " -H 'authorization: Bearer <your session token>'",
+            ", logged in (your session token is what signUp or logIn answered)",
+        )
+    } else {
+        ("", "")
+    };
     format!(
-        "token: {token}\n\nSend it to TrackR's API ({base}/graphql) with this mutation:\n\n    {query}\n\nfor example with curl:\n\n    curl -s {base}/graphql -H 'content-type: application/json' -d '{body}'\n"
+        "token: {token}\n\nSend it to TrackR's API ({base}/graphql){note} with this mutation:\n\n    {query}\n\nfor example with curl:\n\n    curl -s {base}/graphql -H 'content-type: application/json'{auth} -d '{body}'\n"
     )
 }
 
@@ -96,5 +114,15 @@ mod tests {
         assert!(text.contains(
             r#"curl -s https://t.example/graphql -H 'content-type: application/json' -d '{"query":"mutation { verifyEmail(token: \"abc123\") }"}'"#
         ));
+        assert!(!text.contains("authorization"));
+        let invitation = super::session_token_instructions(
+            "https://t.example",
+            "inv",
+            "mutation { acceptInvitation(token: \"TOKEN\") { id } }",
+        );
+        assert!(
+            invitation.contains("-H 'authorization: Bearer <your session token>'"),
+            "{invitation}"
+        );
     }
 }

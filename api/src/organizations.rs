@@ -268,7 +268,7 @@ pub async fn invite(
     let body = format!(
         "You have been invited to join {} on TrackR.\n\nSign up (or log in) with this email address, then accept the invitation within 7 days with this token:\n\n{}",
         org.name,
-        crate::email::token_instructions(
+        crate::email::session_token_instructions(
             &app.settings.public_url,
             &token,
             "mutation { acceptInvitation(token: \"TOKEN\") { id name } }"

@@ -460,15 +460,20 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let router = router(self.app.clone());
-        // Jobs a crash left unfinished run again (they are idempotent).
-        match trackr_worker::jobs::runner::unfinished(&self.app.db).await {
-            Ok(ids) => {
-                for id in ids {
-                    crate::data_jobs::dispatch(&self.app, id).await;
+        // Jobs a crash left unfinished run again (they are idempotent), in
+        // the background: serving does not wait for them, or for a Redis
+        // that is away.
+        let app = self.app.clone();
+        tokio::spawn(async move {
+            match trackr_worker::jobs::runner::unfinished(&app.db).await {
+                Ok(ids) => {
+                    for id in ids {
+                        crate::data_jobs::dispatch(&app, id).await;
+                    }
                 }
+                Err(e) => tracing::error!(error = %e, "cannot list unfinished jobs"),
             }
-            Err(e) => tracing::error!(error = %e, "cannot list unfinished jobs"),
-        }
+        });
         // Jobs recorded while Redis was away go to the queue once it
         // answers again.
         let hand_over = self.app.queue.clone().map(|queue| {

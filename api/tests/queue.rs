@@ -283,7 +283,11 @@ async fn the_workers_scheduled_purge_shows_in_its_metrics() {
     let url = format!("http://{}/metrics", w.addr);
     let client = reqwest::Client::new();
     let without = client.get(&url).send().await.unwrap();
-    assert_eq!(without.status(), 401, "a worker's metrics need the token too");
+    assert_eq!(
+        without.status(),
+        401,
+        "a worker's metrics need the token too"
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let text = client

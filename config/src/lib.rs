@@ -174,7 +174,9 @@ pub struct Limits {
     /// Most selections a document may hold with its fragments expanded
     /// (checked in time proportional to the document, before validation).
     pub graphql_max_selections: usize,
-    /// How long a query may run; a mutation runs to its end.
+    /// How long a GraphQL request may run. A query also stops when its
+    /// client goes away; a mutation does not (it runs in a task of its
+    /// own), but its deadline holds.
     pub graphql_timeout_ms: u64,
     /// Organizations a user may belong to (create or join).
     pub organizations_per_user: u32,

@@ -886,7 +886,11 @@ async fn an_event_that_failed_every_attempt_is_applied_later(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(dry["stripe_events_retried"], 0, "{dry:#}");
-    assert_eq!(org_row(&app, &org).await.plan, "free", "a dry run applies nothing");
+    assert_eq!(
+        org_row(&app, &org).await.plan,
+        "free",
+        "a dry run applies nothing"
+    );
     let result =
         trackr_worker::run_now(&app.db, &settings, trackr_worker::JobName::Reconcile, false)
             .await

@@ -318,6 +318,22 @@ async fn promise_3_and_4_exports_expire_with_their_links_and_with_their_data(b: 
     let early = trackr_worker::jobs::purge::run(&app.db, plans, &purge(20))
         .await
         .unwrap();
+    let dry = trackr_worker::jobs::purge::run(
+        &app.db,
+        plans,
+        &trackr_worker::jobs::purge::PurgeOptions {
+            dry_run: true,
+            ..purge(26)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(dry.exports_expired, 1, "a dry run says what would go");
+    assert_eq!(
+        app.objects(&format!("exports/{second}/")).await.len(),
+        2,
+        "and removes nothing"
+    );
     assert_eq!(early.exports_expired, 0);
     assert_eq!(app.objects(&format!("exports/{second}/")).await.len(), 2);
     let late = trackr_worker::jobs::purge::run(&app.db, plans, &purge(26))

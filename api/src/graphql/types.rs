@@ -431,6 +431,7 @@ impl Site {
     /// within seconds; newest first.
     async fn ingest_issues(&self, ctx: &Context<'_>) -> ApiResult<Vec<IngestIssue>> {
         use trackr_entity::ingest_issue;
+        self.require_reports()?;
         let rows = ingest_issue::Entity::find()
             .filter(ingest_issue::Column::SiteId.eq(self.model.id))
             .order_by_desc(ingest_issue::Column::LastSeenAt)
@@ -699,7 +700,19 @@ pub struct IngestIssue {
 
 impl IngestIssue {
     fn new(row: trackr_entity::ingest_issue::Model, domain: &str) -> Self {
-        let (kind, hint) = if row.kind == crate::ingest::issues::HOST_NOT_ALLOWED {
+        let local = row.example == "localhost"
+            || row.example.ends_with(".localhost")
+            || row.example.parse::<std::net::IpAddr>().is_ok()
+            || crate::sites::normalize_domain(&row.example).is_err();
+        let (kind, hint) = if row.kind == crate::ingest::issues::HOST_NOT_ALLOWED && local {
+            (
+                IngestIssueKind::HostNotAllowed,
+                format!(
+                    "pages served from {} (a local address, or not a domain name) do not count for {domain}: they are a test or a copy of the site, and stay uncounted",
+                    row.example
+                ),
+            )
+        } else if row.kind == crate::ingest::issues::HOST_NOT_ALLOWED {
             (
                 IngestIssueKind::HostNotAllowed,
                 format!(

@@ -337,32 +337,9 @@ pub async fn expire_exports(
 ) -> Result<u64, String> {
     use sea_orm::sea_query::Expr;
     use trackr_entity::job;
-    let mut query = job::Entity::find()
-        .filter(job::Column::Kind.eq(super::runner::EXPORT))
-        .filter(job::Column::Status.eq("succeeded"));
-    query = match &which {
-        Expiring::FinishedBefore(at) => query.filter(job::Column::UpdatedAt.lt(*at)),
-        Expiring::OfSites(sites) => query.filter(job::Column::SiteId.is_in(sites.iter().copied())),
-        Expiring::Covering(deletion) => query.filter(job::Column::SiteId.eq(deletion.site_id)),
-        Expiring::Job(id) => query.filter(job::Column::Id.eq(*id)),
-    };
-    let mut jobs = query.all(db).await.map_err(|e| e.to_string())?;
-    if let Expiring::Covering(deletion) = &which {
-        // One visitor may be anywhere in an export; a range, only in the
-        // exports that overlap it.
-        jobs.retain(|row| match (deletion.window, deletion.visitor_hash) {
-            (Some((from, to)), None) => serde_json::from_value::<ExportParams>(row.params.clone())
-                .map(|e| e.window.0 < to && from < e.window.1)
-                .unwrap_or(true),
-            _ => true,
-        });
-    }
     let mut expired = 0;
-    for row in jobs {
+    for row in expiring(db, &which).await.map_err(|e| e.to_string())? {
         let mut result = row.result.clone().unwrap_or_else(|| serde_json::json!({}));
-        if result.get("expired").and_then(serde_json::Value::as_bool) == Some(true) {
-            continue;
-        }
         store.delete_prefix(&format!("exports/{}/", row.id)).await?;
         result["expired"] = serde_json::Value::Bool(true);
         job::Entity::update_many()
@@ -374,6 +351,47 @@ pub async fn expire_exports(
         expired += 1;
     }
     Ok(expired)
+}
+
+/// How many exports `expire_exports` would remove (a dry run).
+pub async fn count_expiring(db: &DatabaseConnection, which: &Expiring) -> Result<u64, DbErr> {
+    Ok(expiring(db, which).await?.len() as u64)
+}
+
+/// The finished exports `which` names whose files are still there.
+async fn expiring(
+    db: &DatabaseConnection,
+    which: &Expiring,
+) -> Result<Vec<trackr_entity::job::Model>, DbErr> {
+    use trackr_entity::job;
+    let mut query = job::Entity::find()
+        .filter(job::Column::Kind.eq(super::runner::EXPORT))
+        .filter(job::Column::Status.eq("succeeded"));
+    query = match which {
+        Expiring::FinishedBefore(at) => query.filter(job::Column::UpdatedAt.lt(*at)),
+        Expiring::OfSites(sites) => query.filter(job::Column::SiteId.is_in(sites.iter().copied())),
+        Expiring::Covering(deletion) => query.filter(job::Column::SiteId.eq(deletion.site_id)),
+        Expiring::Job(id) => query.filter(job::Column::Id.eq(*id)),
+    };
+    let mut jobs = query.all(db).await?;
+    if let Expiring::Covering(deletion) = which {
+        // One visitor may be anywhere in an export; a range, only in the
+        // exports that overlap it.
+        jobs.retain(|row| match (deletion.window, deletion.visitor_hash) {
+            (Some((from, to)), None) => serde_json::from_value::<ExportParams>(row.params.clone())
+                .map(|e| e.window.0 < to && from < e.window.1)
+                .unwrap_or(true),
+            _ => true,
+        });
+    }
+    jobs.retain(|row| {
+        row.result
+            .as_ref()
+            .and_then(|r| r.get("expired"))
+            .and_then(serde_json::Value::as_bool)
+            != Some(true)
+    });
+    Ok(jobs)
 }
 
 /// Writes `<job>.ndjson.gz` and `<job>.csv.gz` in `dir`, reading the

@@ -421,19 +421,16 @@ pub async fn run(
         // Report rollups of sites that are gone (a rollup written while
         // its site was being deleted).
         super::rollup::sweep_orphans(db).await?;
-        if let Some(store) = &options.store {
-            let before = now - Duration::hours(super::data::EXPORT_KEEP_HOURS);
-            match super::data::expire_exports(
-                db,
-                store,
-                super::data::Expiring::FinishedBefore(before),
-            )
-            .await
-            {
-                Ok(n) => report.exports_expired = n,
-                Err(e) => tracing::warn!(error = %e, "expired exports not removed"),
-            }
-        }
+    }
+    let before = now - Duration::hours(super::data::EXPORT_KEEP_HOURS);
+    let expiring = super::data::Expiring::FinishedBefore(before);
+    match (&options.store, options.dry_run) {
+        (_, true) => report.exports_expired = super::data::count_expiring(db, &expiring).await?,
+        (Some(store), false) => match super::data::expire_exports(db, store, expiring).await {
+            Ok(n) => report.exports_expired = n,
+            Err(e) => tracing::warn!(error = %e, "expired exports not removed"),
+        },
+        (None, false) => {}
     }
     Ok(report)
 }
