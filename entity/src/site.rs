@@ -68,3 +68,81 @@ impl Entity {
             .await
     }
 }
+
+/// A site's domain as it is stored and looked up, by site creation and by
+/// every ingestion endpoint alike: lower case, ASCII (IDN to punycode), no
+/// scheme, credentials, port, path or trailing dot. `www.` is kept: a site
+/// for `example.com` and one for `www.example.com` are different sites
+/// (`Site.ingestIssues` says so to an owner whose tag names the other).
+pub fn normalize_domain(input: &str) -> Result<String, String> {
+    let mut s = input.trim();
+    if let Some(i) = s.find("://") {
+        s = &s[i + 3..];
+    }
+    if let Some(i) = s.find(['/', '?', '#']) {
+        s = &s[..i];
+    }
+    if s.contains('@') {
+        return Err("must not contain credentials".into());
+    }
+    if let Some((host, port)) = s.rsplit_once(':') {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            s = host;
+        }
+    }
+    let s = s.trim_end_matches('.');
+    if s.is_empty() {
+        return Err("is empty".into());
+    }
+    let ascii =
+        idna::domain_to_ascii(s).map_err(|_| format!("{s:?} is not a valid domain name"))?;
+    let labels: Vec<&str> = ascii.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if ascii.len() > 253 || labels.len() < 2 || !labels.iter().all(label_ok) {
+        return Err(format!("{s:?} is not a valid domain name"));
+    }
+    if labels
+        .last()
+        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err("must be a domain name, not an IP address".into());
+    }
+    Ok(ascii)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_domain as n;
+
+    #[test]
+    fn domains_are_normalized() {
+        assert_eq!(n("Example.COM").unwrap(), "example.com");
+        assert_eq!(
+            n("https://www.Example.com:8443/path?q#x").unwrap(),
+            "www.example.com"
+        );
+        assert_eq!(n("example.com.").unwrap(), "example.com");
+        assert_eq!(n("bücher.de").unwrap(), "xn--bcher-kva.de");
+    }
+
+    #[test]
+    fn bad_domains_are_refused() {
+        for bad in [
+            "",
+            "localhost",
+            "1.2.3.4",
+            "exa mple.com",
+            "-a.com",
+            "user@example.com",
+            "a..b",
+        ] {
+            assert!(n(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

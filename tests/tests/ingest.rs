@@ -580,7 +580,54 @@ async fn refused_beacons_are_shown_on_the_site_they_were_meant_for(b: Backend) {
     );
 }
 
+/// Issue 14: a beacon's domain is normalized as a site's is when created
+/// (IDN, case, trailing dot, port), so it finds its site however the tag
+/// writes it. `www.` is part of a domain: a site for the bare name does not
+/// take beacons for `www.` (its ingest issues say so).
+async fn a_beacon_finds_its_site_however_its_domain_is_written(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (owner, _, site) = app.site_owner("Bücher.example").await;
+    let beacon =
+        |domain: &str| json!({"n": "pageview", "u": "https://bücher.example/regal", "d": domain});
+    for written in [
+        "bücher.example",
+        "BÜCHER.Example.",
+        "xn--bcher-kva.example",
+        "bücher.example:443",
+        " bücher.example ",
+    ] {
+        assert_eq!(
+            app.event(&beacon(written), "198.51.100.9").await,
+            202,
+            "{written:?}"
+        );
+    }
+    assert_eq!(
+        app.event(&beacon("www.bücher.example"), "198.51.100.9")
+            .await,
+        404
+    );
+    let config = app
+        .client
+        .get(app.url("/api/recording/config?domain=B%C3%BCcher.Example."))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(config.status(), 200, "the recorder finds the site too");
+    let today = Utc::now().date_naive().to_string();
+    let r = app
+        .gql_ok(
+            Some(&owner.token),
+            "query($s: ID!, $d: Date!) { site(id: $s) { domain stats(range: {from: $d, to: $d}) { pageviews } } }",
+            json!({"s": site, "d": today}),
+        )
+        .await;
+    assert_eq!(r["site"]["domain"], "xn--bcher-kva.example");
+    assert_eq!(r["site"]["stats"]["pageviews"], 5);
+}
+
 both_backends!(
+    a_beacon_finds_its_site_however_its_domain_is_written,
     refused_beacons_are_shown_on_the_site_they_were_meant_for,
     geolocation_comes_from_the_configured_maxmind_file,
     events_accept_our_and_plausibles_field_names,

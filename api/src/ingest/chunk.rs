@@ -133,7 +133,7 @@ fn parse_tree(body: &[u8]) -> Result<Chunk, PayloadError> {
 fn read(mut object: Map<String, Value>) -> Result<Chunk, PayloadError> {
     let domain = match object.remove("domain") {
         Some(Value::String(d)) if !d.trim().is_empty() && d.len() <= 253 && !d.contains('\0') => {
-            d.trim().to_lowercase()
+            super::payload::lookup_domain(&d)
         }
         Some(Value::String(_)) => return Err(err("domain", "must be a domain name")),
         None | Some(Value::Null) => return Err(err("domain", "is required")),

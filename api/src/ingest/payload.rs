@@ -125,6 +125,14 @@ fn parse_url(field: &'static str, s: &str) -> Result<url::Url, PayloadError> {
     Ok(u)
 }
 
+/// A domain as sites are looked up by: normalized as a site's domain is
+/// when it is created (`bücher.example`, `Example.com.`, `example.com:443`
+/// all find their site). Something that is no domain name at all is kept
+/// as written, lower case: it finds no site, and the beacon answers 404.
+pub fn lookup_domain(raw: &str) -> String {
+    trackr_entity::site::normalize_domain(raw).unwrap_or_else(|_| raw.trim().to_lowercase())
+}
+
 pub fn parse(body: &[u8]) -> Result<Beacon, PayloadError> {
     let raw: Raw = serde_json::from_slice(body)
         .map_err(|e| PayloadError::new("body", format!("is not a JSON object of an event: {e}")))?;
@@ -137,7 +145,7 @@ pub fn parse(body: &[u8]) -> Result<Beacon, PayloadError> {
         .ok_or_else(|| PayloadError::new("domain", "is required"))?;
     let domains: Vec<String> = domain
         .split(',')
-        .map(|d| d.trim().to_lowercase())
+        .map(lookup_domain)
         .filter(|d| !d.is_empty())
         .collect();
     if domains.is_empty() || domains.len() > 10 {

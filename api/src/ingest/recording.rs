@@ -60,7 +60,7 @@ pub struct ConfigQuery {
 pub async fn config(State(app): State<App>, Query(q): Query<ConfigQuery>) -> Response {
     let Some(domain) = q
         .domain
-        .map(|d| d.trim().to_lowercase())
+        .map(|d| super::payload::lookup_domain(&d))
         .filter(|d| !d.is_empty())
     else {
         return (
