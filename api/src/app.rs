@@ -25,7 +25,7 @@ pub struct AppInner {
     /// Serializes organization-owning transactions on SQLite.
     pub sqlite_writer: Arc<tokio::sync::Mutex<()>>,
     /// Object storage (exports; recordings later).
-    pub store: trackr_worker::store::Store,
+    pub store: trackr_analytics::store::Store,
     /// The Redis job queue; `None` runs jobs in this process.
     pub queue: Option<trackr_worker::queue::Queue>,
     pub ingest: crate::ingest::Ingest,
@@ -237,7 +237,7 @@ impl App {
         let queue = redis
             .as_ref()
             .map(|conn| trackr_worker::queue::Queue::new(conn.clone(), &settings));
-        let store = trackr_worker::store::Store::open(&settings).map_err(StartupError::Store)?;
+        let store = trackr_analytics::store::Store::open(&settings).map_err(StartupError::Store)?;
         let metrics = Metrics::new();
         let ingest =
             crate::ingest::Ingest::start(&db, &settings, &metrics).map_err(StartupError::Geo)?;

@@ -6,20 +6,14 @@ use chrono::Duration;
 use hmac::{Hmac, Mac};
 use sea_orm::{ActiveModelTrait, TransactionTrait};
 use sha2::Sha256;
+use trackr_analytics::{deletion::DeleteParams, export::ExportParams, Window};
 use trackr_entity::{audit_log, job, new_id, now, site};
-use trackr_worker::{
-    jobs::{
-        data::{DeleteParams, ExportParams},
-        runner,
-    },
-    queue,
-};
+use trackr_worker::{jobs::runner, queue};
 use uuid::Uuid;
 
 use crate::{
     access::{self, Principal, RequestMeta},
     error::ApiResult,
-    stats::range::Window,
     ApiError, App,
 };
 
@@ -167,7 +161,7 @@ pub async fn download_link(
     if app.store.is_local() {
         return Some(signed_link(app, job, file, expires.timestamp()));
     }
-    let key = trackr_worker::jobs::data::export_key(job, file);
+    let key = trackr_analytics::export::export_key(job, file);
     app.store.signed_url(&key, valid).await
 }
 

@@ -119,6 +119,20 @@ impl From<sea_orm::DbErr> for ApiError {
     }
 }
 
+impl From<trackr_analytics::AnalyticsError> for ApiError {
+    fn from(e: trackr_analytics::AnalyticsError) -> Self {
+        match e {
+            trackr_analytics::AnalyticsError::Db(db) => db.into(),
+            trackr_analytics::AnalyticsError::BadInput { field, message } => {
+                ApiError::BadInput { field, message }
+            }
+            trackr_analytics::AnalyticsError::Store(detail) => {
+                ApiError::Internal(format!("object store: {detail}"))
+            }
+        }
+    }
+}
+
 impl From<trackr_entity::EntityError> for ApiError {
     fn from(e: trackr_entity::EntityError) -> Self {
         match e {

@@ -145,10 +145,10 @@ pub async fn delete(
         tracing::warn!(error = ?e, "recording objects left after a deletion");
     }
     // Their exports too: copies of the data just deleted.
-    if let Err(e) = trackr_worker::jobs::data::expire_exports(
+    if let Err(e) = trackr_worker::jobs::exports::expire_exports(
         &app.db,
         &app.store,
-        trackr_worker::jobs::data::Expiring::OfSites(site_ids.clone()),
+        trackr_worker::jobs::exports::Expiring::OfSites(site_ids.clone()),
     )
     .await
     {

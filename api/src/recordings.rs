@@ -6,14 +6,11 @@
 use std::io::Read;
 
 use flate2::read::GzDecoder;
+use trackr_analytics::{reports, Window};
 use trackr_entity::recording;
 use uuid::Uuid;
 
-use crate::{
-    error::ApiResult,
-    stats::{queries, range::Window, Filter},
-    ApiError, App,
-};
+use crate::{error::ApiResult, stats::Filter, ApiError, App};
 
 /// Most sessions one page of `Site.recordings` returns.
 pub const MAX_PAGE: usize = 100;
@@ -21,7 +18,7 @@ pub const MAX_PAGE: usize = 100;
 const MAX_PLAYBACK_BYTES: usize = 32 * 1024 * 1024;
 
 /// A recorded session.
-pub type Summary = queries::RecordingRow;
+pub type Summary = reports::RecordingRow;
 
 /// Adds a chunk's pages (a JSON array of paths) to `pages`, keeping order
 /// and dropping repeats.
@@ -48,7 +45,7 @@ fn parse_cursor(c: &str) -> ApiResult<(i64, String)> {
 fn validate_filters(filters: &[Filter]) -> ApiResult<()> {
     match filters
         .iter()
-        .find(|f| !queries::recording_filter_supported(f.dimension))
+        .find(|f| !reports::recording_filter_supported(f.dimension))
     {
         Some(f) => Err(ApiError::bad_input(
             "filters",
@@ -84,7 +81,7 @@ pub async fn list(
     };
     let after = after.map(parse_cursor).transpose()?;
     let mut rows =
-        queries::recordings(&app.db, site_id, window, filters, after, first as u64 + 1).await?;
+        reports::recordings(&app.db, site_id, window, filters, after, first as u64 + 1).await?;
     let more = rows.len() > first;
     rows.truncate(first);
     let sessions: Vec<String> = rows.iter().map(|r| r.session_id.clone()).collect();

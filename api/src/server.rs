@@ -249,7 +249,7 @@ async fn export_file(
     if !valid_name || !crate::data_jobs::verify_link(app, job, &file, q.expires, &q.sig) {
         return (StatusCode::FORBIDDEN, "this link is invalid or has expired").into_response();
     }
-    let key = trackr_worker::jobs::data::export_key(job, &file);
+    let key = trackr_analytics::export::export_key(job, &file);
     match app.store.get(&key).await {
         Ok(bytes) => (
             [

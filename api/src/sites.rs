@@ -235,10 +235,10 @@ pub async fn delete(
         tracing::warn!(error = ?e, "recording objects left after a deletion");
     }
     // Their exports too: copies of the data just deleted.
-    if let Err(e) = trackr_worker::jobs::data::expire_exports(
+    if let Err(e) = trackr_worker::jobs::exports::expire_exports(
         &app.db,
         &app.store,
-        trackr_worker::jobs::data::Expiring::OfSites(vec![site.id]),
+        trackr_worker::jobs::exports::Expiring::OfSites(vec![site.id]),
     )
     .await
     {

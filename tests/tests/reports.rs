@@ -250,12 +250,10 @@ async fn reports_match_independently_computed_counts(b: Backend) {
     let ny: chrono_tz::Tz = "America/New_York".parse().unwrap();
     let first_day = events[0].ts.with_timezone(&ny).date_naive();
     let jan16 = NaiveDate::from_ymd_opt(2026, 1, 16).unwrap();
-    let partly = trackr_worker::jobs::rollup::run(
-        &app.db,
-        Utc.with_ymd_and_hms(2026, 1, 16, 7, 0, 0).unwrap(),
-    )
-    .await
-    .unwrap();
+    let partly =
+        trackr_analytics::rollup::run(&app.db, Utc.with_ymd_and_hms(2026, 1, 16, 7, 0, 0).unwrap())
+            .await
+            .unwrap();
     assert_eq!(
         (partly.sites, partly.days),
         (1, (jan16 - first_day).num_days() as u64),
@@ -270,17 +268,14 @@ async fn reports_match_independently_computed_counts(b: Backend) {
         "rolled to Jan 15",
     )
     .await;
-    let all_days = trackr_worker::jobs::rollup::run(
-        &app.db,
-        Utc.with_ymd_and_hms(2026, 1, 20, 7, 0, 0).unwrap(),
-    )
-    .await
-    .unwrap();
+    let all_days =
+        trackr_analytics::rollup::run(&app.db, Utc.with_ymd_and_hms(2026, 1, 20, 7, 0, 0).unwrap())
+            .await
+            .unwrap();
     assert_eq!(all_days.days, 4, "Jan 16 to 19");
     check_reports(&app, &owner.token, &site, &events, &visits, "rolled").await;
     // The reports do read the rollups: a changed rollup shows.
-    let jan15 =
-        trackr_worker::jobs::rollup::day_number(NaiveDate::from_ymd_opt(2026, 1, 15).unwrap());
+    let jan15 = trackr_analytics::time::day_number(NaiveDate::from_ymd_opt(2026, 1, 15).unwrap());
     let changed = app
         .db
         .execute_unprepared(&format!(
@@ -473,7 +468,7 @@ async fn stats_for_a_list_of_sites_are_per_site(b: Backend) {
     // From the raw events, then (one batch for the sites) from the rollups.
     for rolled in [false, true] {
         if rolled {
-            let r = trackr_worker::jobs::rollup::run(&app.db, day + Duration::days(2))
+            let r = trackr_analytics::rollup::run(&app.db, day + Duration::days(2))
                 .await
                 .unwrap();
             assert_eq!(r.sites, 2, "the two sites with events");
@@ -541,7 +536,7 @@ async fn rollup_state(app: &TestApp) -> Option<trackr_entity::rollup_state::Mode
 /// Deletions, the retention purge and a new time zone each leave the
 /// rollups exact: the days they touch are dropped and rolled up again.
 async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b: Backend) {
-    use trackr_worker::jobs::{data, rollup};
+    use trackr_analytics::{deletion as data, rollup};
     let app = TestApp::spawn(b).await;
     let owner = app.sign_up("owner").await;
     let org = app.create_org(&owner, "Acme").await;
@@ -574,7 +569,8 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
     let (t, s) = (owner.token.as_str(), site.as_str());
     let whole = assert_rollups_agree(&app, t, s, "2026-03-01", "2026-03-03", "raw").await;
     assert_eq!(whole["site"]["stats"]["pageviews"], 10, "March 1st to 3rd");
-    let d = |n: u32| rollup::day_number(NaiveDate::from_ymd_opt(2026, 3, n).unwrap());
+    let d =
+        |n: u32| trackr_analytics::time::day_number(NaiveDate::from_ymd_opt(2026, 3, n).unwrap());
 
     let r = rollup::run(&app.db, day(6, 12, 0)).await.unwrap();
     assert_eq!(r.days, 5, "March 1 to 5 (Berlin)");
@@ -592,11 +588,11 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
     }
 
     // Deleting March 3rd (Berlin) drops the rollups from that day on.
-    let store = trackr_worker::store::Store::open(&app.server.app.settings).unwrap();
+    let store = trackr_analytics::store::Store::open(&app.server.app.settings).unwrap();
     let site_id: uuid::Uuid = site.parse().unwrap();
     let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
     let midnight = |n: u32| {
-        rollup::local_midnight(berlin, NaiveDate::from_ymd_opt(2026, 3, n).unwrap())
+        trackr_analytics::time::local_midnight(berlin, NaiveDate::from_ymd_opt(2026, 3, n).unwrap())
             .timestamp_millis()
     };
     let delete_day = |n: u32| data::DeleteParams {

@@ -7,7 +7,6 @@ pub mod billing;
 pub mod jobs;
 pub mod queue;
 pub mod schedule;
-pub mod store;
 
 use std::{fmt, str::FromStr};
 
@@ -72,7 +71,9 @@ pub async fn run_now(
         JobName::Purge => {
             let options = PurgeOptions {
                 dry_run,
-                store: Some(store::Store::open(settings).map_err(WorkerError::Store)?),
+                store: Some(
+                    trackr_analytics::store::Store::open(settings).map_err(WorkerError::Store)?,
+                ),
                 ..PurgeOptions::default()
             };
             let report = jobs::purge::run(db, &settings.plans, &options).await?;
@@ -87,7 +88,7 @@ pub async fn run_now(
             Ok(serde_json::to_value(report).unwrap_or_default())
         }
         JobName::Rollup => {
-            let report = jobs::rollup::run(db, trackr_entity::now()).await?;
+            let report = trackr_analytics::rollup::run(db, trackr_entity::now()).await?;
             tracing::info!(
                 job = "rollup",
                 sites = report.sites,

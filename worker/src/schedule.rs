@@ -85,7 +85,7 @@ pub async fn tick(
         Err(e) => tracing::error!(job = "billing_sweep", error = %e, "billing sweep failed"),
     }
     let options = PurgeOptions {
-        store: Some(crate::store::Store::open(settings).map_err(WorkerError::Store)?),
+        store: Some(trackr_analytics::store::Store::open(settings).map_err(WorkerError::Store)?),
         ..PurgeOptions::default()
     };
     let report = purge::run(db, &settings.plans, &options).await?;
@@ -143,7 +143,7 @@ async fn rollup(
         }
         None => None,
     };
-    match crate::jobs::rollup::run(db, Utc::now()).await {
+    match trackr_analytics::rollup::run(db, Utc::now()).await {
         Ok(r) => tracing::debug!(
             job = "rollup",
             sites = r.sites,

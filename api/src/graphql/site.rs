@@ -240,9 +240,13 @@ impl SiteMutation {
 fn window_of(
     site: &trackr_entity::site::Model,
     range: &DateRange,
-) -> ApiResult<crate::stats::range::Window> {
+) -> ApiResult<trackr_analytics::Window> {
     let (Date(from), Date(to)) = (range.from, range.to);
-    crate::stats::range::window(crate::stats::timezone(&site.timezone), from, to)
+    Ok(trackr_analytics::time::window(
+        trackr_analytics::time::timezone(&site.timezone),
+        from,
+        to,
+    )?)
 }
 
 #[derive(Default)]
@@ -325,7 +329,7 @@ impl Job {
             return Vec::new();
         }
         let files_until = self.row.updated_at
-            + chrono::Duration::hours(trackr_worker::jobs::data::EXPORT_KEEP_HOURS);
+            + chrono::Duration::hours(trackr_worker::jobs::exports::EXPORT_KEEP_HOURS);
         let files = result
             .and_then(|r| r.get("files"))
             .and_then(|f| serde_json::from_value::<Vec<String>>(f.clone()).ok())

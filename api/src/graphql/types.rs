@@ -11,7 +11,7 @@ use trackr_entity::{api_key, invoice, membership, organization, site, subscripti
 
 use super::{Ctx, Date, DateRange};
 use crate::stats::{
-    self, BreakdownRow, Dimension, FilterInput, IntervalGql, Scope, Stats, TimePoint,
+    self, BreakdownRow, DimensionGql, FilterInput, IntervalGql, Scope, Stats, TimePoint,
 };
 use crate::{
     access::{Action, Grant, Via},
@@ -477,7 +477,7 @@ impl Site {
         &self,
         ctx: &Context<'_>,
         range: DateRange,
-        dimension: Dimension,
+        dimension: DimensionGql,
         filters: Option<Vec<FilterInput>>,
         limit: Option<i32>,
     ) -> ApiResult<Vec<BreakdownRow>> {
@@ -485,7 +485,7 @@ impl Site {
         stats::breakdown(
             ctx.app(),
             &Scope::new(&self.model, &range, filters)?,
-            dimension,
+            dimension.into(),
             limit,
         )
         .await
@@ -507,7 +507,7 @@ impl Site {
         let (rows, more) = crate::recordings::list(
             ctx.app(),
             self.model.id,
-            stats::range::window(scope.tz, scope.from, scope.to)?,
+            trackr_analytics::time::window(scope.tz, scope.from, scope.to)?,
             &scope.filters,
             first,
             after.as_deref(),
@@ -547,7 +547,7 @@ impl Site {
         let grid = stats::heatmap::heatmap(
             ctx.app(),
             self.model.id,
-            stats::range::window(scope.tz, scope.from, scope.to)?,
+            trackr_analytics::time::window(scope.tz, scope.from, scope.to)?,
             &path,
             viewport_class,
             columns,

@@ -7,7 +7,6 @@ mod payload;
 pub mod recording;
 mod site_cache;
 mod visitor;
-pub mod writer;
 
 use std::{net::IpAddr, sync::OnceLock, time::Duration};
 
@@ -28,8 +27,8 @@ use trackr_config::Settings;
 pub use enrich::{classify_agent, classify_source, DropReason, Geo};
 pub use payload::{parse as parse_payload, Beacon, PayloadError};
 pub use site_cache::{SiteCache, SiteInfo};
+use trackr_analytics::writer::{NewEvent, SiteRef, WriteError, Writer, WriterConfig};
 pub use visitor::{rotate as rotate_salts, visitor_hash, Salts};
-use writer::{NewEvent, WriteError, Writer, WriterConfig};
 
 use crate::{ratelimit::RateLimiter, server::ClientIp, App};
 
@@ -317,7 +316,11 @@ async fn post_event(
             click_x: beacon.click.map(|c| c.0),
             click_y: beacon.click.map(|c| c.1),
             viewport_width: beacon.viewport_width,
-            site,
+            site: SiteRef {
+                id: site.id,
+                organization_id: site.organization_id,
+                plan: site.plan,
+            },
         };
         writes.push(app.ingest.writer.write(event));
     }

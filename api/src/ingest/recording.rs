@@ -173,7 +173,10 @@ async fn continued_visit(
     let open = trackr_entity::visit::Entity::find()
         .filter(trackr_entity::visit::Column::SiteId.eq(site))
         .filter(trackr_entity::visit::Column::VisitorHash.is_in([today, yesterday]))
-        .filter(trackr_entity::visit::Column::EndedAt.gte(now_ms - super::writer::VISIT_GAP_MS))
+        .filter(
+            trackr_entity::visit::Column::EndedAt
+                .gte(now_ms - trackr_analytics::writer::VISIT_GAP_MS),
+        )
         .all(db)
         .await?;
     let has = |h: i64| open.iter().any(|v| v.visitor_hash == h);

@@ -4,8 +4,8 @@
 
 use uuid::Uuid;
 
-use super::{queries, range::Window};
 use crate::{error::ApiResult, ApiError, App};
+use trackr_analytics::{reports, Window};
 
 /// Viewports by width: mobile below 768 px, tablet below 1024, desktop.
 #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -108,7 +108,7 @@ pub async fn heatmap(
     if path.is_empty() || path.chars().count() > 2_000 {
         return Err(ApiError::bad_input("path", "must be 1 to 2000 characters"));
     }
-    let cells = queries::clicks(
+    let cells = reports::clicks(
         &app.db,
         site,
         window,

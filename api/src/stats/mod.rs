@@ -2,8 +2,6 @@
 //! site's time zone. Stats for many sites are batched by a DataLoader.
 
 pub mod heatmap;
-pub mod queries;
-pub mod range;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -12,9 +10,39 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use uuid::Uuid;
 
+use trackr_analytics::{reports, time, Window};
+pub use trackr_analytics::{Dimension, Filter, Op};
+
 use crate::{error::ApiResult, graphql::Date, ApiError, App};
-pub use queries::{Dimension, Filter, Op};
-use range::Window;
+
+/// `Dimension` in GraphQL (the store's own enum stays free of it).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "trackr_analytics::Dimension", name = "Dimension")]
+pub enum DimensionGql {
+    Page,
+    EntryPage,
+    ExitPage,
+    Source,
+    Referrer,
+    UtmSource,
+    UtmMedium,
+    UtmCampaign,
+    Country,
+    Region,
+    City,
+    Browser,
+    Os,
+    Device,
+    EventName,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "trackr_analytics::Op", name = "FilterOp")]
+pub enum FilterOpGql {
+    Is,
+    IsNot,
+    Contains,
+}
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(name = "Interval")]
@@ -28,8 +56,8 @@ pub enum IntervalGql {
 #[derive(InputObject, Clone, Debug)]
 #[graphql(name = "Filter")]
 pub struct FilterInput {
-    pub dimension: Dimension,
-    pub op: Op,
+    pub dimension: DimensionGql,
+    pub op: FilterOpGql,
     pub value: String,
 }
 
@@ -48,16 +76,12 @@ pub fn filters(input: Option<Vec<FilterInput>>) -> ApiResult<Vec<Filter>> {
                 ));
             }
             Ok(Filter {
-                dimension: f.dimension,
-                op: f.op,
+                dimension: f.dimension.into(),
+                op: f.op.into(),
                 value: f.value,
             })
         })
         .collect()
-}
-
-pub fn timezone(name: &str) -> Tz {
-    name.parse().unwrap_or(Tz::UTC)
 }
 
 /// What the stats loader is asked for.
@@ -76,7 +100,7 @@ pub struct StatsLoader {
 }
 
 impl Loader<StatsKey> for StatsLoader {
-    type Value = queries::StatsRow;
+    type Value = reports::StatsRow;
     type Error = ApiError;
 
     async fn load(&self, keys: &[StatsKey]) -> Result<HashMap<StatsKey, Self::Value>, Self::Error> {
@@ -93,16 +117,16 @@ impl Loader<StatsKey> for StatsLoader {
         for ((window, filters, days), sites) in groups {
             // Sites whose rollups can answer, in one batch; the others from
             // the raw events, in another.
-            let plans = queries::plans(db, &sites, days, &filters, self.app.clock.now_ms()).await?;
-            let planned: Vec<queries::Plan> = plans.values().copied().collect();
+            let plans = reports::plans(db, &sites, days, &filters, self.app.clock.now_ms()).await?;
+            let planned: Vec<reports::Plan> = plans.values().copied().collect();
             let raw: Vec<Uuid> = sites
                 .iter()
                 .map(|(s, _)| *s)
                 .filter(|s| !plans.contains_key(s))
                 .collect();
-            let mut rows = queries::stats_rolled(db, &planned).await?;
+            let mut rows = reports::stats_rolled(db, &planned).await?;
             if !raw.is_empty() {
-                rows.extend(queries::stats(db, &raw, window, &filters).await?);
+                rows.extend(reports::stats(db, &raw, window, &filters).await?);
             }
             for (site, tz) in sites {
                 let row = rows.remove(&site).unwrap_or_default();
@@ -179,7 +203,7 @@ fn ratio(a: i64, b: i64) -> f64 {
 }
 
 pub async fn load_stats(ctx: &Context<'_>, query: Scope) -> ApiResult<Stats> {
-    let window = range::window(query.tz, query.from, query.to)?;
+    let window = time::window(query.tz, query.from, query.to)?;
     let loader = ctx
         .data::<async_graphql::dataloader::DataLoader<StatsLoader>>()
         .map_err(|_| ApiError::internal("stats loader missing from the request"))?;
@@ -209,7 +233,7 @@ pub async fn load_stats(ctx: &Context<'_>, query: Scope) -> ApiResult<Stats> {
 impl Stats {
     /// The same figures for the period of equal length just before.
     async fn previous(&self, ctx: &Context<'_>) -> ApiResult<Stats> {
-        let (from, to) = range::previous(self.query.from, self.query.to);
+        let (from, to) = time::previous(self.query.from, self.query.to);
         load_stats(
             ctx,
             Scope {
@@ -244,22 +268,22 @@ pub async fn timeseries(
     interval: IntervalGql,
 ) -> ApiResult<Vec<TimePoint>> {
     let interval = match interval {
-        IntervalGql::Hour => range::Interval::Hour,
-        IntervalGql::Day => range::Interval::Day,
-        IntervalGql::Week => range::Interval::Week,
-        IntervalGql::Month => range::Interval::Month,
+        IntervalGql::Hour => time::Interval::Hour,
+        IntervalGql::Day => time::Interval::Day,
+        IntervalGql::Week => time::Interval::Week,
+        IntervalGql::Month => time::Interval::Month,
     };
-    let buckets = range::buckets(scope.tz, scope.from, scope.to, interval)?;
+    let buckets = time::buckets(scope.tz, scope.from, scope.to, interval)?;
     let windows: Vec<Window> = buckets.iter().map(|(_, w)| *w).collect();
     let db = &snapshot(&app.db).await?;
     // Hours are not whole days: they are counted from the raw events.
     let plan = match interval {
-        range::Interval::Hour => None,
+        time::Interval::Hour => None,
         _ => scope.plan(db, app).await?,
     };
     let counts = match plan {
-        Some(plan) => queries::timeseries_rolled(db, &plan, &windows).await?,
-        None => queries::timeseries(db, scope.site, &windows, &scope.filters).await?,
+        Some(plan) => reports::timeseries_rolled(db, &plan, &windows).await?,
+        None => reports::timeseries(db, scope.site, &windows, &scope.filters).await?,
     };
     Ok(buckets
         .into_iter()
@@ -282,16 +306,16 @@ pub async fn breakdown(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_input("limit", "must be between 1 and 1000"));
     }
-    let window = range::window(scope.tz, scope.from, scope.to)?;
+    let window = time::window(scope.tz, scope.from, scope.to)?;
     let db = &snapshot(&app.db).await?;
     let rolled = match scope.plan(db, app).await? {
-        Some(plan) => queries::breakdown_rolled(db, &plan, dimension, limit as u32).await?,
+        Some(plan) => reports::breakdown_rolled(db, &plan, dimension, limit as u32).await?,
         None => None,
     };
     let rows = match rolled {
         Some(rows) => rows,
         None => {
-            queries::breakdown(
+            reports::breakdown(
                 db,
                 scope.site,
                 window,
@@ -314,18 +338,18 @@ pub async fn breakdown(
 
 pub async fn realtime_visitors(app: &App, site: Uuid) -> ApiResult<i32> {
     let since = app.clock.now_ms() - 5 * 60 * 1000;
-    Ok(clamp(queries::visitors_since(&app.db, site, since).await?))
+    Ok(clamp(reports::visitors_since(&app.db, site, since).await?))
 }
 
 impl Scope {
     /// How the rollups answer this report, if they can (see
-    /// `trackr_worker::jobs::rollup`); otherwise it reads the raw events.
+    /// `trackr_analytics::rollup`); otherwise it reads the raw events.
     async fn plan(
         &self,
         db: &impl sea_orm::ConnectionTrait,
         app: &App,
-    ) -> ApiResult<Option<queries::Plan>> {
-        Ok(queries::plan(
+    ) -> ApiResult<Option<reports::Plan>> {
+        Ok(reports::plan(
             db,
             self.site,
             self.tz,
@@ -342,10 +366,10 @@ impl Scope {
         filters: Option<Vec<FilterInput>>,
     ) -> ApiResult<Scope> {
         let (Date(from), Date(to)) = (range.from, range.to);
-        range::validate(from, to)?;
+        time::validate(from, to)?;
         Ok(Scope {
             site: site.id,
-            tz: timezone(&site.timezone),
+            tz: time::timezone(&site.timezone),
             from,
             to,
             filters: self::filters(filters)?,

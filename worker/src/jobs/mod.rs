@@ -1,7 +1,7 @@
-//! One module per job.
+//! One module per job. What the jobs do to events, visits and rollups is
+//! the analytics store's (`trackr_analytics`); the jobs decide when and
+//! for whom, and keep their bookkeeping.
 
-pub mod data;
+pub mod exports;
 pub mod purge;
-pub mod recordings;
-pub mod rollup;
 pub mod runner;

@@ -15,42 +15,16 @@
 //! left alone (and `PurgeReport::recordings_skipped` says so).
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    sea_query::Query, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
+pub use trackr_analytics::retention::PurgeOptions;
+use trackr_analytics::{
+    retention::{purge_recordings, purge_rows, Budget},
+    rollup,
+};
 use trackr_config::{PlanCatalogue, PlanId};
-use trackr_entity::{audit_log, event, organization, recording, salt, site, subscription, visit};
+use trackr_entity::{audit_log, organization, recording, salt, site, subscription};
 use uuid::Uuid;
-
-use crate::{jobs::recordings, store::Store};
-
-#[derive(Debug, Clone)]
-pub struct PurgeOptions {
-    /// Report what would go; delete nothing.
-    pub dry_run: bool,
-    /// Rows per delete statement.
-    pub batch_size: u64,
-    /// Stop after this many batches in all (a bounded run; the next run
-    /// goes on where this one stopped).
-    pub max_batches: Option<u64>,
-    pub now: DateTime<Utc>,
-    /// Where recordings' objects live; `None` leaves recordings alone.
-    pub store: Option<Store>,
-}
-
-impl Default for PurgeOptions {
-    fn default() -> Self {
-        Self {
-            dry_run: false,
-            batch_size: 10_000,
-            max_batches: None,
-            now: Utc::now(),
-            store: None,
-        }
-    }
-}
 
 /// What one run did (or, dry, would do) to one site.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -125,153 +99,6 @@ pub fn retention_plan(
         .unwrap_or(current)
 }
 
-struct Budget {
-    left: Option<u64>,
-}
-
-impl Budget {
-    fn take(&mut self) -> bool {
-        match &mut self.left {
-            None => true,
-            Some(0) => false,
-            Some(n) => {
-                *n -= 1;
-                true
-            }
-        }
-    }
-}
-
-/// Deletes (or counts) rows of `site` older than `cutoff_ms`; `site` None
-/// means rows whose site no longer exists.
-async fn purge_rows(
-    db: &DatabaseConnection,
-    site: Option<Uuid>,
-    cutoff_ms: i64,
-    options: &PurgeOptions,
-    budget: &mut Budget,
-) -> Result<(u64, u64, bool), DbErr> {
-    let event_scope = |q: sea_orm::Select<event::Entity>| match site {
-        Some(id) => q
-            .filter(event::Column::SiteId.eq(id))
-            .filter(event::Column::Ts.lt(cutoff_ms)),
-        None => q.filter(
-            event::Column::SiteId.not_in_subquery(
-                Query::select()
-                    .column(site::Column::Id)
-                    .from(site::Entity)
-                    .to_owned(),
-            ),
-        ),
-    };
-    let visit_scope = |q: sea_orm::Select<visit::Entity>| match site {
-        // started_at first: it has an index; a visit that ended before the
-        // cut-off also started before it.
-        Some(id) => q
-            .filter(visit::Column::SiteId.eq(id))
-            .filter(visit::Column::StartedAt.lt(cutoff_ms))
-            .filter(visit::Column::EndedAt.lt(cutoff_ms)),
-        None => q.filter(
-            visit::Column::SiteId.not_in_subquery(
-                Query::select()
-                    .column(site::Column::Id)
-                    .from(site::Entity)
-                    .to_owned(),
-            ),
-        ),
-    };
-    if options.dry_run {
-        let events = event_scope(event::Entity::find()).count(db).await?;
-        let visits = visit_scope(visit::Entity::find()).count(db).await?;
-        return Ok((events, visits, true));
-    }
-    let mut events = 0;
-    loop {
-        if !budget.take() {
-            return Ok((events, 0, false));
-        }
-        let ids = event_scope(event::Entity::find())
-            .select_only()
-            .column(event::Column::Id)
-            .limit(options.batch_size)
-            .into_query();
-        let deleted = event::Entity::delete_many()
-            .filter(event::Column::Id.in_subquery(ids))
-            .exec(db)
-            .await?
-            .rows_affected;
-        events += deleted;
-        if deleted < options.batch_size {
-            break;
-        }
-    }
-    let mut visits = 0;
-    loop {
-        if !budget.take() {
-            return Ok((events, visits, false));
-        }
-        let ids = visit_scope(visit::Entity::find())
-            .select_only()
-            .column(visit::Column::SessionId)
-            .limit(options.batch_size)
-            .into_query();
-        let deleted = visit::Entity::delete_many()
-            .filter(visit::Column::SessionId.in_subquery(ids))
-            .exec(db)
-            .await?
-            .rows_affected;
-        visits += deleted;
-        if deleted < options.batch_size {
-            break;
-        }
-    }
-    Ok((events, visits, true))
-}
-
-/// Deletes (or counts) recording chunks of `site` that started before
-/// `cutoff_ms`, objects first; `site` None means chunks whose site no
-/// longer exists.
-async fn purge_recordings(
-    db: &DatabaseConnection,
-    store: &Store,
-    site: Option<Uuid>,
-    cutoff_ms: i64,
-    options: &PurgeOptions,
-    budget: &mut Budget,
-) -> Result<(u64, bool), DbErr> {
-    let scope = || match site {
-        Some(id) => recording::Entity::find()
-            .filter(recording::Column::SiteId.eq(id))
-            .filter(recording::Column::StartedAt.lt(cutoff_ms)),
-        None => recording::Entity::find().filter(
-            recording::Column::SiteId.not_in_subquery(
-                Query::select()
-                    .column(site::Column::Id)
-                    .from(site::Entity)
-                    .to_owned(),
-            ),
-        ),
-    };
-    if options.dry_run {
-        return Ok((scope().count(db).await?, true));
-    }
-    let mut deleted = 0;
-    loop {
-        if !budget.take() {
-            return Ok((deleted, false));
-        }
-        let chunks = recordings::select(db, scope(), options.batch_size).await?;
-        let n = chunks.len() as u64;
-        deleted += recordings::remove(db, store, &chunks)
-            .await
-            .map_err(|e| DbErr::Custom(format!("recordings purge: {e}")))?;
-        if n < options.batch_size {
-            break;
-        }
-    }
-    Ok((deleted, true))
-}
-
 pub async fn run(
     db: &DatabaseConnection,
     plans: &PlanCatalogue,
@@ -310,7 +137,7 @@ pub async fn run(
         )
         .await?;
         if !options.dry_run {
-            super::rollup::forget_before(db, site.id, cutoff.timestamp_millis()).await?;
+            rollup::forget_before(db, site.id, cutoff.timestamp_millis()).await?;
         }
         // Recordings: the plan's recording retention, never longer than
         // the site keeps its other data; none on a plan without them.
@@ -420,13 +247,13 @@ pub async fn run(
             .rows_affected;
         // Report rollups of sites that are gone (a rollup written while
         // its site was being deleted).
-        super::rollup::sweep_orphans(db).await?;
+        rollup::sweep_orphans(db).await?;
     }
-    let before = now - Duration::hours(super::data::EXPORT_KEEP_HOURS);
-    let expiring = super::data::Expiring::FinishedBefore(before);
+    let before = now - Duration::hours(super::exports::EXPORT_KEEP_HOURS);
+    let expiring = super::exports::Expiring::FinishedBefore(before);
     match (&options.store, options.dry_run) {
-        (_, true) => report.exports_expired = super::data::count_expiring(db, &expiring).await?,
-        (Some(store), false) => match super::data::expire_exports(db, store, expiring).await {
+        (_, true) => report.exports_expired = super::exports::count_expiring(db, &expiring).await?,
+        (Some(store), false) => match super::exports::expire_exports(db, store, expiring).await {
             Ok(n) => report.exports_expired = n,
             Err(e) => tracing::warn!(error = %e, "expired exports not removed"),
         },

@@ -15,7 +15,13 @@ use trackr_config::Settings;
 use trackr_entity::{audit_log, job};
 use uuid::Uuid;
 
-use super::data::{self, DeleteParams, ExportParams};
+use trackr_analytics::{
+    deletion::{self, DeleteParams},
+    export::{self, ExportParams},
+    store::Store,
+};
+
+use super::exports;
 use crate::WorkerError;
 
 pub const DELETE_DATA: &str = "delete_data";
@@ -169,10 +175,10 @@ pub async fn run(
         // Its last attempt: no copy of it may claim it again.
         mark_dead(db, id).await?;
     }
-    if succeeded && row.kind == EXPORT && data::deleted_since(db, &row).await? {
+    if succeeded && row.kind == EXPORT && exports::deleted_since(db, &row).await? {
         // Data it holds was deleted while it ran: it goes at once.
-        let store = crate::store::Store::open(settings).map_err(WorkerError::Store)?;
-        data::expire_exports(db, &store, data::Expiring::Job(id))
+        let store = Store::open(settings).map_err(WorkerError::Store)?;
+        exports::expire_exports(db, &store, exports::Expiring::Job(id))
             .await
             .map_err(WorkerError::Store)?;
     }
@@ -211,9 +217,9 @@ async fn execute(
     match row.kind.as_str() {
         DELETE_DATA => match (
             serde_json::from_value::<DeleteParams>(row.params.clone()),
-            crate::store::Store::open(settings),
+            Store::open(settings),
         ) {
-            (Ok(p), Ok(store)) => data::delete(db, &store, &p)
+            (Ok(p), Ok(store)) => delete_data(db, &store, &p)
                 .await
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
                 .map_err(|e| {
@@ -228,9 +234,9 @@ async fn execute(
         },
         EXPORT => match (
             serde_json::from_value::<ExportParams>(row.params.clone()),
-            crate::store::Store::open(settings),
+            Store::open(settings),
         ) {
-            (Ok(p), Ok(store)) => data::export(db, &p, &store, &scratch_dir(settings), id)
+            (Ok(p), Ok(store)) => export::export(db, &p, &store, &scratch_dir(settings), id)
                 .await
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
                 .map_err(|e| {
@@ -249,6 +255,20 @@ async fn execute(
         },
         other => Err(format!("unknown job kind {other:?}")),
     }
+}
+
+/// A deletion on request: the analytics store deletes; the site's earlier
+/// exports that hold what it deleted go with it (they are copies).
+async fn delete_data(
+    db: &DatabaseConnection,
+    store: &Store,
+    p: &DeleteParams,
+) -> Result<deletion::DeleteResult, sea_orm::DbErr> {
+    let mut result = deletion::delete(db, store, p).await?;
+    result.exports = exports::expire_exports(db, store, exports::Expiring::Covering(p.clone()))
+        .await
+        .map_err(|e| sea_orm::DbErr::Custom(format!("exports: {e}")))?;
+    Ok(result)
 }
 
 /// Stripe events not applied yet whose job gave up (dead), failed, or sat

@@ -1,10 +1,11 @@
-//! Date ranges in a site's time zone, turned into UTC millisecond windows
-//! and report buckets.
+//! Days and ranges in a site's time zone: local days numbered since 1970,
+//! their midnights in UTC, and date ranges turned into UTC millisecond
+//! windows and report buckets. Reports and rollups count in these alone.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::{error::ApiResult, ApiError};
+use crate::error::{AnalyticsError, Result};
 
 /// Longest range a report may cover.
 const MAX_DAYS: i64 = 5 * 366;
@@ -25,14 +26,57 @@ pub enum Interval {
     Month,
 }
 
-pub use trackr_worker::jobs::rollup::local_midnight;
+/// A site's zone by name (UTC for a name that is none).
+pub fn timezone(name: &str) -> Tz {
+    name.parse().unwrap_or(Tz::UTC)
+}
 
-pub fn validate(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+/// Days since 1970-01-01.
+pub fn day_number(day: NaiveDate) -> i32 {
+    (day - epoch()).num_days() as i32
+}
+
+pub fn day_date(n: i32) -> NaiveDate {
+    epoch() + Duration::days(i64::from(n))
+}
+
+/// The UTC instant of local midnight starting `day` (the first instant of
+/// the day where midnight does not exist because of a DST jump).
+pub fn local_midnight(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+    let mut t = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    for _ in 0..4 {
+        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
+            return dt.with_timezone(&Utc);
+        }
+        t += Duration::minutes(30);
+    }
+    Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+}
+
+/// Local midnight starting day number `n`, in epoch milliseconds.
+pub fn midnight_ms(tz: Tz, n: i32) -> i64 {
+    local_midnight(tz, day_date(n)).timestamp_millis()
+}
+
+/// The local day (number) an instant falls on.
+pub fn local_day(tz: Tz, ms: i64) -> i32 {
+    let at = DateTime::from_timestamp_millis(ms).unwrap_or_default();
+    day_number(at.with_timezone(&tz).date_naive())
+}
+
+pub fn validate(from: NaiveDate, to: NaiveDate) -> Result<()> {
     if to < from {
-        return Err(ApiError::bad_input("range", "to must not be before from"));
+        return Err(AnalyticsError::bad_input(
+            "range",
+            "to must not be before from",
+        ));
     }
     if (to - from).num_days() >= MAX_DAYS {
-        return Err(ApiError::bad_input(
+        return Err(AnalyticsError::bad_input(
             "range",
             format!("may span at most {MAX_DAYS} days"),
         ));
@@ -41,7 +85,7 @@ pub fn validate(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
 }
 
 /// `[from 00:00, to+1 00:00)` in the site's zone, as UTC milliseconds.
-pub fn window(tz: Tz, from: NaiveDate, to: NaiveDate) -> ApiResult<Window> {
+pub fn window(tz: Tz, from: NaiveDate, to: NaiveDate) -> Result<Window> {
     validate(from, to)?;
     Ok(Window {
         from_ms: local_midnight(tz, from).timestamp_millis(),
@@ -61,7 +105,7 @@ pub fn buckets(
     from: NaiveDate,
     to: NaiveDate,
     interval: Interval,
-) -> ApiResult<Vec<(DateTime<Utc>, Window)>> {
+) -> Result<Vec<(DateTime<Utc>, Window)>> {
     let whole = window(tz, from, to)?;
     let mut starts: Vec<i64> = Vec::new();
     match interval {
@@ -94,7 +138,7 @@ pub fn buckets(
         }
     }
     if starts.len() > MAX_BUCKETS {
-        return Err(ApiError::bad_input(
+        return Err(AnalyticsError::bad_input(
             "interval",
             format!(
                 "gives more than {MAX_BUCKETS} points for this range; choose a coarser interval"
@@ -119,6 +163,18 @@ pub fn buckets(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_round_trip_and_follow_the_zone() {
+        let d = NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
+        assert_eq!(day_date(day_number(d)), d);
+        let ny = timezone("America/New_York");
+        // 04:59 UTC is still the 14th in New York, 05:00 the 15th.
+        let five = local_midnight(ny, d).timestamp_millis();
+        assert_eq!(local_day(ny, five), day_number(d));
+        assert_eq!(local_day(ny, five - 60_000), day_number(d) - 1);
+        assert_eq!(midnight_ms(ny, day_number(d)), five);
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -37,9 +37,16 @@ use trackr_config::PlanCatalogue;
 use trackr_entity::{event, usage, visit};
 use uuid::Uuid;
 
-use super::site_cache::SiteInfo;
-
 mod bulk;
+
+/// What the writer needs to know of an event's site: where its events go,
+/// whose quota they count against, and under which plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SiteRef {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub plan: trackr_config::PlanId,
+}
 
 /// A visit ends after 30 minutes without events.
 pub const VISIT_GAP_MS: i64 = 30 * 60 * 1000;
@@ -51,7 +58,7 @@ const USAGE_FRESH: Duration = Duration::from_secs(30);
 /// An enriched event ready to store.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    pub site: Arc<SiteInfo>,
+    pub site: SiteRef,
     pub ts: i64,
     pub name: String,
     pub pathname: String,

@@ -167,7 +167,7 @@ impl Store {
     /// A pre-signed GET link, where the store can make one (S3).
     pub async fn signed_url(&self, key: &str, valid: Duration) -> Option<String> {
         let s3 = self.s3.as_ref()?;
-        s3.signed_url(reqwest::Method::GET, &self.path(key), valid)
+        s3.signed_url(http::Method::GET, &self.path(key), valid)
             .await
             .ok()
             .map(|u| u.to_string())

@@ -1,174 +1,21 @@
-//! The one place with hand-written SQL: report aggregates over `events`
-//! and `visits`, portable between PostgreSQL and SQLite (times are epoch
-//! milliseconds, buckets come as a VALUES list, every SUM is cast).
+//! Reports: aggregates over `events` and `visits`, raw or from the
+//! rollups (`crate::rollup`), and the recordings list and heatmap clicks,
+//! portable between PostgreSQL and SQLite (buckets come as a VALUES list).
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement, Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use trackr_entity::rollup_state;
-use trackr_worker::jobs::rollup;
 use uuid::Uuid;
 
-use super::range::Window;
-
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dimension {
-    Page,
-    EntryPage,
-    ExitPage,
-    Source,
-    Referrer,
-    UtmSource,
-    UtmMedium,
-    UtmCampaign,
-    Country,
-    Region,
-    City,
-    Browser,
-    Os,
-    Device,
-    EventName,
-}
-
-impl Dimension {
-    /// The events column, for the dimensions that live on events.
-    fn event_column(self) -> Option<&'static str> {
-        Some(match self {
-            Dimension::Page => "e.pathname",
-            Dimension::Source => "e.referrer_source",
-            Dimension::Referrer => "e.referrer",
-            Dimension::UtmSource => "e.utm_source",
-            Dimension::UtmMedium => "e.utm_medium",
-            Dimension::UtmCampaign => "e.utm_campaign",
-            Dimension::Country => "e.country",
-            Dimension::Region => "e.region",
-            Dimension::City => "e.city",
-            Dimension::Browser => "e.browser",
-            Dimension::Os => "e.os",
-            Dimension::Device => "e.device",
-            Dimension::EventName => "e.name",
-            Dimension::EntryPage | Dimension::ExitPage => return None,
-        })
-    }
-
-    fn visit_column(self) -> Option<&'static str> {
-        match self {
-            Dimension::EntryPage => Some("v.entry_page"),
-            Dimension::ExitPage => Some("v.exit_page"),
-            _ => None,
-        }
-    }
-}
-
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[graphql(name = "FilterOp")]
-pub enum Op {
-    Is,
-    IsNot,
-    Contains,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Filter {
-    pub dimension: Dimension,
-    pub op: Op,
-    pub value: String,
-}
-
-/// A statement under construction, with placeholders for its backend.
-struct Sql {
-    backend: DbBackend,
-    text: String,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn new(backend: DbBackend) -> Self {
-        Sql {
-            backend,
-            text: String::new(),
-            values: Vec::new(),
-        }
-    }
-
-    fn param(&mut self, v: impl Into<Value>) -> String {
-        self.values.push(v.into());
-        match self.backend {
-            DbBackend::Postgres => format!("${}", self.values.len()),
-            _ => "?".to_owned(),
-        }
-    }
-
-    fn push(&mut self, s: &str) -> &mut Self {
-        self.text.push_str(s);
-        self
-    }
-
-    fn statement(self) -> Statement {
-        Statement::from_sql_and_values(self.backend, self.text, self.values)
-    }
-
-    /// `AND e.site_id IN (…)`.
-    fn sites(&mut self, alias: &str, sites: &[Uuid]) {
-        let params: Vec<String> = sites.iter().map(|s| self.param(*s)).collect();
-        self.text
-            .push_str(&format!(" AND {alias}.site_id IN ({})", params.join(", ")));
-    }
-
-    fn condition(&mut self, column: &str, op: Op, value: &str) -> String {
-        match op {
-            Op::Is => format!("{column} = {}", self.param(value.to_owned())),
-            Op::IsNot => format!(
-                "({column} IS NULL OR {column} <> {})",
-                self.param(value.to_owned())
-            ),
-            Op::Contains => {
-                let escaped = value
-                    .to_lowercase()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                format!(
-                    "LOWER({column}) LIKE {} ESCAPE '\\'",
-                    self.param(format!("%{escaped}%"))
-                )
-            }
-        }
-    }
-
-    /// Filters on events `e` (entry and exit pages through their visit).
-    fn event_filters(&mut self, filters: &[Filter]) {
-        for f in filters {
-            let cond = match (f.dimension.event_column(), f.dimension.visit_column()) {
-                (Some(col), _) => self.condition(col, f.op, &f.value),
-                (None, Some(col)) => {
-                    let inner = self.condition(col, f.op, &f.value);
-                    format!("e.session_id IN (SELECT v.session_id FROM visits v WHERE {inner})")
-                }
-                (None, None) => continue,
-            };
-            self.text.push_str(" AND ");
-            self.text.push_str(&cond);
-        }
-    }
-
-    /// Restricts visits `v` to those with a matching event in the window.
-    fn visit_filters(&mut self, sites: &[Uuid], window: Window, filters: &[Filter]) {
-        if filters.is_empty() {
-            return;
-        }
-        self.push(" AND v.session_id IN (SELECT e.session_id FROM events e WHERE e.ts >= ");
-        let (a, b) = (self.param(window.from_ms), self.param(window.to_ms));
-        self.text.push_str(&format!("{a} AND e.ts < {b}"));
-        self.sites("e", sites);
-        self.event_filters(filters);
-        self.push(")");
-    }
-}
+use crate::{
+    dimension::{Dimension, Filter, Op},
+    rollup,
+    sql::Sql,
+    time::{self, Window},
+};
 
 const PAGEVIEWS: &str =
     "CAST(COALESCE(SUM(CASE WHEN e.name = 'pageview' THEN 1 ELSE 0 END), 0) AS BIGINT)";
@@ -305,7 +152,7 @@ pub async fn breakdown<C: ConnectionTrait>(
     limit: u32,
 ) -> Result<Vec<(String, i64, i64)>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    if let Some(col) = dimension.visit_column() {
+    if let Some(col) = dimension.visit_column().map(|c| format!("v.{c}")) {
         sql.push(&format!(
             "SELECT {col}, COUNT(DISTINCT v.visitor_hash), CAST(COALESCE(SUM(v.pageviews), 0) AS BIGINT) FROM visits v WHERE v.started_at >= "
         ));
@@ -315,12 +162,12 @@ pub async fn breakdown<C: ConnectionTrait>(
         sql.visit_filters(&[site], window, filters);
         sql.push(&format!(" GROUP BY {col}"));
     } else {
-        let col = dimension.event_column().unwrap_or("e.name");
+        let col = format!("e.{}", dimension.event_column().unwrap_or("name"));
         sql.push(&format!("SELECT {col}, COUNT(DISTINCT e.visitor_hash), {PAGEVIEWS} FROM events e WHERE e.ts >= "));
         let (a, b) = (sql.param(window.from_ms), sql.param(window.to_ms));
         sql.text
             .push_str(&format!("{a} AND e.ts < {b} AND {col} IS NOT NULL"));
-        if dimension == Dimension::Page {
+        if dimension.page_views_only() {
             sql.push(" AND e.name = 'pageview'");
         }
         sql.sites("e", &[site]);
@@ -408,8 +255,8 @@ async fn plan_from<C: ConnectionTrait>(
     now_ms: i64,
 ) -> Result<Option<Plan>, DbErr> {
     let site = state.site_id;
-    let (a, b) = (rollup::day_number(from), rollup::day_number(to));
-    let today = rollup::midnight_ms(tz, state.until_day);
+    let (a, b) = (time::day_number(from), time::day_number(to));
+    let today = time::midnight_ms(tz, state.until_day);
     let partial = state.partial_until > today;
     let rolled_end = state.until_day + i32::from(partial);
     // Rollups in another zone (or being rebuilt: no zone) do not answer,
@@ -418,7 +265,7 @@ async fn plan_from<C: ConnectionTrait>(
     let open = state.until_day <= b;
     if state.timezone.parse::<Tz>().ok() != Some(tz)
         || rolled_end <= a
-        || (open && rollup::local_day(tz, now_ms) - state.until_day > 1)
+        || (open && time::local_day(tz, now_ms) - state.until_day > 1)
     {
         return Ok(None);
     }
@@ -430,8 +277,8 @@ async fn plan_from<C: ConnectionTrait>(
                 "SELECT x.{column} FROM {table} x WHERE x.{column} >= "
             ));
             let (lo, hi) = (
-                sql.param(rollup::midnight_ms(tz, a)),
-                sql.param(rollup::midnight_ms(tz, state.from_day)),
+                sql.param(time::midnight_ms(tz, a)),
+                sql.param(time::midnight_ms(tz, state.from_day)),
             );
             sql.push(&format!("{lo} AND x.{column} < {hi}"));
             sql.sites("x", &[site]);
@@ -441,7 +288,7 @@ async fn plan_from<C: ConnectionTrait>(
             }
         }
     }
-    let end = rollup::midnight_ms(tz, b + 1);
+    let end = time::midnight_ms(tz, b + 1);
     Ok(Some(Plan {
         site,
         tz,
@@ -541,17 +388,18 @@ async fn tail_rows<C: ConnectionTrait>(
     site: Uuid,
     tail: Window,
     lookback: i64,
-    column: Option<&str>,
+    dimension: Option<Dimension>,
 ) -> Result<Vec<(String, i64, i64, i64)>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    let (value, group, join, cond) = match column {
-        Some(c) => (
+    let column = dimension.and_then(Dimension::event_column);
+    let (value, group, join, cond) = match (dimension, column) {
+        (Some(d), Some(c)) => (
             format!(", e.{c} AS v"),
             format!(", e.{c}"),
             " AND q.v = t.v",
-            rollup::dimension_condition("e", c),
+            d.event_condition("e"),
         ),
-        None => (String::new(), String::new(), "", String::new()),
+        _ => (String::new(), String::new(), "", String::new()),
     };
     let outer = if column.is_some() { "t.v, " } else { "'', " };
     sql.push(&format!(
@@ -639,7 +487,7 @@ pub async fn stats_rolled<C: ConnectionTrait>(
             s.events += r.totals.events;
         }
         if let Some(tail) = plan.tail {
-            let lookback = rollup::midnight_ms(plan.tz, plan.first).max(tail.from_ms - LOOKBACK_MS);
+            let lookback = time::midnight_ms(plan.tz, plan.first).max(tail.from_ms - LOOKBACK_MS);
             for (_, new, pageviews, events) in
                 tail_rows(db, plan.site, tail, lookback, None).await?
             {
@@ -679,8 +527,8 @@ pub async fn timeseries_rolled<C: ConnectionTrait>(
     let mut out = Vec::with_capacity(buckets.len());
     for w in buckets {
         let (start, end) = (
-            rollup::local_day(plan.tz, w.from_ms).max(plan.first),
-            rollup::local_day(plan.tz, w.to_ms),
+            time::local_day(plan.tz, w.from_ms).max(plan.first),
+            time::local_day(plan.tz, w.to_ms),
         );
         let (mut visitors, mut pageviews) = (0, 0);
         for r in rows
@@ -716,16 +564,13 @@ pub async fn breakdown_rolled<C: ConnectionTrait>(
     dimension: Dimension,
     limit: u32,
 ) -> Result<Option<Vec<(String, i64, i64)>>, DbErr> {
-    let Some(column) = dimension.event_column().and_then(|c| c.strip_prefix("e.")) else {
-        return Ok(None);
-    };
-    let Some(code) = rollup::dimension_code(column) else {
+    let (Some(_), Some(code)) = (dimension.event_column(), dimension.rollup_code()) else {
         return Ok(None);
     };
     let tail = match plan.tail {
         Some(t) => {
-            let lookback = rollup::midnight_ms(plan.tz, plan.first).max(t.from_ms - LOOKBACK_MS);
-            tail_rows(db, plan.site, t, lookback, Some(column)).await?
+            let lookback = time::midnight_ms(plan.tz, plan.first).max(t.from_ms - LOOKBACK_MS);
+            tail_rows(db, plan.site, t, lookback, Some(dimension)).await?
         }
         None => Vec::new(),
     };

@@ -27,38 +27,28 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{
     sea_query::{Expr, OnConflict},
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QuerySelect, Statement, TransactionTrait, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    TransactionTrait, Value,
 };
 use serde::Serialize;
 use trackr_entity::{event, rollup, rollup_state, site};
 use uuid::Uuid;
 
+use crate::{
+    dimension::Dimension,
+    sql::statement,
+    time::{local_day, midnight_ms, timezone},
+};
+
 /// The dimension of the site-wide rows (value `""`).
 pub const TOTAL: i32 = 0;
 /// The rows carrying the visit aggregates of the day (visits started on it).
 pub const VISITS: i32 = 99;
-/// Event dimensions rolled up: code and `events` column.
-pub const DIMENSIONS: [(i32, &str); 13] = [
-    (1, "pathname"),
-    (2, "referrer_source"),
-    (3, "referrer"),
-    (4, "utm_source"),
-    (5, "utm_medium"),
-    (6, "utm_campaign"),
-    (7, "country"),
-    (8, "region"),
-    (9, "city"),
-    (10, "browser"),
-    (11, "os"),
-    (12, "device"),
-    (13, "name"),
-];
 /// How many days before a day its visitors are looked for.
 pub const LOOKBACK_DAYS: i32 = 2;
 /// A local day is rolled up once it ended this long ago (a 202 is
@@ -86,85 +76,6 @@ pub const VISIT_AGGREGATES: &str = "CAST(COUNT(*) AS BIGINT), \
      CAST(COALESCE(SUM(CASE WHEN v.pageviews <= 1 AND v.events <= 1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
      CAST(COALESCE(SUM(v.ended_at - v.started_at), 0) AS BIGINT), \
      CAST(COALESCE(SUM(v.pageviews), 0) AS BIGINT)";
-
-/// The rollup code of an `events` column.
-pub fn dimension_code(column: &str) -> Option<i32> {
-    DIMENSIONS
-        .iter()
-        .find(|(_, c)| *c == column)
-        .map(|(code, _)| *code)
-}
-
-pub fn timezone(name: &str) -> Tz {
-    name.parse().unwrap_or(Tz::UTC)
-}
-
-fn epoch() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
-}
-
-/// Days since 1970-01-01.
-pub fn day_number(day: NaiveDate) -> i32 {
-    (day - epoch()).num_days() as i32
-}
-
-pub fn day_date(n: i32) -> NaiveDate {
-    epoch() + Duration::days(i64::from(n))
-}
-
-/// The UTC instant of local midnight starting `day` (the first instant of
-/// the day where midnight does not exist because of a DST jump).
-pub fn local_midnight(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
-    let mut t = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    for _ in 0..4 {
-        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
-            return dt.with_timezone(&Utc);
-        }
-        t += Duration::minutes(30);
-    }
-    Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-}
-
-/// Local midnight starting day number `n`, in epoch milliseconds.
-pub fn midnight_ms(tz: Tz, n: i32) -> i64 {
-    local_midnight(tz, day_date(n)).timestamp_millis()
-}
-
-/// The local day (number) an instant falls on.
-pub fn local_day(tz: Tz, ms: i64) -> i32 {
-    let at = DateTime::from_timestamp_millis(ms).unwrap_or_default();
-    day_number(at.with_timezone(&tz).date_naive())
-}
-
-/// A statement written with `?` placeholders, numbered for PostgreSQL.
-pub fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let text = if backend == DbBackend::Postgres {
-        let mut out = String::with_capacity(sql.len() + 16);
-        let mut n = 0;
-        for c in sql.chars() {
-            if c == '?' {
-                n += 1;
-                out.push_str(&format!("${n}"));
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    } else {
-        sql.to_owned()
-    };
-    Statement::from_sql_and_values(backend, text, values)
-}
-
-/// The filter an events dimension adds to its rows: the value is present,
-/// and pages count page views only (as the raw breakdown does).
-pub fn dimension_condition(alias: &str, column: &str) -> String {
-    let mut cond = format!(" AND {alias}.{column} IS NOT NULL");
-    if column == "pathname" {
-        cond.push_str(&format!(" AND {alias}.name = 'pageview'"));
-    }
-    cond
-}
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct RollupReport {
@@ -395,18 +306,19 @@ async fn day_rows(
         midnight_ms(tz, day),
     );
     let mut out = Vec::new();
-    let dims =
-        std::iter::once((TOTAL, None)).chain(DIMENSIONS.iter().map(|(c, col)| (*c, Some(*col))));
-    for (dim, column) in dims {
+    let dims = std::iter::once((TOTAL, None))
+        .chain(Dimension::rolled_up().filter_map(|d| Some((d.rollup_code()?, Some(d)))));
+    for (dim, dimension) in dims {
+        let column = dimension.and_then(Dimension::event_column);
         // The site-wide rows group by visitor alone.
-        let (value, group, join, cond) = match column {
-            Some(c) => (
+        let (value, group, join, cond) = match (dimension, column) {
+            (Some(d), Some(c)) => (
                 format!("e.{c}"),
                 format!(", e.{c}"),
                 " AND prev.v = cur.v",
-                dimension_condition("e", c),
+                d.event_condition("e"),
             ),
-            None => ("''".to_owned(), String::new(), "", String::new()),
+            _ => ("''".to_owned(), String::new(), "", String::new()),
         };
         let outer = if column.is_some() { "cur.v, " } else { "" };
         let outer_group = if column.is_some() { "1, 2" } else { "1" };
@@ -722,37 +634,4 @@ pub async fn forget_before(
         .exec(&txn)
         .await?;
     txn.commit().await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn days_round_trip_and_follow_the_zone() {
-        let d = NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
-        assert_eq!(day_date(day_number(d)), d);
-        let ny = timezone("America/New_York");
-        // 04:59 UTC is still the 14th in New York, 05:00 the 15th.
-        let five = local_midnight(ny, d).timestamp_millis();
-        assert_eq!(local_day(ny, five), day_number(d));
-        assert_eq!(local_day(ny, five - 60_000), day_number(d) - 1);
-        assert_eq!(midnight_ms(ny, day_number(d)), five);
-    }
-
-    #[test]
-    fn placeholders_are_numbered_for_postgres_only() {
-        let s = statement(
-            DbBackend::Postgres,
-            "a = ? AND b = ?",
-            vec![1.into(), 2.into()],
-        );
-        assert_eq!(s.sql, "a = $1 AND b = $2");
-        let s = statement(
-            DbBackend::Sqlite,
-            "a = ? AND b = ?",
-            vec![1.into(), 2.into()],
-        );
-        assert_eq!(s.sql, "a = ? AND b = ?");
-    }
 }
