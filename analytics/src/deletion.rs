@@ -190,3 +190,39 @@ async fn delete_recordings(
     }
     Ok(deleted)
 }
+
+/// Deletes everything of these sites: events, visits, rollups and
+/// recording rows (their objects are removed by prefix, by the caller or
+/// the purge's sweep). The rollup state goes first: a rollup being written
+/// for these sites then finds none and writes nothing.
+pub async fn delete_sites<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    sites: &[Uuid],
+) -> Result<u64, DbErr> {
+    use trackr_entity::{rollup, rollup_state};
+    if sites.is_empty() {
+        return Ok(0);
+    }
+    let ids = || sites.iter().copied();
+    let events = event::Entity::delete_many()
+        .filter(event::Column::SiteId.is_in(ids()))
+        .exec(db)
+        .await?;
+    visit::Entity::delete_many()
+        .filter(visit::Column::SiteId.is_in(ids()))
+        .exec(db)
+        .await?;
+    recording::Entity::delete_many()
+        .filter(recording::Column::SiteId.is_in(ids()))
+        .exec(db)
+        .await?;
+    rollup_state::Entity::delete_many()
+        .filter(rollup_state::Column::SiteId.is_in(ids()))
+        .exec(db)
+        .await?;
+    rollup::Entity::delete_many()
+        .filter(rollup::Column::SiteId.is_in(ids()))
+        .exec(db)
+        .await?;
+    Ok(events.rows_affected)
+}

@@ -14,6 +14,7 @@
 pub mod deletion;
 pub mod dimension;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod recordings;
 pub mod reports;
@@ -26,4 +27,7 @@ pub mod writer;
 
 pub use dimension::{Dimension, Filter, Op};
 pub use error::{AnalyticsError, Result};
+pub use events::{
+    BreakdownRow, ClickGrid, EventStore, Purged, ReportQuery, SqlEventStore, TimePoint,
+};
 pub use time::Window;

@@ -842,3 +842,22 @@ pub async fn clicks<C: ConnectionTrait>(
     }
     Ok(out)
 }
+
+/// One consistent view of the rollups, their state and the raw events for
+/// a report: a rollup written meanwhile is seen whole or not at all. (A
+/// read-only snapshot on PostgreSQL; SQLite's WAL gives one to every read
+/// transaction.)
+pub async fn snapshot(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{AccessMode, IsolationLevel, TransactionTrait};
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await
+    } else {
+        db.begin().await
+    }
+}

@@ -192,3 +192,27 @@ pub async fn purge_recordings(
     }
     Ok((deleted, true))
 }
+
+/// Recording objects nobody points at (a crash between an object's write
+/// and its row): a key's day is the day it arrived, and a chunk may start
+/// up to a day from then (clock skew), so the day two before the cut-off
+/// is past retention whatever rows say, and its whole prefix goes. Each
+/// hourly run sweeps that one day, so every day is swept once it expires.
+pub async fn sweep_expired_objects(store: &Store, site: Uuid, cutoff_ms: i64) {
+    let cutoff = DateTime::<Utc>::from_timestamp_millis(cutoff_ms).unwrap_or_default();
+    let day = (cutoff - chrono::Duration::days(2)).date_naive();
+    let prefix = format!(
+        "{}/{}",
+        recording::site_prefix(site),
+        day.format("%Y-%m-%d")
+    );
+    match store.delete_prefix(&prefix).await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(site_id = %site, objects = n, "expired recording objects without rows removed")
+        }
+        Err(e) => {
+            tracing::warn!(site_id = %site, error = %e, "expired recording objects not swept")
+        }
+    }
+}

@@ -666,3 +666,31 @@ async fn read_open_visits(
         .all(db)
         .await
 }
+
+/// The visitor id a recording chunk goes with: today's, unless only a
+/// visit begun yesterday is still open for this visitor (then yesterday's,
+/// as the writer joins events to it), so deleting that visitor finds the
+/// recording too.
+pub async fn open_visitor(
+    db: &DatabaseConnection,
+    site: Uuid,
+    today: i64,
+    yesterday: Option<i64>,
+    now_ms: i64,
+) -> Result<i64, DbErr> {
+    let Some(yesterday) = yesterday else {
+        return Ok(today);
+    };
+    let open = visit::Entity::find()
+        .filter(visit::Column::SiteId.eq(site))
+        .filter(visit::Column::VisitorHash.is_in([today, yesterday]))
+        .filter(visit::Column::EndedAt.gte(now_ms - VISIT_GAP_MS))
+        .all(db)
+        .await?;
+    let has = |h: i64| open.iter().any(|v| v.visitor_hash == h);
+    Ok(if !has(today) && has(yesterday) {
+        yesterday
+    } else {
+        today
+    })
+}

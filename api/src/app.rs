@@ -24,8 +24,10 @@ pub struct AppInner {
     pub clock: crate::clock::Clock,
     /// Serializes organization-owning transactions on SQLite.
     pub sqlite_writer: Arc<tokio::sync::Mutex<()>>,
-    /// Object storage (exports; recordings later).
+    /// Object storage (recordings, exports).
     pub store: trackr_analytics::store::Store,
+    /// The event store: everything about events, visits and rollups.
+    pub events: Arc<dyn trackr_analytics::EventStore>,
     /// The Redis job queue; `None` runs jobs in this process.
     pub queue: Option<trackr_worker::queue::Queue>,
     pub ingest: crate::ingest::Ingest,
@@ -241,6 +243,11 @@ impl App {
         let metrics = Metrics::new();
         let ingest =
             crate::ingest::Ingest::start(&db, &settings, &metrics).map_err(StartupError::Geo)?;
+        let events = Arc::new(trackr_analytics::SqlEventStore::with_writer(
+            db.clone(),
+            store.clone(),
+            crate::ingest::writer_config(&settings),
+        ));
         Ok(App(Arc::new(AppInner {
             settings: Arc::new(settings),
             db,
@@ -251,6 +258,7 @@ impl App {
             clock: Default::default(),
             queue,
             store,
+            events,
             sqlite_writer: Arc::default(),
             ingest,
             ip_key: ip_key.into_bytes(),

@@ -3,7 +3,7 @@
 use chrono::Duration as ChronoDuration;
 use sea_orm::{
     sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use trackr_entity::audit_log;
 use trackr_entity::{
@@ -132,12 +132,12 @@ pub async fn delete(
         .map(|s| s.id)
         .collect();
     crate::recordings::remove_site_objects(app, &site_ids).await?;
-    let txn = app.db.begin().await?;
-    trackr_entity::event::delete_for_sites(&txn, &site_ids).await?;
+    // The analytics, then the organization (its sites go with it): a
+    // failure between leaves the organization there to delete again.
+    app.events.delete_sites(&site_ids).await?;
     organization::Entity::delete_by_id(org.id)
-        .exec(&txn)
+        .exec(&app.db)
         .await?;
-    txn.commit().await?;
     app.ingest.sites.clear();
     // Again, now that no row is left: a chunk stored meanwhile (another
     // server's site cache lives ten seconds) leaves no object behind.

@@ -80,8 +80,10 @@ pub async fn list(
         }
     };
     let after = after.map(parse_cursor).transpose()?;
-    let mut rows =
-        reports::recordings(&app.db, site_id, window, filters, after, first as u64 + 1).await?;
+    let mut rows = app
+        .events
+        .recordings(site_id, window, filters, after, first as u64 + 1)
+        .await?;
     let more = rows.len() > first;
     rows.truncate(first);
     let sessions: Vec<String> = rows.iter().map(|r| r.session_id.clone()).collect();

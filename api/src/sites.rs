@@ -1,6 +1,6 @@
 //! Sites: domains, settings, retention overrides.
 
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use trackr_entity::audit_log;
 use trackr_entity::{new_id, now, site};
 
@@ -224,13 +224,14 @@ pub async fn delete(
 ) -> ApiResult<bool> {
     // Recordings' objects first: should that fail, nothing else changed.
     crate::recordings::remove_site_objects(app, &[site.id]).await?;
-    let txn = app.db.begin().await?;
-    trackr_entity::event::delete_for_sites(&txn, &[site.id]).await?;
-    site::Entity::delete_by_id(site.id).exec(&txn).await?;
-    txn.commit().await?;
+    // The analytics, then the site: a failure between leaves the site
+    // there to delete again. What a server writes for it meanwhile (its
+    // site cache lives ten seconds) is an orphan the purge sweeps.
+    app.events.delete_sites(&[site.id]).await?;
+    site::Entity::delete_by_id(site.id).exec(&app.db).await?;
     app.ingest.sites.clear();
-    // Again, now that no row is left: a chunk stored meanwhile (another
-    // server's site cache lives ten seconds) leaves no object behind.
+    // Again, now that no row is left: a chunk stored meanwhile leaves no
+    // object behind.
     if let Err(e) = crate::recordings::remove_site_objects(app, &[site.id]).await {
         tracing::warn!(error = ?e, "recording objects left after a deletion");
     }

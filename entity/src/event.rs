@@ -38,31 +38,3 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
-
-/// Deletes a site's analytics rows (events, visits, rollups and recording rows;
-/// the recordings' objects are the caller's to remove).
-pub async fn delete_for_sites<C: ConnectionTrait>(db: &C, site_ids: &[Uuid]) -> Result<u64, DbErr> {
-    if site_ids.is_empty() {
-        return Ok(0);
-    }
-    let events = Entity::delete_many()
-        .filter(Column::SiteId.is_in(site_ids.iter().copied()))
-        .exec(db)
-        .await?;
-    super::visit::Entity::delete_many()
-        .filter(super::visit::Column::SiteId.is_in(site_ids.iter().copied()))
-        .exec(db)
-        .await?;
-    super::recording::delete_for_sites(db, site_ids).await?;
-    // The state first: a rollup being written for these sites then finds
-    // no state and writes nothing.
-    super::rollup_state::Entity::delete_many()
-        .filter(super::rollup_state::Column::SiteId.is_in(site_ids.iter().copied()))
-        .exec(db)
-        .await?;
-    super::rollup::Entity::delete_many()
-        .filter(super::rollup::Column::SiteId.is_in(site_ids.iter().copied()))
-        .exec(db)
-        .await?;
-    Ok(events.rows_affected)
-}

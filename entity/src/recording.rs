@@ -126,18 +126,6 @@ impl Entity {
     }
 }
 
-/// Deletes the recording rows of sites (their objects are the caller's).
-pub async fn delete_for_sites<C: ConnectionTrait>(db: &C, site_ids: &[Uuid]) -> Result<u64, DbErr> {
-    if site_ids.is_empty() {
-        return Ok(0);
-    }
-    Ok(Entity::delete_many()
-        .filter(Column::SiteId.is_in(site_ids.iter().copied()))
-        .exec(db)
-        .await?
-        .rows_affected)
-}
-
 /// The object-key prefix of all of a site's recordings.
 pub fn site_prefix(site_id: Uuid) -> String {
     format!("recordings/{site_id}")

@@ -250,6 +250,7 @@ async fn record_a_page_in_chromium(app: &TestApp, require_consent: bool) {
     }
 
     let report = trackr_worker::jobs::purge::run(
+        app.server.app.events.as_ref(),
         &app.db,
         &app.server.app.settings.plans,
         &trackr_worker::jobs::purge::PurgeOptions {

@@ -315,10 +315,12 @@ async fn promise_3_and_4_exports_expire_with_their_links_and_with_their_data(b: 
         ..Default::default()
     };
     let plans = &app.server.app.settings.plans;
-    let early = trackr_worker::jobs::purge::run(&app.db, plans, &purge(20))
-        .await
-        .unwrap();
+    let early =
+        trackr_worker::jobs::purge::run(app.server.app.events.as_ref(), &app.db, plans, &purge(20))
+            .await
+            .unwrap();
     let dry = trackr_worker::jobs::purge::run(
+        app.server.app.events.as_ref(),
         &app.db,
         plans,
         &trackr_worker::jobs::purge::PurgeOptions {
@@ -336,9 +338,10 @@ async fn promise_3_and_4_exports_expire_with_their_links_and_with_their_data(b: 
     );
     assert_eq!(early.exports_expired, 0);
     assert_eq!(app.objects(&format!("exports/{second}/")).await.len(), 2);
-    let late = trackr_worker::jobs::purge::run(&app.db, plans, &purge(26))
-        .await
-        .unwrap();
+    let late =
+        trackr_worker::jobs::purge::run(app.server.app.events.as_ref(), &app.db, plans, &purge(26))
+            .await
+            .unwrap();
     assert_eq!(late.exports_expired, 1);
     assert!(app.objects(&format!("exports/{second}/")).await.is_empty());
 }

@@ -46,9 +46,14 @@ fn uuid_literal(app: &TestApp, id: &str) -> String {
 }
 
 async fn run(app: &TestApp, options: PurgeOptions) -> purge::PurgeReport {
-    purge::run(&app.db, &app.server.app.settings.plans, &options)
-        .await
-        .unwrap()
+    purge::run(
+        app.server.app.events.as_ref(),
+        &app.db,
+        &app.server.app.settings.plans,
+        &options,
+    )
+    .await
+    .unwrap()
 }
 
 fn at_now() -> PurgeOptions {

@@ -728,6 +728,7 @@ async fn promise_3_expired_recordings_are_purged_rows_and_objects(b: Backend) {
 
     let plans = &app.server.app.settings.plans;
     let skipped = purge::run(
+        app.server.app.events.as_ref(),
         &app.db,
         plans,
         &PurgeOptions {
@@ -741,6 +742,7 @@ async fn promise_3_expired_recordings_are_purged_rows_and_objects(b: Backend) {
     assert_eq!(rows(&app).await, 4, "no store, no purge of recordings");
 
     let dry = purge::run(
+        app.server.app.events.as_ref(),
         &app.db,
         plans,
         &PurgeOptions {
@@ -767,9 +769,14 @@ async fn promise_3_expired_recordings_are_purged_rows_and_objects(b: Backend) {
             .await
             .unwrap();
     }
-    let report = purge::run(&app.db, plans, &purge_now(&app, now))
-        .await
-        .unwrap();
+    let report = purge::run(
+        app.server.app.events.as_ref(),
+        &app.db,
+        plans,
+        &purge_now(&app, now),
+    )
+    .await
+    .unwrap();
     assert_eq!(report.recordings(), 2);
     let orphans: Vec<String> = app
         .objects("recordings")
@@ -817,9 +824,14 @@ async fn promise_3_expired_recordings_are_purged_rows_and_objects(b: Backend) {
 
     // On a plan without recordings (no paid period left), none are kept.
     app.set_plan(&org, "free").await;
-    let report = purge::run(&app.db, plans, &purge_now(&app, now))
-        .await
-        .unwrap();
+    let report = purge::run(
+        app.server.app.events.as_ref(),
+        &app.db,
+        plans,
+        &purge_now(&app, now),
+    )
+    .await
+    .unwrap();
     assert_eq!(report.recordings(), 2);
     assert_eq!(rows(&app).await, 0);
     assert!(app.objects("recordings").await.is_empty());

@@ -745,6 +745,7 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
     let rows_before = app.count("SELECT COUNT(*) FROM rollups").await;
     let cutoff = day(2, 3, 0);
     trackr_worker::jobs::purge::run(
+        app.server.app.events.as_ref(),
         &app.db,
         &app.server.app.settings.plans,
         &trackr_worker::PurgeOptions {

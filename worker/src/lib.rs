@@ -12,6 +12,7 @@ use std::{fmt, str::FromStr};
 
 pub use jobs::purge::{PurgeOptions, PurgeReport};
 use sea_orm::DatabaseConnection;
+use trackr_analytics::EventStore;
 use trackr_config::Settings;
 
 /// A job the operator can run now with `trackr jobs run <name>`.
@@ -58,6 +59,17 @@ pub enum WorkerError {
     Redis(#[from] redis::RedisError),
     #[error("object store: {0}")]
     Store(String),
+    #[error("{0}")]
+    Analytics(#[from] trackr_analytics::AnalyticsError),
+}
+
+/// The event store on the worker's database and object store.
+pub fn event_store(
+    db: &DatabaseConnection,
+    settings: &Settings,
+) -> Result<trackr_analytics::SqlEventStore, WorkerError> {
+    let store = trackr_analytics::store::Store::open(settings).map_err(WorkerError::Store)?;
+    Ok(trackr_analytics::SqlEventStore::new(db.clone(), store))
 }
 
 /// Runs one job in the foreground and returns its report as JSON.
@@ -69,14 +81,15 @@ pub async fn run_now(
 ) -> Result<serde_json::Value, WorkerError> {
     match job {
         JobName::Purge => {
+            let store =
+                trackr_analytics::store::Store::open(settings).map_err(WorkerError::Store)?;
+            let events = trackr_analytics::SqlEventStore::new(db.clone(), store.clone());
             let options = PurgeOptions {
                 dry_run,
-                store: Some(
-                    trackr_analytics::store::Store::open(settings).map_err(WorkerError::Store)?,
-                ),
+                store: Some(store),
                 ..PurgeOptions::default()
             };
-            let report = jobs::purge::run(db, &settings.plans, &options).await?;
+            let report = jobs::purge::run(&events, db, &settings.plans, &options).await?;
             tracing::info!(
                 job = "purge",
                 dry_run,
@@ -88,7 +101,8 @@ pub async fn run_now(
             Ok(serde_json::to_value(report).unwrap_or_default())
         }
         JobName::Rollup => {
-            let report = trackr_analytics::rollup::run(db, trackr_entity::now()).await?;
+            let events = event_store(db, settings)?;
+            let report = events.roll_up(trackr_entity::now()).await?;
             tracing::info!(
                 job = "rollup",
                 sites = report.sites,

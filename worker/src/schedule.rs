@@ -84,11 +84,12 @@ pub async fn tick(
         },
         Err(e) => tracing::error!(job = "billing_sweep", error = %e, "billing sweep failed"),
     }
+    let events = crate::event_store(db, settings)?;
     let options = PurgeOptions {
         store: Some(trackr_analytics::store::Store::open(settings).map_err(WorkerError::Store)?),
         ..PurgeOptions::default()
     };
-    let report = purge::run(db, &settings.plans, &options).await?;
+    let report = purge::run(&events, db, &settings.plans, &options).await?;
     tracing::info!(
         job = "purge",
         events = report.events(),
@@ -143,7 +144,14 @@ async fn rollup(
         }
         None => None,
     };
-    match trackr_analytics::rollup::run(db, Utc::now()).await {
+    let rolled = match crate::event_store(db, settings) {
+        Ok(events) => trackr_analytics::EventStore::roll_up(&events, Utc::now()).await,
+        Err(e) => {
+            tracing::error!(job = "rollup", error = %e, "rollup failed");
+            return;
+        }
+    };
+    match rolled {
         Ok(r) => tracing::debug!(
             job = "rollup",
             sites = r.sites,

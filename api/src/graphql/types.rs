@@ -10,9 +10,7 @@ use trackr_config::PlanId as ConfigPlanId;
 use trackr_entity::{api_key, invoice, membership, organization, site, subscription, usage, user};
 
 use super::{Ctx, Date, DateRange};
-use crate::stats::{
-    self, BreakdownRow, DimensionGql, FilterInput, IntervalGql, Scope, Stats, TimePoint,
-};
+use crate::stats::{self, BreakdownRow, DimensionGql, FilterInput, IntervalGql, Stats, TimePoint};
 use crate::{
     access::{Action, Grant, Via},
     error::ApiResult,
@@ -452,7 +450,7 @@ impl Site {
         filters: Option<Vec<FilterInput>>,
     ) -> ApiResult<Stats> {
         self.require_reports()?;
-        stats::load_stats(ctx, Scope::new(&self.model, &range, filters)?).await
+        stats::load_stats(ctx, stats::scope(&self.model, &range, filters)?).await
     }
     /// One point per interval, empty ones as zero.
     #[graphql(complexity = "child_complexity + 100")]
@@ -466,7 +464,7 @@ impl Site {
         self.require_reports()?;
         stats::timeseries(
             ctx.app(),
-            &Scope::new(&self.model, &range, filters)?,
+            &stats::scope(&self.model, &range, filters)?,
             interval,
         )
         .await
@@ -484,7 +482,7 @@ impl Site {
         self.require_reports()?;
         stats::breakdown(
             ctx.app(),
-            &Scope::new(&self.model, &range, filters)?,
+            &stats::scope(&self.model, &range, filters)?,
             dimension.into(),
             limit,
         )
@@ -503,7 +501,7 @@ impl Site {
         after: Option<String>,
     ) -> ApiResult<super::recording::RecordingConnection> {
         self.require_recordings()?;
-        let scope = Scope::new(&self.model, &range, filters)?;
+        let scope = stats::scope(&self.model, &range, filters)?;
         let (rows, more) = crate::recordings::list(
             ctx.app(),
             self.model.id,
@@ -543,7 +541,7 @@ impl Site {
         cell_height: Option<i32>,
     ) -> ApiResult<super::recording::Heatmap> {
         self.require_reports()?;
-        let scope = Scope::new(&self.model, &range, None)?;
+        let scope = stats::scope(&self.model, &range, None)?;
         let grid = stats::heatmap::heatmap(
             ctx.app(),
             self.model.id,

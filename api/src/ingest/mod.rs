@@ -27,7 +27,7 @@ use trackr_config::Settings;
 pub use enrich::{classify_agent, classify_source, DropReason, Geo};
 pub use payload::{parse as parse_payload, Beacon, PayloadError};
 pub use site_cache::{SiteCache, SiteInfo};
-use trackr_analytics::writer::{NewEvent, SiteRef, WriteError, Writer, WriterConfig};
+use trackr_analytics::writer::{NewEvent, SiteRef, WriteError, WriterConfig};
 pub use visitor::{rotate as rotate_salts, visitor_hash, Salts};
 
 use crate::{ratelimit::RateLimiter, server::ClientIp, App};
@@ -38,13 +38,25 @@ pub struct Ingest {
     /// Refused beacons, counted for their site's owner.
     pub issues: issues::IngestIssues,
     pub salts: Salts,
-    pub writer: Writer,
     limiter: RateLimiter,
     geo: Option<Geo>,
     datacenters: Vec<IpNet>,
     pub dropped: IntCounterVec,
     pub accepted: prometheus::IntCounter,
     pub refused: prometheus::IntCounter,
+}
+
+/// How the event store's writer gathers and commits events.
+pub fn writer_config(settings: &Settings) -> WriterConfig {
+    // SQLite has one writer: one lane, one commit at a time.
+    let (lanes, in_flight) = if settings.is_sqlite() { (1, 1) } else { (2, 4) };
+    WriterConfig {
+        lanes,
+        in_flight,
+        batch_wait: Duration::from_millis(settings.ingest.batch_wait_ms),
+        max_batch: settings.ingest.max_batch,
+        plans: settings.plans.clone(),
+    }
 }
 
 impl Ingest {
@@ -54,25 +66,12 @@ impl Ingest {
         registry: &crate::metrics::Metrics,
     ) -> Result<Self, String> {
         let geo = settings.geoip_db.as_deref().map(Geo::open).transpose()?;
-        // SQLite has one writer: one lane, one commit at a time.
-        let (lanes, in_flight) = if settings.is_sqlite() { (1, 1) } else { (2, 4) };
-        let writer = Writer::start(
-            db.clone(),
-            WriterConfig {
-                lanes,
-                in_flight,
-                batch_wait: Duration::from_millis(settings.ingest.batch_wait_ms),
-                max_batch: settings.ingest.max_batch,
-                plans: settings.plans.clone(),
-            },
-        );
         let issues = issues::IngestIssues::default();
         issues.start_flushing(db.clone());
         Ok(Ingest {
             sites: SiteCache::default(),
             issues,
             salts: Salts::default(),
-            writer,
             limiter: RateLimiter::local(),
             geo,
             datacenters: settings.ingest.datacenter_nets(),
@@ -322,7 +321,7 @@ async fn post_event(
                 plan: site.plan,
             },
         };
-        writes.push(app.ingest.writer.write(event));
+        writes.push(app.events.write(event));
     }
     // Each write waits for its commit; a beacon names one site nearly always.
     let mut results = Vec::with_capacity(writes.len());

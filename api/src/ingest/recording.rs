@@ -157,36 +157,6 @@ async fn site_for(app: &App, domain: &str) -> Result<std::sync::Arc<SiteInfo>, R
     }
 }
 
-/// Today's visitor id, unless only a visit begun yesterday is still open
-/// for this visitor: then yesterday's, as the event writer does.
-async fn continued_visit(
-    db: &sea_orm::DatabaseConnection,
-    site: uuid::Uuid,
-    today: i64,
-    yesterday: Option<i64>,
-    now_ms: i64,
-) -> Result<i64, sea_orm::DbErr> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let Some(yesterday) = yesterday else {
-        return Ok(today);
-    };
-    let open = trackr_entity::visit::Entity::find()
-        .filter(trackr_entity::visit::Column::SiteId.eq(site))
-        .filter(trackr_entity::visit::Column::VisitorHash.is_in([today, yesterday]))
-        .filter(
-            trackr_entity::visit::Column::EndedAt
-                .gte(now_ms - trackr_analytics::writer::VISIT_GAP_MS),
-        )
-        .all(db)
-        .await?;
-    let has = |h: i64| open.iter().any(|v| v.visitor_hash == h);
-    Ok(if !has(today) && has(yesterday) {
-        yesterday
-    } else {
-        today
-    })
-}
-
 fn unavailable() -> Response {
     json_error(StatusCode::SERVICE_UNAVAILABLE, "not stored; retry")
 }
@@ -326,7 +296,11 @@ pub async fn post(
         .yesterday
         .as_ref()
         .map(|salt| visitor::visitor_hash(salt, site.id, &ip_text, user_agent));
-    let visitor_hash = match continued_visit(db, site.id, today, yesterday, now_ms).await {
+    let visitor_hash = match app
+        .events
+        .open_visitor(site.id, today, yesterday, now_ms)
+        .await
+    {
         Ok(hash) => hash,
         Err(e) => {
             tracing::error!(error = %e, "visit lookup failed");

@@ -5,7 +5,7 @@
 use uuid::Uuid;
 
 use crate::{error::ApiResult, ApiError, App};
-use trackr_analytics::{reports, Window};
+use trackr_analytics::{ClickGrid, Window};
 
 /// Viewports by width: mobile below 768 px, tablet below 1024, desktop.
 #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -108,16 +108,13 @@ pub async fn heatmap(
     if path.is_empty() || path.chars().count() > 2_000 {
         return Err(ApiError::bad_input("path", "must be 1 to 2000 characters"));
     }
-    let cells = reports::clicks(
-        &app.db,
-        site,
-        window,
-        path,
-        class.widths(),
-        (columns, cell_height),
-        MAX_CELLS,
-    )
-    .await?;
+    let grid_of = ClickGrid {
+        widths: class.widths(),
+        columns,
+        cell_height,
+        max_cells: MAX_CELLS,
+    };
+    let cells = app.events.clicks(site, window, path, grid_of).await?;
     if cells.len() as u64 > MAX_CELLS {
         return Err(ApiError::bad_input(
             "cellHeight",

@@ -15,16 +15,15 @@
 //! left alone (and `PurgeReport::recordings_skipped` says so).
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 pub use trackr_analytics::retention::PurgeOptions;
-use trackr_analytics::{
-    retention::{purge_recordings, purge_rows, Budget},
-    rollup,
-};
+use trackr_analytics::{retention::Budget, EventStore};
 use trackr_config::{PlanCatalogue, PlanId};
-use trackr_entity::{audit_log, organization, recording, salt, site, subscription};
+use trackr_entity::{audit_log, organization, salt, site, subscription};
 use uuid::Uuid;
+
+use crate::WorkerError;
 
 /// What one run did (or, dry, would do) to one site.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -99,11 +98,16 @@ pub fn retention_plan(
         .unwrap_or(current)
 }
 
+/// One purge run over every site: each site's retention cut-off (its
+/// plan's, a plan still paid for, its own shorter override), applied by the
+/// event store; then the rows of sites that are gone, old visitor salts,
+/// rollups of deleted sites and exports past their links.
 pub async fn run(
+    events: &dyn EventStore,
     db: &DatabaseConnection,
     plans: &PlanCatalogue,
     options: &PurgeOptions,
-) -> Result<PurgeReport, DbErr> {
+) -> Result<PurgeReport, WorkerError> {
     let now = options.now;
     let mut budget = Budget {
         left: options.max_batches,
@@ -128,17 +132,15 @@ pub async fn run(
         let plan = retention_plan(plans, &org, paid.as_ref(), now);
         let days = site.effective_retention_days(plans.get(plan).retention_days);
         let cutoff = now - Duration::days(i64::from(days));
-        let (events, visits, mut done) = purge_rows(
-            db,
-            Some(site.id),
-            cutoff.timestamp_millis(),
-            options,
-            &mut budget,
-        )
-        .await?;
-        if !options.dry_run {
-            rollup::forget_before(db, site.id, cutoff.timestamp_millis()).await?;
-        }
+        let purged = events
+            .purge_events(
+                Some(site.id),
+                cutoff.timestamp_millis(),
+                options,
+                &mut budget,
+            )
+            .await?;
+        let mut done = purged.done;
         // Recordings: the plan's recording retention, never longer than
         // the site keeps its other data; none on a plan without them.
         let recording_days = plans
@@ -148,60 +150,37 @@ pub async fn run(
             .min(days);
         let mut recordings_deleted = 0;
         let mut recording_retention_days = None;
-        if let (true, Some(store)) = (done, &options.store) {
+        if done && options.store.is_some() {
             let recording_cutoff = now - Duration::days(i64::from(recording_days));
-            let (n, finished) = purge_recordings(
-                db,
-                store,
-                Some(site.id),
-                recording_cutoff.timestamp_millis(),
-                options,
-                &mut budget,
-            )
-            .await?;
-            recordings_deleted = n;
+            let gone = events
+                .purge_recordings(
+                    Some(site.id),
+                    recording_cutoff.timestamp_millis(),
+                    options,
+                    &mut budget,
+                )
+                .await?;
+            recordings_deleted = gone.recordings;
             recording_retention_days = Some(recording_days);
-            done = finished;
-            // Objects nobody points at (a crash between an object's write
-            // and its row): a key's day is the day it arrived, and a chunk
-            // may start up to a day from then (clock skew), so the day two
-            // before the cutoff is past retention whatever rows say, and its
-            // whole prefix goes. Each hourly run sweeps that one day, so
-            // every day is swept once it expires.
-            if done && !options.dry_run {
-                let day = (recording_cutoff - Duration::days(2)).date_naive();
-                let prefix = format!(
-                    "{}/{}",
-                    recording::site_prefix(site.id),
-                    day.format("%Y-%m-%d")
-                );
-                match store.delete_prefix(&prefix).await {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        tracing::info!(site_id = %site.id, objects = n, "expired recording objects without rows removed")
-                    }
-                    Err(e) => {
-                        tracing::warn!(site_id = %site.id, error = %e, "expired recording objects not swept")
-                    }
-                }
-            }
+            done = gone.done;
         }
+        let (events_deleted, visits) = (purged.events, purged.visits);
         let entry = SitePurge {
             site_id: Some(site.id),
             organization_id: Some(org.id),
             retention_days: days,
             cutoff,
-            events,
+            events: events_deleted,
             visits,
             recordings: recordings_deleted,
             recording_retention_days,
         };
-        if !options.dry_run && (events > 0 || visits > 0 || recordings_deleted > 0) {
+        if !options.dry_run && (events_deleted > 0 || visits > 0 || recordings_deleted > 0) {
             let mut audit = audit_log::Entry::new("retention.purge", "site")
                 .target(site.id)
                 .organization(org.id)
                 .details(serde_json::json!({
-                    "events": events, "visits": visits, "recordings": recordings_deleted,
+                    "events": events_deleted, "visits": visits, "recordings": recordings_deleted,
                     "retention_days": days, "cutoff": cutoff.to_rfc3339(),
                     "recording_retention_days": recording_retention_days,
                 }));
@@ -214,21 +193,25 @@ pub async fn run(
             return Ok(report);
         }
     }
-    let (events, visits, mut done) = purge_rows(db, None, 0, options, &mut budget).await?;
+    // Rows of sites that no longer exist.
+    let orphans = events.purge_events(None, 0, options, &mut budget).await?;
+    let mut done = orphans.done;
     let mut orphan_recordings = 0;
-    if let (true, Some(store)) = (done, &options.store) {
-        let (n, finished) = purge_recordings(db, store, None, 0, options, &mut budget).await?;
-        orphan_recordings = n;
-        done = finished;
+    if done && options.store.is_some() {
+        let gone = events
+            .purge_recordings(None, 0, options, &mut budget)
+            .await?;
+        orphan_recordings = gone.recordings;
+        done = gone.done;
     }
-    if events > 0 || visits > 0 || orphan_recordings > 0 {
+    if orphans.events > 0 || orphans.visits > 0 || orphan_recordings > 0 {
         report.sites.push(SitePurge {
             site_id: None,
             organization_id: None,
             retention_days: 0,
             cutoff: now,
-            events,
-            visits,
+            events: orphans.events,
+            visits: orphans.visits,
             recordings: orphan_recordings,
             recording_retention_days: None,
         });
@@ -247,7 +230,7 @@ pub async fn run(
             .rows_affected;
         // Report rollups of sites that are gone (a rollup written while
         // its site was being deleted).
-        rollup::sweep_orphans(db).await?;
+        events.sweep_orphans().await?;
     }
     let before = now - Duration::hours(super::exports::EXPORT_KEEP_HOURS);
     let expiring = super::exports::Expiring::FinishedBefore(before);

@@ -17,8 +17,9 @@ use uuid::Uuid;
 
 use trackr_analytics::{
     deletion::{self, DeleteParams},
-    export::{self, ExportParams},
+    export::ExportParams,
     store::Store,
+    EventStore, SqlEventStore,
 };
 
 use super::exports;
@@ -236,7 +237,8 @@ async fn execute(
             serde_json::from_value::<ExportParams>(row.params.clone()),
             Store::open(settings),
         ) {
-            (Ok(p), Ok(store)) => export::export(db, &p, &store, &scratch_dir(settings), id)
+            (Ok(p), Ok(store)) => SqlEventStore::new(db.clone(), store)
+                .export(&p, &scratch_dir(settings), id)
                 .await
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
                 .map_err(|e| {
@@ -263,11 +265,12 @@ async fn delete_data(
     db: &DatabaseConnection,
     store: &Store,
     p: &DeleteParams,
-) -> Result<deletion::DeleteResult, sea_orm::DbErr> {
-    let mut result = deletion::delete(db, store, p).await?;
+) -> Result<deletion::DeleteResult, WorkerError> {
+    let events = SqlEventStore::new(db.clone(), store.clone());
+    let mut result = events.delete(p).await?;
     result.exports = exports::expire_exports(db, store, exports::Expiring::Covering(p.clone()))
         .await
-        .map_err(|e| sea_orm::DbErr::Custom(format!("exports: {e}")))?;
+        .map_err(WorkerError::Store)?;
     Ok(result)
 }
 
