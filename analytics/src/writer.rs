@@ -55,38 +55,22 @@ pub const VISIT_GAP_MS: i64 = 30 * 60 * 1000;
 /// up within this time (the quota's grace margin absorbs the difference).
 const USAGE_FRESH: Duration = Duration::from_secs(30);
 
-/// An enriched event ready to store.
+/// An enriched event ready to store: its row, and what the writer needs
+/// to finish it (the site it counts for, the visitor's daily ids).
 #[derive(Debug, Clone)]
 pub struct NewEvent {
     pub site: SiteRef,
-    pub ts: i64,
-    pub name: String,
-    pub pathname: String,
-    pub hostname: String,
-    pub referrer: Option<String>,
-    pub referrer_source: String,
-    pub utm_source: Option<String>,
-    pub utm_medium: Option<String>,
-    pub utm_campaign: Option<String>,
-    pub country: Option<String>,
-    pub region: Option<String>,
-    pub city: Option<String>,
-    pub browser: String,
-    pub os: String,
-    pub device: String,
     pub hash_today: i64,
     pub hash_yesterday: Option<i64>,
-    pub props: Option<String>,
-    pub revenue_minor: Option<i64>,
-    pub revenue_currency: Option<String>,
-    pub click_x: Option<f64>,
-    pub click_y: Option<i32>,
-    pub viewport_width: Option<i32>,
+    /// The row as it will be stored, but for what the writer decides when
+    /// it joins the event to its visit: the id, site, visitor and session,
+    /// and the source (a visit's first event sets it for all of its own).
+    pub row: event::Model,
 }
 
 impl NewEvent {
     fn is_pageview(&self) -> bool {
-        self.name == "pageview"
+        self.row.name == "pageview"
     }
 }
 
@@ -435,7 +419,7 @@ async fn prepare(
 ) -> Result<Prepared, DbErr> {
     let keys: Vec<(Uuid, NaiveDate)> = events
         .iter()
-        .map(|e| (e.site.organization_id, period_of(e.ts)))
+        .map(|e| (e.site.organization_id, period_of(e.row.ts)))
         .collect();
     let (all_ended_before, stale): (u64, BTreeSet<(Uuid, NaiveDate)>) = {
         let state = lock(state);
@@ -515,7 +499,7 @@ async fn prepare(
             accepted.push((i, e));
         }
     }
-    accepted.sort_by_key(|(_, e)| e.ts);
+    accepted.sort_by_key(|(_, e)| e.row.ts);
 
     // The open visit of each (site, visitor hash): the latest stored one,
     // unless a batch still in flight has changed a later one.
@@ -544,21 +528,21 @@ async fn prepare(
         let candidates = std::iter::once(e.hash_today).chain(e.hash_yesterday);
         let found = candidates.map(|h| (e.site.id, h)).find(|key| {
             open.get(key).is_some_and(|v| {
-                e.ts - v.ended_at <= VISIT_GAP_MS && v.started_at - e.ts <= VISIT_GAP_MS
+                e.row.ts - v.ended_at <= VISIT_GAP_MS && v.started_at - e.row.ts <= VISIT_GAP_MS
             })
         });
         let key = match found {
             Some(key) => {
                 let v = open.get_mut(&key).expect("found above");
-                if e.ts >= v.ended_at {
-                    v.ended_at = e.ts;
+                if e.row.ts >= v.ended_at {
+                    v.ended_at = e.row.ts;
                     if e.is_pageview() {
-                        v.exit_page = e.pathname.clone();
+                        v.exit_page = e.row.pathname.clone();
                     }
                 }
-                if e.ts < v.started_at {
-                    v.started_at = e.ts;
-                    v.entry_page = e.pathname.clone();
+                if e.row.ts < v.started_at {
+                    v.started_at = e.row.ts;
+                    v.entry_page = e.row.pathname.clone();
                 }
                 key
             }
@@ -570,17 +554,17 @@ async fn prepare(
                         session_id: new_session_id(),
                         site_id: e.site.id,
                         visitor_hash: e.hash_today,
-                        started_at: e.ts,
-                        ended_at: e.ts,
-                        entry_page: e.pathname.clone(),
-                        exit_page: e.pathname.clone(),
+                        started_at: e.row.ts,
+                        ended_at: e.row.ts,
+                        entry_page: e.row.pathname.clone(),
+                        exit_page: e.row.pathname.clone(),
                         pageviews: 0,
                         events: 0,
-                        referrer_source: e.referrer_source.clone(),
-                        referrer: e.referrer.clone(),
-                        utm_source: e.utm_source.clone(),
-                        utm_medium: e.utm_medium.clone(),
-                        utm_campaign: e.utm_campaign.clone(),
+                        referrer_source: e.row.referrer_source.clone(),
+                        referrer: e.row.referrer.clone(),
+                        utm_source: e.row.utm_source.clone(),
+                        utm_medium: e.row.utm_medium.clone(),
+                        utm_campaign: e.row.utm_campaign.clone(),
                     },
                 );
                 key
@@ -596,29 +580,14 @@ async fn prepare(
             row: event::Model {
                 id: 0,
                 site_id: e.site.id,
-                ts: e.ts,
-                name: e.name,
-                pathname: e.pathname,
-                hostname: e.hostname,
                 referrer: v.referrer.clone(),
                 referrer_source: v.referrer_source.clone(),
                 utm_source: v.utm_source.clone(),
                 utm_medium: v.utm_medium.clone(),
                 utm_campaign: v.utm_campaign.clone(),
-                country: e.country,
-                region: e.region,
-                city: e.city,
-                browser: e.browser,
-                os: e.os,
-                device: e.device,
                 visitor_hash: v.visitor_hash,
                 session_id: v.session_id,
-                props: e.props,
-                revenue_minor: e.revenue_minor,
-                revenue_currency: e.revenue_currency,
-                click_x: e.click_x,
-                click_y: e.click_y,
-                viewport_width: e.viewport_width,
+                ..e.row
             },
         });
     }
@@ -651,7 +620,7 @@ async fn read_open_visits(
     db: &DatabaseConnection,
     events: &[NewEvent],
 ) -> Result<Vec<visit::Model>, DbErr> {
-    let Some(earliest) = events.iter().map(|e| e.ts).min() else {
+    let Some(earliest) = events.iter().map(|e| e.row.ts).min() else {
         return Ok(Vec::new());
     };
     let sites: BTreeSet<Uuid> = events.iter().map(|e| e.site.id).collect();

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod app;
 pub mod billing;
 pub mod cli;
+pub mod client_ip;
 pub mod clock;
 pub mod data_jobs;
 pub mod email;

@@ -3,14 +3,14 @@
 
 use std::{
     future::Future,
-    net::{IpAddr, SocketAddr},
+    net::SocketAddr,
     time::{Duration, Instant},
 };
 
 use async_graphql::{http::GraphiQLSource, parser::types::OperationType};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
-    extract::{ConnectInfo, MatchedPath, Request, State},
+    extract::{MatchedPath, Request, State},
     http::{header, HeaderMap, StatusCode},
     middleware::{self, Next},
     response::{Html, IntoResponse, Response},
@@ -30,6 +30,7 @@ use crate::{
     access::RequestMeta,
     accounts,
     app::StartupError,
+    client_ip::ClientIp,
     graphql::{self, TrackrSchema},
     ApiError, App,
 };
@@ -41,50 +42,6 @@ const HAND_OVER_EVERY: Duration = Duration::from_secs(2);
 struct ServerState {
     app: App,
     schema: TrackrSchema,
-}
-
-/// The client's address. Behind trusted proxies, the right-most
-/// `X-Forwarded-For` hop that is not itself a trusted proxy: proxies append
-/// to the header, so hops to the left of that are whatever the client
-/// wrote and are never believed. IPv4-mapped IPv6 addresses count as IPv4.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientIp(pub Option<IpAddr>);
-
-pub fn client_ip(settings: &Settings, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
-    let peer = peer?.to_canonical();
-    let trusted = |ip: &IpAddr| settings.trusted_proxies.iter().any(|net| net.contains(ip));
-    if !trusted(&peer) {
-        return Some(peer);
-    }
-    let hops: Vec<IpAddr> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
-        .map(|ip| ip.to_canonical())
-        .collect();
-    Some(
-        hops.iter()
-            .rev()
-            .find(|ip| !trusted(ip))
-            .copied()
-            .unwrap_or(peer),
-    )
-}
-
-async fn client_ip_layer(
-    State(state): State<ServerState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
-    let ip = client_ip(&state.app.settings, peer, req.headers());
-    req.extensions_mut().insert(ClientIp(ip));
-    next.run(req).await
 }
 
 async fn metrics_layer(State(state): State<ServerState>, req: Request, next: Next) -> Response {
@@ -402,7 +359,7 @@ pub fn router(app: App) -> Router {
         // process: a panic becomes a logged 500.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn_with_state(state.clone(), metrics_layer))
-        .layer(middleware::from_fn_with_state(state, client_ip_layer))
+        .layer(middleware::from_fn_with_state(app, crate::client_ip::layer))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
                 let request_id = req
@@ -571,46 +528,4 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ip(headers: &[&str], peer: &str, trusted: &str) -> String {
-        let settings = Settings::from_pairs([("trusted_proxies", trusted.to_owned())]).unwrap();
-        let mut map = HeaderMap::new();
-        for h in headers {
-            map.append("x-forwarded-for", h.parse().unwrap());
-        }
-        client_ip(&settings, Some(peer.parse().unwrap()), &map)
-            .unwrap()
-            .to_string()
-    }
-
-    #[test]
-    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
-        assert_eq!(
-            ip(&["1.2.3.4"], "203.0.113.1", "10.0.0.0/8"),
-            "203.0.113.1",
-            "untrusted peer"
-        );
-        assert_eq!(ip(&["1.2.3.4"], "10.0.0.2", "10.0.0.0/8"), "1.2.3.4");
-        // A client-written first hop is never believed: the right-most hop
-        // that is not one of ours is the client.
-        assert_eq!(
-            ip(&["6.6.6.6, 1.2.3.4"], "10.0.0.2", "10.0.0.0/8"),
-            "1.2.3.4"
-        );
-        assert_eq!(
-            ip(&["6.6.6.6", "1.2.3.4, 10.0.0.9"], "10.0.0.2", "10.0.0.0/8"),
-            "1.2.3.4"
-        );
-        assert_eq!(
-            ip(&[], "::ffff:10.0.0.2", "10.0.0.0/8"),
-            "10.0.0.2",
-            "IPv4-mapped peers match IPv4 ranges"
-        );
-        assert_eq!(ip(&["garbage"], "10.0.0.2", "10.0.0.0/8"), "10.0.0.2");
-    }
 }

@@ -304,6 +304,94 @@ impl Geo {
     }
 }
 
+/// An event enriched from its beacon (page, source and campaign, place,
+/// browser), not yet tied to a site's visitor.
+pub struct EventDraft(trackr_entity::event::Model);
+
+/// Enriches a beacon into the event row it becomes.
+pub fn event(
+    beacon: &super::Beacon,
+    host: &str,
+    agent: &Agent,
+    place: &Place,
+    now: chrono::DateTime<chrono::Utc>,
+) -> EventDraft {
+    let query: Vec<(String, String)> = beacon
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    // Decoded query values may carry anything, NUL included (which
+    // PostgreSQL refuses): control characters are dropped.
+    let utm = |key: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| {
+                let clean: String = v.chars().filter(|c| !c.is_control()).take(300).collect();
+                clean.trim().to_owned()
+            })
+            .filter(|v| !v.is_empty())
+    };
+    let (referrer_source, referrer) =
+        classify_source(beacon.referrer.as_ref(), utm("utm_source").as_deref(), host);
+    // Hash routes count as pages (`/#/settings`).
+    let pathname = match beacon.url.fragment() {
+        Some(f) if f.starts_with('/') => format!("{}#{f}", beacon.url.path()),
+        _ => beacon.url.path().to_owned(),
+    };
+    EventDraft(trackr_entity::event::Model {
+        id: 0,
+        site_id: uuid::Uuid::nil(),
+        ts: now.timestamp_millis(),
+        name: beacon.name.clone(),
+        pathname,
+        hostname: host.to_owned(),
+        referrer,
+        referrer_source,
+        utm_source: utm("utm_source"),
+        utm_medium: utm("utm_medium"),
+        utm_campaign: utm("utm_campaign"),
+        country: place.country.clone(),
+        region: place.region.clone(),
+        city: place.city.clone(),
+        browser: agent.browser.clone(),
+        os: agent.os.clone(),
+        device: agent.device.clone(),
+        visitor_hash: 0,
+        session_id: 0,
+        props: beacon
+            .props
+            .as_ref()
+            .map(|p| serde_json::Value::Object(p.clone()).to_string()),
+        revenue_minor: beacon.revenue.as_ref().map(|r| r.amount_minor),
+        revenue_currency: beacon.revenue.as_ref().map(|r| r.currency.clone()),
+        click_x: beacon.click.map(|c| c.0),
+        click_y: beacon.click.map(|c| c.1),
+        viewport_width: beacon.viewport_width,
+    })
+}
+
+impl EventDraft {
+    /// The event for one site's visitor (a beacon may name several sites).
+    pub fn for_site(
+        &self,
+        site: trackr_analytics::writer::SiteRef,
+        hash_today: i64,
+        hash_yesterday: Option<i64>,
+    ) -> trackr_analytics::writer::NewEvent {
+        trackr_analytics::writer::NewEvent {
+            site,
+            hash_today,
+            hash_yesterday,
+            row: trackr_entity::event::Model {
+                site_id: site.id,
+                ..self.0.clone()
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

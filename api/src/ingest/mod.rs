@@ -4,6 +4,7 @@ pub mod chunk;
 mod enrich;
 pub mod issues;
 mod payload;
+pub mod pipeline;
 pub mod recording;
 mod site_cache;
 mod visitor;
@@ -13,10 +14,10 @@ use std::{net::IpAddr, sync::OnceLock, time::Duration};
 use axum::{
     body::Bytes,
     extract::{rejection::BytesRejection, State},
-    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    http::{header, HeaderMap, Method, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
-    Extension, Json, Router,
+    Extension, Router,
 };
 use ipnet::IpNet;
 use prometheus::IntCounterVec;
@@ -26,11 +27,12 @@ use trackr_config::Settings;
 
 pub use enrich::{classify_agent, classify_source, DropReason, Geo};
 pub use payload::{parse as parse_payload, Beacon, PayloadError};
+use pipeline::{Refusal, Step};
 pub use site_cache::{SiteCache, SiteInfo};
-use trackr_analytics::writer::{NewEvent, SiteRef, WriteError, WriterConfig};
+use trackr_analytics::writer::{SiteRef, WriteError, WriterConfig};
 pub use visitor::{rotate as rotate_salts, visitor_hash, Salts};
 
-use crate::{ratelimit::RateLimiter, server::ClientIp, App};
+use crate::{client_ip::ClientIp, ratelimit::RateLimiter, App};
 
 /// Ingestion's share of the application state.
 pub struct Ingest {
@@ -82,245 +84,66 @@ impl Ingest {
     }
 }
 
-fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
-}
-
-/// Dropped on purpose (bots, spam, DNT, no consent): nothing stored, so not
-/// a 202; the reason is in a header for people debugging their set-up.
-/// The request's user agent and what it is, or the answer that drops a
-/// bot, a headless browser or a data-centre address.
-// The refusal is answered at once: no need to box it.
-#[allow(clippy::result_large_err)]
-pub(crate) fn screen_agent<'h>(
-    app: &App,
-    headers: &'h HeaderMap,
-    ip: Option<std::net::IpAddr>,
-) -> Result<(&'h str, enrich::Agent), Response> {
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let agent = enrich::classify_agent(user_agent).map_err(|reason| dropped(app, reason))?;
-    if enrich::in_datacenter(ip, &app.ingest.datacenters) {
-        return Err(dropped(app, DropReason::Datacenter));
-    }
-    Ok((user_agent, agent))
-}
-
-fn dropped(app: &App, reason: DropReason) -> Response {
-    app.ingest
-        .dropped
-        .with_label_values(&[reason.as_str()])
-        .inc();
-    let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut().insert(
-        "x-trackr-dropped",
-        HeaderValue::from_static(reason.as_str()),
-    );
-    resp
-}
-
-fn header_is(headers: &HeaderMap, name: &str, value: &str) -> bool {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim() == value)
-}
-
-/// The request body, or the answer for one too large or unreadable.
-// The refusal is answered at once: no need to box it.
-#[allow(clippy::result_large_err)]
-pub(crate) fn read_body(
-    body: Result<Bytes, BytesRejection>,
-    limit: usize,
-) -> Result<Bytes, Response> {
-    match body {
-        Ok(b) => Ok(b),
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(json_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("body: larger than {limit} bytes"),
-        )),
-        Err(e) => Err(json_error(
-            StatusCode::BAD_REQUEST,
-            format!("body: {}", e.body_text()),
-        )),
-    }
-}
-
+/// `POST /api/event`: a page view or custom event, stored once committed.
+#[tracing::instrument(skip_all)]
 async fn post_event(
     State(app): State<App>,
     Extension(ClientIp(ip)): Extension<ClientIp>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match read_body(body, app.settings.ingest.body_bytes) {
-        Ok(b) => b,
-        Err(refusal) => return refusal,
-    };
-    let per_minute = app.settings.ingest.events_per_ip_per_minute;
-    let ip_key = ip
-        .map(|ip| app.limit_key("event-ip", &crate::ratelimit::address_subject(ip)))
-        .unwrap_or_default();
-    if !app
-        .ingest
-        .limiter
-        .allow(&ip_key, per_minute, Duration::from_secs(60))
-        .await
-    {
-        return json_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many events from this address; slow down",
-        );
-    }
-    let beacon = match payload::parse(&body) {
-        Ok(b) => b,
-        Err(e) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(serde_json::json!({ "error": e.to_string(), "field": e.field })),
-            )
-                .into_response()
+    match accept_event(&app, ip, &headers, body).await {
+        Ok(()) => {
+            app.ingest.accepted.inc();
+            StatusCode::ACCEPTED.into_response()
         }
-    };
-    let mut sites = Vec::new();
-    let mut unknown = Vec::new();
-    for domain in &beacon.domains {
-        match app.ingest.sites.get(&app.db, domain).await {
-            Ok(Some(site)) => sites.push(site),
-            Ok(None) => unknown.push(domain),
-            Err(e) => {
-                tracing::error!(error = %e, "site lookup failed");
-                return json_error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "temporarily unavailable; retry",
-                );
+        Err(refusal) => {
+            if let Refusal::OverQuota = refusal {
+                app.ingest.refused.inc();
             }
+            refusal.into_response()
         }
     }
-    if sites.is_empty() {
-        for domain in unknown {
-            if let Ok(Some(site)) = issues::neighbour(&app.ingest.sites, &app.db, domain).await {
-                app.ingest
-                    .issues
-                    .note(site, issues::UNKNOWN_DOMAIN, domain, app.clock.now());
-            }
-        }
-        return json_error(
-            StatusCode::NOT_FOUND,
-            "domain: no site is registered for this domain",
-        );
-    }
+}
+
+async fn accept_event(
+    app: &App,
+    ip: Option<IpAddr>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Step<()> {
+    let settings = &app.settings.ingest;
+    let body = pipeline::read_body(body, settings.body_bytes)?;
+    pipeline::count_address(
+        app,
+        ip,
+        "event-ip",
+        settings.events_per_ip_per_minute,
+        "too many events from this address; slow down",
+    )
+    .await?;
+    let beacon = payload::parse(&body)?;
+    let sites = pipeline::resolve_sites(app, &beacon.domains).await?;
     let host = beacon.url.host_str().unwrap_or_default().to_lowercase();
-    if let Some(site) = sites.iter().find(|s| !s.allows_host(&host)) {
-        app.ingest
-            .issues
-            .note(site.id, issues::HOST_NOT_ALLOWED, &host, app.clock.now());
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({
-                "error": format!("url: the hostname {host} is not allowed for the site {}", site.domain),
-                "field": "url",
-            })),
-        )
-            .into_response();
+    for site in &sites {
+        pipeline::check_host(app, site, &host, "url")?;
     }
-    let (user_agent, agent) = match screen_agent(&app, &headers, ip) {
-        Ok(found) => found,
-        Err(refusal) => return refusal,
-    };
-    if enrich::is_referrer_spam(beacon.referrer.as_ref(), &app.settings.ingest.referrer_spam) {
-        return dropped(&app, DropReason::ReferrerSpam);
+    let (user_agent, agent) = pipeline::screen_agent(app, headers, ip)?;
+    if enrich::is_referrer_spam(beacon.referrer.as_ref(), &settings.referrer_spam) {
+        return Err(pipeline::drop_request(app, DropReason::ReferrerSpam));
     }
-    let dnt = header_is(&headers, "dnt", "1") || header_is(&headers, "sec-gpc", "1");
-    let now = app.clock.now();
-    let salts = match app.ingest.salts.for_day(&app.db, now.date_naive()).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "salts unavailable");
-            return json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily unavailable; retry",
-            );
-        }
-    };
+    for site in &sites {
+        pipeline::check_consent(app, site, headers, beacon.consent)?;
+    }
     let place = match (&app.ingest.geo, ip) {
         (Some(geo), Some(ip)) => geo.lookup(ip),
         _ => Default::default(),
     };
-    let query: Vec<(String, String)> = beacon
-        .url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    // Decoded query values may carry anything, NUL included (which
-    // PostgreSQL refuses): control characters are dropped.
-    let utm = |key: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| {
-                let clean: String = v.chars().filter(|c| !c.is_control()).take(300).collect();
-                clean.trim().to_owned()
-            })
-            .filter(|v| !v.is_empty())
-    };
-    let (referrer_source, referrer) = enrich::classify_source(
-        beacon.referrer.as_ref(),
-        utm("utm_source").as_deref(),
-        &host,
-    );
-    let pathname = match beacon.url.fragment() {
-        Some(f) if f.starts_with('/') => format!("{}#{f}", beacon.url.path()),
-        _ => beacon.url.path().to_owned(),
-    };
-    let ip_text = ip.map(|ip: IpAddr| ip.to_string()).unwrap_or_default();
-    let props = beacon
-        .props
-        .as_ref()
-        .map(|p| serde_json::Value::Object(p.clone()).to_string());
-
-    let mut writes = Vec::new();
-    for site in sites {
-        if site.honor_dnt && dnt {
-            return dropped(&app, DropReason::DoNotTrack);
-        }
-        if site.require_consent && !beacon.consent {
-            return dropped(&app, DropReason::NoConsent);
-        }
-        let event = NewEvent {
-            ts: now.timestamp_millis(),
-            name: beacon.name.clone(),
-            pathname: pathname.clone(),
-            hostname: host.clone(),
-            referrer: referrer.clone(),
-            referrer_source: referrer_source.clone(),
-            utm_source: utm("utm_source"),
-            utm_medium: utm("utm_medium"),
-            utm_campaign: utm("utm_campaign"),
-            country: place.country.clone(),
-            region: place.region.clone(),
-            city: place.city.clone(),
-            browser: agent.browser.clone(),
-            os: agent.os.clone(),
-            device: agent.device.clone(),
-            hash_today: visitor::visitor_hash(&salts.today, site.id, &ip_text, user_agent),
-            hash_yesterday: salts
-                .yesterday
-                .as_ref()
-                .map(|s| visitor::visitor_hash(s, site.id, &ip_text, user_agent)),
-            props: props.clone(),
-            revenue_minor: beacon.revenue.as_ref().map(|r| r.amount_minor),
-            revenue_currency: beacon.revenue.as_ref().map(|r| r.currency.clone()),
-            click_x: beacon.click.map(|c| c.0),
-            click_y: beacon.click.map(|c| c.1),
-            viewport_width: beacon.viewport_width,
-            site: SiteRef {
-                id: site.id,
-                organization_id: site.organization_id,
-                plan: site.plan,
-            },
-        };
+    let draft = enrich::event(&beacon, &host, &agent, &place, app.clock.now());
+    let mut writes = Vec::with_capacity(sites.len());
+    for site in &sites {
+        let (hash_today, hash_yesterday) = pipeline::visitor_ids(app, site, ip, user_agent).await?;
+        let event = draft.for_site(site_ref(site), hash_today, hash_yesterday);
         writes.push(app.events.write(event));
     }
     // Each write waits for its commit; a beacon names one site nearly always.
@@ -329,17 +152,21 @@ async fn post_event(
         results.push(write.await);
     }
     if results.contains(&Err(WriteError::Unavailable)) {
-        return json_error(StatusCode::SERVICE_UNAVAILABLE, "not stored; retry");
+        return Err(Refusal::Unavailable("not stored; retry"));
     }
     if results.iter().all(|r| *r == Err(WriteError::OverQuota)) {
-        app.ingest.refused.inc();
-        return json_error(
-            StatusCode::PAYMENT_REQUIRED,
-            "the organization is past its plan's monthly event quota",
-        );
+        return Err(Refusal::OverQuota);
     }
-    app.ingest.accepted.inc();
-    StatusCode::ACCEPTED.into_response()
+    Ok(())
+}
+
+/// What the event store needs to know of a site.
+fn site_ref(site: &SiteInfo) -> SiteRef {
+    SiteRef {
+        id: site.id,
+        organization_id: site.organization_id,
+        plan: site.plan,
+    }
 }
 
 const SCRIPT: &str = include_str!("../../assets/script.js");

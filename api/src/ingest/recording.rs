@@ -6,7 +6,7 @@
 //! recordings on and its plan must include them. A refused chunk stores
 //! nothing; a duplicate `(site, session, seq)` changes nothing.
 
-use std::{io::Read, time::Duration};
+use std::{io::Read, net::IpAddr};
 
 use axum::{
     body::Bytes,
@@ -18,8 +18,12 @@ use axum::{
 use flate2::{read::GzDecoder, write::GzEncoder, Compression};
 use trackr_entity::recording;
 
-use super::{chunk, dropped, header_is, json_error, visitor, DropReason, SiteInfo};
-use crate::{server::ClientIp, App};
+use super::{
+    chunk,
+    pipeline::{self, Refusal, Step},
+    SiteInfo,
+};
+use crate::{client_ip::ClientIp, App};
 
 /// The class that keeps an element (and its children) out of recordings.
 pub const BLOCK_CLASS: &str = "trackr-block";
@@ -29,11 +33,11 @@ const CLOCK_SKEW_MS: i64 = 24 * 3600 * 1000;
 const LENGTH_GRACE_MS: i64 = 60_000;
 
 /// Why a site does not record now, if it does not.
-fn refusal(app: &App, site: &SiteInfo) -> Option<(StatusCode, &'static str)> {
+fn refusal(app: &App, site: &SiteInfo) -> Option<Refusal> {
     if !site.recordings_enabled {
-        return Some((
+        return Some(Refusal::Refused(
             StatusCode::FORBIDDEN,
-            "session recordings are not enabled for this site",
+            "session recordings are not enabled for this site".into(),
         ));
     }
     if app
@@ -43,9 +47,9 @@ fn refusal(app: &App, site: &SiteInfo) -> Option<(StatusCode, &'static str)> {
         .recording_retention_days
         .is_none()
     {
-        return Some((
+        return Some(Refusal::Refused(
             StatusCode::PAYMENT_REQUIRED,
-            "the organization's plan does not include session recordings",
+            "the organization's plan does not include session recordings".into(),
         ));
     }
     None
@@ -63,22 +67,21 @@ pub async fn config(State(app): State<App>, Query(q): Query<ConfigQuery>) -> Res
         .map(|d| super::payload::lookup_domain(&d))
         .filter(|d| !d.is_empty())
     else {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({"error": "domain: is required", "field": "domain"})),
-        )
-            .into_response();
+        return Refusal::field("domain", "domain: is required").into_response();
     };
-    let site = match site_for(&app, &domain).await {
-        Ok(site) => site,
-        Err(refusal) => return refusal,
+    let site = match pipeline::resolve_sites(&app, &[domain]).await {
+        Ok(mut sites) => sites.remove(0),
+        Err(refusal) => return refusal.into_response(),
     };
-    let refused = refusal(&app, &site);
+    let reason = refusal(&app, &site).map(|r| match r {
+        Refusal::Refused(_, why) => why,
+        other => format!("{other:?}"),
+    });
     (
         [(header::CACHE_CONTROL, "public, max-age=60")],
         Json(serde_json::json!({
-            "record": refused.is_none(),
-            "reason": refused.map(|(_, why)| why),
+            "record": reason.is_none(),
+            "reason": reason,
             "requireConsent": site.require_consent,
             "honorDnt": site.honor_dnt,
             "maskAllInputs": true,
@@ -92,7 +95,7 @@ pub async fn config(State(app): State<App>, Query(q): Query<ConfigQuery>) -> Res
 }
 
 /// The body as JSON bytes: gunzipped (bounded) when sent gzipped.
-fn decode(app: &App, headers: &HeaderMap, body: Bytes) -> Result<Vec<u8>, Box<Response>> {
+fn decode(app: &App, headers: &HeaderMap, body: Bytes) -> Step<Vec<u8>> {
     let limit = app.settings.ingest.recording_decoded_bytes;
     let encoding = headers
         .get(header::CONTENT_ENCODING)
@@ -105,32 +108,23 @@ fn decode(app: &App, headers: &HeaderMap, body: Bytes) -> Result<Vec<u8>, Box<Re
             let mut out = Vec::new();
             let mut reader = GzDecoder::new(&body[..]).take(limit as u64 + 1);
             if reader.read_to_end(&mut out).is_err() {
-                return Err(Box::new(json_error(
-                    StatusCode::BAD_REQUEST,
-                    "body: Content-Encoding says gzip but the body is not valid gzip",
-                )));
+                return Err(Refusal::Input {
+                    field: None,
+                    message: "body: Content-Encoding says gzip but the body is not valid gzip"
+                        .into(),
+                });
             }
             if out.len() > limit {
-                return Err(Box::new(json_error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("body: decompresses to more than {limit} bytes"),
+                return Err(Refusal::TooLarge(format!(
+                    "body: decompresses to more than {limit} bytes"
                 )));
             }
             Ok(out)
         }
-        other => Err(Box::new(json_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("Content-Encoding {other:?} is not accepted: send gzip or plain JSON"),
+        other => Err(Refusal::Unsupported(format!(
+            "Content-Encoding {other:?} is not accepted: send gzip or plain JSON"
         ))),
     }
-}
-
-fn bad_field(field: &str, message: String) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(serde_json::json!({ "error": message, "field": field })),
-    )
-        .into_response()
 }
 
 fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
@@ -140,27 +134,13 @@ fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     encoder.finish()
 }
 
-/// The site registered for `domain`, or the answer when there is none.
-// The refusal is answered at once: no need to box it.
-#[allow(clippy::result_large_err)]
-async fn site_for(app: &App, domain: &str) -> Result<std::sync::Arc<SiteInfo>, Response> {
-    match app.ingest.sites.get(&app.db, domain).await {
-        Ok(Some(site)) => Ok(site),
-        Ok(None) => Err(json_error(
-            StatusCode::NOT_FOUND,
-            "domain: no site is registered for this domain",
-        )),
-        Err(e) => {
-            tracing::error!(error = %e, "site lookup failed");
-            Err(unavailable())
-        }
-    }
+/// What storing a chunk came to.
+enum Stored {
+    New,
+    Duplicate,
 }
 
-fn unavailable() -> Response {
-    json_error(StatusCode::SERVICE_UNAVAILABLE, "not stored; retry")
-}
-
+/// `POST /api/recording`: one chunk of rrweb events.
 #[tracing::instrument(skip_all)]
 pub async fn post(
     State(app): State<App>,
@@ -168,149 +148,115 @@ pub async fn post(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match super::read_body(body, app.settings.ingest.recording_body_bytes) {
-        Ok(b) => b,
-        Err(refusal) => return refusal,
-    };
-    let ip_key = ip
-        .map(|ip| app.limit_key("recording-ip", &crate::ratelimit::address_subject(ip)))
-        .unwrap_or_default();
-    if !app
-        .ingest
-        .limiter
-        .allow(
-            &ip_key,
-            app.settings.ingest.recording_chunks_per_ip_per_minute,
-            Duration::from_secs(60),
-        )
-        .await
-    {
-        return json_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many recording chunks from this address; slow down",
-        );
-    }
-    let json = match decode(&app, &headers, body) {
-        Ok(j) => j,
-        Err(resp) => return *resp,
-    };
-    let chunk = match chunk::parse(&json) {
-        Ok(c) => c,
-        Err(e) => return bad_field(e.field, e.to_string()),
-    };
-    let site = match site_for(&app, &chunk.domain).await {
-        Ok(site) => site,
-        Err(refusal) => return refusal,
-    };
-    if let Some((status, why)) = refusal(&app, &site) {
+    let counted = |outcome: &str| {
         app.metrics
             .recording_chunks
-            .with_label_values(&["refused"])
-            .inc();
-        return json_error(status, why);
-    }
-    if let Some(host) = chunk.hosts.iter().find(|h| !site.allows_host(h)) {
-        return bad_field(
-            "events",
-            format!(
-                "events: the page's hostname {host} is not allowed for the site {}",
-                site.domain
-            ),
-        );
-    }
-    let (user_agent, agent) = match super::screen_agent(&app, &headers, ip) {
-        Ok(found) => found,
-        Err(refusal) => return refusal,
+            .with_label_values(&[outcome])
+            .inc()
     };
-    let dnt = header_is(&headers, "dnt", "1") || header_is(&headers, "sec-gpc", "1");
-    if site.honor_dnt && dnt {
-        return dropped(&app, DropReason::DoNotTrack);
+    match accept_chunk(&app, ip, &headers, body).await {
+        Ok(Stored::New) => {
+            counted("accepted");
+            StatusCode::ACCEPTED.into_response()
+        }
+        Ok(Stored::Duplicate) => {
+            counted("duplicate");
+            (StatusCode::OK, Json(serde_json::json!({"duplicate": true}))).into_response()
+        }
+        Err(refusal) => {
+            if let Refusal::Refused(..) = refusal {
+                counted("refused");
+            }
+            refusal.into_response()
+        }
     }
-    if site.require_consent && !chunk.consent {
-        return dropped(&app, DropReason::NoConsent);
+}
+
+async fn accept_chunk(
+    app: &App,
+    ip: Option<IpAddr>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Step<Stored> {
+    let settings = &app.settings.ingest;
+    let body = pipeline::read_body(body, settings.recording_body_bytes)?;
+    pipeline::count_address(
+        app,
+        ip,
+        "recording-ip",
+        settings.recording_chunks_per_ip_per_minute,
+        "too many recording chunks from this address; slow down",
+    )
+    .await?;
+    let json = decode(app, headers, body)?;
+    let chunk = chunk::parse(&json)?;
+    let site = pipeline::resolve_sites(app, std::slice::from_ref(&chunk.domain))
+        .await?
+        .remove(0);
+    if let Some(refused) = refusal(app, &site) {
+        return Err(refused);
     }
+    for host in &chunk.hosts {
+        pipeline::check_host(app, &site, host, "events")?;
+    }
+    let (user_agent, agent) = pipeline::screen_agent(app, headers, ip)?;
+    pipeline::check_consent(app, &site, headers, chunk.consent)?;
     let now = app.clock.now();
     let now_ms = now.timestamp_millis();
     if (chunk.started_at - now_ms).abs() > CLOCK_SKEW_MS
         || (chunk.ended_at - now_ms).abs() > CLOCK_SKEW_MS
     {
-        return bad_field(
+        return Err(Refusal::field(
             "events",
-            "events: timestamps must be within a day of the server's clock".into(),
-        );
+            "events: timestamps must be within a day of the server's clock",
+        ));
     }
     let db = &app.db;
-    match recording::Entity::existing_key(db, site.id, &chunk.session_id, chunk.seq).await {
-        Ok(Some(_)) => {
-            app.metrics
-                .recording_chunks
-                .with_label_values(&["duplicate"])
-                .inc();
-            return (StatusCode::OK, Json(serde_json::json!({"duplicate": true}))).into_response();
-        }
-        Ok(None) => {}
-        Err(e) => {
-            tracing::error!(error = %e, "recording lookup failed");
-            return unavailable();
-        }
+    let unavailable = |e: sea_orm::DbErr| {
+        tracing::error!(error = %e, "recording lookup failed");
+        Refusal::Unavailable("not stored; retry")
+    };
+    if recording::Entity::existing_key(db, site.id, &chunk.session_id, chunk.seq)
+        .await
+        .map_err(unavailable)?
+        .is_some()
+    {
+        return Ok(Stored::Duplicate);
     }
     let max_ms = i64::from(site.recording_max_seconds) * 1000 + LENGTH_GRACE_MS;
-    match recording::Entity::session_start(db, site.id, &chunk.session_id).await {
-        Ok(start) => {
-            let start = start.unwrap_or(chunk.started_at).min(chunk.started_at);
-            if chunk.ended_at - start > max_ms {
-                app.metrics
-                    .recording_chunks
-                    .with_label_values(&["refused"])
-                    .inc();
-                return json_error(
-                    StatusCode::FORBIDDEN,
-                    format!(
-                        "the recording is past the site's maximum length of {} seconds",
-                        site.recording_max_seconds
-                    ),
-                );
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "recording lookup failed");
-            return unavailable();
-        }
+    let start = recording::Entity::session_start(db, site.id, &chunk.session_id)
+        .await
+        .map_err(unavailable)?
+        .unwrap_or(chunk.started_at)
+        .min(chunk.started_at);
+    if chunk.ended_at - start > max_ms {
+        return Err(Refusal::Refused(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the recording is past the site's maximum length of {} seconds",
+                site.recording_max_seconds
+            ),
+        ));
     }
-    let salts = match app.ingest.salts.for_day(db, now.date_naive()).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "salts unavailable");
-            return unavailable();
-        }
-    };
-    let ip_text = ip.map(|ip| ip.to_string()).unwrap_or_default();
     let place = match (&app.ingest.geo, ip) {
         (Some(geo), Some(ip)) => geo.lookup(ip),
         _ => Default::default(),
     };
     // The visitor's id as its events have it: a visit that began before
     // midnight keeps yesterday's (so deleting that visitor finds this too).
-    let today = visitor::visitor_hash(&salts.today, site.id, &ip_text, user_agent);
-    let yesterday = salts
-        .yesterday
-        .as_ref()
-        .map(|salt| visitor::visitor_hash(salt, site.id, &ip_text, user_agent));
-    let visitor_hash = match app
+    let (today, yesterday) = pipeline::visitor_ids(app, &site, ip, user_agent).await?;
+    let visitor_hash = app
         .events
         .open_visitor(site.id, today, yesterday, now_ms)
         .await
-    {
-        Ok(hash) => hash,
-        Err(e) => {
+        .map_err(|e| {
             tracing::error!(error = %e, "visit lookup failed");
-            return unavailable();
-        }
-    };
-    let stored = match gzip(&chunk.events_json) {
-        Ok(bytes) => bytes,
-        _ => return unavailable(),
-    };
+            Refusal::Unavailable("not stored; retry")
+        })?;
+    let stored = gzip(&chunk.events_json).map_err(|e| {
+        tracing::error!(error = %e, "recording chunk not compressed");
+        Refusal::Unavailable("not stored; retry")
+    })?;
     // Each attempt writes its own object: two copies of a chunk arriving
     // at once cannot overwrite each other, and the loser deletes only its
     // own (the row's unique key decides who wins).
@@ -340,25 +286,19 @@ pub async fn post(
     // The object first: a row always points at bytes that exist.
     if let Err(e) = app.store.put(&key, stored.into()).await {
         tracing::error!(site_id = %site.id, error = %e, "recording chunk not stored");
-        return unavailable();
+        return Err(Refusal::Unavailable("not stored; retry"));
     }
     match recording::Entity::insert_if_new(db, row).await {
-        Ok(true) => {
-            app.metrics
-                .recording_chunks
-                .with_label_values(&["accepted"])
-                .inc();
-            StatusCode::ACCEPTED.into_response()
-        }
+        Ok(true) => Ok(Stored::New),
         Ok(false) => {
             // A twin won meanwhile: ours is an object nobody points at.
             let _ = app.store.delete(&key).await;
-            (StatusCode::OK, Json(serde_json::json!({"duplicate": true}))).into_response()
+            Ok(Stored::Duplicate)
         }
         Err(e) => {
             tracing::error!(site_id = %site.id, error = %e, "recording row not stored");
             let _ = app.store.delete(&key).await;
-            unavailable()
+            Err(Refusal::Unavailable("not stored; retry"))
         }
     }
 }
