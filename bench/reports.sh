@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reports benchmark: stats + timeseries(DAY) + breakdown(PAGE) for the last
-# 30 days (today included),
-# asked in one GraphQL request, over generated events on PostgreSQL: first
-# from the raw events, then from the rollups (`trackr jobs run rollup`).
+# 30 days (today included), asked in one GraphQL request, over generated
+# events on PostgreSQL: unfiltered, with one filter (page, source, country,
+# browser) and with two; first from the raw events, then from the rollups
+# (`trackr jobs run rollup`), whose answers must equal the raw ones.
 #   bash bench/reports.sh                 (SIZES="1000000 10000000", RUNS=7)
 source "$(dirname "$0")/lib.sh"
 SIZES="${SIZES:-1000000 10000000}"
@@ -23,33 +24,47 @@ for n in $SIZES; do
   make_site "bench$n.example"
   echo "== generating $n events over 30 days"
   t0=$(date +%s)
-  # 5 events per visit, ~6 visits per visitor-day; 200 pages; 3 sources.
+  # 5 events per visit, ~6 visits per visitor-day; 200 pages; 3 sources,
+  # 4 browsers and 12 countries per visit, skewed (one value in two, one in
+  # four, …), as real traffic is.
   psql "$DB_URL" -q <<SQL
-INSERT INTO events (site_id, ts, name, pathname, hostname, referrer, referrer_source, browser, os, device, visitor_hash, session_id)
+CREATE FUNCTION pg_temp.skewed(n bigint, k int) RETURNS int LANGUAGE sql IMMUTABLE AS
+  \$\$ SELECT LEAST(k, 1 + floor(-log(2, (((n * 2654435761) % 1000003) + 1) / 1000004.0))::int) \$\$;
+INSERT INTO events (site_id, ts, name, pathname, hostname, referrer, referrer_source, browser, os, device, country, visitor_hash, session_id)
 SELECT '$SITE_ID'::uuid, $START_MS + (g::bigint * 30 * $DAY_MS) / $n,
        CASE WHEN g % 10 = 0 THEN 'Signup' ELSE 'pageview' END,
        '/page/' || (g % 200), 'bench$n.example', NULL,
-       (ARRAY['Direct / None', 'Google', 'Twitter'])[1 + (g / 5) % 3],
-       (ARRAY['Chrome', 'Firefox', 'Safari'])[1 + (g / 5) % 3], 'Linux', 'Desktop',
+       (ARRAY['Direct / None', 'Google', 'Twitter'])[pg_temp.skewed(g / 5, 3)],
+       (ARRAY['Chrome', 'Safari', 'Firefox', 'Edge'])[pg_temp.skewed(g / 5 + 7, 4)], 'Linux', 'Desktop',
+       (ARRAY['US', 'DE', 'GB', 'FR', 'IN', 'BR', 'CA', 'NL', 'JP', 'ES', 'IT', 'PL'])[pg_temp.skewed(g / 5 + 13, 12)],
        ((g / 30)::bigint * 2654435761) % 9223372036854775807, g / 5
 FROM generate_series(0, $n - 1) g;
 INSERT INTO visits (session_id, site_id, visitor_hash, started_at, ended_at, entry_page, exit_page, pageviews, events, referrer_source)
 SELECT s, '$SITE_ID'::uuid, ((s / 6)::bigint * 2654435761) % 9223372036854775807,
        $START_MS + (s::bigint * 5 * 30 * $DAY_MS) / $n, $START_MS + (s::bigint * 5 * 30 * $DAY_MS) / $n + 120000,
-       '/page/' || (s * 5 % 200), '/page/' || ((s * 5 + 4) % 200), 4, 5, (ARRAY['Direct / None', 'Google', 'Twitter'])[1 + s % 3]
+       '/page/' || (s * 5 % 200), '/page/' || ((s * 5 + 4) % 200), 4, 5, (ARRAY['Direct / None', 'Google', 'Twitter'])[pg_temp.skewed(s, 3)]
 FROM generate_series(0, $n / 5 - 1) s;
 ANALYZE events; ANALYZE visits;
 SQL
   echo "   generated in $(( $(date +%s) - t0 )) s"
   R="range: {from: \"$FROM\", to: \"$TO\"}"
   q_for() { echo "{ site(id: \"$SITE_ID\") { stats($1) { visitors visits pageviews bounceRate } timeseries($1, interval: DAY) { visitors } breakdown($1, dimension: PAGE, limit: 10) { value visitors } } }"; }
-  Q=$(q_for "$R")
-  BODY=$(python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$Q")
-  gql "$TOKEN" "$Q" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert "errors" not in d, d; s=d["data"]["site"]["stats"]; print("   stats:", s)'
-  # The same three reports with a filter that keeps every event: filters
-  # are answered from the raw events, so this is the scan the rollups save.
-  RAW_Q=$(q_for "$R, filters: [{dimension: EVENT_NAME, op: IS_NOT, value: \"-\"}]")
-  RAW_BODY=$(python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$RAW_Q")
+  body_for() { python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$(q_for "$1")"; }
+  f() { echo "{dimension: $1, op: IS, value: \"$2\"}"; }
+  # name|filters: the unfiltered report, one filter on each of page,
+  # source, country and browser, two filters; and a filter that keeps
+  # every event, which only the raw events answer.
+  CASES=(
+    "none|"
+    "page|$(f PAGE /page/17)"
+    "source|$(f SOURCE Google)"
+    "country|$(f COUNTRY DE)"
+    "browser|$(f BROWSER Safari)"
+    "source+browser|$(f SOURCE Google), $(f BROWSER Chrome)"
+    "page+country|$(f PAGE /page/17), $(f COUNTRY US)"
+    "country+source|$(f COUNTRY GB), $(f SOURCE Twitter)"
+  )
+  args_of() { [ -z "$1" ] && echo "$R" || echo "$R, filters: [$1]"; }
   time_runs() { # time_runs LABEL BODY RUNS
     local times=()
     for _ in $(seq 1 "$3"); do
@@ -57,14 +72,24 @@ SQL
     done
     printf '%s\n' "${times[@]}" | sort -n | awk -v n="$n" -v l="$1" '{a[NR]=$1} END {printf "== %d events, %s: stats+timeseries+breakdown median %.0f ms (min %.0f, max %.0f, %d runs)\n", n, l, a[int((NR+1)/2)]*1000, a[1]*1000, a[NR]*1000, NR}'
   }
-  time_runs "raw events" "$RAW_BODY" "${RAW_RUNS:-3}"
-  gql "$TOKEN" "$RAW_Q" > "$DATA_DIR/raw.json"
+  # Before the rollup: every report is read from the raw events.
+  for c in "${CASES[@]}"; do
+    name=${c%%|*}; filters=${c#*|}
+    gql "$TOKEN" "$(q_for "$(args_of "$filters")")" > "$DATA_DIR/raw-$name.json"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "errors" not in d, d; print("   " + sys.argv[2] + ":", d["data"]["site"]["stats"])' "$DATA_DIR/raw-$name.json" "$name"
+    time_runs "raw events, $name" "$(body_for "$(args_of "$filters")")" "${RAW_RUNS:-1}"
+  done
   t0=$(date +%s.%N)
   TRACKR_DATABASE_URL="$DB_URL" TRACKR_DATA_DIR="$DATA_DIR" RUST_LOG=warn "$TRACKR" jobs run rollup
   echo "   rollup of 30 days: $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s"
   psql "$DB_URL" -Atc "SELECT 'rollup rows: ' || COUNT(*) FROM rollups"
-  # The rollups must give the raw events' answer, to the visitor.
-  gql "$TOKEN" "$Q" | python3 -c 'import json,sys; d=json.load(sys.stdin); r=json.load(open(sys.argv[1])); assert "errors" not in d, d; assert d == r, (d, r); print("   rollups answer exactly as the raw events:", d["data"]["site"]["stats"])' "$DATA_DIR/raw.json"
-  time_runs "rollups" "$BODY" "$RUNS"
+  for c in "${CASES[@]}"; do
+    name=${c%%|*}; filters=${c#*|}
+    # The rollups must give the raw events' answer, to the visitor.
+    gql "$TOKEN" "$(q_for "$(args_of "$filters")")" | python3 -c 'import json,sys; d=json.load(sys.stdin); r=json.load(open(sys.argv[1])); assert "errors" not in d, d; assert d == r, (d, r); print("   " + sys.argv[2] + ": the rollups answer exactly as the raw events")' "$DATA_DIR/raw-$name.json" "$name"
+    time_runs "rollups, $name" "$(body_for "$(args_of "$filters")")" "$RUNS"
+  done
+  ALL="$(args_of "{dimension: EVENT_NAME, op: IS_NOT, value: \"-\"}")"
+  time_runs "raw events (a filter the rollups do not answer)" "$(body_for "$ALL")" "${RAW_RUNS:-1}"
   kill $SERVER_PID; wait $SERVER_PID 2>/dev/null || true
 done

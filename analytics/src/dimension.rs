@@ -120,6 +120,95 @@ impl Dimension {
     }
 }
 
+/// The dimensions whose values filter reports from the rollups in pairs
+/// (a filter on one, a breakdown by another; or two filters), and, with
+/// the page, in threes (two filters, a breakdown by page). Rows grow with
+/// the value pairs a day has, so these are the dimensions a dashboard
+/// filters by most, not all of them.
+pub const PAIRED: [Dimension; 4] = [
+    Dimension::Page,
+    Dimension::Source,
+    Dimension::Country,
+    Dimension::Browser,
+];
+
+/// A set of rolled-up dimensions, in the order of their rollup codes: the
+/// key of a family of rollup rows (`value`, `value2`, `value3`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Combo(Vec<Dimension>);
+
+impl Combo {
+    /// The set of `dims` (repeats removed), if every one is rolled up.
+    pub fn of(dims: impl IntoIterator<Item = Dimension>) -> Option<Combo> {
+        let mut dims: Vec<Dimension> = dims.into_iter().collect();
+        if dims.iter().any(|d| d.rollup_code().is_none()) {
+            return None;
+        }
+        dims.sort_by_key(|d| d.rollup_code());
+        dims.dedup();
+        Some(Combo(dims))
+    }
+
+    /// No dimension: the site-wide rows.
+    pub fn total() -> Combo {
+        Combo(Vec::new())
+    }
+
+    /// Every combination that has rollup rows: each rolled-up dimension
+    /// alone, each pair of `PAIRED`, and each pair of `PAIRED` other than
+    /// the page together with the page.
+    pub fn rolled() -> Vec<Combo> {
+        let mut out: Vec<Combo> = Dimension::rolled_up()
+            .filter_map(|d| Combo::of([d]))
+            .collect();
+        for (i, a) in PAIRED.iter().enumerate() {
+            for b in &PAIRED[i + 1..] {
+                out.extend(Combo::of([*a, *b]));
+                if *a != Dimension::Page && *b != Dimension::Page {
+                    out.extend(Combo::of([*a, *b, Dimension::Page]));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether this combination has rollup rows.
+    pub fn is_rolled(&self) -> bool {
+        match self.0.as_slice() {
+            [] => false,
+            [_] => true,
+            dims => {
+                let paired = dims.iter().all(|d| PAIRED.contains(d));
+                paired && (dims.len() == 2 || (dims.len() == 3 && self.has(Dimension::Page)))
+            }
+        }
+    }
+
+    pub fn dims(&self) -> &[Dimension] {
+        &self.0
+    }
+
+    pub fn has(&self, d: Dimension) -> bool {
+        self.0.contains(&d)
+    }
+
+    /// The `dim` of its rollup rows: the dimension's own code alone, else
+    /// the codes as base-100 digits (page and source: 102). Stored: never
+    /// change.
+    pub fn code(&self) -> i32 {
+        self.0
+            .iter()
+            .filter_map(|d| d.rollup_code())
+            .fold(0, |acc, c| acc * 100 + c)
+    }
+
+    /// The rollup column holding `d`'s value (`value`, `value2`, `value3`).
+    pub fn value_column(&self, d: Dimension) -> Option<&'static str> {
+        let i = self.0.iter().position(|x| *x == d)?;
+        ["value", "value2", "value3"].get(i).copied()
+    }
+}
+
 /// How a filter compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
@@ -158,6 +247,32 @@ mod tests {
             }
         }
         assert_eq!(Dimension::rolled_up().count(), 13);
+        let combos = Combo::rolled();
+        let codes: std::collections::HashSet<i32> = combos.iter().map(Combo::code).collect();
+        assert_eq!(
+            codes.len(),
+            combos.len(),
+            "every combination has its own code"
+        );
+        assert_eq!(combos.len(), 13 + 6 + 3);
+        for c in &combos {
+            assert!(c.is_rolled(), "{c:?}");
+            assert!(c.code() != crate::rollup::TOTAL && c.code() != crate::rollup::VISITS);
+            assert!(c.code() != crate::rollup::MARK, "{c:?}");
+        }
+        let pair = Combo::of([Dimension::Source, Dimension::Page]).unwrap();
+        assert_eq!(pair.code(), 102);
+        assert_eq!(pair.value_column(Dimension::Page), Some("value"));
+        assert_eq!(pair.value_column(Dimension::Source), Some("value2"));
+        assert!(!Combo::of([Dimension::Os, Dimension::Page])
+            .unwrap()
+            .is_rolled());
+        assert!(
+            !Combo::of([Dimension::Source, Dimension::Country, Dimension::Browser])
+                .unwrap()
+                .is_rolled()
+        );
+        assert!(Combo::of([Dimension::EntryPage]).is_none());
         assert_eq!(
             Dimension::Page.event_condition("e"),
             " AND e.pathname IS NOT NULL AND e.name = 'pageview'"

@@ -251,7 +251,7 @@ impl EventStore for SqlEventStore {
                 .map(|(s, _)| *s)
                 .filter(|s| !plans.contains_key(s))
                 .collect();
-            let mut rows = reports::stats_rolled(db, &planned).await?;
+            let mut rows = reports::stats_rolled(db, &planned, &filters).await?;
             if !raw.is_empty() {
                 rows.extend(reports::stats(db, &raw, window, &filters).await?);
             }
@@ -287,7 +287,7 @@ impl EventStore for SqlEventStore {
             _ => plan(db, query, now_ms).await?,
         };
         let counts = match plan {
-            Some(plan) => reports::timeseries_rolled(db, &plan, &windows).await?,
+            Some(plan) => reports::timeseries_rolled(db, &plan, &windows, &query.filters).await?,
             None => reports::timeseries(db, query.site, &windows, &query.filters).await?,
         };
         Ok(buckets
@@ -311,7 +311,9 @@ impl EventStore for SqlEventStore {
         let window = time::window(query.tz, query.from, query.to)?;
         let db = &reports::snapshot(&self.db).await?;
         let rolled = match plan(db, query, now_ms).await? {
-            Some(plan) => reports::breakdown_rolled(db, &plan, dimension, limit).await?,
+            Some(plan) => {
+                reports::breakdown_rolled(db, &plan, dimension, &query.filters, limit).await?
+            }
             None => None,
         };
         let rows = match rolled {

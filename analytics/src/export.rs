@@ -25,54 +25,34 @@ pub struct ExportResult {
     pub files: Vec<String>,
 }
 
-/// The exported columns, in order.
-pub const COLUMNS: [&str; 20] = [
-    "ts",
-    "name",
-    "pathname",
-    "hostname",
-    "referrer",
-    "referrer_source",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "country",
-    "region",
-    "city",
-    "browser",
-    "os",
-    "device",
-    "visitor_id",
-    "session_id",
-    "props",
-    "revenue_minor",
-    "revenue_currency",
-];
+/// The CSV header: the exported fields of an event (`event::Model`'s
+/// serialization), in order.
+pub fn columns() -> Result<csv::StringRecord, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.serialize(event::Model::default())?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(csv::Reader::from_reader(bytes.as_slice())
+        .headers()?
+        .clone())
+}
 
-fn row(e: &event::Model) -> Vec<String> {
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    vec![
-        e.ts.to_string(),
-        e.name.clone(),
-        e.pathname.clone(),
-        e.hostname.clone(),
-        opt(&e.referrer),
-        e.referrer_source.clone(),
-        opt(&e.utm_source),
-        opt(&e.utm_medium),
-        opt(&e.utm_campaign),
-        opt(&e.country),
-        opt(&e.region),
-        opt(&e.city),
-        e.browser.clone(),
-        e.os.clone(),
-        e.device.clone(),
-        e.visitor_hash.to_string(),
-        e.session_id.to_string(),
-        opt(&e.props),
-        e.revenue_minor.map(|r| r.to_string()).unwrap_or_default(),
-        opt(&e.revenue_currency),
-    ]
+/// An event as an NDJSON object: the same fields, every value a string
+/// (absent ones empty), as in the CSV.
+fn object(e: &event::Model) -> Result<serde_json::Value, serde_json::Error> {
+    use serde_json::Value;
+    let mut value = serde_json::to_value(e)?;
+    if let Value::Object(fields) = &mut value {
+        for v in fields.values_mut() {
+            *v = Value::String(match std::mem::take(v) {
+                Value::String(s) => s,
+                Value::Null => String::new(),
+                other => other.to_string(),
+            });
+        }
+    }
+    Ok(value)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +63,8 @@ pub enum ExportError {
     Io(#[from] std::io::Error),
     #[error("writing the CSV: {0}")]
     Csv(#[from] csv::Error),
+    #[error("writing the NDJSON: {0}")]
+    Json(#[from] serde_json::Error),
     #[error("object store: {0}")]
     Store(String),
 }
@@ -110,11 +92,13 @@ pub async fn export(
         std::fs::File::create(tmp(&ndjson_name))?,
         Compression::default(),
     );
-    let mut csv = csv::Writer::from_writer(GzEncoder::new(
-        std::fs::File::create(tmp(&csv_name))?,
-        Compression::default(),
-    ));
-    csv.write_record(COLUMNS)?;
+    let mut csv = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(GzEncoder::new(
+            std::fs::File::create(tmp(&csv_name))?,
+            Compression::default(),
+        ));
+    csv.write_record(&columns()?)?;
     let mut after = i64::MIN;
     let mut count = 0u64;
     loop {
@@ -130,15 +114,9 @@ pub async fn export(
         let Some(last) = page.last() else { break };
         after = last.id;
         for e in &page {
-            let values = row(e);
-            let object: serde_json::Map<String, serde_json::Value> = COLUMNS
-                .iter()
-                .zip(&values)
-                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
-                .collect();
-            serde_json::to_writer(&mut ndjson, &object).map_err(std::io::Error::other)?;
+            serde_json::to_writer(&mut ndjson, &object(e)?).map_err(std::io::Error::other)?;
             ndjson.write_all(b"\n")?;
-            csv.write_record(&values)?;
+            csv.serialize(e)?;
             count += 1;
         }
     }
@@ -159,4 +137,47 @@ pub async fn export(
         events: count,
         files: vec![ndjson_name, csv_name],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_has_every_column_but_the_internal_ones_as_strings() {
+        let header: Vec<String> = columns().unwrap().iter().map(str::to_owned).collect();
+        assert_eq!(header.first().map(String::as_str), Some("ts"));
+        assert!(header.contains(&"visitor_id".to_owned()));
+        for internal in [
+            "id",
+            "site_id",
+            "visitor_hash",
+            "click_x",
+            "click_y",
+            "viewport_width",
+        ] {
+            assert!(!header.contains(&internal.to_owned()), "{internal}");
+        }
+        assert_eq!(header.len(), 20);
+        let e = event::Model {
+            ts: 1_700_000_000_000,
+            name: "pageview".into(),
+            revenue_minor: Some(1299),
+            visitor_hash: -5,
+            ..Default::default()
+        };
+        let o = object(&e).unwrap();
+        assert_eq!(o["ts"], "1700000000000");
+        assert_eq!(o["revenue_minor"], "1299");
+        assert_eq!(o["visitor_id"], "-5");
+        assert_eq!(o["country"], "");
+        assert_eq!(o.as_object().unwrap().len(), header.len());
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        w.serialize(&e).unwrap();
+        let line = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert!(line.starts_with("1700000000000,pageview,"), "{line}");
+        assert_eq!(line.trim_end().split(',').count(), header.len());
+    }
 }

@@ -11,7 +11,7 @@ use trackr_entity::rollup_state;
 use uuid::Uuid;
 
 use crate::{
-    dimension::{Dimension, Filter, Op},
+    dimension::{Combo, Dimension, Filter, Op},
     rollup,
     sql::Sql,
     time::{self, Window},
@@ -227,7 +227,7 @@ pub async fn plans<C: ConnectionTrait>(
     now_ms: i64,
 ) -> Result<HashMap<Uuid, Plan>, DbErr> {
     let mut out = HashMap::new();
-    if !filters.is_empty() || sites.is_empty() {
+    if sites.is_empty() || Key::of(filters).is_none() {
         return Ok(out);
     }
     let states: HashMap<Uuid, rollup_state::Model> = rollup_state::Entity::find()
@@ -244,7 +244,88 @@ pub async fn plans<C: ConnectionTrait>(
             }
         }
     }
+    marked(db, &mut out).await?;
     Ok(out)
+}
+
+/// Keeps the plans whose every rolled-up day bears this version's marker
+/// (`rollup::MARK`): a day an older version rolled up is read raw until
+/// the worker rolls it up again.
+async fn marked<C: ConnectionTrait>(db: &C, plans: &mut HashMap<Uuid, Plan>) -> Result<(), DbErr> {
+    let (Some(lo), Some(hi)) = (
+        plans.values().map(|p| p.first).min(),
+        plans.values().map(|p| p.rolled_end).max(),
+    ) else {
+        return Ok(());
+    };
+    let mut sql = Sql::new(db.get_database_backend());
+    let (mark, a, b) = (sql.param(rollup::MARK), sql.param(lo), sql.param(hi));
+    sql.push(&format!(
+        "SELECT r.site_id, r.day FROM rollups r WHERE r.dim = {mark} AND r.day >= {a} AND r.day < {b}"
+    ));
+    let sites: Vec<Uuid> = plans.keys().copied().collect();
+    sql.sites("r", &sites);
+    let mut days: HashMap<Uuid, Vec<i32>> = HashMap::new();
+    for r in db.query_all(sql.statement()).await? {
+        let site: Uuid = r.try_get_by_index(0)?;
+        days.entry(site).or_default().push(r.try_get_by_index(1)?);
+    }
+    plans.retain(|site, plan| {
+        let mut marked: Vec<i32> = days
+            .remove(site)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|d| (plan.first..plan.rolled_end).contains(d))
+            .collect();
+        marked.sort_unstable();
+        rollup::first_unmarked(&marked, plan.first, plan.rolled_end).is_none()
+    });
+    Ok(())
+}
+
+/// Filters the rollups answer: each one `IS` a value of a rolled-up
+/// dimension, no dimension twice, together a combination with rows
+/// (`Combo::is_rolled`). What they select is the events with all those
+/// values.
+#[derive(Debug, Clone)]
+struct Key {
+    values: Vec<(Dimension, String)>,
+}
+
+impl Key {
+    fn of(filters: &[Filter]) -> Option<Key> {
+        let mut values: Vec<(Dimension, String)> = Vec::new();
+        for f in filters {
+            if f.op != Op::Is || f.dimension.rollup_code().is_none() {
+                return None;
+            }
+            match values.iter().find(|(d, _)| *d == f.dimension) {
+                Some((_, v)) if *v == f.value => {}
+                Some(_) => return None,
+                None => values.push((f.dimension, f.value.clone())),
+            }
+        }
+        let key = Key { values };
+        (key.values.is_empty() || key.combo(None)?.is_rolled()).then_some(key)
+    }
+
+    /// The combination of the filters' dimensions and `with`.
+    fn combo(&self, with: Option<Dimension>) -> Option<Combo> {
+        Combo::of(self.values.iter().map(|(d, _)| *d).chain(with))
+    }
+
+    /// `AND r.dim = … AND r.value… = …` for the rows of `combo` with the
+    /// filters' values.
+    fn select(&self, sql: &mut Sql, combo: &Combo) {
+        let dim = sql.param(combo.code());
+        sql.push(&format!(" AND r.dim = {dim}"));
+        for (d, v) in &self.values {
+            if let Some(column) = combo.value_column(*d) {
+                let v = sql.param(v.clone());
+                sql.push(&format!(" AND r.{column} = {v}"));
+            }
+        }
+    }
 }
 
 async fn plan_from<C: ConnectionTrait>(
@@ -315,38 +396,41 @@ fn first_seen(gap: i32, day: i32, first: i32) -> bool {
 
 struct RolledRow {
     day: i32,
-    dim: i32,
+    /// A row of visit aggregates (else of visitors).
+    visit: bool,
     gap: i32,
     totals: StatsRow,
 }
 
-/// The rolled-up rows of the site-wide and visit dimensions in each plan,
-/// in one query.
+/// The rolled-up rows of each plan's site, site-wide or of the filters'
+/// values, in one query.
 async fn rolled_totals<C: ConnectionTrait>(
     db: &C,
     plans: &[Plan],
+    filters: &[Filter],
 ) -> Result<HashMap<Uuid, Vec<RolledRow>>, DbErr> {
     let mut out: HashMap<Uuid, Vec<RolledRow>> = HashMap::new();
-    let (Some(lo), Some(hi)) = (
+    let (Some(lo), Some(hi), Some(key)) = (
         plans.iter().map(|p| p.first).min(),
         plans.iter().map(|p| p.rolled_end).max(),
+        Key::of(filters),
     ) else {
         return Ok(out);
     };
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(
         "SELECT r.site_id, r.day, r.dim, r.gap, r.visitors, r.pageviews, r.events, r.visits, \
-         r.bounces, r.duration_ms, r.visit_pageviews FROM rollups r WHERE r.dim IN (",
+         r.bounces, r.duration_ms, r.visit_pageviews FROM rollups r WHERE ",
     );
-    let (total, visits, a, b) = (
-        sql.param(rollup::TOTAL),
-        sql.param(rollup::VISITS),
-        sql.param(lo),
-        sql.param(hi),
-    );
-    sql.push(&format!(
-        "{total}, {visits}) AND r.day >= {a} AND r.day < {b}"
-    ));
+    let (a, b) = (sql.param(lo), sql.param(hi));
+    sql.push(&format!("r.day >= {a} AND r.day < {b}"));
+    match key.combo(None) {
+        Some(combo) if !key.values.is_empty() => key.select(&mut sql, &combo),
+        _ => {
+            let (total, visits) = (sql.param(rollup::TOTAL), sql.param(rollup::VISITS));
+            sql.push(&format!(" AND r.dim IN ({total}, {visits})"));
+        }
+    }
     let sites: Vec<Uuid> = plans.iter().map(|p| p.site).collect();
     sql.sites("r", &sites);
     let bounds: HashMap<Uuid, (i32, i32)> = plans
@@ -362,10 +446,11 @@ async fn rolled_totals<C: ConnectionTrait>(
         {
             continue;
         }
+        let (dim, gap): (i32, i32) = (r.try_get_by_index(2)?, r.try_get_by_index(3)?);
         out.entry(site).or_default().push(RolledRow {
             day,
-            dim: r.try_get_by_index(2)?,
-            gap: r.try_get_by_index(3)?,
+            visit: dim == rollup::VISITS || gap < 0,
+            gap,
             totals: StatsRow {
                 visitors: get(&r, 4)?,
                 pageviews: get(&r, 5)?,
@@ -380,15 +465,16 @@ async fn rolled_totals<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Raw events of `tail`, per value of `column` (or site-wide, value ""):
-/// the visitors not seen (with that value) in `[lookback, tail start)`,
-/// then pageviews and events.
+/// Raw events of `tail` that pass `filters`, per value of `dimension` (or
+/// all together, value ""): the visitors not seen (with that value, passing
+/// the filters) in `[lookback, tail start)`, then pageviews and events.
 async fn tail_rows<C: ConnectionTrait>(
     db: &C,
     site: Uuid,
     tail: Window,
     lookback: i64,
     dimension: Option<Dimension>,
+    filters: &[Filter],
 ) -> Result<Vec<(String, i64, i64, i64)>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     let column = dimension.and_then(Dimension::event_column);
@@ -413,8 +499,10 @@ async fn tail_rows<C: ConnectionTrait>(
         sql.param(tail.from_ms),
         sql.param(tail.to_ms),
     );
+    sql.push(&format!("{p} AND e.ts >= {a} AND e.ts < {b}{cond}"));
+    sql.event_filters(filters);
     sql.push(&format!(
-        "{p} AND e.ts >= {a} AND e.ts < {b}{cond} GROUP BY e.visitor_hash{group}) t \
+        " GROUP BY e.visitor_hash{group}) t \
          LEFT JOIN (SELECT DISTINCT e.visitor_hash AS h{value} FROM events e WHERE e.session_id IN ("
     ));
     // Seen before: the events of the tail's visitors' visits in the
@@ -442,9 +530,9 @@ async fn tail_rows<C: ConnectionTrait>(
         sql.param(lookback),
         sql.param(tail.from_ms),
     );
-    sql.push(&format!(
-        "{p} AND e.ts >= {a} AND e.ts < {b}{cond}) q ON q.h = t.h{join}"
-    ));
+    sql.push(&format!("{p} AND e.ts >= {a} AND e.ts < {b}{cond}"));
+    sql.event_filters(filters);
+    sql.push(&format!(") q ON q.h = t.h{join}"));
     if column.is_some() {
         sql.push(" GROUP BY t.v");
     }
@@ -466,14 +554,15 @@ async fn tail_rows<C: ConnectionTrait>(
 pub async fn stats_rolled<C: ConnectionTrait>(
     db: &C,
     plans: &[Plan],
+    filters: &[Filter],
 ) -> Result<HashMap<Uuid, StatsRow>, DbErr> {
-    let mut rows = rolled_totals(db, plans).await?;
+    let mut rows = rolled_totals(db, plans, filters).await?;
     let mut out = HashMap::new();
     let mut visit_tails: HashMap<Window, Vec<Uuid>> = HashMap::new();
     for plan in plans {
         let mut s = StatsRow::default();
         for r in rows.remove(&plan.site).unwrap_or_default() {
-            if r.dim == rollup::VISITS {
+            if r.visit {
                 s.visits += r.totals.visits;
                 s.bounces += r.totals.bounces;
                 s.duration_ms += r.totals.duration_ms;
@@ -489,7 +578,7 @@ pub async fn stats_rolled<C: ConnectionTrait>(
         if let Some(tail) = plan.tail {
             let lookback = time::midnight_ms(plan.tz, plan.first).max(tail.from_ms - LOOKBACK_MS);
             for (_, new, pageviews, events) in
-                tail_rows(db, plan.site, tail, lookback, None).await?
+                tail_rows(db, plan.site, tail, lookback, None, filters).await?
             {
                 s.visitors += new;
                 s.pageviews += pageviews;
@@ -503,7 +592,7 @@ pub async fn stats_rolled<C: ConnectionTrait>(
     }
     // Today's visits, read raw (they are still changing), per window.
     for (tail, sites) in visit_tails {
-        for (site, v) in visit_totals(db, &sites, tail, &[]).await? {
+        for (site, v) in visit_totals(db, &sites, tail, filters).await? {
             let s = out.entry(site).or_default();
             s.visits += v.visits;
             s.bounces += v.bounces;
@@ -519,8 +608,9 @@ pub async fn timeseries_rolled<C: ConnectionTrait>(
     db: &C,
     plan: &Plan,
     buckets: &[Window],
+    filters: &[Filter],
 ) -> Result<Vec<(i64, i64)>, DbErr> {
-    let rows = rolled_totals(db, std::slice::from_ref(plan))
+    let rows = rolled_totals(db, std::slice::from_ref(plan), filters)
         .await?
         .remove(&plan.site)
         .unwrap_or_default();
@@ -533,7 +623,7 @@ pub async fn timeseries_rolled<C: ConnectionTrait>(
         let (mut visitors, mut pageviews) = (0, 0);
         for r in rows
             .iter()
-            .filter(|r| r.dim == rollup::TOTAL && (start..end).contains(&r.day))
+            .filter(|r| !r.visit && (start..end).contains(&r.day))
         {
             if first_seen(r.gap, r.day, start) {
                 visitors += r.totals.visitors;
@@ -546,7 +636,7 @@ pub async fn timeseries_rolled<C: ConnectionTrait>(
                 to_ms: w.to_ms.min(tail.to_ms),
             };
             let lookback = w.from_ms.max(tail.from_ms - LOOKBACK_MS);
-            for (_, new, pv, _) in tail_rows(db, plan.site, part, lookback, None).await? {
+            for (_, new, pv, _) in tail_rows(db, plan.site, part, lookback, None, filters).await? {
                 visitors += new;
                 pageviews += pv;
             }
@@ -562,39 +652,54 @@ pub async fn breakdown_rolled<C: ConnectionTrait>(
     db: &C,
     plan: &Plan,
     dimension: Dimension,
+    filters: &[Filter],
     limit: u32,
 ) -> Result<Option<Vec<(String, i64, i64)>>, DbErr> {
-    let (Some(_), Some(code)) = (dimension.event_column(), dimension.rollup_code()) else {
+    let Some(key) = Key::of(filters) else {
+        return Ok(None);
+    };
+    let Some(combo) = key.combo(Some(dimension)).filter(Combo::is_rolled) else {
+        return Ok(None);
+    };
+    let Some(column) = combo.value_column(dimension) else {
         return Ok(None);
     };
     let tail = match plan.tail {
         Some(t) => {
             let lookback = time::midnight_ms(plan.tz, plan.first).max(t.from_ms - LOOKBACK_MS);
-            tail_rows(db, plan.site, t, lookback, Some(dimension)).await?
+            tail_rows(db, plan.site, t, lookback, Some(dimension), filters).await?
         }
         None => Vec::new(),
+    };
+    // Pages count their viewers, and only pages with views are listed.
+    let (visitors, having) = if dimension.page_views_only() {
+        ("r.pv_visitors", " HAVING SUM(r.pageviews) > 0")
+    } else {
+        ("r.visitors", "")
     };
     let rolled = |values: Option<&[String]>, limit: Option<i64>| {
         let mut sql = Sql::new(db.get_database_backend());
         let first = sql.param(plan.first);
         sql.push(&format!(
-            "SELECT r.value, CAST(SUM(CASE WHEN r.gap = 0 OR r.gap > r.day - {first} THEN r.visitors ELSE 0 END) AS BIGINT), \
+            "SELECT r.{column}, CAST(SUM(CASE WHEN r.gap = 0 OR r.gap > r.day - {first} THEN {visitors} ELSE 0 END) AS BIGINT), \
              CAST(SUM(r.pageviews) AS BIGINT) FROM rollups r WHERE r.site_id = "
         ));
-        let (site, dim, a, b) = (
+        let (site, a, b) = (
             sql.param(plan.site),
-            sql.param(code),
             sql.param(plan.first),
             sql.param(plan.rolled_end),
         );
         sql.push(&format!(
-            "{site} AND r.dim = {dim} AND r.day >= {a} AND r.day < {b}"
+            "{site} AND r.day >= {a} AND r.day < {b} AND r.gap >= 0"
         ));
+        key.select(&mut sql, &combo);
         if let Some(values) = values {
             let params: Vec<String> = values.iter().map(|v| sql.param(v.clone())).collect();
-            sql.push(&format!(" AND r.value IN ({})", params.join(", ")));
+            sql.push(&format!(" AND r.{column} IN ({})", params.join(", ")));
         }
-        sql.push(" GROUP BY r.value ORDER BY 2 DESC, 3 DESC, 1 ASC");
+        sql.push(&format!(
+            " GROUP BY r.{column}{having} ORDER BY 2 DESC, 3 DESC, 1 ASC"
+        ));
         if let Some(limit) = limit {
             let l = sql.param(limit);
             sql.push(&format!(" LIMIT {l}"));

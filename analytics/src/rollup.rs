@@ -32,15 +32,15 @@ use chrono_tz::Tz;
 use sea_orm::{
     sea_query::{Expr, OnConflict},
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait, Value,
 };
 use serde::Serialize;
 use trackr_entity::{event, rollup, rollup_state, site};
 use uuid::Uuid;
 
 use crate::{
-    dimension::Dimension,
+    dimension::{Combo, Dimension},
     sql::statement,
     time::{local_day, midnight_ms, timezone},
 };
@@ -49,6 +49,10 @@ use crate::{
 pub const TOTAL: i32 = 0;
 /// The rows carrying the visit aggregates of the day (visits started on it).
 pub const VISITS: i32 = 99;
+/// One row per day rolled up by this version of the rollups: a day without
+/// it (rolled up by an older version, whose rows mean less) is rolled up
+/// again, and not read meanwhile.
+pub const MARK: i32 = 98;
 /// How many days before a day its visitors are looked for.
 pub const LOOKBACK_DAYS: i32 = 2;
 /// A local day is rolled up once it ended this long ago (a 202 is
@@ -198,6 +202,9 @@ async fn roll_site(
     let Some(state) = start_state(db, site, zone, now_ms, report).await? else {
         return Ok(());
     };
+    let Some(state) = renew(db, state).await? else {
+        return Ok(());
+    };
     report.sites += 1;
     let generation = state.generation;
 
@@ -275,6 +282,72 @@ async fn roll_site(
     Ok(())
 }
 
+/// The days rolled up without this version's marker (by an older one):
+/// from the first of them on, the rollups are dropped and rolled up again.
+/// `None` when another run changed the state meanwhile.
+async fn renew(
+    db: &DatabaseConnection,
+    state: rollup_state::Model,
+) -> Result<Option<rollup_state::Model>, DbErr> {
+    let end = state.until_day + i32::from(state.partial_until > 0);
+    let marked: Vec<i32> = rollup::Entity::find()
+        .select_only()
+        .column(rollup::Column::Day)
+        .filter(rollup::Column::SiteId.eq(state.site_id))
+        .filter(rollup::Column::Dim.eq(MARK))
+        .filter(rollup::Column::Day.gte(state.from_day))
+        .filter(rollup::Column::Day.lt(end))
+        .order_by_asc(rollup::Column::Day)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let Some(stale) = first_unmarked(&marked, state.from_day, end) else {
+        return Ok(Some(state));
+    };
+    let txn = db.begin().await?;
+    let moved = rollup_state::Entity::update_many()
+        .col_expr(
+            rollup_state::Column::Generation,
+            Expr::col(rollup_state::Column::Generation).add(1),
+        )
+        .col_expr(
+            rollup_state::Column::UntilDay,
+            Expr::value(stale.min(state.until_day)),
+        )
+        .col_expr(rollup_state::Column::PartialUntil, Expr::value(0i64))
+        .filter(rollup_state::Column::SiteId.eq(state.site_id))
+        .filter(rollup_state::Column::Generation.eq(state.generation))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if moved != 1 {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    rollup::Entity::delete_many()
+        .filter(rollup::Column::SiteId.eq(state.site_id))
+        .filter(rollup::Column::Day.gte(stale))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    tracing::info!(site_id = %state.site_id, from_day = stale, "rolling up again days an older version rolled up");
+    rollup_state::Entity::find_by_id(state.site_id)
+        .one(db)
+        .await
+}
+
+/// The first day of `[from, end)` missing from `marked` (ascending).
+pub fn first_unmarked(marked: &[i32], from: i32, end: i32) -> Option<i32> {
+    let mut next = from;
+    for day in marked {
+        if *day != next {
+            return Some(next);
+        }
+        next += 1;
+    }
+    (next < end).then_some(next)
+}
+
 /// Whether the site has events in `[from, to)` (ms): an idle site's day
 /// going on is not rolled up again.
 async fn arrived(db: &DatabaseConnection, site: Uuid, from: i64, to: i64) -> Result<bool, DbErr> {
@@ -291,8 +364,8 @@ async fn arrived(db: &DatabaseConnection, site: Uuid, from: i64, to: i64) -> Res
         .is_some())
 }
 
-/// The event rows of `day` up to `end` (ms): the site-wide row and each
-/// dimension's.
+/// The event rows of `day` up to `end` (ms): the site-wide rows and each
+/// combination's (`Combo::rolled`), and the day's marker.
 async fn day_rows(
     db: &DatabaseConnection,
     site: Uuid,
@@ -305,36 +378,10 @@ async fn day_rows(
         midnight_ms(tz, day - 1),
         midnight_ms(tz, day),
     );
-    let mut out = Vec::new();
-    let dims = std::iter::once((TOTAL, None))
-        .chain(Dimension::rolled_up().filter_map(|d| Some((d.rollup_code()?, Some(d)))));
-    for (dim, dimension) in dims {
-        let column = dimension.and_then(Dimension::event_column);
-        // The site-wide rows group by visitor alone.
-        let (value, group, join, cond) = match (dimension, column) {
-            (Some(d), Some(c)) => (
-                format!("e.{c}"),
-                format!(", e.{c}"),
-                " AND prev.v = cur.v",
-                d.event_condition("e"),
-            ),
-            _ => ("''".to_owned(), String::new(), "", String::new()),
-        };
-        let outer = if column.is_some() { "cur.v, " } else { "" };
-        let outer_group = if column.is_some() { "1, 2" } else { "1" };
-        let sql = format!(
-            "WITH cur AS (SELECT e.visitor_hash AS h, {value} AS v, \
-               SUM(CASE WHEN e.name = 'pageview' THEN 1 ELSE 0 END) AS pv, COUNT(*) AS ev \
-               FROM events e WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ?{cond} \
-               GROUP BY e.visitor_hash{group}), \
-             prev AS (SELECT e.visitor_hash AS h, {value} AS v, MAX(e.ts) AS last \
-               FROM events e WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ?{cond} \
-               GROUP BY e.visitor_hash{group}) \
-             SELECT {outer}CAST(CASE WHEN prev.last IS NULL THEN 0 WHEN prev.last >= ? THEN 1 ELSE 2 END AS INTEGER) AS gap, \
-               CAST(COUNT(*) AS BIGINT), CAST(SUM(cur.pv) AS BIGINT), CAST(SUM(cur.ev) AS BIGINT) \
-             FROM cur LEFT JOIN prev ON prev.h = cur.h{join} \
-             GROUP BY {outer_group}"
-        );
+    let mut out = vec![row(site, day, MARK, &[], 0)];
+    let combos = std::iter::once(Combo::total()).chain(Combo::rolled());
+    for combo in combos {
+        let sql = combo_sql(&combo);
         let values: Vec<Value> = vec![
             site.into(),
             start.into(),
@@ -343,79 +390,193 @@ async fn day_rows(
             lo.into(),
             start.into(),
             mid.into(),
+            mid.into(),
         ];
-        let offset = usize::from(column.is_some());
+        let k = combo.dims().len();
         for r in db
             .query_all(statement(db.get_database_backend(), &sql, values))
             .await?
         {
-            let value: String = if column.is_some() {
-                r.try_get_by_index(0)?
-            } else {
-                String::new()
-            };
-            let gap: i32 = r.try_get_by_index(offset)?;
-            out.push(rollup::ActiveModel {
-                id: NotSet,
-                site_id: Set(site),
-                day: Set(day),
-                dim: Set(dim),
-                value: Set(value),
-                gap: Set(gap),
-                visitors: Set(r.try_get_by_index(offset + 1)?),
-                pageviews: Set(r.try_get_by_index::<Option<i64>>(offset + 2)?.unwrap_or(0)),
-                events: Set(r.try_get_by_index::<Option<i64>>(offset + 3)?.unwrap_or(0)),
-                visits: Set(0),
-                bounces: Set(0),
-                duration_ms: Set(0),
-                visit_pageviews: Set(0),
-            });
+            let key: Vec<String> = (0..k)
+                .map(|i| r.try_get_by_index(i))
+                .collect::<Result<_, _>>()?;
+            let mut out_row = row(site, day, combo.code(), &key, r.try_get_by_index(k)?);
+            out_row.visitors = Set(r.try_get_by_index(k + 1)?);
+            out_row.pv_visitors = Set(r.try_get_by_index(k + 2)?);
+            out_row.pageviews = Set(r.try_get_by_index(k + 3)?);
+            out_row.events = Set(r.try_get_by_index(k + 4)?);
+            out.push(out_row);
         }
     }
     Ok(out)
 }
 
-/// The visit aggregates of the visits started on `day` (none if none).
+/// A rollup row of `day` for the values `key` of `dim`'s dimensions and
+/// `gap`, its counts zero.
+fn row(site: Uuid, day: i32, dim: i32, key: &[String], gap: i32) -> rollup::ActiveModel {
+    let value = |i: usize| Set(key.get(i).cloned().unwrap_or_default());
+    rollup::ActiveModel {
+        id: NotSet,
+        site_id: Set(site),
+        day: Set(day),
+        dim: Set(dim),
+        value: value(0),
+        value2: value(1),
+        value3: value(2),
+        gap: Set(gap),
+        visitors: Set(0),
+        pv_visitors: Set(0),
+        pageviews: Set(0),
+        events: Set(0),
+        visits: Set(0),
+        bounces: Set(0),
+        duration_ms: Set(0),
+        visit_pageviews: Set(0),
+    }
+}
+
+/// The events of a combination's values: each of its columns present.
+fn combo_condition(combo: &Combo) -> String {
+    combo
+        .dims()
+        .iter()
+        .filter_map(|d| d.event_column())
+        .map(|c| format!(" AND e.{c} IS NOT NULL"))
+        .collect()
+}
+
+/// The statement of a combination's visitor rows for one day. Its values:
+/// site, day start, end; site, look-back start, day start; the day before's
+/// start, twice. Columns: the values, gap, visitors, visitors who viewed a
+/// page (by the gap of their page views), pageviews, events.
+///
+/// Each visitor (with these values) on the day is counted once, in the row
+/// of its gap: 0 if not seen with them in the look-back, 1 if seen the day
+/// before, 2 if only the day before that. Page viewers are counted the
+/// same way over page views alone, and only where the page is one of the
+/// dimensions (a page breakdown counts page views; a page filter, any
+/// event on the page).
+fn combo_sql(combo: &Combo) -> String {
+    let columns: Vec<&str> = combo
+        .dims()
+        .iter()
+        .filter_map(|d| d.event_column())
+        .collect();
+    let cond = combo_condition(combo);
+    let select: String = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!(", e.{c} AS v{i}"))
+        .collect();
+    let group: String = columns.iter().map(|c| format!(", e.{c}")).collect();
+    let join: String = (0..columns.len())
+        .map(|i| format!(" AND prev.v{i} = cur.v{i}"))
+        .collect();
+    let keys: String = (0..columns.len()).map(|i| format!("j.v{i}, ")).collect();
+    let keys_group: String = (0..columns.len()).map(|i| format!("x.v{i}, ")).collect();
+    let gap = |last: &str| {
+        format!("CAST(CASE WHEN prev.{last} IS NULL THEN 0 WHEN prev.{last} >= ? THEN 1 ELSE 2 END AS INTEGER)")
+    };
+    let viewers = if combo.has(Dimension::Page) {
+        format!(
+            " UNION ALL SELECT {keys}j.gap_pv AS gap, 0 AS vis, 1 AS pvvis, 0 AS pv, 0 AS ev \
+             FROM j WHERE j.pv > 0"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "WITH cur AS (SELECT e.visitor_hash AS h{select}, \
+           SUM(CASE WHEN e.name = 'pageview' THEN 1 ELSE 0 END) AS pv, COUNT(*) AS ev \
+           FROM events e WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ?{cond} \
+           GROUP BY e.visitor_hash{group}), \
+         prev AS (SELECT e.visitor_hash AS h{select}, MAX(e.ts) AS last, \
+           MAX(CASE WHEN e.name = 'pageview' THEN e.ts END) AS last_pv \
+           FROM events e WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ?{cond} \
+           GROUP BY e.visitor_hash{group}), \
+         j AS (SELECT cur.*, {} AS gap, {} AS gap_pv FROM cur LEFT JOIN prev ON prev.h = cur.h{join}) \
+         SELECT {keys_group}x.gap, CAST(SUM(x.vis) AS BIGINT), CAST(SUM(x.pvvis) AS BIGINT), \
+           CAST(SUM(x.pv) AS BIGINT), CAST(SUM(x.ev) AS BIGINT) \
+         FROM (SELECT {keys}j.gap AS gap, 1 AS vis, 0 AS pvvis, j.pv AS pv, j.ev AS ev FROM j{viewers}) x \
+         GROUP BY {keys_group}x.gap",
+        gap("last"),
+        gap("last_pv"),
+    )
+}
+
+/// The visit aggregates of the visits started on `day`: site-wide (the
+/// visits dimension's row) and, for each combination's values, of the
+/// visits with an event of those values (rows with `gap = -1`).
 async fn visit_rows(
     db: &DatabaseConnection,
     site: Uuid,
     tz: Tz,
     day: i32,
 ) -> Result<Vec<rollup::ActiveModel>, DbErr> {
-    let row = db
+    let (start, next) = (midnight_ms(tz, day), midnight_ms(tz, day + 1));
+    let backend = db.get_database_backend();
+    let mut out = Vec::new();
+    let row_of = |r: &sea_orm::QueryResult, dim: i32, k: usize| -> Result<_, DbErr> {
+        let key: Vec<String> = (0..k)
+            .map(|i| r.try_get_by_index(i))
+            .collect::<Result<_, _>>()?;
+        let mut row = row(site, day, dim, &key, if dim == VISITS { 0 } else { -1 });
+        row.visits = Set(r.try_get_by_index(k)?);
+        row.bounces = Set(r.try_get_by_index(k + 1)?);
+        row.duration_ms = Set(r.try_get_by_index(k + 2)?);
+        row.visit_pageviews = Set(r.try_get_by_index(k + 3)?);
+        Ok(row)
+    };
+    let total = db
         .query_one(statement(
-            db.get_database_backend(),
+            backend,
             &format!(
                 "SELECT {VISIT_AGGREGATES} FROM visits v \
                  WHERE v.site_id = ? AND v.started_at >= ? AND v.started_at < ?"
             ),
-            vec![
-                site.into(),
-                midnight_ms(tz, day).into(),
-                midnight_ms(tz, day + 1).into(),
-            ],
+            vec![site.into(), start.into(), next.into()],
         ))
         .await?;
-    let Some(r) = row else { return Ok(vec![]) };
-    let visits: i64 = r.try_get_by_index(0)?;
-    if visits == 0 {
-        return Ok(vec![]);
+    match total {
+        Some(r) if r.try_get_by_index::<i64>(0)? > 0 => out.push(row_of(&r, VISITS, 0)?),
+        _ => return Ok(out),
     }
-    Ok(vec![rollup::ActiveModel {
-        id: NotSet,
-        site_id: Set(site),
-        day: Set(day),
-        dim: Set(VISITS),
-        value: Set(String::new()),
-        gap: Set(0),
-        visitors: Set(0),
-        pageviews: Set(0),
-        events: Set(0),
-        visits: Set(visits),
-        bounces: Set(r.try_get_by_index(1)?),
-        duration_ms: Set(r.try_get_by_index(2)?),
-        visit_pageviews: Set(r.try_get_by_index(3)?),
-    }])
+    for combo in Combo::rolled() {
+        let columns: Vec<&str> = combo
+            .dims()
+            .iter()
+            .filter_map(|d| d.event_column())
+            .collect();
+        let select: String = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!(", e.{c} AS v{i}"))
+            .collect();
+        let keys: String = (0..columns.len()).map(|i| format!("m.v{i}, ")).collect();
+        let group: String = (0..columns.len())
+            .map(|i| format!("m.v{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // A visit's events come within `LONGEST_VISIT_MS` of its start.
+        let sql = format!(
+            "SELECT {keys}{VISIT_AGGREGATES} FROM visits v JOIN (SELECT DISTINCT e.session_id AS s{select} \
+               FROM events e WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ?{}) m ON m.s = v.session_id \
+             WHERE v.site_id = ? AND v.started_at >= ? AND v.started_at < ? GROUP BY {group}",
+            combo_condition(&combo)
+        );
+        let values: Vec<Value> = vec![
+            site.into(),
+            start.into(),
+            (next + LONGEST_VISIT_MS).into(),
+            site.into(),
+            start.into(),
+            next.into(),
+        ];
+        for r in db.query_all(statement(backend, &sql, values)).await? {
+            out.push(row_of(&r, combo.code(), columns.len())?);
+        }
+    }
+    Ok(out)
 }
 
 /// What a write replaces.
@@ -461,7 +622,6 @@ async fn write(
             )
             .filter(rollup_state::Column::UntilDay.gt(day)),
     };
-    let dim = (what == Write::Visits).then_some(VISITS);
     if guard.exec(&txn).await?.rows_affected != 1 {
         txn.rollback().await?;
         return Ok(false);
@@ -469,8 +629,12 @@ async fn write(
     let mut delete = rollup::Entity::delete_many()
         .filter(rollup::Column::SiteId.eq(site))
         .filter(rollup::Column::Day.eq(day));
-    if let Some(dim) = dim {
-        delete = delete.filter(rollup::Column::Dim.eq(dim));
+    if what == Write::Visits {
+        delete = delete.filter(
+            sea_orm::Condition::any()
+                .add(rollup::Column::Dim.eq(VISITS))
+                .add(rollup::Column::Gap.eq(-1)),
+        );
     }
     delete.exec(&txn).await?;
     let mut rows = rows.into_iter().peekable();

@@ -87,14 +87,16 @@ impl Sql {
         }
     }
 
-    /// Restricts visits `v` to those with a matching event in the window.
+    /// Restricts visits `v` (started in `window`) to those with a matching
+    /// event: a visit counts whole, even when the matching event came after
+    /// the window's end (a visit that crosses its last midnight).
     pub fn visit_filters(&mut self, sites: &[Uuid], window: Window, filters: &[Filter]) {
         if filters.is_empty() {
             return;
         }
         self.push(" AND v.session_id IN (SELECT e.session_id FROM events e WHERE e.ts >= ");
-        let (a, b) = (self.param(window.from_ms), self.param(window.to_ms));
-        self.text.push_str(&format!("{a} AND e.ts < {b}"));
+        let a = self.param(window.from_ms);
+        self.text.push_str(&a);
         self.sites("e", sites);
         self.event_filters(filters);
         self.push(")");

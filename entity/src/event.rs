@@ -1,11 +1,17 @@
 use sea_orm::entity::prelude::*;
 
 /// One accepted analytics event. `ts` is epoch milliseconds.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+///
+/// This is the one list of an event's columns in Rust: the writer fills
+/// it, and an export is its serialization (the fields not skipped, in
+/// this order).
+#[derive(Clone, Debug, Default, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "events")]
 pub struct Model {
     #[sea_orm(primary_key)]
+    #[serde(skip)]
     pub id: i64,
+    #[serde(skip)]
     pub site_id: Uuid,
     pub ts: i64,
     pub name: String,
@@ -23,14 +29,19 @@ pub struct Model {
     pub os: String,
     pub device: String,
     /// Keyed hash of (daily salt, site, IP, user agent): never the IP.
+    #[serde(rename = "visitor_id")]
     pub visitor_hash: i64,
     pub session_id: i64,
     #[sea_orm(column_type = "Text", nullable)]
     pub props: Option<String>,
     pub revenue_minor: Option<i64>,
     pub revenue_currency: Option<String>,
+    /// Where a click landed, for heatmaps (not exported).
+    #[serde(skip)]
     pub click_x: Option<f64>,
+    #[serde(skip)]
     pub click_y: Option<i32>,
+    #[serde(skip)]
     pub viewport_width: Option<i32>,
 }
 

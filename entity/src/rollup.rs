@@ -1,10 +1,13 @@
 use sea_orm::entity::prelude::*;
 
 /// One rollup row: for a site's local day (days since 1970-01-01 in the
-/// site's zone), one dimension value, and one `gap` (0: the visitor had not
-/// been seen with this value in the days before; n: last seen n days
-/// before), how many visitors, and the pageviews and events they made.
-/// Visit aggregates live on the rows of the visits dimension.
+/// site's zone), one value of each dimension of `dim` (`value`, `value2`,
+/// `value3`, in the order of `trackr_analytics::Combo`), and one `gap` (0:
+/// the visitor had not been seen with these values in the days before; n:
+/// last seen n days before), how many visitors, how many of them viewed a
+/// page (`pv_visitors`, by the gap of their page views), and the pageviews
+/// and events they made. Visit aggregates live on the rows of the visits
+/// dimension, and on each value's rows with `gap = -1`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "rollups")]
 pub struct Model {
@@ -14,8 +17,11 @@ pub struct Model {
     pub day: i32,
     pub dim: i32,
     pub value: String,
+    pub value2: String,
+    pub value3: String,
     pub gap: i32,
     pub visitors: i64,
+    pub pv_visitors: i64,
     pub pageviews: i64,
     pub events: i64,
     pub visits: i64,

@@ -12,6 +12,7 @@ mod m20261128_000006_create_rollups;
 mod m20261128_000007_visits_hot_updates;
 mod m20261130_000008_jobs_handed_over;
 mod m20261130_000009_create_ingest_issues;
+mod m20261130_000010_filtered_rollups;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_visits_hot_updates::Migration),
             Box::new(m20261130_000008_jobs_handed_over::Migration),
             Box::new(m20261130_000009_create_ingest_issues::Migration),
+            Box::new(m20261130_000010_filtered_rollups::Migration),
         ]
     }
 }

@@ -192,7 +192,13 @@ fn expected_stats(
         .iter()
         .map(|e| (e.ip.clone(), e.ua, e.ts.date_naive()))
         .collect();
-    let matching_visits: HashSet<usize> = inside.iter().map(|e| e.visit).collect();
+    // A visit started in the range counts whole when any of its events
+    // matches, even one after the range's end.
+    let matching_visits: HashSet<usize> = events
+        .iter()
+        .filter(|e| e.ts.timestamp_millis() >= a && keep(e))
+        .map(|e| e.visit)
+        .collect();
     let vs: Vec<&Visit> = visits
         .iter()
         .enumerate()
@@ -298,6 +304,107 @@ async fn reports_match_independently_computed_counts(b: Backend) {
             .unwrap()
             + 1000
     );
+    // Filtered reports read them too: a source's row changed shows.
+    let changed = app
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE rollups SET pageviews = pageviews + 1000 WHERE dim = 2 AND value = 'Google' AND gap = 0 AND day = {jan15}"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected(), 1);
+    let google = json!([{"dimension": "SOURCE", "op": "IS", "value": "Google"}]);
+    let r = app
+        .gql_ok(
+            Some(&owner.token),
+            STATS,
+            json!({"id": site, "r": {"from": "2026-01-15", "to": "2026-01-15"}, "f": google}),
+        )
+        .await;
+    assert_eq!(
+        r["site"]["stats"]["pageviews"].as_i64().unwrap(),
+        expected_stats(&events, &visits, "2026-01-15", "2026-01-15", &|e: &Ev| e
+            .source
+            == "Google")["pageviews"]
+            .as_i64()
+            .unwrap()
+            + 1000
+    );
+    // A breakdown under filters reads the rows of the pair (page, source)
+    // and of the three (page, source, browser).
+    let page_rows = |q: &str| {
+        format!("UPDATE rollups SET pageviews = pageviews + 1000 WHERE {q} AND value = '/pricing' AND gap >= 0 AND day = {jan15}")
+    };
+    for (rows, filters) in [
+        (
+            "dim = 102 AND value2 = 'Google'",
+            json!([{"dimension": "SOURCE", "op": "IS", "value": "Google"}]),
+        ),
+        (
+            "dim = 10210 AND value2 = 'Google' AND value3 = 'Chrome'",
+            json!([{"dimension": "SOURCE", "op": "IS", "value": "Google"}, {"dimension": "BROWSER", "op": "IS", "value": "Chrome"}]),
+        ),
+    ] {
+        let q = "query($id: ID!, $f: [Filter!]) { site(id: $id) { breakdown(range: {from: \"2026-01-15\", to: \"2026-01-15\"}, dimension: PAGE, filters: $f) { value pageviews } } }";
+        let pricing = |r: &Value| {
+            r["site"]["breakdown"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|row| row["value"] == "/pricing")
+                .map_or(0, |row| row["pageviews"].as_i64().unwrap())
+        };
+        let before = pricing(
+            &app.gql_ok(Some(&owner.token), q, json!({"id": site, "f": filters}))
+                .await,
+        );
+        let changed = app
+            .db
+            .execute_unprepared(&page_rows(rows))
+            .await
+            .unwrap()
+            .rows_affected() as i64;
+        assert!(changed >= 1, "{rows}");
+        let after = pricing(
+            &app.gql_ok(Some(&owner.token), q, json!({"id": site, "f": filters}))
+                .await,
+        );
+        assert_eq!(after, before + 1000 * changed, "{rows}");
+    }
+    // Days without this version's marker (rolled up by an older one) are
+    // read raw, then rolled up again from the first of them.
+    let unmarked = app
+        .db
+        .execute_unprepared(&format!(
+            "DELETE FROM rollups WHERE dim = {} AND day = {jan15}",
+            trackr_analytics::rollup::MARK
+        ))
+        .await
+        .unwrap();
+    assert_eq!(unmarked.rows_affected(), 1);
+    check_reports(
+        &app,
+        &owner.token,
+        &site,
+        &events,
+        &visits,
+        "Jan 15 unmarked",
+    )
+    .await;
+    let again =
+        trackr_analytics::rollup::run(&app.db, Utc.with_ymd_and_hms(2026, 1, 20, 7, 0, 0).unwrap())
+            .await
+            .unwrap();
+    assert_eq!(again.days, 5, "Jan 15 to 19 rolled up again");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM rollups WHERE dim = {} AND day >= {jan15}",
+            trackr_analytics::rollup::MARK
+        ))
+        .await,
+        5
+    );
+    check_reports(&app, &owner.token, &site, &events, &visits, "rolled again").await;
 }
 
 /// Stats, filters, daily points and breakdowns against the model.
@@ -447,6 +554,140 @@ async fn check_reports(
     }
     let limited = app.gql_ok(Some(token), "query($id: ID!) { site(id: $id) { breakdown(range: {from: \"2026-01-14\", to: \"2026-01-16\"}, dimension: PAGE, limit: 2) { value } } }", json!({"id": site})).await;
     assert_eq!(limited["site"]["breakdown"].as_array().unwrap().len(), 2);
+
+    check_filtered_reports(app, token, site, events, visits, label).await;
+}
+
+/// The values of an event a breakdown by `dimension` groups it under (pages
+/// count page views only).
+fn value_of(dimension: &str, e: &Ev) -> Option<String> {
+    match dimension {
+        "PAGE" => (e.name == "pageview").then(|| e.path.to_owned()),
+        "SOURCE" => Some(e.source.to_owned()),
+        "BROWSER" => Some(e.browser.to_owned()),
+        "EVENT_NAME" => Some(e.name.to_owned()),
+        _ => unreachable!("{dimension}"),
+    }
+}
+
+fn expected_breakdown(
+    events: &[Ev],
+    (from, to): (&str, &str),
+    keep: &dyn Fn(&Ev) -> bool,
+    dimension: &str,
+) -> Value {
+    let (a, b) = ny_window(from, to);
+    let mut rows: Rows = BTreeMap::new();
+    for e in events
+        .iter()
+        .filter(|e| (a..b).contains(&e.ts.timestamp_millis()) && keep(e))
+    {
+        if let Some(k) = value_of(dimension, e) {
+            let row = rows.entry(k).or_default();
+            row.0.insert((e.ip.clone(), e.ua, e.ts.date_naive()));
+            row.1 += i64::from(e.name == "pageview");
+        }
+    }
+    let mut v: Vec<(String, usize, i64)> = rows
+        .into_iter()
+        .map(|(k, (vis, pv))| (k, vis.len(), pv))
+        .collect();
+    v.sort_by(|x, y| y.1.cmp(&x.1).then(y.2.cmp(&x.2)).then(x.0.cmp(&y.0)));
+    json!(v
+        .into_iter()
+        .map(|(value, visitors, pageviews)| json!({"value": value, "visitors": visitors, "pageviews": pageviews}))
+        .collect::<Vec<_>>())
+}
+
+/// Filtered stats, daily points and breakdowns (issue 14: from the rollups
+/// where `IS` filters have rows, raw otherwise), against the model.
+async fn check_filtered_reports(
+    app: &TestApp,
+    token: &str,
+    site: &str,
+    events: &[Ev],
+    visits: &[Visit],
+    label: &str,
+) {
+    let is = |d: &str, v: &str| json!({"dimension": d, "op": "IS", "value": v});
+    let cases: Vec<(Value, Keep)> = vec![
+        // A page filter selects any event on the page (Signup too).
+        (
+            json!([is("PAGE", "/pricing")]),
+            Box::new(|e: &Ev| e.path == "/pricing"),
+        ),
+        (
+            json!([is("SOURCE", "Google")]),
+            Box::new(|e: &Ev| e.source == "Google"),
+        ),
+        (
+            json!([is("BROWSER", "Firefox")]),
+            Box::new(|e: &Ev| e.browser == "Firefox"),
+        ),
+        (
+            json!([is("EVENT_NAME", "Signup")]),
+            Box::new(|e: &Ev| e.name == "Signup"),
+        ),
+        (
+            json!([is("SOURCE", "Google"), is("BROWSER", "Chrome")]),
+            Box::new(|e: &Ev| e.source == "Google" && e.browser == "Chrome"),
+        ),
+        (
+            json!([is("PAGE", "/blog/a"), is("SOURCE", "Twitter")]),
+            Box::new(|e: &Ev| e.path == "/blog/a" && e.source == "Twitter"),
+        ),
+    ];
+    let q = "query($id: ID!, $r: DateRange!, $f: [Filter!]) { site(id: $id) { \
+             stats(range: $r, filters: $f) { visitors pageviews events visits bounceRate visitDurationSeconds viewsPerVisit } \
+             timeseries(range: $r, interval: DAY, filters: $f) { visitors pageviews } \
+             page: breakdown(range: $r, dimension: PAGE, filters: $f, limit: 100) { value visitors pageviews } \
+             source: breakdown(range: $r, dimension: SOURCE, filters: $f, limit: 100) { value visitors pageviews } \
+             browser: breakdown(range: $r, dimension: BROWSER, filters: $f, limit: 100) { value visitors pageviews } \
+             name: breakdown(range: $r, dimension: EVENT_NAME, filters: $f, limit: 100) { value visitors pageviews } } }";
+    let days = ["2026-01-14", "2026-01-15", "2026-01-16"];
+    for (filters, keep) in &cases {
+        for range in [(days[0], days[2]), (days[1], days[1]), (days[1], days[2])] {
+            let r = app
+                .gql_ok(
+                    Some(token),
+                    q,
+                    json!({"id": site, "r": {"from": range.0, "to": range.1}, "f": filters}),
+                )
+                .await;
+            let at = format!("{label}: {filters} over {range:?}");
+            assert_eq!(
+                r["site"]["stats"],
+                expected_stats(events, visits, range.0, range.1, keep.as_ref()),
+                "{at}"
+            );
+            let points = r["site"]["timeseries"].as_array().unwrap();
+            let in_range: Vec<&str> = days
+                .into_iter()
+                .filter(|d| range.0 <= *d && *d <= range.1)
+                .collect();
+            assert_eq!(points.len(), in_range.len(), "{at}");
+            for (point, day) in points.iter().zip(in_range) {
+                let want = expected_stats(events, visits, day, day, keep.as_ref());
+                assert_eq!(
+                    (&point["visitors"], &point["pageviews"]),
+                    (&want["visitors"], &want["pageviews"]),
+                    "{at}: {day}"
+                );
+            }
+            for (field, dimension) in [
+                ("page", "PAGE"),
+                ("source", "SOURCE"),
+                ("browser", "BROWSER"),
+                ("name", "EVENT_NAME"),
+            ] {
+                assert_eq!(
+                    r["site"][field],
+                    expected_breakdown(events, range, keep.as_ref(), dimension),
+                    "{at}: by {dimension}"
+                );
+            }
+        }
+    }
 }
 
 async fn stats_for_a_list_of_sites_are_per_site(b: Backend) {
