@@ -5,7 +5,8 @@
 #
 # What it does to the machine (the README says so too):
 # - installs missing Debian packages (postgresql, redis-server, nodejs,
-#   npm, chromium, curl, python3-venv) with apt-get, as root or via sudo;
+#   npm, chromium, curl, faketime, python3-venv) with apt-get, as root or
+#   via sudo;
 # - starts PostgreSQL and Redis if they are not running;
 # - if PostgreSQL refuses password-less TCP connections from 127.0.0.1,
 #   sets `trust` for local TCP in pg_hba.conf (it asks first, unless CI is
@@ -74,6 +75,12 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   echo "test.sh: starting Redis"
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
   for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+fi
+
+# libfaketime: the fleet test (api/tests/fleet.rs) moves the clocks of its
+# servers and workers past a midnight with it.
+if [ ! -e "/usr/lib/$(uname -m)-linux-gnu/faketime/libfaketime.so.1" ]; then
+  echo "test.sh: installing faketime"; apt_install faketime
 fi
 
 # The real-browser test: Node.js with playwright-core, and Debian's Chromium.

@@ -31,16 +31,17 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{
     sea_query::{Expr, OnConflict},
-    ActiveValue::{NotSet, Set},
+    ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, Value,
+    QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 use trackr_entity::{event, rollup, rollup_state, site};
 use uuid::Uuid;
 
+mod day;
+
 use crate::{
-    dimension::{Combo, Dimension},
     sql::statement,
     time::{local_day, midnight_ms, timezone},
 };
@@ -233,7 +234,12 @@ async fn roll_site(
         .filter(|d| *d >= state.from_day)
         .collect();
     for day in days {
-        let rows: Vec<rollup::ActiveModel> = visit_rows(db, site, tz, day).await?;
+        let rows = {
+            let read = reading(db).await?;
+            let rows = day::visit_rows(&read, site, day, day_span(tz, day)).await?;
+            read.commit().await?;
+            rows
+        };
         if !write(db, site, generation, day, Write::Visits, rows).await? {
             return Ok(());
         }
@@ -245,8 +251,15 @@ async fn roll_site(
     let mut until = state.until_day;
     let budget = until.saturating_add(MAX_DAYS_PER_RUN);
     while until < target.min(budget) {
-        let mut rows = day_rows(db, site, tz, until, midnight_ms(tz, until + 1)).await?;
-        rows.extend(visit_rows(db, site, tz, until).await?);
+        let rows = {
+            let read = reading(db).await?;
+            let mut rows =
+                day::visitor_rows(&read, site, until, bounds(tz, until, midnight_ms(tz, until + 1)))
+                    .await?;
+            rows.extend(day::visit_rows(&read, site, until, day_span(tz, until)).await?);
+            read.commit().await?;
+            rows
+        };
         if !write(db, site, generation, until, Write::Closed, rows).await? {
             return Ok(());
         }
@@ -267,7 +280,12 @@ async fn roll_site(
         )
         .await?
     {
-        let rows = day_rows(db, site, tz, until, partial).await?;
+        let rows = {
+            let read = reading(db).await?;
+            let rows = day::visitor_rows(&read, site, until, bounds(tz, until, partial)).await?;
+            read.commit().await?;
+            rows
+        };
         if !write(db, site, generation, until, Write::Partial(partial), rows).await? {
             return Ok(());
         }
@@ -364,219 +382,29 @@ async fn arrived(db: &DatabaseConnection, site: Uuid, from: i64, to: i64) -> Res
         .is_some())
 }
 
-/// The event rows of `day` up to `end` (ms): the site-wide rows and each
-/// combination's (`Combo::rolled`), and the day's marker.
-async fn day_rows(
-    db: &DatabaseConnection,
-    site: Uuid,
-    tz: Tz,
-    day: i32,
-    end: i64,
-) -> Result<Vec<rollup::ActiveModel>, DbErr> {
-    let (lo, mid, start) = (
-        midnight_ms(tz, day - LOOKBACK_DAYS),
-        midnight_ms(tz, day - 1),
-        midnight_ms(tz, day),
-    );
-    let mut out = vec![row(site, day, MARK, &[], 0)];
-    let combos = std::iter::once(Combo::total()).chain(Combo::rolled());
-    for combo in combos {
-        let sql = combo_sql(&combo);
-        let values: Vec<Value> = vec![
-            site.into(),
-            start.into(),
-            end.into(),
-            site.into(),
-            lo.into(),
-            start.into(),
-            mid.into(),
-            mid.into(),
-        ];
-        let k = combo.dims().len();
-        for r in db
-            .query_all(statement(db.get_database_backend(), &sql, values))
-            .await?
-        {
-            let key: Vec<String> = (0..k)
-                .map(|i| r.try_get_by_index(i))
-                .collect::<Result<_, _>>()?;
-            let mut out_row = row(site, day, combo.code(), &key, r.try_get_by_index(k)?);
-            out_row.visitors = Set(r.try_get_by_index(k + 1)?);
-            out_row.pv_visitors = Set(r.try_get_by_index(k + 2)?);
-            out_row.pageviews = Set(r.try_get_by_index(k + 3)?);
-            out_row.events = Set(r.try_get_by_index(k + 4)?);
-            out.push(out_row);
-        }
-    }
-    Ok(out)
-}
-
-/// A rollup row of `day` for the values `key` of `dim`'s dimensions and
-/// `gap`, its counts zero.
-fn row(site: Uuid, day: i32, dim: i32, key: &[String], gap: i32) -> rollup::ActiveModel {
-    let value = |i: usize| Set(key.get(i).cloned().unwrap_or_default());
-    rollup::ActiveModel {
-        id: NotSet,
-        site_id: Set(site),
-        day: Set(day),
-        dim: Set(dim),
-        value: value(0),
-        value2: value(1),
-        value3: value(2),
-        gap: Set(gap),
-        visitors: Set(0),
-        pv_visitors: Set(0),
-        pageviews: Set(0),
-        events: Set(0),
-        visits: Set(0),
-        bounces: Set(0),
-        duration_ms: Set(0),
-        visit_pageviews: Set(0),
+/// The instants of `day` in `tz` that bound its visitor rows, up to `end`.
+fn bounds(tz: Tz, day: i32, end: i64) -> day::Bounds {
+    day::Bounds {
+        lookback: midnight_ms(tz, day - LOOKBACK_DAYS),
+        yesterday: midnight_ms(tz, day - 1),
+        start: midnight_ms(tz, day),
+        end,
     }
 }
 
-/// The events of a combination's values: each of its columns present.
-fn combo_condition(combo: &Combo) -> String {
-    combo
-        .dims()
-        .iter()
-        .filter_map(|d| d.event_column())
-        .map(|c| format!(" AND e.{c} IS NOT NULL"))
-        .collect()
+/// `day` in `tz`, as `[start, next)` (ms).
+fn day_span(tz: Tz, day: i32) -> (i64, i64) {
+    (midnight_ms(tz, day), midnight_ms(tz, day + 1))
 }
 
-/// The statement of a combination's visitor rows for one day. Its values:
-/// site, day start, end; site, look-back start, day start; the day before's
-/// start, twice. Columns: the values, gap, visitors, visitors who viewed a
-/// page (by the gap of their page views), pageviews, events.
-///
-/// Each visitor (with these values) on the day is counted once, in the row
-/// of its gap: 0 if not seen with them in the look-back, 1 if seen the day
-/// before, 2 if only the day before that. Page viewers are counted the
-/// same way over page views alone, and only where the page is one of the
-/// dimensions (a page breakdown counts page views; a page filter, any
-/// event on the page).
-fn combo_sql(combo: &Combo) -> String {
-    let columns: Vec<&str> = combo
-        .dims()
-        .iter()
-        .filter_map(|d| d.event_column())
-        .collect();
-    let cond = combo_condition(combo);
-    let select: String = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!(", e.{c} AS v{i}"))
-        .collect();
-    let group: String = columns.iter().map(|c| format!(", e.{c}")).collect();
-    let join: String = (0..columns.len())
-        .map(|i| format!(" AND prev.v{i} = cur.v{i}"))
-        .collect();
-    let keys: String = (0..columns.len()).map(|i| format!("j.v{i}, ")).collect();
-    let keys_group: String = (0..columns.len()).map(|i| format!("x.v{i}, ")).collect();
-    let gap = |last: &str| {
-        format!("CAST(CASE WHEN prev.{last} IS NULL THEN 0 WHEN prev.{last} >= ? THEN 1 ELSE 2 END AS INTEGER)")
-    };
-    let viewers = if combo.has(Dimension::Page) {
-        format!(
-            " UNION ALL SELECT {keys}j.gap_pv AS gap, 0 AS vis, 1 AS pvvis, 0 AS pv, 0 AS ev \
-             FROM j WHERE j.pv > 0"
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        "WITH cur AS (SELECT e.visitor_hash AS h{select}, \
-           SUM(CASE WHEN e.name = 'pageview' THEN 1 ELSE 0 END) AS pv, COUNT(*) AS ev \
-           FROM events e WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ?{cond} \
-           GROUP BY e.visitor_hash{group}), \
-         prev AS (SELECT e.visitor_hash AS h{select}, MAX(e.ts) AS last, \
-           MAX(CASE WHEN e.name = 'pageview' THEN e.ts END) AS last_pv \
-           FROM events e WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ?{cond} \
-           GROUP BY e.visitor_hash{group}), \
-         j AS (SELECT cur.*, {} AS gap, {} AS gap_pv FROM cur LEFT JOIN prev ON prev.h = cur.h{join}) \
-         SELECT {keys_group}x.gap, CAST(SUM(x.vis) AS BIGINT), CAST(SUM(x.pvvis) AS BIGINT), \
-           CAST(SUM(x.pv) AS BIGINT), CAST(SUM(x.ev) AS BIGINT) \
-         FROM (SELECT {keys}j.gap AS gap, 1 AS vis, 0 AS pvvis, j.pv AS pv, j.ev AS ev FROM j{viewers}) x \
-         GROUP BY {keys_group}x.gap",
-        gap("last"),
-        gap("last_pv"),
-    )
-}
-
-/// The visit aggregates of the visits started on `day`: site-wide (the
-/// visits dimension's row) and, for each combination's values, of the
-/// visits with an event of those values (rows with `gap = -1`).
-async fn visit_rows(
-    db: &DatabaseConnection,
-    site: Uuid,
-    tz: Tz,
-    day: i32,
-) -> Result<Vec<rollup::ActiveModel>, DbErr> {
-    let (start, next) = (midnight_ms(tz, day), midnight_ms(tz, day + 1));
-    let backend = db.get_database_backend();
-    let mut out = Vec::new();
-    let row_of = |r: &sea_orm::QueryResult, dim: i32, k: usize| -> Result<_, DbErr> {
-        let key: Vec<String> = (0..k)
-            .map(|i| r.try_get_by_index(i))
-            .collect::<Result<_, _>>()?;
-        let mut row = row(site, day, dim, &key, if dim == VISITS { 0 } else { -1 });
-        row.visits = Set(r.try_get_by_index(k)?);
-        row.bounces = Set(r.try_get_by_index(k + 1)?);
-        row.duration_ms = Set(r.try_get_by_index(k + 2)?);
-        row.visit_pageviews = Set(r.try_get_by_index(k + 3)?);
-        Ok(row)
-    };
-    let total = db
-        .query_one(statement(
-            backend,
-            &format!(
-                "SELECT {VISIT_AGGREGATES} FROM visits v \
-                 WHERE v.site_id = ? AND v.started_at >= ? AND v.started_at < ?"
-            ),
-            vec![site.into(), start.into(), next.into()],
-        ))
-        .await?;
-    match total {
-        Some(r) if r.try_get_by_index::<i64>(0)? > 0 => out.push(row_of(&r, VISITS, 0)?),
-        _ => return Ok(out),
+/// A day's reads: one snapshot, so that every row of the day counts the
+/// same events (on PostgreSQL, with room to group a busy day in memory).
+async fn reading(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    let read = crate::reports::snapshot(db).await?;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        read.execute_unprepared("SET LOCAL work_mem = '64MB'").await?;
     }
-    for combo in Combo::rolled() {
-        let columns: Vec<&str> = combo
-            .dims()
-            .iter()
-            .filter_map(|d| d.event_column())
-            .collect();
-        let select: String = columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!(", e.{c} AS v{i}"))
-            .collect();
-        let keys: String = (0..columns.len()).map(|i| format!("m.v{i}, ")).collect();
-        let group: String = (0..columns.len())
-            .map(|i| format!("m.v{i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // A visit's events come within `LONGEST_VISIT_MS` of its start.
-        let sql = format!(
-            "SELECT {keys}{VISIT_AGGREGATES} FROM visits v JOIN (SELECT DISTINCT e.session_id AS s{select} \
-               FROM events e WHERE e.site_id = ? AND e.ts >= ? AND e.ts < ?{}) m ON m.s = v.session_id \
-             WHERE v.site_id = ? AND v.started_at >= ? AND v.started_at < ? GROUP BY {group}",
-            combo_condition(&combo)
-        );
-        let values: Vec<Value> = vec![
-            site.into(),
-            start.into(),
-            (next + LONGEST_VISIT_MS).into(),
-            site.into(),
-            start.into(),
-            next.into(),
-        ];
-        for r in db.query_all(statement(backend, &sql, values)).await? {
-            out.push(row_of(&r, combo.code(), columns.len())?);
-        }
-    }
-    Ok(out)
+    Ok(read)
 }
 
 /// What a write replaces.

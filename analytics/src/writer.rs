@@ -19,6 +19,10 @@
 //!    and other servers never lose each other's updates. Each commit locks
 //!    visit rows in session-id order and the usage rows last, so commits
 //!    that touch the same rows queue behind each other and cannot deadlock.
+//!    Under the usage row's lock, the commit checks the month's new total
+//!    against the quota and its grace: a batch that other servers' events
+//!    pushed past it is stored event by event, as far as it fits, so the
+//!    fleet as a whole never stores more.
 
 use std::{
     collections::{BTreeSet, HashMap},
@@ -52,7 +56,8 @@ pub struct SiteRef {
 pub const VISIT_GAP_MS: i64 = 30 * 60 * 1000;
 
 /// How long a lane trusts the usage it read: other servers' additions show
-/// up within this time (the quota's grace margin absorbs the difference).
+/// up within this time (meanwhile the commit's check keeps the fleet under
+/// the quota's grace).
 const USAGE_FRESH: Duration = Duration::from_secs(30);
 
 /// An enriched event ready to store: its row, and what the writer needs
@@ -152,8 +157,18 @@ struct KnownUsage {
 }
 
 type UsageDelta = HashMap<(Uuid, NaiveDate), (i64, i64)>;
-/// (organization, billing month) → (events accepted, events refused).
-type UsageRow = ((Uuid, NaiveDate), (i64, i64));
+/// (organization, billing month) → (events accepted, events refused), and
+/// the most events the month may hold (the plan's quota and its grace).
+type UsageRow = ((Uuid, NaiveDate), (i64, i64), i64);
+
+/// How a commit the database took part in ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Committed {
+    Stored,
+    /// Nothing stored: the batch would take a month past what it may hold
+    /// (other servers' events arrived since this lane read the usage).
+    PastQuota,
+}
 
 /// An accepted event: its place in the batch, its organization, its row
 /// (the id is the database's to give).
@@ -228,7 +243,10 @@ async fn run_lane(
 
 /// Commits the batch; on failure tries once more (a dropped connection,
 /// SQLite busy past its timeout), then event by event, so one bad row does
-/// not cost the rest. Then marks the batch ended.
+/// not cost the rest. A batch that would take a month past its quota and
+/// grace (other servers took events meanwhile) also goes event by event:
+/// those that fit are stored, the rest refused. Then marks the batch
+/// ended.
 async fn commit_or_salvage(
     db: &DatabaseConnection,
     state: &Mutex<LaneState>,
@@ -240,34 +258,63 @@ async fn commit_or_salvage(
         outcome = commit(db, &prepared.events, &prepared.visits, &prepared.usage).await;
     }
     let mut lost: UsageDelta = HashMap::new();
-    if let Err(e) = outcome {
-        tracing::warn!(error = %e, "batch failed twice; storing its events one by one");
+    // Per month past its quota: its cap and the events refused for it here.
+    let mut past: HashMap<(Uuid, NaiveDate), (i64, i64)> = HashMap::new();
+    if outcome != Ok(Committed::Stored) {
+        match &outcome {
+            Err(e) => {
+                tracing::warn!(error = %e, "batch failed twice; storing its events one by one")
+            }
+            Ok(_) => tracing::debug!("batch past the quota; storing what fits, one by one"),
+        }
         let sessions: HashMap<i64, &visit::Model> =
             prepared.visits.iter().map(|v| (v.session_id, v)).collect();
+        let caps: HashMap<(Uuid, NaiveDate), i64> = prepared
+            .usage
+            .iter()
+            .map(|(key, _, cap)| (*key, *cap))
+            .collect();
         for accepted in &prepared.events {
             let row = &accepted.row;
             let visit = sessions
                 .get(&row.session_id)
                 .map(|v| visit_of_one_event(v, row));
             let key = (accepted.organization, period_of(row.ts));
-            let single = commit(
-                db,
-                std::slice::from_ref(accepted),
-                visit.as_slice(),
-                &[(key, (1, 0))],
-            )
-            .await;
-            if let Err(e) = single {
-                tracing::error!(error = %e, "event not stored");
-                prepared.results[accepted.index] = Err(WriteError::Unavailable);
-                lost.entry(key).or_default().0 += 1;
+            let cap = caps.get(&key).copied().unwrap_or(i64::MAX);
+            // A month's usage only grows: once past, the rest cannot fit.
+            let single = match past.get(&key) {
+                Some(_) => Ok(Committed::PastQuota),
+                None => {
+                    commit(
+                        db,
+                        std::slice::from_ref(accepted),
+                        visit.as_slice(),
+                        &[(key, (1, 0), cap)],
+                    )
+                    .await
+                }
+            };
+            match single {
+                Ok(Committed::Stored) => {}
+                Ok(Committed::PastQuota) => {
+                    prepared.results[accepted.index] = Err(WriteError::OverQuota);
+                    past.entry(key).or_insert((cap, 0)).1 += 1;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "event not stored");
+                    prepared.results[accepted.index] = Err(WriteError::Unavailable);
+                    lost.entry(key).or_default().0 += 1;
+                }
             }
         }
         let refused: Vec<_> = prepared
             .usage
             .iter()
-            .filter(|(_, (_, refused))| *refused > 0)
-            .map(|(key, (_, refused))| (*key, (0, *refused)))
+            .map(|(key, (_, refused), cap)| {
+                let now = past.get(key).map_or(0, |p| p.1);
+                (*key, (0, *refused + now), *cap)
+            })
+            .filter(|(_, (_, refused), _)| *refused > 0)
             .collect();
         if !refused.is_empty() {
             if let Err(e) = commit(db, &[], &[], &refused).await {
@@ -280,6 +327,12 @@ async fn commit_or_salvage(
     for (key, (events, _)) in lost {
         if let Some(known) = state.usage.get_mut(&key) {
             known.events -= events;
+        }
+    }
+    // The month is full: refuse its events until the usage is read again.
+    for (key, (cap, _)) in past {
+        if let Some(known) = state.usage.get_mut(&key) {
+            known.events = known.events.max(cap);
         }
     }
     prepared.results
@@ -318,13 +371,16 @@ fn new_session_id() -> i64 {
 }
 
 /// Writes a prepared batch in one transaction: events, then visits in
-/// session-id order, then usage (a lock order shared by all commits).
+/// session-id order, then usage (a lock order shared by all commits). The
+/// usage it adds is checked against each month's cap under the usage
+/// row's lock, so all servers together never store more than the cap;
+/// past it, nothing is written.
 async fn commit(
     db: &DatabaseConnection,
     events: &[Accepted],
     visits: &[visit::Model],
     usage_delta: &[UsageRow],
-) -> Result<(), DbErr> {
+) -> Result<Committed, DbErr> {
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         return bulk::commit(
             db.get_postgres_connection_pool(),
@@ -353,14 +409,14 @@ async fn commit(
     if !usage_delta.is_empty() {
         let excluded = |c: usage::Column| Expr::col((Alias::new("excluded"), c));
         let current = |c: usage::Column| Expr::col((usage::Entity, c));
-        usage::Entity::insert_many(usage_delta.iter().map(|((org, period), (added, refused))| {
-            usage::ActiveModel {
+        usage::Entity::insert_many(usage_delta.iter().map(
+            |((org, period), (added, refused), _)| usage::ActiveModel {
                 organization_id: Set(*org),
                 period_start: Set(*period),
                 events: Set(*added),
                 refused: Set(*refused),
-            }
-        }))
+            },
+        ))
         .on_conflict(
             OnConflict::columns([usage::Column::OrganizationId, usage::Column::PeriodStart])
                 .value(
@@ -375,8 +431,29 @@ async fn commit(
         )
         .exec_without_returning(&txn)
         .await?;
+        let totals: Vec<((Uuid, NaiveDate), i64)> = usage::Entity::find()
+            .filter(usage::Column::OrganizationId.is_in(usage_delta.iter().map(|u| u.0 .0)))
+            .filter(usage::Column::PeriodStart.is_in(usage_delta.iter().map(|u| u.0 .1)))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|u| ((u.organization_id, u.period_start), u.events))
+            .collect();
+        if past_cap(usage_delta, &totals) {
+            txn.rollback().await?;
+            return Ok(Committed::PastQuota);
+        }
     }
-    txn.commit().await
+    txn.commit().await?;
+    Ok(Committed::Stored)
+}
+
+/// Whether a batch adding `usage` leaves some month with more events than
+/// its cap, given the months' totals with it added.
+fn past_cap(usage: &[UsageRow], totals: &[((Uuid, NaiveDate), i64)]) -> bool {
+    usage.iter().any(|(key, (added, _), cap)| {
+        *added > 0 && totals.iter().any(|(k, total)| k == key && total > cap)
+    })
 }
 
 /// Merges a batch's additions into a stored visit: counts add up, the
@@ -480,10 +557,12 @@ async fn prepare(
     let mut results = Vec::with_capacity(events.len());
     let mut accepted = Vec::with_capacity(events.len());
     let mut usage_delta: UsageDelta = HashMap::new();
+    let mut caps: HashMap<(Uuid, NaiveDate), i64> = HashMap::new();
     for (i, e) in events.into_iter().enumerate() {
         let key = keys[i];
         let plan = plans.get(e.site.plan);
         let hard_limit = (plan.monthly_events as f64 * (1.0 + plans.quota_grace)).floor() as i64;
+        caps.insert(key, hard_limit);
         let known = state.usage.entry(key).or_insert(KnownUsage {
             events: 0,
             read_at: now,
@@ -603,8 +682,11 @@ async fn prepare(
             ..v
         });
     }
-    let mut usage: Vec<_> = usage_delta.into_iter().collect();
-    usage.sort_by_key(|(key, _)| *key);
+    let mut usage: Vec<UsageRow> = usage_delta
+        .into_iter()
+        .map(|(key, delta)| (key, delta, caps[&key]))
+        .collect();
+    usage.sort_by_key(|(key, _, _)| *key);
     Ok(Prepared {
         seq,
         results,

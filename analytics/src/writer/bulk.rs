@@ -11,7 +11,7 @@
 use sqlx::PgPool;
 use trackr_entity::visit;
 
-use super::{Accepted, UsageRow};
+use super::{past_cap, Accepted, Committed, UsageRow};
 
 const EVENTS: &str = "INSERT INTO events (site_id, ts, name, pathname, hostname, referrer, \
     referrer_source, utm_source, utm_medium, utm_campaign, country, region, city, browser, os, \
@@ -41,7 +41,8 @@ const VISITS: &str = "INSERT INTO visits (session_id, site_id, visitor_hash, sta
 const USAGE: &str = "INSERT INTO usage (organization_id, period_start, events, refused) \
     SELECT * FROM unnest($1::uuid[], $2::date[], $3::int8[], $4::int8[]) \
     ON CONFLICT (organization_id, period_start) DO UPDATE SET \
-    events = usage.events + excluded.events, refused = usage.refused + excluded.refused";
+    events = usage.events + excluded.events, refused = usage.refused + excluded.refused \
+    RETURNING organization_id, period_start, events";
 
 /// Column `$f` of every row, as an array to bind.
 macro_rules! column {
@@ -55,7 +56,7 @@ pub(super) async fn commit(
     events: &[Accepted],
     visits: &[visit::Model],
     usage: &[UsageRow],
-) -> Result<(), sqlx::Error> {
+) -> Result<Committed, sqlx::Error> {
     let mut txn = pool.begin().await?;
     if !events.is_empty() {
         sqlx::query(EVENTS)
@@ -106,13 +107,20 @@ pub(super) async fn commit(
             .await?;
     }
     if !usage.is_empty() {
-        sqlx::query(USAGE)
+        // Each month's total with this batch, read under its row's lock.
+        let totals: Vec<(uuid::Uuid, chrono::NaiveDate, i64)> = sqlx::query_as(USAGE)
             .bind(column!(usage, |u| u.0 .0))
             .bind(column!(usage, |u| u.0 .1))
             .bind(column!(usage, |u| u.1 .0))
             .bind(column!(usage, |u| u.1 .1))
-            .execute(&mut *txn)
+            .fetch_all(&mut *txn)
             .await?;
+        let totals: Vec<_> = totals.into_iter().map(|(o, p, n)| ((o, p), n)).collect();
+        if past_cap(usage, &totals) {
+            txn.rollback().await?;
+            return Ok(Committed::PastQuota);
+        }
     }
-    txn.commit().await
+    txn.commit().await?;
+    Ok(Committed::Stored)
 }

@@ -145,3 +145,78 @@ pub async fn tenant(base: &str, username: &str, domain: &str) -> (String, String
         .to_owned();
     (token, org, site)
 }
+
+/// The JSON log lines of a process started with `start_logged`, kept as
+/// they arrive.
+#[derive(Clone, Default)]
+pub struct Log(std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>);
+
+impl Log {
+    /// Every line so far.
+    pub fn lines(&self) -> Vec<serde_json::Value> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The lines whose message is `message`.
+    pub fn messages(&self, message: &str) -> Vec<serde_json::Value> {
+        self.lines()
+            .into_iter()
+            .filter(|l| l["message"] == message)
+            .collect()
+    }
+}
+
+/// Like `start`, and keeps every JSON log line of the process (its
+/// standard error) for the test to read.
+pub fn start_logged(
+    dir: &Path,
+    command: &str,
+    env: &[(&str, String)],
+    ready: &str,
+) -> (Serving, Log) {
+    let mut child = trackr(dir)
+        .arg(command)
+        .env("TRACKR_LISTEN", "127.0.0.1:0")
+        .env("TRACKR_WORKER_LISTEN", "127.0.0.1:0")
+        .env("TRACKR_LOG_FORMAT", "json")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let log = Log::default();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let kept = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let json = serde_json::from_str::<serde_json::Value>(&line)
+                .unwrap_or_else(|_| serde_json::json!({ "message": "not JSON", "line": line }));
+            kept.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(json.clone());
+            let _ = tx.send(json);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let addr = loop {
+        let Ok(json) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) else {
+            break Err(format!("trackr {command} did not log {ready:?} in time"));
+        };
+        if json["message"] == ready {
+            break json["addr"]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or(json.to_string());
+        }
+    };
+    match addr {
+        Ok(addr) => (Serving { child, addr }, log),
+        Err(problem) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{problem}; its log: {:?}", log.lines());
+        }
+    }
+}
