@@ -789,7 +789,8 @@ async fn a_fleet_across_a_local_midnight_reports_exactly_and_runs_each_schedule_
     // clock at once: apalis keeps its consumers' heartbeats by wall clock
     // and drops those whose last one looks older than three heartbeats,
     // so after a jump the first consumer to beat drops the others, whose
-    // next heartbeat fails ("worker not registered"). No job runs here.
+    // next heartbeat fails ("worker not registered") and which the worker
+    // then restarts (tests/queue.rs shows them consuming again).
     let errors: Vec<Value> = f
         .workers
         .iter()

@@ -265,6 +265,65 @@ async fn a_job_failing_every_attempt_ends_in_the_dead_letter_list() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_dropped_from_the_workers_set_comes_back_and_runs_jobs() {
+    // A stall or a clock jump makes another worker drop this one's
+    // consumers from Redis's workers set; their next heartbeat fails
+    // ("worker not registered") and apalis stops them. The worker must
+    // start them again rather than keep a health check green while
+    // nothing consumes the queue.
+    let f = fleet(0).await;
+    let w = worker(f.dir.path(), &f.env);
+    let settings = f.settings();
+    let workers_set = format!("{}:jobs:workers", settings.redis_prefix);
+    let client = redis::Client::open(settings.redis_url.clone().unwrap()).unwrap();
+    let mut redis = client.get_multiplexed_async_connection().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let registered: Vec<String> = loop {
+        let names: Vec<String> = redis::cmd("ZRANGE")
+            .arg(&workers_set)
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        if !names.is_empty() {
+            break names;
+        }
+        assert!(Instant::now() < deadline, "the worker never registered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let _: usize = redis::cmd("DEL")
+        .arg(&workers_set)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    // Three heartbeats (1 s each): every consumer has failed one.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let r = common::gql(
+        &f.base,
+        Some(&f.token),
+        "mutation($s: ID!, $r: DateRange!) { deleteSiteData(siteId: $s, range: $r) }",
+        json!({"s": f.site, "r": {"from": "2025-01-01", "to": "2025-01-02"}}),
+    )
+    .await;
+    let id: uuid::Uuid = r["deleteSiteData"].as_str().unwrap().parse().unwrap();
+    wait_status(&f.db, id, "succeeded", Duration::from_secs(30)).await;
+    let now: Vec<String> = redis::cmd("ZRANGE")
+        .arg(&workers_set)
+        .arg(0)
+        .arg(-1)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert_eq!(
+        now.len(),
+        registered.len(),
+        "every consumer registered again: before {registered:?}, now {now:?}"
+    );
+    stop(w);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_workers_scheduled_purge_shows_in_its_metrics() {
     let f = fleet(0).await;
     // Thirty events from long ago: past the free plan's 30 days.

@@ -9,7 +9,12 @@
 //! jobs of a worker that stopped heart-beating (a killed worker's job is
 //! retried by another), retries with backoff and a dead set.
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    future::Future,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use apalis::{
     layers::retry::{
@@ -132,8 +137,47 @@ async fn handle(
     }
 }
 
+/// How often one consumer may be restarted within `RESTART_WINDOW` before
+/// the process gives up and exits (its supervisor starts a fresh one).
+pub const RESTARTS_PER_WINDOW: usize = 5;
+pub const RESTART_WINDOW: Duration = Duration::from_secs(60);
+
+/// Decides whether a consumer that stopped on an error is started again.
+/// A consumer stops for good on the first error apalis does not handle
+/// itself: a failed heartbeat ("worker not registered", after a stall or a
+/// clock jump made another worker drop it from the workers set), or a lost
+/// Redis connection. Restarting registers it again. A consumer that keeps
+/// failing is not restarted in a tight loop: past the budget the process
+/// stops, so that a supervisor sees it rather than a worker whose health
+/// check answers while nothing consumes the queue.
+#[derive(Default)]
+struct Restarts {
+    recent: Mutex<HashMap<String, Vec<Instant>>>,
+    exhausted: std::sync::atomic::AtomicBool,
+}
+
+impl Restarts {
+    fn allow(&self, name: &str, now: Instant) -> bool {
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let times = recent.entry(name.to_owned()).or_default();
+        times.retain(|t| now.duration_since(*t) < RESTART_WINDOW);
+        if times.len() >= RESTARTS_PER_WINDOW {
+            self.exhausted
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            return false;
+        }
+        times.push(now);
+        true
+    }
+
+    fn exhausted(&self) -> bool {
+        self.exhausted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// Runs `workers` consumers until `shutdown` resolves, then lets running
-/// jobs finish.
+/// jobs finish. A consumer that stops on an error is restarted (see
+/// `Restarts`); one that exhausts its budget ends the run with an error.
 pub async fn run_workers(
     db: DatabaseConnection,
     conn: ConnectionManager,
@@ -181,7 +225,23 @@ pub async fn run_workers(
             }
         })
     };
+    let restarts = Arc::new(Restarts::default());
+    let gave_up = Arc::new(tokio::sync::Notify::new());
     let result = Monitor::new()
+        .should_restart({
+            let gave_up = gave_up.clone();
+            let restarts = restarts.clone();
+            move |worker, error| {
+                if restarts.allow(worker.name(), Instant::now()) {
+                    tracing::warn!(worker = worker.name(), error = %error, "queue consumer stopped; restarting it");
+                    true
+                } else {
+                    tracing::error!(worker = worker.name(), error = %error, "queue consumer keeps stopping; the worker exits");
+                    gave_up.notify_one();
+                    false
+                }
+            }
+        })
         .register_n(workers.max(1), move |i, _| {
             WorkerBuilder::new(format!("{prefix}-{host}-{pid}-{i}"))
                 .backend(
@@ -198,12 +258,47 @@ pub async fn run_workers(
                 .build(handle)
         })
         .shutdown_timeout(Duration::from_secs(30))
-        .run_with_signal(async move {
-            shutdown.await;
-            Ok(())
+        .run_with_signal({
+            let gave_up = gave_up.clone();
+            async move {
+                tokio::select! {
+                    () = shutdown => {}
+                    () = gave_up.notified() => {}
+                }
+                Ok(())
+            }
         })
         .await
         .map_err(|e| format!("worker: {e}"));
     reaper.abort();
-    result
+    result?;
+    if restarts.exhausted() {
+        return Err("a queue consumer kept stopping; see the errors above".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_consumer_is_restarted_within_its_budget_and_not_beyond() {
+        let restarts = Restarts::default();
+        let start = Instant::now();
+        for i in 0..RESTARTS_PER_WINDOW {
+            assert!(restarts.allow("a", start + Duration::from_secs(i as u64)));
+        }
+        assert!(!restarts.exhausted());
+        assert!(
+            restarts.allow("b", start),
+            "each consumer has its own budget"
+        );
+        assert!(!restarts.allow("a", start + Duration::from_secs(10)));
+        assert!(restarts.exhausted());
+        assert!(
+            restarts.allow("a", start + RESTART_WINDOW + Duration::from_secs(5)),
+            "old restarts leave the window"
+        );
+    }
 }
