@@ -5,6 +5,8 @@
 # browser) and with two; first from the raw events, then from the rollups
 # (`trackr jobs run rollup`), whose answers must equal the raw ones.
 #   bash bench/reports.sh                 (SIZES="1000000 10000000", RUNS=7)
+#   ONLY="none page" bash bench/reports.sh   (those cases only, e.g. to
+#                                            compare two binaries)
 source "$(dirname "$0")/lib.sh"
 SIZES="${SIZES:-1000000 10000000}"
 RUNS="${RUNS:-7}"
@@ -66,6 +68,11 @@ SQL
     "page+country|$(f PAGE /page/17), $(f COUNTRY US)"
     "country+source|$(f COUNTRY GB), $(f SOURCE Twitter)"
   )
+  if [ -n "${ONLY:-}" ]; then
+    kept=()
+    for c in "${CASES[@]}"; do [[ " $ONLY " == *" ${c%%|*} "* ]] && kept+=("$c"); done
+    CASES=("${kept[@]}")
+  fi
   args_of() { [ -z "$1" ] && echo "$R" || echo "$R, filters: [$1]"; }
   time_runs() { # time_runs LABEL BODY RUNS
     local times=()
