@@ -253,9 +253,13 @@ async fn roll_site(
     while until < target.min(budget) {
         let rows = {
             let read = reading(db).await?;
-            let mut rows =
-                day::visitor_rows(&read, site, until, bounds(tz, until, midnight_ms(tz, until + 1)))
-                    .await?;
+            let mut rows = day::visitor_rows(
+                &read,
+                site,
+                until,
+                bounds(tz, until, midnight_ms(tz, until + 1)),
+            )
+            .await?;
             rows.extend(day::visit_rows(&read, site, until, day_span(tz, until)).await?);
             read.commit().await?;
             rows
@@ -402,7 +406,8 @@ fn day_span(tz: Tz, day: i32) -> (i64, i64) {
 async fn reading(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
     let read = crate::reports::snapshot(db).await?;
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        read.execute_unprepared("SET LOCAL work_mem = '64MB'").await?;
+        read.execute_unprepared("SET LOCAL work_mem = '64MB'")
+            .await?;
     }
     Ok(read)
 }

@@ -212,7 +212,14 @@ pub(super) async fn visitor_rows<C: ConnectionTrait + StreamTrait>(
         let (h, s) = seen(&mut values, &r)?;
         if visitor != Some(h) {
             if let Some(v) = visitor {
-                count_visitor(&layout, &events, before.get(&v), b.yesterday, &mut scratch, &mut rows);
+                count_visitor(
+                    &layout,
+                    &events,
+                    before.get(&v),
+                    b.yesterday,
+                    &mut scratch,
+                    &mut rows,
+                );
             }
             visitor = Some(h);
             events.clear();
@@ -220,7 +227,14 @@ pub(super) async fn visitor_rows<C: ConnectionTrait + StreamTrait>(
         events.push(s);
     }
     if let Some(v) = visitor {
-        count_visitor(&layout, &events, before.get(&v), b.yesterday, &mut scratch, &mut rows);
+        count_visitor(
+            &layout,
+            &events,
+            before.get(&v),
+            b.yesterday,
+            &mut scratch,
+            &mut rows,
+        );
     }
 
     let mut out = vec![empty_row(site, day, MARK, Vec::new(), 0)];
@@ -280,7 +294,9 @@ fn count_visitor(
         }
         for (key, (pageviews, events)) in &scratch.today {
             let last = scratch.last.get(key);
-            let c = rows.entry((*code, *key, gap(last.map(|l| l.0)))).or_default();
+            let c = rows
+                .entry((*code, *key, gap(last.map(|l| l.0))))
+                .or_default();
             c.visitors += 1;
             c.pageviews += pageviews;
             c.events += events;
