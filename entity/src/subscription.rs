@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use trackr_config::PlanId;
 
 /// An organization's Stripe subscription, as last applied from Stripe.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,7 +14,8 @@ pub struct Model {
     /// Stripe's status: active, trialing, past_due, canceled, …
     pub status: String,
     pub price_id: String,
-    pub plan: String,
+    /// The plan of the price.
+    pub plan: PlanId,
     pub current_period_end: DateTimeUtc,
     pub cancel_at_period_end: bool,
     pub past_due_since: Option<DateTimeUtc>,
@@ -23,7 +25,7 @@ pub struct Model {
     pub billing_interval: Option<String>,
     /// After a downgrade, the former plan whose retention still applies
     /// until the period paid for ends.
-    pub retained_plan: Option<String>,
+    pub retained_plan: Option<PlanId>,
     pub retained_until: Option<DateTimeUtc>,
     /// `created` of the newest Stripe event applied; older ones never win.
     pub last_event_at: DateTimeUtc,

@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{json, Value};
+use trackr_config::PlanId;
 use trackr_entity::{invoice, organization, stripe_event, subscription};
 use trackr_tests::{
     both_backends, error_code,
@@ -123,7 +124,7 @@ async fn billed_org(app: &TestApp, customer: &str) -> uuid::Uuid {
         id: Set(id),
         name: Set(format!("Org {customer}")),
         slug: Set(format!("org-{}", id.simple())),
-        plan: Set("free".into()),
+        plan: Set(PlanId::Free),
         stripe_customer_id: Set(Some(customer.to_owned())),
         created_at: Set(Utc::now()),
     }
@@ -250,7 +251,7 @@ async fn promise_6_checkout_and_portal_leave_card_data_to_stripe(backend: Backen
     // Roles: BILLING may, ADMIN and VIEWER may not; another tenant sees
     // nothing. (Seats for them: a plan granted by hand.)
     let mut seats: organization::ActiveModel = org_row(&app, &org).await.into();
-    seats.plan = Set("business".into());
+    seats.plan = Set(PlanId::Business);
     seats.update(&app.db).await.unwrap();
     for (name, role, ok) in [
         ("bill", "BILLING", true),
@@ -484,7 +485,7 @@ async fn every_event_type_applies(backend: Backend) {
         org_row(&app, &org).await.stripe_customer_id.as_deref(),
         Some("cus_acme")
     );
-    assert_eq!(org_row(&app, &org).await.plan, "growth");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Growth);
     // Its limits apply at once.
     app.gql_ok(
         Some(&owner.token),
@@ -518,11 +519,11 @@ async fn every_event_type_applies(backend: Backend) {
         &sub,
     )
     .await;
-    assert_eq!(org_row(&app, &org).await.plan, "starter");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Starter);
     let row = sub_row(&app, "sub_1").await;
     assert_eq!(
-        row.retained_plan.as_deref(),
-        Some("growth"),
+        row.retained_plan,
+        Some(PlanId::Growth),
         "a downgrade keeps retention until the period ends"
     );
 
@@ -547,7 +548,7 @@ async fn every_event_type_applies(backend: Backend) {
         &sub,
     )
     .await;
-    assert_eq!(org_row(&app, &org).await.plan, "free");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Free);
     sub.status = "active";
     step(
         &app,
@@ -558,7 +559,7 @@ async fn every_event_type_applies(backend: Backend) {
         &sub,
     )
     .await;
-    assert_eq!(org_row(&app, &org).await.plan, "starter");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Starter);
 
     // Invoices.
     let mut inv = Inv {
@@ -681,7 +682,7 @@ async fn every_event_type_applies(backend: Backend) {
     .await;
     assert_eq!(
         org_row(&app, &org).await.plan,
-        "starter",
+        PlanId::Starter,
         "within the grace"
     );
     let row = sub_row(&app, "sub_1").await;
@@ -693,7 +694,7 @@ async fn every_event_type_applies(backend: Backend) {
     let settings = app.server.app.settings.clone();
     let b = trackr_worker::billing::Billing::new(&app.db, &settings).unwrap();
     trackr_worker::billing::apply::sweep(&b).await.unwrap();
-    assert_eq!(org_row(&app, &org).await.plan, "free", "grace over");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Free, "grace over");
     let r = app
         .gql(
             Some(&owner.token),
@@ -715,7 +716,7 @@ async fn every_event_type_applies(backend: Backend) {
     settle(&app).await;
     assert_eq!(
         org_row(&app, &org).await.plan,
-        "starter",
+        PlanId::Starter,
         "paid until the period ends"
     );
     sub.period_end = now - 10;
@@ -728,7 +729,7 @@ async fn every_event_type_applies(backend: Backend) {
         &sub,
     )
     .await;
-    assert_eq!(org_row(&app, &org).await.plan, "free");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Free);
 
     // An unknown price is an error on the row, not a free plan.
     let other = Sub {
@@ -763,7 +764,7 @@ async fn every_event_type_applies(backend: Backend) {
         "{:?}",
         ev.error
     );
-    assert_eq!(org_row(&app, &org).await.plan, "free");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Free);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM stripe_events WHERE processed_at IS NOT NULL")
             .await,
@@ -822,7 +823,11 @@ async fn canceled_for_nonpayment_gives_no_plan(backend: Backend) {
     )
     .await;
     settle(&app).await;
-    assert_eq!(org_row(&app, &org).await.plan, "growth", "within the grace");
+    assert_eq!(
+        org_row(&app, &org).await.plan,
+        PlanId::Growth,
+        "within the grace"
+    );
     sub.status = "canceled";
     let mut canceled = sub.json();
     canceled["cancellation_details"] =
@@ -839,7 +844,7 @@ async fn canceled_for_nonpayment_gives_no_plan(backend: Backend) {
     .await;
     settle(&app).await;
     // The period it would have run to was never paid for.
-    assert_eq!(org_row(&app, &org).await.plan, "free");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Free);
 }
 
 /// Nothing acknowledged is lost: an event whose job failed every attempt
@@ -879,7 +884,7 @@ async fn an_event_that_failed_every_attempt_is_applied_later(backend: Backend) {
     }
     assert_eq!(dead, 1, "the job gave up");
     let org = billed_org(&app, "cus_early").await.to_string();
-    assert_eq!(org_row(&app, &org).await.plan, "free");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Free);
     let settings = app.server.app.settings.clone();
     // A dry run changes nothing, pending events included.
     let dry = trackr_worker::run_now(&app.db, &settings, trackr_worker::JobName::Reconcile, true)
@@ -888,7 +893,7 @@ async fn an_event_that_failed_every_attempt_is_applied_later(backend: Backend) {
     assert_eq!(dry["stripe_events_retried"], 0, "{dry:#}");
     assert_eq!(
         org_row(&app, &org).await.plan,
-        "free",
+        PlanId::Free,
         "a dry run applies nothing"
     );
     let result =
@@ -896,7 +901,7 @@ async fn an_event_that_failed_every_attempt_is_applied_later(backend: Backend) {
             .await
             .unwrap();
     assert_eq!(result["stripe_events_retried"], 1, "{result:#}");
-    assert_eq!(org_row(&app, &org).await.plan, "growth");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Growth);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM stripe_events WHERE processed_at IS NULL")
             .await,
@@ -1189,7 +1194,7 @@ async fn reconciliation_finds_and_repairs(backend: Backend) {
         .unwrap()
         .unwrap()
         .into();
-    s.plan = Set("business".into());
+    s.plan = Set(PlanId::Business);
     s.update(&app.db).await.unwrap();
 
     let query = "query($m: String!) { reconciliation(month: $m) { month comparedWithStripe totals { currency plan invoiced paid activeSubscriptions mrr } discrepancies { kind organizationId stripeId } } }";
@@ -1286,8 +1291,11 @@ async fn reconciliation_finds_and_repairs(backend: Backend) {
     for month in result["months"].as_array().unwrap() {
         assert_eq!(month["remaining"], json!([]), "{result:#}");
     }
-    assert_eq!(org_row(&app, &missed).await.plan, "starter");
-    assert_eq!(org_row(&app, &synced.to_string()).await.plan, "growth");
+    assert_eq!(org_row(&app, &missed).await.plan, PlanId::Starter);
+    assert_eq!(
+        org_row(&app, &synced.to_string()).await.plan,
+        PlanId::Growth
+    );
     let mirrored = invoice_row(&app, "in_missed").await;
     assert_eq!(
         (mirrored.status.as_str(), mirrored.organization_id),

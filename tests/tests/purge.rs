@@ -156,7 +156,7 @@ async fn promise_3_a_downgrade_keeps_paid_retention_until_the_period_ends(b: Bac
         stripe_customer_id: Set("cus_test".into()),
         status: Set("active".into()),
         price_id: Set("price_growth".into()),
-        plan: Set("growth".into()),
+        plan: Set(trackr_config::PlanId::Growth),
         current_period_end: Set(period_end),
         cancel_at_period_end: Set(true),
         past_due_since: Set(None),

@@ -160,34 +160,12 @@ impl BillingMutation {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(name = "PlanId")]
+#[graphql(name = "PlanId", remote = "PlanId")]
 pub enum PlanIdGql {
     Free,
     Starter,
     Growth,
     Business,
-}
-
-impl From<PlanId> for PlanIdGql {
-    fn from(p: PlanId) -> Self {
-        match p {
-            PlanId::Free => PlanIdGql::Free,
-            PlanId::Starter => PlanIdGql::Starter,
-            PlanId::Growth => PlanIdGql::Growth,
-            PlanId::Business => PlanIdGql::Business,
-        }
-    }
-}
-
-impl From<PlanIdGql> for PlanId {
-    fn from(p: PlanIdGql) -> Self {
-        match p {
-            PlanIdGql::Free => PlanId::Free,
-            PlanIdGql::Starter => PlanId::Starter,
-            PlanIdGql::Growth => PlanId::Growth,
-            PlanIdGql::Business => PlanId::Business,
-        }
-    }
 }
 
 pub struct Plan {
@@ -256,7 +234,7 @@ impl Subscription {
         &self.0.status
     }
     async fn plan(&self, ctx: &Context<'_>) -> Plan {
-        Plan::of(ctx, self.0.plan.parse().unwrap_or(PlanId::Free))
+        Plan::of(ctx, self.0.plan)
     }
     async fn current_period_end(&self) -> DateTime<Utc> {
         self.0.current_period_end

@@ -190,7 +190,7 @@ impl Organization {
     }
     /// The plan in force now.
     async fn plan(&self, ctx: &Context<'_>) -> Plan {
-        Plan::of(ctx, self.0.organization.plan_id())
+        Plan::of(ctx, self.0.organization.plan)
     }
     /// `null` on the free plan.
     async fn subscription(&self, ctx: &Context<'_>) -> ApiResult<Option<Subscription>> {
@@ -243,7 +243,7 @@ impl Organization {
         let limit = app
             .settings
             .plans
-            .get(self.0.organization.plan_id())
+            .get(self.0.organization.plan)
             .monthly_events;
         Ok(Usage {
             period_start: Date(start),

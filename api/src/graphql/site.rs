@@ -363,7 +363,7 @@ pub struct Site {
 
 impl Site {
     pub fn new(ctx: &Context<'_>, model: site::Model, grant: &Grant) -> Self {
-        let plan = ctx.app().settings.plans.get(grant.organization.plan_id());
+        let plan = ctx.app().settings.plans.get(grant.organization.plan);
         Site {
             model,
             plan_retention_days: plan.retention_days,

@@ -86,7 +86,7 @@ impl<'a> Billing<'a> {
 /// while past due within the grace, and when canceled until the end of the
 /// period paid for; otherwise the free plan.
 pub fn plan_in_force(sub: &subscription::Model, now: DateTime<Utc>, grace: Duration) -> PlanId {
-    let plan = sub.plan.parse().unwrap_or(PlanId::Free);
+    let plan = sub.plan;
     let keeps = match sub.status.as_str() {
         "active" | "trialing" => true,
         "past_due" => sub.past_due_since.is_none_or(|since| now < since + grace),
@@ -154,12 +154,12 @@ async fn settle_plan(
         .await
         .map_err(db)?;
     let to = organization_plan(&subs, b.now, b.grace());
-    let from = org.plan_id();
+    let from = org.plan;
     if to == from {
         return Ok(None);
     }
     organization::Entity::update_many()
-        .col_expr(organization::Column::Plan, Expr::value(to.as_str()))
+        .col_expr(organization::Column::Plan, Expr::value(to))
         .filter(organization::Column::Id.eq(org.id))
         .exec(txn)
         .await
@@ -263,16 +263,12 @@ fn retained(
 }
 
 fn row_retained(row: &subscription::Model) -> Option<(PlanId, DateTime<Utc>)> {
-    Some((
-        row.retained_plan.as_deref()?.parse().ok()?,
-        row.retained_until?,
-    ))
+    Some((row.retained_plan?, row.retained_until?))
 }
 
 fn row_paid(row: &subscription::Model) -> Option<(PlanId, DateTime<Utc>)> {
     matches!(row.status.as_str(), "active" | "trialing" | "past_due")
-        .then(|| Some((row.plan.parse().ok()?, row.current_period_end)))
-        .flatten()
+        .then_some((row.plan, row.current_period_end))
 }
 
 /// Applies a subscription's state. `seen` is the `created` time of the
@@ -334,15 +330,14 @@ pub async fn apply_subscription(
         if older {
             // Too old to apply, but a paid state it shows still protects
             // retention (so the outcome does not depend on the order).
-            let row_plan: PlanId = row.plan.parse().unwrap_or(PlanId::Free);
             let keep = retained(
                 b,
-                row_plan,
+                row.plan,
                 row_retained(row).into_iter().chain(paid_state(b, &sub)),
             );
             if keep != row_retained(row) {
                 let mut model: subscription::ActiveModel = row.clone().into();
-                model.retained_plan = Set(keep.map(|(p, _)| p.as_str().to_owned()));
+                model.retained_plan = Set(keep.map(|(p, _)| p));
                 model.retained_until = Set(keep.map(|(_, t)| t));
                 model.update(&txn).await.map_err(db)?;
                 txn.commit().await.map_err(db)?;
@@ -390,14 +385,14 @@ pub async fn apply_subscription(
         stripe_customer_id: Set(sub.customer.clone()),
         status: Set(sub.status.clone()),
         price_id: Set(price),
-        plan: Set(plan.as_str().to_owned()),
+        plan: Set(plan),
         current_period_end: Set(sub.current_period_end),
         cancel_at_period_end: Set(sub.cancel_at_period_end),
         past_due_since: Set(past_due_since),
         currency: Set(sub.currency.clone()),
         unit_amount: Set(sub.unit_amount),
         billing_interval: Set(sub.interval.clone()),
-        retained_plan: Set(keep.map(|(p, _)| p.as_str().to_owned())),
+        retained_plan: Set(keep.map(|(p, _)| p)),
         retained_until: Set(keep.map(|(_, t)| t)),
         last_event_at: Set(last_event_at),
         created_at: Set(existing.as_ref().map(|r| r.created_at).unwrap_or(b.now)),

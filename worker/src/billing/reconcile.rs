@@ -186,7 +186,9 @@ async fn build(
     let subs = subscription::Entity::find().all(b.db).await.map_err(db)?;
     for sub in subs.iter().filter(|s| active(&s.status)) {
         let currency = sub.currency.clone().unwrap_or_else(|| "usd".into());
-        let t = totals.entry((currency, sub.plan.clone())).or_default();
+        let t = totals
+            .entry((currency, sub.plan.as_str().to_owned()))
+            .or_default();
         t.active_subscriptions += 1;
         t.mrr += snapshot::Subscription::monthly_amount(
             sub.unit_amount,
@@ -216,7 +218,7 @@ async fn build(
             continue;
         };
         let due = apply::organization_plan(org_subs, b.now, b.grace());
-        if org.plan_id() != due {
+        if org.plan != due {
             discrepancies.push(Discrepancy {
                 kind: "plan_mismatch".into(),
                 organization_id: Some(org.id),
