@@ -495,7 +495,7 @@ async fn every_event_type_applies(backend: Backend) {
     .await;
     let plan = app.gql_ok(Some(&owner.token), "query($o: ID!) { organization(id: $o) { plan { id maxSites } subscription { status plan { id } cancelAtPeriodEnd } } }", json!({"o": org})).await;
     assert_eq!(plan["organization"]["plan"]["id"], "GROWTH");
-    assert_eq!(plan["organization"]["subscription"]["status"], "active");
+    assert_eq!(plan["organization"]["subscription"]["status"], "ACTIVE");
 
     deliver(
         &app,
@@ -1312,6 +1312,70 @@ async fn reconciliation_finds_and_repairs(backend: Backend) {
     assert_eq!(after["reconciliation"]["discrepancies"], json!([]));
 }
 
+/// Each of Stripe's statuses, as stored (Stripe's name), reads back as its
+/// `SubscriptionStatus` value; a name Stripe may add later fails loudly.
+async fn every_subscription_status_reads_back_as_its_enum_value(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let owner = app.sign_up("ada").await;
+    let org = app.create_org(&owner, "Acme").await;
+    let now = Utc::now();
+    subscription::ActiveModel {
+        id: Set(uuid::Uuid::new_v4()),
+        organization_id: Set(org.parse().unwrap()),
+        stripe_subscription_id: Set("sub_status".into()),
+        stripe_customer_id: Set("cus_status".into()),
+        status: Set(subscription::Status::Active),
+        price_id: Set(GROWTH_M.into()),
+        plan: Set(PlanId::Growth),
+        current_period_end: Set(now + chrono::Duration::days(30)),
+        cancel_at_period_end: Set(false),
+        past_due_since: Set(None),
+        currency: Set(Some("usd".into())),
+        unit_amount: Set(Some(4900)),
+        billing_interval: Set(Some("month".into())),
+        retained_plan: Set(None),
+        retained_until: Set(None),
+        last_event_at: Set(now),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let q = "query($o: ID!) { organization(id: $o) { subscription { status plan { id } } } }";
+    let set_status = |status: &'static str| {
+        let db = &app.db;
+        async move {
+            use sea_orm::ConnectionTrait;
+            db.execute_unprepared(&format!(
+                "UPDATE subscriptions SET status = '{status}' WHERE stripe_subscription_id = 'sub_status'"
+            ))
+            .await
+            .unwrap();
+        }
+    };
+    for (stored, value) in [
+        ("incomplete", "INCOMPLETE"),
+        ("incomplete_expired", "INCOMPLETE_EXPIRED"),
+        ("trialing", "TRIALING"),
+        ("active", "ACTIVE"),
+        ("past_due", "PAST_DUE"),
+        ("canceled", "CANCELED"),
+        ("unpaid", "UNPAID"),
+        ("paused", "PAUSED"),
+    ] {
+        set_status(stored).await;
+        let data = app.gql_ok(Some(&owner.token), q, json!({"o": org})).await;
+        let sub = &data["organization"]["subscription"];
+        assert_eq!(sub["status"], value, "{stored}");
+        assert_eq!(sub["plan"]["id"], "GROWTH");
+        assert_eq!(sub_row(&app, "sub_status").await.status.to_string(), stored);
+    }
+    set_status("suspended").await;
+    let r = app.gql(Some(&owner.token), q, json!({"o": org})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("INTERNAL"), "{r}");
+}
+
 both_backends!(
     promise_6_checkout_and_portal_leave_card_data_to_stripe,
     billing_without_stripe_key_says_so,
@@ -1322,4 +1386,5 @@ both_backends!(
     reconciliation_finds_and_repairs,
     canceled_for_nonpayment_gives_no_plan,
     an_event_that_failed_every_attempt_is_applied_later,
+    every_subscription_status_reads_back_as_its_enum_value,
 );

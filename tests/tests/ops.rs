@@ -217,6 +217,9 @@ fn schema_contains_the_api_contract() {
         "limit: Int!",
         "overQuota: Boolean!",
         "type Subscription",
+        // Stripe's status, as an enum (`ACTIVE`, `PAST_DUE`, …).
+        "status: SubscriptionStatus!",
+        "enum SubscriptionStatus",
         "status: String!",
         "currentPeriodEnd: DateTime!",
         "cancelAtPeriodEnd: Boolean!",

@@ -154,7 +154,7 @@ async fn promise_3_a_downgrade_keeps_paid_retention_until_the_period_ends(b: Bac
         organization_id: Set(org.parse().unwrap()),
         stripe_subscription_id: Set("sub_test".into()),
         stripe_customer_id: Set("cus_test".into()),
-        status: Set("active".into()),
+        status: Set(trackr_entity::subscription::Status::Active),
         price_id: Set("price_growth".into()),
         plan: Set(trackr_config::PlanId::Growth),
         current_period_end: Set(period_end),

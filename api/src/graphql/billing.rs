@@ -225,13 +225,35 @@ pub struct Usage {
     pub over_quota: bool,
 }
 
+/// A subscription's status: Stripe's, by the same names.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "SubscriptionStatus", remote = "subscription::Status")]
+pub enum SubscriptionStatusGql {
+    /// The first payment has not succeeded yet (23 hours to complete).
+    Incomplete,
+    /// The first payment never succeeded; nothing was billed.
+    IncompleteExpired,
+    /// In its trial: the plan applies.
+    Trialing,
+    Active,
+    /// A payment failed: the plan applies for the grace period.
+    PastDue,
+    /// Ended: a customer's cancellation keeps the plan until the period
+    /// paid for ends.
+    Canceled,
+    /// Payments failed past Stripe's retries: the free plan applies.
+    Unpaid,
+    /// Paused at the end of a trial without a payment method.
+    Paused,
+}
+
 pub struct Subscription(pub subscription::Model);
 
 #[Object]
 impl Subscription {
-    /// Stripe's status: active, trialing, past_due, canceled, …
-    async fn status(&self) -> &str {
-        &self.0.status
+    /// Stripe's status.
+    async fn status(&self) -> SubscriptionStatusGql {
+        self.0.status.into()
     }
     async fn plan(&self, ctx: &Context<'_>) -> Plan {
         Plan::of(ctx, self.0.plan)

@@ -20,7 +20,10 @@ use sea_orm::{
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
 use trackr_config::{PlanCatalogue, PlanId, Settings};
-use trackr_entity::{audit_log, invoice, new_id, organization, stripe_event, subscription};
+use trackr_entity::{
+    audit_log, invoice, new_id, organization, stripe_event,
+    subscription::{self, Status},
+};
 use uuid::Uuid;
 
 use super::{
@@ -87,13 +90,13 @@ impl<'a> Billing<'a> {
 /// period paid for; otherwise the free plan.
 pub fn plan_in_force(sub: &subscription::Model, now: DateTime<Utc>, grace: Duration) -> PlanId {
     let plan = sub.plan;
-    let keeps = match sub.status.as_str() {
-        "active" | "trialing" => true,
-        "past_due" => sub.past_due_since.is_none_or(|since| now < since + grace),
+    let keeps = match sub.status {
+        Status::Active | Status::Trialing => true,
+        Status::PastDue => sub.past_due_since.is_none_or(|since| now < since + grace),
         // Canceled by the customer: paid until the period ends. Canceled
         // for non-payment: that period was never paid.
-        "canceled" => sub.past_due_since.is_none() && now < sub.current_period_end,
-        _ => false,
+        Status::Canceled => sub.past_due_since.is_none() && now < sub.current_period_end,
+        Status::Incomplete | Status::IncompleteExpired | Status::Unpaid | Status::Paused => false,
     };
     if keeps {
         plan
@@ -229,13 +232,13 @@ async fn link_customer<C: ConnectionTrait>(
 /// Which of two states of a subscription created in the same second is the
 /// later one: Stripe's `created` has whole seconds, and a subscription's
 /// status moves forward (incomplete → active → … → canceled).
-fn status_rank(status: &str) -> u8 {
+fn status_rank(status: Status) -> u8 {
     match status {
-        "incomplete" => 0,
-        "trialing" => 1,
-        "unpaid" => 3,
-        "canceled" | "incomplete_expired" => 4,
-        _ => 2,
+        Status::Incomplete => 0,
+        Status::Trialing => 1,
+        Status::Active | Status::PastDue | Status::Paused => 2,
+        Status::Unpaid => 3,
+        Status::Canceled | Status::IncompleteExpired => 4,
     }
 }
 
@@ -243,8 +246,7 @@ fn status_rank(status: &str) -> u8 {
 /// until that period ends.
 fn paid_state(b: &Billing<'_>, sub: &snapshot::Subscription) -> Option<(PlanId, DateTime<Utc>)> {
     let plan = b.plans().plan_for_price(sub.price_id.as_deref()?)?;
-    (matches!(sub.status.as_str(), "active" | "trialing" | "past_due")
-        && sub.current_period_end > b.now)
+    (sub.status.is_live() && sub.current_period_end > b.now)
         .then_some((plan, sub.current_period_end))
 }
 
@@ -267,7 +269,8 @@ fn row_retained(row: &subscription::Model) -> Option<(PlanId, DateTime<Utc>)> {
 }
 
 fn row_paid(row: &subscription::Model) -> Option<(PlanId, DateTime<Utc>)> {
-    matches!(row.status.as_str(), "active" | "trialing" | "past_due")
+    row.status
+        .is_live()
         .then_some((row.plan, row.current_period_end))
 }
 
@@ -326,7 +329,7 @@ pub async fn apply_subscription(
     let stamp = seen.unwrap_or(b.now);
     if let (Some(row), false, Some(seen)) = (&existing, reread, seen) {
         let older = seen < row.last_event_at
-            || seen == row.last_event_at && status_rank(&sub.status) < status_rank(&row.status);
+            || seen == row.last_event_at && status_rank(sub.status) < status_rank(row.status);
         if older {
             // Too old to apply, but a paid state it shows still protects
             // retention (so the outcome does not depend on the order).
@@ -363,10 +366,10 @@ pub async fn apply_subscription(
     // read from the API (an old event must not shorten the grace).
     let since = if reread { b.now } else { stamp };
     let earlier = existing.as_ref().and_then(|r| r.past_due_since);
-    let past_due_since = match sub.status.as_str() {
-        "past_due" | "unpaid" => earlier.or(Some(since)),
+    let past_due_since = match sub.status {
+        Status::PastDue | Status::Unpaid => earlier.or(Some(since)),
         // Canceled for non-payment: the unpaid period gives no plan.
-        "canceled" if sub.unpaid => earlier.or(Some(since)),
+        Status::Canceled if sub.unpaid => earlier.or(Some(since)),
         _ => None,
     };
     let keep = retained(
@@ -383,7 +386,7 @@ pub async fn apply_subscription(
         organization_id: Set(org.id),
         stripe_subscription_id: Set(sub.id.clone()),
         stripe_customer_id: Set(sub.customer.clone()),
-        status: Set(sub.status.clone()),
+        status: Set(sub.status),
         price_id: Set(price),
         plan: Set(plan),
         current_period_end: Set(sub.current_period_end),

@@ -80,10 +80,6 @@ pub struct Report {
     pub compared_with_stripe: bool,
 }
 
-fn active(status: &str) -> bool {
-    matches!(status, "active" | "trialing" | "past_due")
-}
-
 /// What Stripe has for the month, when the API is configured.
 struct Remote {
     subscriptions: Vec<snapshot::Subscription>,
@@ -184,7 +180,7 @@ async fn build(
         t.refunded += inv.amount_refunded;
     }
     let subs = subscription::Entity::find().all(b.db).await.map_err(db)?;
-    for sub in subs.iter().filter(|s| active(&s.status)) {
+    for sub in subs.iter().filter(|s| s.status.is_live()) {
         let currency = sub.currency.clone().unwrap_or_else(|| "usd".into());
         let t = totals
             .entry((currency, sub.plan.as_str().to_owned()))
@@ -242,7 +238,7 @@ async fn build(
             .collect();
         for s in &remote.subscriptions {
             match local.get(s.id.as_str()) {
-                None if active(&s.status) => discrepancies.push(Discrepancy {
+                None if s.status.is_live() => discrepancies.push(Discrepancy {
                     kind: "subscription_missing_here".into(),
                     organization_id: s.organization,
                     stripe_id: Some(s.id.clone()),
@@ -267,7 +263,7 @@ async fn build(
                 _ => {}
             }
         }
-        for mine in subs.iter().filter(|s| active(&s.status)) {
+        for mine in subs.iter().filter(|s| s.status.is_live()) {
             if !theirs.contains_key(mine.stripe_subscription_id.as_str()) && mine.created_at < until
             {
                 discrepancies.push(Discrepancy {
@@ -346,7 +342,7 @@ pub async fn run(b: &Billing<'_>, month: &str, dry_run: bool) -> Result<Repair, 
         .filter(|d| d.kind == "subscription_not_in_stripe")
         .count();
     let local_active = subscription::Entity::find()
-        .filter(subscription::Column::Status.is_in(["active", "trialing", "past_due"]))
+        .filter(subscription::Column::Status.is_in(subscription::Status::LIVE))
         .all(b.db)
         .await
         .map_err(|e| format!("database: {e}"))?
@@ -443,7 +439,7 @@ async fn repair_one(
                     subscription::Entity::update_many()
                         .col_expr(
                             subscription::Column::Status,
-                            sea_orm::sea_query::Expr::value("canceled"),
+                            sea_orm::sea_query::Expr::value(subscription::Status::Canceled),
                         )
                         .col_expr(
                             subscription::Column::CurrentPeriodEnd,

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use trackr_entity::subscription::Status;
 use uuid::Uuid;
 
 fn ts(v: &Value) -> Option<DateTime<Utc>> {
@@ -31,7 +32,7 @@ fn organization_hint(v: &Value) -> Option<Uuid> {
 pub struct Subscription {
     pub id: String,
     pub customer: String,
-    pub status: String,
+    pub status: Status,
     pub price_id: Option<String>,
     pub currency: Option<String>,
     pub unit_amount: Option<i64>,
@@ -55,10 +56,16 @@ impl Subscription {
             .or_else(|| ts(&item["current_period_end"]))
             .or_else(|| ts(&v["ended_at"]))
             .ok_or_else(|| format!("subscription {id} has no current_period_end"))?;
+        // A status Stripe added since is refused, not guessed: the event
+        // fails, is retried, and stays visible until this version knows it.
+        let status = match v["status"].as_str() {
+            None => Status::Incomplete,
+            Some(s) => s.parse().map_err(|e| format!("subscription {id}: {e}"))?,
+        };
         Ok(Subscription {
             customer: string(&v["customer"])
                 .ok_or_else(|| format!("subscription {id} has no customer"))?,
-            status: v["status"].as_str().unwrap_or("incomplete").to_owned(),
+            status,
             price_id: string(&price["id"]).or_else(|| string(&item["plan"]["id"])),
             currency: price["currency"]
                 .as_str()
@@ -229,6 +236,21 @@ mod tests {
             (event.id.as_str(), event.kind.as_str()),
             ("evt_1", "charge.refunded")
         );
+    }
+
+    #[test]
+    fn an_unknown_status_is_refused_not_guessed() {
+        let v = serde_json::json!({
+            "object": "subscription", "id": "sub_1", "customer": "cus_1", "status": "suspended",
+            "items": {"data": [{"current_period_end": 1_700_000_000}]}
+        });
+        let e = Subscription::from_json(&v).unwrap_err();
+        assert!(e.to_string().contains("suspended"), "{e}");
+        let v = serde_json::json!({
+            "object": "subscription", "id": "sub_1", "customer": "cus_1", "status": "past_due",
+            "items": {"data": [{"current_period_end": 1_700_000_000}]}
+        });
+        assert_eq!(Subscription::from_json(&v).unwrap().status, Status::PastDue);
     }
 
     #[test]
