@@ -19,12 +19,9 @@ use trackr_config::PlanId;
 use trackr_entity::{
     audit_log, invoice, job, new_id, now, organization, stripe_event, subscription,
 };
-use trackr_worker::{
-    billing::{
-        api::{Checkout, StripeApi},
-        reconcile, snapshot, webhook,
-    },
-    jobs::runner,
+use trackr_worker::billing::{
+    api::{Checkout, StripeApi},
+    reconcile, snapshot, webhook,
 };
 use uuid::Uuid;
 
@@ -279,7 +276,7 @@ async fn store(
     let id = new_id();
     job::ActiveModel::queued(
         id,
-        runner::STRIPE_EVENT,
+        job::Kind::StripeEvent,
         (None, None),
         json!({"event": row}),
         None,

@@ -447,7 +447,10 @@ async fn with_redis_gone_the_server_keeps_answering_and_jobs_wait(b: Backend) {
         .await;
     let job = r["requestExport"].as_str().unwrap().to_owned();
     let row = job_row(&app, &job).await;
-    assert_eq!((row.status.as_str(), row.enqueued_at), ("queued", None));
+    assert_eq!(
+        (row.status, row.enqueued_at),
+        (trackr_entity::job::Status::Queued, None)
+    );
     let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200, "the database is what readiness needs");
     let ready: Value = ready.json().await.unwrap();
@@ -469,7 +472,7 @@ async fn with_redis_gone_the_server_keeps_answering_and_jobs_wait(b: Backend) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let row = job_row(&app, &job).await;
-        if row.status == "succeeded" {
+        if row.status == trackr_entity::job::Status::Succeeded {
             assert!(row.enqueued_at.is_some(), "handed over, then run");
             break;
         }

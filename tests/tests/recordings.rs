@@ -879,7 +879,7 @@ async fn promise_4_a_visitor_deleted_after_midnight_loses_its_recordings_too(b: 
         )
         .await;
     let job = wait_job(&app, &owner, r["deleteSiteData"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["status"], "SUCCEEDED", "{job}");
     assert_eq!(app.count("SELECT COUNT(*) FROM recordings").await, 0);
     assert_eq!(app.objects("recordings").await.len(), 0);
 }
@@ -916,7 +916,7 @@ async fn promise_4_deleting_data_removes_recordings_too(b: Backend) {
         )
         .await;
     let job = wait_job(&app, &owner, r["deleteSiteData"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["status"], "SUCCEEDED", "{job}");
     assert_eq!(job["result"]["recordings"], 2);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM recordings WHERE session_id = 'sess-visitor-a'")
@@ -982,7 +982,7 @@ async fn wait_job(app: &TestApp, user: &TestUser, id: &str) -> Value {
             )
             .await;
         let status = r["job"]["status"].as_str().unwrap().to_owned();
-        if status == "succeeded" || status == "failed" {
+        if matches!(status.as_str(), "SUCCEEDED" | "FAILED" | "DEAD") {
             return r["job"].clone();
         }
         assert!(

@@ -4,7 +4,7 @@
 use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use trackr_entity::{api_key, site};
+use trackr_entity::{api_key, job, site};
 
 use super::{clamp_i32, parse_id, Ctx, Date, DateRange};
 use crate::{
@@ -259,10 +259,16 @@ impl JobQuery {
         // even whether the id exists.
         ctx.principal().require_authenticated()?;
         let id = parse_id(&id, "job")?;
-        let row = trackr_entity::job::Entity::find_by_id(id)
+        let row = job::Entity::find_by_id(id)
             .one(&ctx.app().db)
             .await?
             .ok_or(ApiError::NotFound("job"))?;
+        // Only a site's deletions and exports are anyone's to follow.
+        let kind = match row.kind {
+            job::Kind::DeleteData => JobKindGql::DeleteData,
+            job::Kind::Export => JobKindGql::Export,
+            job::Kind::StripeEvent => return Err(ApiError::NotFound("job")),
+        };
         let site = row.site_id.ok_or(ApiError::NotFound("job"))?;
         let (_, grant) = access::site(
             ctx.app(),
@@ -278,13 +284,39 @@ impl JobQuery {
         })?;
         Ok(Job {
             downloads_readable: grant.allows(Action::ReadSites),
+            kind,
             row,
         })
     }
 }
 
+/// What a job does.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "JobKind")]
+pub enum JobKindGql {
+    /// `deleteSiteData`.
+    DeleteData,
+    /// `requestExport`.
+    Export,
+}
+
+/// Where a job is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "JobStatus", remote = "job::Status")]
+pub enum JobStatusGql {
+    /// Waiting for a worker.
+    Queued,
+    Running,
+    Succeeded,
+    /// Failed this attempt; it is tried again.
+    Failed,
+    /// Failed every attempt; it is not tried again.
+    Dead,
+}
+
 pub struct Job {
-    row: trackr_entity::job::Model,
+    row: job::Model,
+    kind: JobKindGql,
     /// Whether the caller may read what an export holds.
     downloads_readable: bool,
 }
@@ -294,13 +326,11 @@ impl Job {
     async fn id(&self) -> ID {
         ID(self.row.id.to_string())
     }
-    /// `delete_data` or `export`.
-    async fn kind(&self) -> &str {
-        &self.row.kind
+    async fn kind(&self) -> JobKindGql {
+        self.kind
     }
-    /// queued, running, succeeded or failed.
-    async fn status(&self) -> &str {
-        &self.row.status
+    async fn status(&self) -> JobStatusGql {
+        self.row.status.into()
     }
     /// 0 to 1.
     async fn progress(&self) -> f64 {
@@ -324,7 +354,7 @@ impl Job {
             .and_then(|r| r.get("expired"))
             .and_then(|e| e.as_bool())
             == Some(true);
-        if expired || !self.downloads_readable || self.row.status != "succeeded" {
+        if expired || !self.downloads_readable || self.row.status != job::Status::Succeeded {
             return Vec::new();
         }
         let files_until = self.row.updated_at

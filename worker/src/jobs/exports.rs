@@ -37,9 +37,9 @@ pub async fn deleted_since(
         return Ok(false);
     };
     let deletions = job::Entity::find()
-        .filter(job::Column::Kind.eq(super::runner::DELETE_DATA))
+        .filter(job::Column::Kind.eq(job::Kind::DeleteData))
         .filter(job::Column::SiteId.eq(params.site_id))
-        .filter(job::Column::Status.is_in(["running", "succeeded"]))
+        .filter(job::Column::Status.is_in([job::Status::Running, job::Status::Succeeded]))
         .filter(job::Column::UpdatedAt.gte(export.created_at))
         .all(db)
         .await?;
@@ -94,8 +94,8 @@ async fn expiring(
 ) -> Result<Vec<trackr_entity::job::Model>, DbErr> {
     use trackr_entity::job;
     let mut query = job::Entity::find()
-        .filter(job::Column::Kind.eq(super::runner::EXPORT))
-        .filter(job::Column::Status.eq("succeeded"));
+        .filter(job::Column::Kind.eq(job::Kind::Export))
+        .filter(job::Column::Status.eq(job::Status::Succeeded));
     query = match which {
         Expiring::FinishedBefore(at) => query.filter(job::Column::UpdatedAt.lt(*at)),
         Expiring::OfSites(sites) => query.filter(job::Column::SiteId.is_in(sites.iter().copied())),

@@ -9,10 +9,13 @@ use std::time::Duration;
 
 use sea_orm::{
     sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 use trackr_config::Settings;
-use trackr_entity::{audit_log, job};
+use trackr_entity::{
+    audit_log,
+    job::{self, Kind, Status},
+};
 use uuid::Uuid;
 
 use trackr_analytics::{
@@ -24,11 +27,6 @@ use trackr_analytics::{
 
 use super::exports;
 use crate::WorkerError;
-
-pub const DELETE_DATA: &str = "delete_data";
-pub const EXPORT: &str = "export";
-/// Applies one verified Stripe event from the inbox.
-pub const STRIPE_EVENT: &str = "stripe_event";
 
 /// Where exports are assembled before their upload.
 fn scratch_dir(settings: &Settings) -> PathBuf {
@@ -45,12 +43,12 @@ async fn finish(
         .filter(job::Column::Id.eq(id));
     update = match outcome {
         Ok(result) => update
-            .col_expr(job::Column::Status, Expr::value("succeeded"))
+            .col_expr(job::Column::Status, Expr::value(Status::Succeeded))
             .col_expr(job::Column::Progress, Expr::value(1.0))
             .col_expr(job::Column::Result, Expr::value(result))
             .col_expr(job::Column::Error, Expr::value(Option::<String>::None)),
         Err(message) => update
-            .col_expr(job::Column::Status, Expr::value("failed"))
+            .col_expr(job::Column::Status, Expr::value(Status::Failed))
             .col_expr(job::Column::Error, Expr::value(message)),
     };
     update.exec(db).await?;
@@ -79,7 +77,7 @@ pub async fn claim(
     let now = trackr_entity::now();
     let stale = now - chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
     let claimed = job::Entity::update_many()
-        .col_expr(job::Column::Status, Expr::value("running"))
+        .col_expr(job::Column::Status, Expr::value(Status::Running))
         .col_expr(
             job::Column::Attempts,
             Expr::col(job::Column::Attempts).add(1),
@@ -89,10 +87,10 @@ pub async fn claim(
         .filter(job::Column::Attempts.lt(crate::queue::MAX_ATTEMPTS as i32))
         .filter(
             Condition::any()
-                .add(job::Column::Status.is_in(["queued", "failed"]))
+                .add(job::Column::Status.is_in([Status::Queued, Status::Failed]))
                 .add(
                     Condition::all()
-                        .add(job::Column::Status.eq("running"))
+                        .add(job::Column::Status.eq(Status::Running))
                         .add(job::Column::UpdatedAt.lt(stale)),
                 ),
         )
@@ -106,7 +104,7 @@ pub async fn claim(
 
 pub async fn mark_dead(db: &DatabaseConnection, id: Uuid) -> Result<(), WorkerError> {
     job::Entity::update_many()
-        .col_expr(job::Column::Status, Expr::value("dead"))
+        .col_expr(job::Column::Status, Expr::value(Status::Dead))
         .col_expr(job::Column::UpdatedAt, Expr::value(trackr_entity::now()))
         .filter(job::Column::Id.eq(id))
         .exec(db)
@@ -137,7 +135,7 @@ pub async fn run(
                 let _ = job::Entity::update_many()
                     .col_expr(job::Column::UpdatedAt, Expr::value(trackr_entity::now()))
                     .filter(job::Column::Id.eq(id))
-                    .filter(job::Column::Status.eq("running"))
+                    .filter(job::Column::Status.eq(Status::Running))
                     .exec(&db)
                     .await;
             }
@@ -146,18 +144,16 @@ pub async fn run(
     let outcome = execute(db, settings, &row).await;
     renew.abort();
     if let Err(message) = &outcome {
-        report_failure(&row.kind, attempts, row.site_id, id, message);
+        report_failure(row.kind, attempts, row.site_id, id, message);
     }
-    if let (Ok(result), true) = (&outcome, row.kind == EXPORT || row.kind == DELETE_DATA) {
-        let mut entry = audit_log::Entry::new(
-            if row.kind == EXPORT {
-                "data.exported"
-            } else {
-                "data.deleted"
-            },
-            "site",
-        )
-        .details(serde_json::json!({ "job": id, "result": result }));
+    let audited = match row.kind {
+        Kind::Export => Some("data.exported"),
+        Kind::DeleteData => Some("data.deleted"),
+        Kind::StripeEvent => None,
+    };
+    if let (Ok(result), Some(action)) = (&outcome, audited) {
+        let mut entry = audit_log::Entry::new(action, "site")
+            .details(serde_json::json!({ "job": id, "result": result }));
         if let Some(site) = row.site_id {
             entry = entry.target(site);
         }
@@ -176,7 +172,7 @@ pub async fn run(
         // Its last attempt: no copy of it may claim it again.
         mark_dead(db, id).await?;
     }
-    if succeeded && row.kind == EXPORT && exports::deleted_since(db, &row).await? {
+    if succeeded && row.kind == Kind::Export && exports::deleted_since(db, &row).await? {
         // Data it holds was deleted while it ran: it goes at once.
         let store = Store::open(settings).map_err(WorkerError::Store)?;
         exports::expire_exports(db, &store, exports::Expiring::Job(id))
@@ -215,8 +211,8 @@ async fn execute(
     row: &job::Model,
 ) -> Result<serde_json::Value, String> {
     let id = row.id;
-    match row.kind.as_str() {
-        DELETE_DATA => match (
+    match row.kind {
+        Kind::DeleteData => match (
             serde_json::from_value::<DeleteParams>(row.params.clone()),
             Store::open(settings),
         ) {
@@ -224,16 +220,16 @@ async fn execute(
                 .await
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
                 .map_err(|e| {
-                    tracing::error!(job = DELETE_DATA, job_id = %id, error = %e, "job failed");
+                    tracing::error!(job = %row.kind, job_id = %id, error = %e, "job failed");
                     "the deletion failed".to_owned()
                 }),
             (Err(e), _) => Err(format!("bad parameters: {e}")),
             (_, Err(e)) => {
-                tracing::error!(job = DELETE_DATA, job_id = %id, error = %e, "object store unavailable");
+                tracing::error!(job = %row.kind, job_id = %id, error = %e, "object store unavailable");
                 Err("the object store is unavailable".into())
             }
         },
-        EXPORT => match (
+        Kind::Export => match (
             serde_json::from_value::<ExportParams>(row.params.clone()),
             Store::open(settings),
         ) {
@@ -242,20 +238,19 @@ async fn execute(
                 .await
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
                 .map_err(|e| {
-                    tracing::error!(job = EXPORT, job_id = %id, error = %e, "job failed");
+                    tracing::error!(job = %row.kind, job_id = %id, error = %e, "job failed");
                     "the export failed".to_owned()
                 }),
             (Err(e), _) => Err(format!("bad parameters: {e}")),
             (_, Err(e)) => {
-                tracing::error!(job = EXPORT, job_id = %id, error = %e, "object store unavailable");
+                tracing::error!(job = %row.kind, job_id = %id, error = %e, "object store unavailable");
                 Err("the object store is unavailable".into())
             }
         },
-        STRIPE_EVENT => match row.params["event"].as_str().and_then(|s| s.parse().ok()) {
+        Kind::StripeEvent => match row.params["event"].as_str().and_then(|s| s.parse().ok()) {
             Some(event) => crate::billing::apply::process(db, settings, event).await,
             None => Err("bad parameters: no inbox event id".into()),
         },
-        other => Err(format!("unknown job kind {other:?}")),
     }
 }
 
@@ -287,8 +282,8 @@ pub async fn retry_stripe_events(
     let before = trackr_entity::now()
         - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::minutes(10));
     let rows = job::Entity::find()
-        .filter(job::Column::Kind.eq(STRIPE_EVENT))
-        .filter(job::Column::Status.is_in(["dead", "failed", "queued"]))
+        .filter(job::Column::Kind.eq(Kind::StripeEvent))
+        .filter(job::Column::Status.is_in([Status::Dead, Status::Failed, Status::Queued]))
         .filter(job::Column::UpdatedAt.lte(before))
         .order_by_asc(job::Column::CreatedAt)
         .all(db)
@@ -297,10 +292,10 @@ pub async fn retry_stripe_events(
     for row in rows {
         // A new round of attempts.
         job::Entity::update_many()
-            .col_expr(job::Column::Status, Expr::value("queued"))
+            .col_expr(job::Column::Status, Expr::value(Status::Queued))
             .col_expr(job::Column::Attempts, Expr::value(0))
             .filter(job::Column::Id.eq(row.id))
-            .filter(job::Column::Status.eq(row.status.clone()))
+            .filter(job::Column::Status.eq(row.status))
             .exec(db)
             .await?;
         match run(db, settings, row.id).await? {
@@ -314,19 +309,30 @@ pub async fn retry_stripe_events(
 
 /// Jobs a crash left queued, failed-and-retryable or running.
 pub async fn unfinished(db: &DatabaseConnection) -> Result<Vec<Uuid>, WorkerError> {
-    Ok(job::Entity::find()
-        .filter(job::Column::Status.is_in(["queued", "running", "failed"]))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|j| j.id)
-        .collect())
+    Ok(ids(job::Entity::find().filter(job::Column::Status.is_in([
+        Status::Queued,
+        Status::Running,
+        Status::Failed,
+    ])))
+    .all(db)
+    .await?)
+}
+
+/// The ids a query finds, and only them: a row written by a newer version
+/// (a kind this one does not know) cannot fail a listing of the others.
+fn ids(
+    query: sea_orm::Select<job::Entity>,
+) -> sea_orm::Selector<sea_orm::SelectGetableTuple<Uuid>> {
+    query
+        .select_only()
+        .column(job::Column::Id)
+        .into_tuple::<Uuid>()
 }
 
 /// Reports a failed job to Sentry (when configured) with technical tags
 /// only: job name, attempt, site and job ids; never visitor data.
 pub fn report_failure(
-    kind: &str,
+    kind: Kind,
     attempt: i32,
     site_id: Option<Uuid>,
     job_id: Uuid,
@@ -334,7 +340,7 @@ pub fn report_failure(
 ) {
     sentry::with_scope(
         |scope| {
-            scope.set_tag("job", kind);
+            scope.set_tag("job", kind.as_str());
             scope.set_tag("attempt", attempt);
             scope.set_tag("job_id", job_id);
             if let Some(site) = site_id {
@@ -353,7 +359,7 @@ pub fn report_failure(
 /// The dead-letter list: jobs that failed every attempt.
 pub async fn dead(db: &DatabaseConnection) -> Result<Vec<job::Model>, WorkerError> {
     Ok(job::Entity::find()
-        .filter(job::Column::Status.eq("dead"))
+        .filter(job::Column::Status.eq(Status::Dead))
         .all(db)
         .await?)
 }
@@ -367,19 +373,16 @@ pub const HAND_OVER_AGAIN_AFTER: chrono::Duration = chrono::Duration::minutes(10
 /// was away), or handed over long ago and still queued (Redis lost them).
 pub async fn waiting_for_queue(db: &DatabaseConnection) -> Result<Vec<Uuid>, WorkerError> {
     let lost = trackr_entity::now() - HAND_OVER_AGAIN_AFTER;
-    Ok(job::Entity::find()
-        .filter(job::Column::Status.eq("queued"))
+    Ok(ids(job::Entity::find()
+        .filter(job::Column::Status.eq(Status::Queued))
         .filter(
             Condition::any()
                 .add(job::Column::EnqueuedAt.is_null())
                 .add(job::Column::EnqueuedAt.lt(lost)),
         )
-        .order_by_asc(job::Column::CreatedAt)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|j| j.id)
-        .collect())
+        .order_by_asc(job::Column::CreatedAt))
+    .all(db)
+    .await?)
 }
 
 /// Takes the job's hand-over for this process: true if no one else has it
@@ -415,12 +418,9 @@ pub async fn release_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<(), 
 pub async fn stale(db: &DatabaseConnection, lease: Duration) -> Result<Vec<Uuid>, WorkerError> {
     let stale = trackr_entity::now()
         - chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-    Ok(job::Entity::find()
-        .filter(job::Column::Status.eq("running"))
-        .filter(job::Column::UpdatedAt.lt(stale))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|j| j.id)
-        .collect())
+    Ok(ids(job::Entity::find()
+        .filter(job::Column::Status.eq(Status::Running))
+        .filter(job::Column::UpdatedAt.lt(stale)))
+    .all(db)
+    .await?)
 }
