@@ -233,7 +233,9 @@ fn schema_contains_the_api_contract() {
         "paidAt: DateTime",
         "hostedInvoiceUrl: String",
         "type ApiKey",
-        "scopes: [String!]!",
+        // The scopes as an enum (`STATS_READ`, …), in and out.
+        "scopes: [ApiKeyScope!]!",
+        "enum ApiKeyScope",
         "prefix: String!",
         "lastUsedAt: DateTime",
         "type CreatedApiKey",
@@ -263,7 +265,7 @@ fn schema_contains_the_api_contract() {
         "createSite(organizationId: ID!, domain: String!, name: String, timezone: String): Site!",
         "updateSite(id: ID!, input: UpdateSiteInput!): Site!",
         "deleteSite(id: ID!): Boolean!",
-        "createApiKey(organizationId: ID!, name: String!, scopes: [String!]!): CreatedApiKey!",
+        "createApiKey(organizationId: ID!, name: String!, scopes: [ApiKeyScope!]!): CreatedApiKey!",
         "revokeApiKey(id: ID!): Boolean!",
         // An optional `interval` (MONTH, YEAR) follows: every query of the
         // contract still works unchanged.

@@ -7,6 +7,7 @@
 mod account;
 mod billing;
 pub mod document;
+pub mod extensions;
 mod organization;
 mod recording;
 mod site;
@@ -45,6 +46,7 @@ pub type TrackrSchema = Schema<Query, Mutation, EmptySubscription>;
 fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .register_output_type::<async_graphql::Json<serde_json::Value>>()
+        .extension(extensions::BadArguments)
 }
 
 /// The schema with its limits and the application as context.

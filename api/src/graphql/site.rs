@@ -138,13 +138,14 @@ impl SiteMutation {
         sites::delete(ctx.app(), ctx.principal(), ctx.meta(), &site).await
     }
 
-    /// Scopes: `stats:read`, `sites:read`, `sites:write`.
+    /// At least one scope; a value outside `ApiKeyScope` is refused before
+    /// anything is created.
     async fn create_api_key(
         &self,
         ctx: &Context<'_>,
         organization_id: ID,
         name: String,
-        scopes: Vec<String>,
+        scopes: Vec<ApiKeyScopeGql>,
     ) -> ApiResult<CreatedApiKey> {
         let org_id = parse_id(&organization_id, "organization")?;
         ctx.principal().user()?;
@@ -162,7 +163,7 @@ impl SiteMutation {
             ctx.meta(),
             &grant,
             &name,
-            scopes,
+            scopes.into_iter().map(Into::into).collect(),
         )
         .await?;
         Ok(CreatedApiKey {
@@ -227,7 +228,7 @@ impl SiteMutation {
         )
         .await?;
         // An export is every event of the range: reading, not only
-        // managing (a `sites:write` key alone may not).
+        // managing (a `SITES_WRITE` key alone may not).
         grant.require(Action::ReadSites)?;
         let window = window_of(&site, &range)?;
         data_jobs::request_export(ctx.app(), ctx.principal(), ctx.meta(), &site, window)
@@ -347,7 +348,7 @@ impl Job {
     /// hours from this request and never past the files (kept 25 hours
     /// after the export finished, and removed at once when the data they
     /// hold is deleted); then empty. Only for callers who may read the
-    /// site's data (a `sites:write` key alone may not).
+    /// site's data (a `SITES_WRITE` key alone may not).
     async fn download_urls(&self, ctx: &Context<'_>) -> Vec<String> {
         let result = self.row.result.as_ref();
         let expired = result
@@ -384,7 +385,7 @@ impl Job {
 pub struct Site {
     pub model: site::Model,
     pub plan_retention_days: u32,
-    /// Whether the caller's grant includes reports (a `sites:write` key
+    /// Whether the caller's grant includes reports (a `SITES_WRITE` key
     /// gets the site back from `createSite`, not its reports).
     reports_readable: bool,
     /// Whether the caller's grant includes session recordings.
@@ -407,7 +408,7 @@ impl Site {
             Ok(())
         } else {
             Err(crate::ApiError::Forbidden(
-                "reading reports needs a member's role or an API key with the stats:read scope"
+                "reading reports needs a member's role or an API key with the STATS_READ scope"
                     .into(),
             ))
         }
@@ -418,7 +419,7 @@ impl Site {
             Ok(())
         } else {
             Err(crate::ApiError::Forbidden(
-                "reading session recordings needs a member's role or an API key with the recordings:read scope".into(),
+                "reading session recordings needs a member's role or an API key with the RECORDINGS_READ scope".into(),
             ))
         }
     }
@@ -616,6 +617,23 @@ impl Site {
     }
 }
 
+/// What an API key may do (stored as `stats:read`, `sites:read`,
+/// `sites:write`, `recordings:read`).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "ApiKeyScope", remote = "api_key::Scope")]
+pub enum ApiKeyScopeGql {
+    /// Read the organization and its sites: settings and reports.
+    StatsRead,
+    /// The same as `STATS_READ`.
+    SitesRead,
+    /// Create, update and delete sites; delete and export their data
+    /// (exporting needs reading too).
+    SitesWrite,
+    /// Session recordings; the key reaches a site through `STATS_READ` or
+    /// `SITES_READ`.
+    RecordingsRead,
+}
+
 pub struct ApiKey(pub api_key::Model);
 
 #[Object]
@@ -626,8 +644,8 @@ impl ApiKey {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    async fn scopes(&self) -> Vec<String> {
-        self.0.scope_list()
+    async fn scopes(&self) -> Vec<ApiKeyScopeGql> {
+        self.0.scopes.iter().map(Into::into).collect()
     }
     /// The first characters of the secret, to tell keys apart.
     async fn prefix(&self) -> &str {
