@@ -214,7 +214,7 @@ async fn stripe_webhook(State(app): State<App>, headers: HeaderMap, body: Bytes)
     }
     let event = match snapshot::Event::from_json(payload) {
         Ok(e) => e,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, e.to_string()),
     };
     match store(&app, &event, payload).await {
         Ok(Some(job)) => {

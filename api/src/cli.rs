@@ -200,8 +200,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
                 consumers,
                 until(stopped),
             )
-            .await
-            .map_err(Failure::Other)?;
+            .await?;
             let _ = schedule.await;
             let _ = http.await;
         }

@@ -23,16 +23,19 @@ pub enum JobName {
     Rollup,
 }
 
+/// A name `trackr jobs run` does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown job {0:?}: expected purge, reconcile or rollup")]
+pub struct UnknownJob(pub String);
+
 impl FromStr for JobName {
-    type Err = String;
+    type Err = UnknownJob;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "purge" => Ok(JobName::Purge),
             "reconcile" => Ok(JobName::Reconcile),
             "rollup" => Ok(JobName::Rollup),
-            other => Err(format!(
-                "unknown job {other:?}: expected purge, reconcile or rollup"
-            )),
+            other => Err(UnknownJob(other.to_owned())),
         }
     }
 }
@@ -51,14 +54,19 @@ impl fmt::Display for JobName {
 pub enum WorkerError {
     #[error("{0} is not available yet in this version of TrackR")]
     NotAvailable(String),
-    #[error("{0}")]
-    Billing(String),
+    #[error(transparent)]
+    Billing(#[from] billing::BillingError),
+    #[error(transparent)]
+    Queue(#[from] queue::QueueError),
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
     #[error("object store: {0}")]
     Store(String),
+    /// What reconciliation found but could not repair, one line each.
+    #[error("reconcile could not repair: {}", .0.join("; "))]
+    NotRepaired(Vec<String>),
     #[error("{0}")]
     Analytics(#[from] trackr_analytics::AnalyticsError),
 }
@@ -129,21 +137,17 @@ pub async fn reconcile_months(
     dry_run: bool,
 ) -> Result<serde_json::Value, WorkerError> {
     for month in months {
-        billing::reconcile::month_bounds(month).map_err(WorkerError::Billing)?;
+        billing::reconcile::month_bounds(month)?;
     }
     let (retried, still_failing) = if dry_run {
         (0, 0)
     } else {
         jobs::runner::retry_stripe_events(db, settings, std::time::Duration::ZERO).await?
     };
-    let b = billing::Billing::new(db, settings).map_err(WorkerError::Billing)?;
+    let b = billing::Billing::new(db, settings)?;
     let mut reports = Vec::new();
     for month in months {
-        reports.push(
-            billing::reconcile::run(&b, month, dry_run)
-                .await
-                .map_err(WorkerError::Billing)?,
-        );
+        reports.push(billing::reconcile::run(&b, month, dry_run).await?);
     }
     let failed: Vec<String> = reports.iter().flat_map(|r| r.failed.clone()).collect();
     tracing::info!(
@@ -157,10 +161,7 @@ pub async fn reconcile_months(
         "reconcile finished"
     );
     if !failed.is_empty() {
-        return Err(WorkerError::Billing(format!(
-            "reconcile could not repair: {}",
-            failed.join("; ")
-        )));
+        return Err(WorkerError::NotRepaired(failed));
     }
     let report = serde_json::json!({
         "stripe_events_retried": retried,

@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use trackr_config::PlanId;
 use trackr_entity::{audit_log, invoice, subscription};
-use trackr_worker::billing::{reconcile, Billing};
+use trackr_worker::billing::{reconcile, Billing, BillingError};
 
 use super::{clamp_i32, parse_id, Ctx, Date};
 use crate::{
@@ -66,12 +66,9 @@ impl BillingQuery {
         billing::require_staff(ctx.principal())?;
         let app = ctx.app();
         let b = Billing::new(&app.db, &app.settings).map_err(ApiError::internal)?;
-        let report = reconcile::report(&b, &month).await.map_err(|e| {
-            if e.contains("not a month") {
-                ApiError::bad_input("month", e)
-            } else {
-                ApiError::Upstream(e)
-            }
+        let report = reconcile::report(&b, &month).await.map_err(|e| match e {
+            BillingError::NotAMonth(_) => ApiError::bad_input("month", e.to_string()),
+            other => ApiError::Upstream(other.to_string()),
         })?;
         access::audit(
             app,

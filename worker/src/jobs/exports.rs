@@ -8,6 +8,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use trackr_analytics::{deletion::DeleteParams, export::ExportParams, store::Store};
 use uuid::Uuid;
 
+use crate::WorkerError;
+
 /// How long an export's files are kept after the export finished. Its
 /// download links last 24 hours from when they are handed out, never
 /// past this.
@@ -63,20 +65,22 @@ pub async fn expire_exports(
     db: &DatabaseConnection,
     store: &Store,
     which: Expiring,
-) -> Result<u64, String> {
+) -> Result<u64, WorkerError> {
     use sea_orm::sea_query::Expr;
     use trackr_entity::job;
     let mut expired = 0;
-    for row in expiring(db, &which).await.map_err(|e| e.to_string())? {
+    for row in expiring(db, &which).await? {
         let mut result = row.result.clone().unwrap_or_else(|| serde_json::json!({}));
-        store.delete_prefix(&format!("exports/{}/", row.id)).await?;
+        store
+            .delete_prefix(&format!("exports/{}/", row.id))
+            .await
+            .map_err(WorkerError::Store)?;
         result["expired"] = serde_json::Value::Bool(true);
         job::Entity::update_many()
             .col_expr(job::Column::Result, Expr::value(result))
             .filter(job::Column::Id.eq(row.id))
             .exec(db)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         expired += 1;
     }
     Ok(expired)

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
 use trackr_config::Settings;
@@ -26,7 +26,26 @@ use trackr_analytics::{
 };
 
 use super::exports;
-use crate::WorkerError;
+use crate::{billing::BillingError, WorkerError};
+
+/// Why a job failed, as its row keeps it and `Job.error` shows it: safe to
+/// show (no SQL, no secret, no visitor data). The detail is the source,
+/// and is logged where it happens.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("bad parameters: {0}")]
+    BadParameters(#[source] serde_json::Error),
+    #[error("bad parameters: no inbox event id")]
+    NoInboxEvent,
+    #[error("the object store is unavailable")]
+    StoreUnavailable(String),
+    #[error("the deletion failed")]
+    Deletion(#[source] WorkerError),
+    #[error("the export failed")]
+    Export(#[source] trackr_analytics::export::ExportError),
+    #[error(transparent)]
+    Billing(#[from] BillingError),
+}
 
 /// Where exports are assembled before their upload.
 fn scratch_dir(settings: &Settings) -> PathBuf {
@@ -36,7 +55,7 @@ fn scratch_dir(settings: &Settings) -> PathBuf {
 async fn finish(
     db: &DatabaseConnection,
     id: Uuid,
-    outcome: Result<serde_json::Value, String>,
+    outcome: &Result<serde_json::Value, JobError>,
 ) -> Result<(), WorkerError> {
     let mut update = job::Entity::update_many()
         .col_expr(job::Column::UpdatedAt, Expr::value(trackr_entity::now()))
@@ -45,11 +64,11 @@ async fn finish(
         Ok(result) => update
             .col_expr(job::Column::Status, Expr::value(Status::Succeeded))
             .col_expr(job::Column::Progress, Expr::value(1.0))
-            .col_expr(job::Column::Result, Expr::value(result))
+            .col_expr(job::Column::Result, Expr::value(result.clone()))
             .col_expr(job::Column::Error, Expr::value(Option::<String>::None)),
-        Err(message) => update
+        Err(e) => update
             .col_expr(job::Column::Status, Expr::value(Status::Failed))
-            .col_expr(job::Column::Error, Expr::value(message)),
+            .col_expr(job::Column::Error, Expr::value(e.to_string())),
     };
     update.exec(db).await?;
     Ok(())
@@ -143,8 +162,8 @@ pub async fn run(
     };
     let outcome = execute(db, settings, &row).await;
     renew.abort();
-    if let Err(message) = &outcome {
-        report_failure(row.kind, attempts, row.site_id, id, message);
+    if let Err(e) = &outcome {
+        report_failure(row.kind, attempts, row.site_id, id, &e.to_string());
     }
     let audited = match row.kind {
         Kind::Export => Some("data.exported"),
@@ -164,10 +183,10 @@ pub async fn run(
     }
     let result = match &outcome {
         Ok(_) => Outcome::Done,
-        Err(m) => Outcome::Failed(m.clone()),
+        Err(e) => Outcome::Failed(e.to_string()),
     };
     let succeeded = outcome.is_ok();
-    finish(db, id, outcome).await?;
+    finish(db, id, &outcome).await?;
     if !succeeded && attempts >= crate::queue::MAX_ATTEMPTS as i32 {
         // Its last attempt: no copy of it may claim it again.
         mark_dead(db, id).await?;
@@ -175,9 +194,7 @@ pub async fn run(
     if succeeded && row.kind == Kind::Export && exports::deleted_since(db, &row).await? {
         // Data it holds was deleted while it ran: it goes at once.
         let store = Store::open(settings).map_err(WorkerError::Store)?;
-        exports::expire_exports(db, &store, exports::Expiring::Job(id))
-            .await
-            .map_err(WorkerError::Store)?;
+        exports::expire_exports(db, &store, exports::Expiring::Job(id)).await?;
     }
     Ok(result)
 }
@@ -209,7 +226,7 @@ async fn execute(
     db: &DatabaseConnection,
     settings: &Settings,
     row: &job::Model,
-) -> Result<serde_json::Value, String> {
+) -> Result<serde_json::Value, JobError> {
     let id = row.id;
     match row.kind {
         Kind::DeleteData => match (
@@ -221,12 +238,12 @@ async fn execute(
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
                 .map_err(|e| {
                     tracing::error!(job = %row.kind, job_id = %id, error = %e, "job failed");
-                    "the deletion failed".to_owned()
+                    JobError::Deletion(e)
                 }),
-            (Err(e), _) => Err(format!("bad parameters: {e}")),
+            (Err(e), _) => Err(JobError::BadParameters(e)),
             (_, Err(e)) => {
                 tracing::error!(job = %row.kind, job_id = %id, error = %e, "object store unavailable");
-                Err("the object store is unavailable".into())
+                Err(JobError::StoreUnavailable(e))
             }
         },
         Kind::Export => match (
@@ -239,17 +256,17 @@ async fn execute(
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
                 .map_err(|e| {
                     tracing::error!(job = %row.kind, job_id = %id, error = %e, "job failed");
-                    "the export failed".to_owned()
+                    JobError::Export(e)
                 }),
-            (Err(e), _) => Err(format!("bad parameters: {e}")),
+            (Err(e), _) => Err(JobError::BadParameters(e)),
             (_, Err(e)) => {
                 tracing::error!(job = %row.kind, job_id = %id, error = %e, "object store unavailable");
-                Err("the object store is unavailable".into())
+                Err(JobError::StoreUnavailable(e))
             }
         },
         Kind::StripeEvent => match row.params["event"].as_str().and_then(|s| s.parse().ok()) {
-            Some(event) => crate::billing::apply::process(db, settings, event).await,
-            None => Err("bad parameters: no inbox event id".into()),
+            Some(event) => Ok(crate::billing::apply::process(db, settings, event).await?),
+            None => Err(JobError::NoInboxEvent),
         },
     }
 }
@@ -263,9 +280,8 @@ async fn delete_data(
 ) -> Result<deletion::DeleteResult, WorkerError> {
     let events = SqlEventStore::new(db.clone(), store.clone());
     let mut result = events.delete(p).await?;
-    result.exports = exports::expire_exports(db, store, exports::Expiring::Covering(p.clone()))
-        .await
-        .map_err(WorkerError::Store)?;
+    result.exports =
+        exports::expire_exports(db, store, exports::Expiring::Covering(p.clone())).await?;
     Ok(result)
 }
 
@@ -371,9 +387,9 @@ pub const HAND_OVER_AGAIN_AFTER: chrono::Duration = chrono::Duration::minutes(10
 
 /// Jobs that wait for the queue, oldest first: never handed over (Redis
 /// was away), or handed over long ago and still queued (Redis lost them).
-pub async fn waiting_for_queue(db: &DatabaseConnection) -> Result<Vec<Uuid>, WorkerError> {
+pub async fn waiting_for_queue(db: &DatabaseConnection) -> Result<Vec<Uuid>, DbErr> {
     let lost = trackr_entity::now() - HAND_OVER_AGAIN_AFTER;
-    Ok(ids(job::Entity::find()
+    ids(job::Entity::find()
         .filter(job::Column::Status.eq(Status::Queued))
         .filter(
             Condition::any()
@@ -382,13 +398,13 @@ pub async fn waiting_for_queue(db: &DatabaseConnection) -> Result<Vec<Uuid>, Wor
         )
         .order_by_asc(job::Column::CreatedAt))
     .all(db)
-    .await?)
+    .await
 }
 
 /// Takes the job's hand-over for this process: true if no one else has it
 /// (so two servers never push the same job at once). `release_hand_over`
 /// gives it back when the push fails.
-pub async fn reserve_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<bool, WorkerError> {
+pub async fn reserve_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<bool, DbErr> {
     let now = trackr_entity::now();
     let reserved = job::Entity::update_many()
         .col_expr(job::Column::EnqueuedAt, Expr::value(now))
@@ -403,7 +419,7 @@ pub async fn reserve_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<bool
     Ok(reserved.rows_affected == 1)
 }
 
-pub async fn release_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<(), WorkerError> {
+pub async fn release_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<(), DbErr> {
     job::Entity::update_many()
         .col_expr(
             job::Column::EnqueuedAt,
@@ -415,12 +431,12 @@ pub async fn release_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<(), 
     Ok(())
 }
 
-pub async fn stale(db: &DatabaseConnection, lease: Duration) -> Result<Vec<Uuid>, WorkerError> {
+pub async fn stale(db: &DatabaseConnection, lease: Duration) -> Result<Vec<Uuid>, DbErr> {
     let stale = trackr_entity::now()
         - chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-    Ok(ids(job::Entity::find()
+    ids(job::Entity::find()
         .filter(job::Column::Status.eq(Status::Running))
         .filter(job::Column::UpdatedAt.lt(stale)))
     .all(db)
-    .await?)
+    .await
 }
