@@ -261,7 +261,15 @@ pub async fn organization(
     if grant.via == Via::Staff {
         audit_staff_read(app, meta, &grant, action).await?;
     }
+    note_organization(organization_id);
     Ok(grant)
+}
+
+/// Names the organization on the current span: the GraphQL operation's
+/// (`graphql::extensions::OperationSpans`), which declares the field. Only
+/// once access is proven, so a span never names another tenant's id.
+pub(crate) fn note_organization(id: Uuid) {
+    tracing::Span::current().record("organization_id", tracing::field::display(id));
 }
 
 /// Loads a site the caller may do `action` on, with its organization.

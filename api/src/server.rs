@@ -24,6 +24,7 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
+use tracing::Instrument;
 use trackr_config::Settings;
 
 use crate::{
@@ -135,7 +136,7 @@ async fn graphql_post(
         // Its own task: a client that leaves does not stop a mutation
         // between two writes. The deadline still holds (a mutation's answer
         // may select reports, which must not run unbounded).
-        return match tokio::spawn(run).await {
+        return match tokio::spawn(run.in_current_span()).await {
             Ok(response) => response,
             Err(e) => error_response(ApiError::internal(format!("mutation task: {e}"))),
         };
@@ -153,7 +154,8 @@ impl RequestTasks {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let handle = tokio::spawn(task);
+        // In the operation's span: its queries are logged as its own.
+        let handle = tokio::spawn(task.in_current_span());
         let mut tasks = self.0.lock().unwrap_or_else(|p| p.into_inner());
         tasks.retain(|t| !t.is_finished());
         tasks.push(handle.abort_handle());

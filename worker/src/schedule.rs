@@ -34,7 +34,8 @@ pub async fn claim(
 }
 
 /// Runs the billing sweep and the purge for the hour `slot` if this
-/// process wins it.
+/// process wins it. One span per run (`schedule`, with the slot).
+#[tracing::instrument(name = "schedule", skip_all, fields(run = "hourly", slot = %slot))]
 pub async fn tick(
     db: &DatabaseConnection,
     settings: &Settings,
@@ -102,6 +103,7 @@ pub async fn tick(
 
 /// Rolls up the reports' days (the day going on up to five minutes ago),
 /// once per five-minute slot across the fleet.
+#[tracing::instrument(name = "schedule", skip_all, fields(run = "rollup", slot = %slot))]
 async fn rollup(
     db: &DatabaseConnection,
     settings: &Settings,

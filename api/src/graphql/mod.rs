@@ -46,6 +46,7 @@ pub type TrackrSchema = Schema<Query, Mutation, EmptySubscription>;
 fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .register_output_type::<async_graphql::Json<serde_json::Value>>()
+        .extension(extensions::OperationSpans)
         .extension(extensions::BadArguments)
 }
 

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use sea_orm::{
     sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -142,8 +144,38 @@ pub async fn run(
     let Some(row) = claim(db, id, lease).await? else {
         return Ok(Outcome::Skipped);
     };
-    let attempts = row.attempts;
-    tracing::info!(job = %row.kind, job_id = %id, site_id = ?row.site_id, attempt = attempts, "job started");
+    let span = span(&row);
+    run_claimed(db, settings, row, lease).instrument(span).await
+}
+
+/// One span per run of a job: what it is and whose, by ids only (never the
+/// parameters, which may name a visitor).
+pub fn span(row: &job::Model) -> tracing::Span {
+    let span = tracing::info_span!(
+        "job",
+        job = %row.kind,
+        job_id = %row.id,
+        attempt = row.attempts,
+        site_id = tracing::field::Empty,
+        organization_id = tracing::field::Empty,
+    );
+    if let Some(site) = row.site_id {
+        span.record("site_id", tracing::field::display(site));
+    }
+    if let Some(organization) = row.organization_id {
+        span.record("organization_id", tracing::field::display(organization));
+    }
+    span
+}
+
+async fn run_claimed(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    row: job::Model,
+    lease: Duration,
+) -> Result<Outcome, WorkerError> {
+    let (id, attempts) = (row.id, row.attempts);
+    tracing::info!("job started");
     let renew = {
         let db = db.clone();
         tokio::spawn(async move {
@@ -439,4 +471,38 @@ pub async fn stale(db: &DatabaseConnection, lease: Duration) -> Result<Vec<Uuid>
         .filter(job::Column::UpdatedAt.lt(stale)))
     .all(db)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_jobs_span_carries_its_ids_and_no_parameters() {
+        let (site, organization) = (Uuid::new_v4(), Uuid::new_v4());
+        let row = job::Model {
+            id: Uuid::new_v4(),
+            kind: Kind::Export,
+            organization_id: Some(organization),
+            site_id: Some(site),
+            status: Status::Running,
+            progress: 0.0,
+            params: serde_json::json!({"visitor": "ada@example.com"}),
+            result: None,
+            error: None,
+            attempts: 2,
+            created_by: None,
+            created_at: trackr_entity::now(),
+            updated_at: trackr_entity::now(),
+            enqueued_at: None,
+        };
+        let span = span(&row);
+        let metadata = span.metadata().expect("a span");
+        assert_eq!(metadata.name(), "job");
+        let fields: Vec<&str> = metadata.fields().iter().map(|f| f.name()).collect();
+        assert_eq!(
+            fields,
+            ["job", "job_id", "attempt", "site_id", "organization_id"]
+        );
+    }
 }
