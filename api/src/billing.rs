@@ -206,8 +206,9 @@ async fn stripe_webhook(State(app): State<App>, headers: HeaderMap, body: Bytes)
     let signature = headers
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok());
-    // Stripe signs with real time, whatever the server's test clock says.
-    let now = chrono::Utc::now().timestamp();
+    // Stripe signs with its own clock: the tolerance is against the
+    // server's (the system clock, unless a test stopped it).
+    let now = app.clock.now().timestamp();
     if let Err(refusal) = webhook::verify(payload, signature, secrets, now) {
         app.metrics.webhook("refused");
         return refuse(StatusCode::BAD_REQUEST, refusal.to_string());

@@ -887,19 +887,30 @@ async fn an_event_that_failed_every_attempt_is_applied_later(backend: Backend) {
     assert_eq!(org_row(&app, &org).await.plan, PlanId::Free);
     let settings = app.server.app.settings.clone();
     // A dry run changes nothing, pending events included.
-    let dry = trackr_worker::run_now(&app.db, &settings, trackr_worker::JobName::Reconcile, true)
-        .await
-        .unwrap();
+    let dry = trackr_worker::run_now(
+        &app.db,
+        &settings,
+        &app.server.app.clock,
+        trackr_worker::JobName::Reconcile,
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!(dry["stripe_events_retried"], 0, "{dry:#}");
     assert_eq!(
         org_row(&app, &org).await.plan,
         PlanId::Free,
         "a dry run applies nothing"
     );
-    let result =
-        trackr_worker::run_now(&app.db, &settings, trackr_worker::JobName::Reconcile, false)
-            .await
-            .unwrap();
+    let result = trackr_worker::run_now(
+        &app.db,
+        &settings,
+        &app.server.app.clock,
+        trackr_worker::JobName::Reconcile,
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!(result["stripe_events_retried"], 1, "{result:#}");
     assert_eq!(org_row(&app, &org).await.plan, PlanId::Growth);
     assert_eq!(
@@ -1284,10 +1295,15 @@ async fn reconciliation_finds_and_repairs(backend: Backend) {
 
     // The job repairs and records what it changed.
     let settings = app.server.app.settings.clone();
-    let result =
-        trackr_worker::run_now(&app.db, &settings, trackr_worker::JobName::Reconcile, false)
-            .await
-            .unwrap();
+    let result = trackr_worker::run_now(
+        &app.db,
+        &settings,
+        &app.server.app.clock,
+        trackr_worker::JobName::Reconcile,
+        false,
+    )
+    .await
+    .unwrap();
     for month in result["months"].as_array().unwrap() {
         assert_eq!(month["remaining"], json!([]), "{result:#}");
     }
@@ -1310,6 +1326,28 @@ async fn reconciliation_finds_and_repairs(backend: Backend) {
         .gql_ok(Some(&staff.token), query, json!({"m": month}))
         .await;
     assert_eq!(after["reconciliation"]["discrepancies"], json!([]));
+}
+
+/// The 300 s tolerance of a webhook's signature is measured against the
+/// server's clock, the one every other rule goes by.
+async fn the_webhook_tolerance_goes_by_the_servers_clock(b: Backend) {
+    let app = billing_app(b, None, SECRET).await;
+    let server_now = Utc::now() + chrono::Duration::hours(2);
+    app.set_time(server_now);
+    let body = |id: &str| {
+        event(
+            id,
+            "customer.updated",
+            server_now.timestamp(),
+            json!({"object": "customer", "id": "cus_nobody", "metadata": {}}),
+        )
+        .to_string()
+    };
+    let (status, err) = post_signed(&app, &body("evt_now"), SECRET, Utc::now().timestamp()).await;
+    assert_eq!(status, 400, "two hours behind the server: {err}");
+    assert!(err["error"].as_str().unwrap().contains("300 s"), "{err}");
+    let (status, err) = post_signed(&app, &body("evt_then"), SECRET, server_now.timestamp()).await;
+    assert_eq!(status, 200, "{err}");
 }
 
 /// Each of Stripe's statuses, as stored (Stripe's name), reads back as its
@@ -1387,4 +1425,5 @@ both_backends!(
     canceled_for_nonpayment_gives_no_plan,
     an_event_that_failed_every_attempt_is_applied_later,
     every_subscription_status_reads_back_as_its_enum_value,
+    the_webhook_tolerance_goes_by_the_servers_clock,
 );

@@ -312,9 +312,8 @@ async fn promise_3_and_4_exports_expire_with_their_links_and_with_their_data(b: 
     assert_eq!(app.objects(&format!("exports/{second}/")).await.len(), 2);
     // The purge removes it once its links have expired, not before.
     let purge = |hours: i64| trackr_worker::jobs::purge::PurgeOptions {
-        now: Utc::now() + chrono::Duration::hours(hours),
         store: Some(app.server.app.store.clone()),
-        ..Default::default()
+        ..trackr_worker::jobs::purge::PurgeOptions::at(Utc::now() + chrono::Duration::hours(hours))
     };
     let plans = &app.server.app.settings.plans;
     let early =

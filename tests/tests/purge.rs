@@ -57,10 +57,7 @@ async fn run(app: &TestApp, options: PurgeOptions) -> purge::PurgeReport {
 }
 
 fn at_now() -> PurgeOptions {
-    PurgeOptions {
-        now: now(),
-        ..PurgeOptions::default()
-    }
+    PurgeOptions::at(now())
 }
 
 async fn pages(app: &TestApp, domain: &str) -> Vec<String> {
@@ -178,14 +175,7 @@ async fn promise_3_a_downgrade_keeps_paid_retention_until_the_period_ends(b: Bac
         vec!["/old", "/recent"],
         "inside the paid period"
     );
-    run(
-        &app,
-        PurgeOptions {
-            now: period_end + Duration::days(1),
-            ..PurgeOptions::default()
-        },
-    )
-    .await;
+    run(&app, PurgeOptions::at(period_end + Duration::days(1))).await;
     assert_eq!(
         pages(&app, "down.example").await,
         vec!["/recent"],

@@ -697,9 +697,8 @@ async fn recordings_are_read_by_viewers_and_hidden_from_other_tenants(b: Backend
 
 fn purge_now(app: &TestApp, now: chrono::DateTime<Utc>) -> PurgeOptions {
     PurgeOptions {
-        now,
         store: Some(app.server.app.store.clone()),
-        ..PurgeOptions::default()
+        ..PurgeOptions::at(now)
     }
 }
 
@@ -731,10 +730,7 @@ async fn promise_3_expired_recordings_are_purged_rows_and_objects(b: Backend) {
         app.server.app.events.as_ref(),
         &app.db,
         plans,
-        &PurgeOptions {
-            now,
-            ..PurgeOptions::default()
-        },
+        &PurgeOptions::at(now),
     )
     .await
     .unwrap();

@@ -80,10 +80,12 @@ pub fn event_store(
     Ok(trackr_analytics::SqlEventStore::new(db.clone(), store))
 }
 
-/// Runs one job in the foreground and returns its report as JSON.
+/// Runs one job in the foreground, as of `clock`, and returns its report
+/// as JSON.
 pub async fn run_now(
     db: &DatabaseConnection,
     settings: &Settings,
+    clock: &trackr_config::Clock,
     job: JobName,
     dry_run: bool,
 ) -> Result<serde_json::Value, WorkerError> {
@@ -95,7 +97,7 @@ pub async fn run_now(
             let options = PurgeOptions {
                 dry_run,
                 store: Some(store),
-                ..PurgeOptions::default()
+                ..PurgeOptions::at(clock.now())
             };
             let report = jobs::purge::run(&events, db, &settings.plans, &options).await?;
             tracing::info!(
@@ -110,7 +112,7 @@ pub async fn run_now(
         }
         JobName::Rollup => {
             let events = event_store(db, settings)?;
-            let report = events.roll_up(trackr_entity::now()).await?;
+            let report = events.roll_up(clock.now()).await?;
             tracing::info!(
                 job = "rollup",
                 sites = report.sites,
@@ -121,7 +123,7 @@ pub async fn run_now(
             Ok(serde_json::to_value(report).unwrap_or_default())
         }
         JobName::Reconcile => {
-            let months = billing::reconcile::recent_months(trackr_entity::now());
+            let months = billing::reconcile::recent_months(clock.now());
             reconcile_months(db, settings, &months, dry_run).await
         }
     }

@@ -238,7 +238,7 @@ impl Organization {
     /// This billing month.
     async fn usage(&self, ctx: &Context<'_>) -> ApiResult<Usage> {
         let app = ctx.app();
-        let start = period_start(Utc::now().date_naive());
+        let start = period_start(app.clock.now().date_naive());
         let events = usage::Entity::events_in(&app.db, self.0.organization.id, start).await?;
         let limit = app
             .settings
