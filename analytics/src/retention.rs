@@ -33,13 +33,15 @@ pub struct PurgeOptions {
     pub store: Option<Store>,
 }
 
-impl Default for PurgeOptions {
-    fn default() -> Self {
+impl PurgeOptions {
+    /// A whole run (no bound, no dry run, recordings left alone) as of
+    /// `now`: the caller's clock, never read here.
+    pub fn at(now: DateTime<Utc>) -> Self {
         Self {
             dry_run: false,
             batch_size: 10_000,
             max_batches: None,
-            now: Utc::now(),
+            now,
             store: None,
         }
     }

@@ -4,7 +4,8 @@
 
 use sea_orm::{EntityTrait, Set};
 use trackr_entity::{
-    api_key, audit_log,
+    api_key::{self, Scope, Scopes},
+    audit_log,
     membership::{self, Role},
     organization, site, user,
 };
@@ -149,11 +150,11 @@ impl Action {
     }
 
     /// The API-key scope that grants this action; `None` = keys never may.
-    fn scope(self) -> Option<&'static str> {
+    fn scope(self) -> Option<Scope> {
         match self {
-            Action::ReadOrganization | Action::ReadSites => Some("stats:read"),
-            Action::ReadRecordings => Some("recordings:read"),
-            Action::ManageSites => Some("sites:write"),
+            Action::ReadOrganization | Action::ReadSites => Some(Scope::StatsRead),
+            Action::ReadRecordings => Some(Scope::RecordingsRead),
+            Action::ManageSites => Some(Scope::SitesWrite),
             _ => None,
         }
     }
@@ -174,15 +175,12 @@ impl Action {
     }
 }
 
-pub const API_KEY_SCOPES: [&str; 4] =
-    ["stats:read", "sites:read", "sites:write", "recordings:read"];
-
 /// How the caller reached an organization.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Via {
     Member(Role),
     Staff,
-    ApiKey { scopes: Vec<String> },
+    ApiKey { scopes: Scopes },
 }
 
 /// A caller's proven access to one organization.
@@ -206,9 +204,7 @@ impl Grant {
             Via::Member(role) => action.allows(*role),
             Via::Staff => action.is_read(),
             Via::ApiKey { scopes } => action.scope().is_some_and(|s| {
-                scopes
-                    .iter()
-                    .any(|have| have == s || (s == "stats:read" && have == "sites:read"))
+                scopes.contains(s) || (s == Scope::StatsRead && scopes.contains(Scope::SitesRead))
             }),
         }
     }
@@ -241,7 +237,7 @@ pub async fn organization(
                 return Err(ApiError::NotFound("organization"));
             }
             Via::ApiKey {
-                scopes: key.scope_list(),
+                scopes: key.scopes.clone(),
             }
         }
         Principal::User { user, .. } => {
@@ -265,7 +261,15 @@ pub async fn organization(
     if grant.via == Via::Staff {
         audit_staff_read(app, meta, &grant, action).await?;
     }
+    note_organization(organization_id);
     Ok(grant)
+}
+
+/// Names the organization on the current span: the GraphQL operation's
+/// (`graphql::extensions::OperationSpans`), which declares the field. Only
+/// once access is proven, so a span never names another tenant's id.
+pub(crate) fn note_organization(id: Uuid) {
+    tracing::Span::current().record("organization_id", tracing::field::display(id));
 }
 
 /// Loads a site the caller may do `action` on, with its organization.

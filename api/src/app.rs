@@ -21,7 +21,11 @@ pub struct AppInner {
     pub limiter: RateLimiter,
     pub mailer: Mailer,
     pub metrics: Metrics,
-    pub clock: crate::clock::Clock,
+    /// What time it is, for everything the server does (tests stop it).
+    pub clock: trackr_config::Clock,
+    /// When "database connections exhausted" was last said (at most once a
+    /// second, however many requests hit it).
+    pub busy_warnings: crate::error::Throttle,
     /// Serializes organization-owning transactions on SQLite.
     pub sqlite_writer: Arc<tokio::sync::Mutex<()>>,
     /// Object storage (recordings, exports).
@@ -223,9 +227,12 @@ impl App {
                 tracing::warn!(error = %e, "Redis is not reachable yet; serving without it and reconnecting in the background");
             }
         }
+        let clock = trackr_config::Clock::default();
         let limiter = match &redis {
-            Some(conn) => RateLimiter::redis(conn.clone(), settings.redis_prefix.clone()),
-            None => RateLimiter::local(),
+            Some(conn) => {
+                RateLimiter::redis(conn.clone(), settings.redis_prefix.clone(), clock.clone())
+            }
+            None => RateLimiter::local(clock.clone()),
         };
         let mailer = Mailer::from_settings(&settings).map_err(StartupError::Mail)?;
         let ip_key = match &settings.secret_key {
@@ -241,8 +248,8 @@ impl App {
             .map(|conn| trackr_worker::queue::Queue::new(conn.clone(), &settings));
         let store = trackr_analytics::store::Store::open(&settings).map_err(StartupError::Store)?;
         let metrics = Metrics::new();
-        let ingest =
-            crate::ingest::Ingest::start(&db, &settings, &metrics).map_err(StartupError::Geo)?;
+        let ingest = crate::ingest::Ingest::start(&db, &settings, &metrics, &clock)
+            .map_err(StartupError::Geo)?;
         let events = Arc::new(trackr_analytics::SqlEventStore::with_writer(
             db.clone(),
             store.clone(),
@@ -255,7 +262,8 @@ impl App {
             limiter,
             mailer,
             metrics,
-            clock: Default::default(),
+            clock,
+            busy_warnings: Default::default(),
             queue,
             store,
             events,

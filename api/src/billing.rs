@@ -19,12 +19,9 @@ use trackr_config::PlanId;
 use trackr_entity::{
     audit_log, invoice, job, new_id, now, organization, stripe_event, subscription,
 };
-use trackr_worker::{
-    billing::{
-        api::{Checkout, StripeApi},
-        reconcile, snapshot, webhook,
-    },
-    jobs::runner,
+use trackr_worker::billing::{
+    api::{Checkout, StripeApi},
+    reconcile, snapshot, webhook,
 };
 use uuid::Uuid;
 
@@ -209,15 +206,16 @@ async fn stripe_webhook(State(app): State<App>, headers: HeaderMap, body: Bytes)
     let signature = headers
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok());
-    // Stripe signs with real time, whatever the server's test clock says.
-    let now = chrono::Utc::now().timestamp();
+    // Stripe signs with its own clock: the tolerance is against the
+    // server's (the system clock, unless a test stopped it).
+    let now = app.clock.now().timestamp();
     if let Err(refusal) = webhook::verify(payload, signature, secrets, now) {
         app.metrics.webhook("refused");
         return refuse(StatusCode::BAD_REQUEST, refusal.to_string());
     }
     let event = match snapshot::Event::from_json(payload) {
         Ok(e) => e,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, e),
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, e.to_string()),
     };
     match store(&app, &event, payload).await {
         Ok(Some(job)) => {
@@ -279,7 +277,7 @@ async fn store(
     let id = new_id();
     job::ActiveModel::queued(
         id,
-        runner::STRIPE_EVENT,
+        job::Kind::StripeEvent,
         (None, None),
         json!({"event": row}),
         None,

@@ -190,6 +190,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
                 settings.clone(),
                 Some(redis.clone()),
                 metrics.on_purge(),
+                trackr_config::Clock::default(),
                 until(stopped.clone()),
             ));
             let consumers = settings.queue_workers;
@@ -200,8 +201,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
                 consumers,
                 until(stopped),
             )
-            .await
-            .map_err(Failure::Other)?;
+            .await?;
             let _ = schedule.await;
             let _ = http.await;
         }
@@ -246,7 +246,10 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
                 Some(month) => {
                     trackr_worker::reconcile_months(&db, &settings, &[month], dry_run).await
                 }
-                None => trackr_worker::run_now(&db, &settings, job, dry_run).await,
+                None => {
+                    let clock = trackr_config::Clock::default();
+                    trackr_worker::run_now(&db, &settings, &clock, job, dry_run).await
+                }
             }
             .map_err(worker_failure)?;
             println!("{report}");

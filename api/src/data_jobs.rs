@@ -29,14 +29,13 @@ async fn enqueue(
     principal: &Principal,
     meta: &RequestMeta,
     site: &site::Model,
-    kind: &'static str,
+    kind: job::Kind,
     params: serde_json::Value,
 ) -> ApiResult<Uuid> {
     let id = new_id();
-    let action = if kind == runner::EXPORT {
-        "data.export.request"
-    } else {
-        "data.delete.request"
+    let action = match kind {
+        job::Kind::Export => "data.export.request",
+        job::Kind::DeleteData | job::Kind::StripeEvent => "data.delete.request",
     };
     let txn = app.db.begin().await?;
     job::ActiveModel::queued(
@@ -112,7 +111,7 @@ pub async fn request_delete(
         principal,
         meta,
         site,
-        runner::DELETE_DATA,
+        job::Kind::DeleteData,
         serde_json::to_value(params).unwrap_or_default(),
     )
     .await
@@ -134,7 +133,7 @@ pub async fn request_export(
         principal,
         meta,
         site,
-        runner::EXPORT,
+        job::Kind::Export,
         serde_json::to_value(params).unwrap_or_default(),
     )
     .await

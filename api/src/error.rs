@@ -142,40 +142,49 @@ impl From<trackr_entity::EntityError> for ApiError {
 }
 
 impl ErrorExtensions for ApiError {
+    /// The GraphQL error, with this `ApiError` as its source: the server
+    /// reads it back to say "busy" once, not once per field
+    /// (`server::note_busy`).
     fn extend(&self) -> async_graphql::Error {
-        match self {
-            ApiError::Internal(detail) => tracing::error!(error = %detail, "internal error"),
-            ApiError::Busy if busy_warning_due() => {
-                tracing::warn!(
-                    "database connections exhausted: answering TIMEOUT until one is free"
-                )
-            }
-            _ => {}
+        if let ApiError::Internal(detail) = self {
+            tracing::error!(error = %detail, "internal error");
         }
         let code = self.code();
         let field = match self {
             ApiError::BadInput { field, .. } => Some(*field),
             _ => None,
         };
-        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
+        let mut error = async_graphql::Error::new(self.message()).extend_with(|_, ext| {
             ext.set("code", code);
             if let Some(field) = field {
                 ext.set("field", field);
             }
-        })
+        });
+        error.source = Some(std::sync::Arc::new(self.clone()));
+        error
     }
 }
 
-/// At most one "busy" warning a second, however many fields hit it.
-fn busy_warning_due() -> bool {
-    use std::sync::atomic::{AtomicI64, Ordering};
-    static LAST: AtomicI64 = AtomicI64::new(0);
-    let now = chrono::Utc::now().timestamp();
-    let last = LAST.load(Ordering::Relaxed);
-    now > last
-        && LAST
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
+/// Something said at most once a second (by the app's clock), however
+/// many requests have it to say.
+#[derive(Debug, Default)]
+pub struct Throttle {
+    /// Unix seconds of the last time.
+    last: std::sync::atomic::AtomicI64,
+}
+
+impl Throttle {
+    /// Whether to say it now; true at most once per second.
+    pub fn due(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        use std::sync::atomic::Ordering;
+        let now = now.timestamp();
+        let last = self.last.load(Ordering::Relaxed);
+        now > last
+            && self
+                .last
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
 }
 
 impl From<ApiError> for async_graphql::Error {
@@ -185,3 +194,32 @@ impl From<ApiError> for async_graphql::Error {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::ErrorExtensions;
+
+    use super::*;
+
+    #[test]
+    fn a_throttle_says_it_once_a_second_by_the_clock_it_is_given() {
+        let throttle = Throttle::default();
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        assert!(throttle.due(at));
+        assert!(!throttle.due(at));
+        assert!(!throttle.due(at + chrono::Duration::milliseconds(999)));
+        assert!(throttle.due(at + chrono::Duration::seconds(1)));
+    }
+
+    #[test]
+    fn a_graphql_error_keeps_its_api_error() {
+        let error = ApiError::Busy
+            .extend()
+            .into_server_error(Default::default());
+        assert!(matches!(error.source::<ApiError>(), Some(ApiError::Busy)));
+        assert_eq!(
+            error.extensions.unwrap().get("code"),
+            Some(&async_graphql::Value::from("TIMEOUT"))
+        );
+    }
+}

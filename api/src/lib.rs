@@ -8,7 +8,6 @@ pub mod app;
 pub mod billing;
 pub mod cli;
 pub mod client_ip;
-pub mod clock;
 pub mod data_jobs;
 pub mod email;
 pub mod error;

@@ -66,7 +66,7 @@ pub async fn create(app: &App, principal: &Principal, name: &str) -> ApiResult<G
         id: Set(new_id()),
         name: Set(name),
         slug: Set(slug),
-        plan: Set(trackr_config::PlanId::Free.to_string()),
+        plan: Set(trackr_config::PlanId::Free),
         stripe_customer_id: Set(None),
         created_at: Set(now()),
     }
@@ -175,7 +175,7 @@ async fn check_seats<C: sea_orm::ConnectionTrait>(
     org: &organization::Model,
     inviting: Option<&str>,
 ) -> ApiResult<()> {
-    let plan = app.settings.plans.get(org.plan_id());
+    let plan = app.settings.plans.get(org.plan);
     let Some(max) = plan.max_seats else {
         return Ok(());
     };

@@ -18,6 +18,7 @@ use std::{
 };
 
 use redis::aio::ConnectionManager;
+use trackr_config::Clock;
 
 /// How long a limit may wait for Redis before this process decides alone.
 pub const REDIS_DEADLINE: Duration = Duration::from_millis(300);
@@ -28,6 +29,8 @@ const WARN_EVERY_SECONDS: i64 = 30;
 pub struct RateLimiter {
     redis: Option<(ConnectionManager, String)>,
     local: Arc<Local>,
+    /// For the outage backoff and its warnings.
+    clock: Clock,
 }
 
 #[derive(Default)]
@@ -54,17 +57,19 @@ return n
 "#;
 
 impl RateLimiter {
-    pub fn local() -> Self {
+    pub fn local(clock: Clock) -> Self {
         RateLimiter {
             redis: None,
             local: Arc::default(),
+            clock,
         }
     }
 
-    pub fn redis(conn: ConnectionManager, prefix: String) -> Self {
+    pub fn redis(conn: ConnectionManager, prefix: String, clock: Clock) -> Self {
         RateLimiter {
             redis: Some((conn, prefix)),
             local: Arc::default(),
+            clock,
         }
     }
 
@@ -122,14 +127,14 @@ impl RateLimiter {
 
     /// Redis, unless it failed a moment ago.
     fn live_redis(&self) -> Option<&(ConnectionManager, String)> {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         self.redis
             .as_ref()
             .filter(|_| self.local.skip_redis_until.load(Ordering::Relaxed) <= now)
     }
 
     fn warn(&self, error: &str) {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now().timestamp();
         self.local
             .skip_redis_until
             .store(now + REDIS_BACKOFF_SECONDS, Ordering::Relaxed);
@@ -213,7 +218,7 @@ mod tests {
 
     #[tokio::test]
     async fn local_limiter_counts_per_key_and_window() {
-        let rl = RateLimiter::local();
+        let rl = RateLimiter::local(Clock::default());
         let w = Duration::from_secs(60);
         assert!(rl.allow("a", 2, w).await);
         assert!(rl.allow("a", 2, w).await);
@@ -227,7 +232,7 @@ mod tests {
 
     #[tokio::test]
     async fn remembered_keys_expire() {
-        let rl = RateLimiter::local();
+        let rl = RateLimiter::local(Clock::default());
         assert!(!rl.remembered("k").await);
         rl.remember("k", Duration::from_secs(60)).await;
         assert!(rl.remembered("k").await);
@@ -238,7 +243,7 @@ mod tests {
 
     #[tokio::test]
     async fn windows_expire_by_their_own_length_whatever_else_is_swept() {
-        let rl = RateLimiter::local();
+        let rl = RateLimiter::local(Clock::default());
         assert!(rl.allow("hour", 1, Duration::from_secs(3600)).await);
         // Filling the map sweeps it: the hour-long window must survive a
         // sweep made on behalf of a one-millisecond one.
@@ -272,7 +277,7 @@ mod tests {
         // Nothing listens on port 1: every Redis call fails.
         let client = redis::Client::open("redis://127.0.0.1:1").unwrap();
         let conn = crate::app::lazy_redis(client).unwrap();
-        let rl = RateLimiter::redis(conn, "t".into());
+        let rl = RateLimiter::redis(conn, "t".into(), Clock::default());
         let w = Duration::from_secs(60);
         assert!(rl.allow("a", 1, w).await);
         assert!(

@@ -24,6 +24,7 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
+use tracing::Instrument;
 use trackr_config::Settings;
 
 use crate::{
@@ -84,19 +85,22 @@ async fn graphql_post(
         limits.graphql_max_selections,
     ) {
         Ok(checked) => checked,
-        Err(e) => return error_response(ApiError::bad_input("query", e.to_string())),
+        Err(e) => return error_response(&state.app, ApiError::bad_input("query", e.to_string())),
     };
     if graphql::document::variables_have_nul(&request.variables) {
-        return error_response(ApiError::bad_input(
-            "variables",
-            graphql::document::DocumentError::Nul.to_string(),
-        ));
+        return error_response(
+            &state.app,
+            ApiError::bad_input(
+                "variables",
+                graphql::document::DocumentError::Nul.to_string(),
+            ),
+        );
     }
     request.set_parsed_query(checked.document);
     let bearer = accounts::bearer(&headers);
     let principal = match accounts::authenticate(&state.app, bearer).await {
         Ok(p) => p,
-        Err(e) => return error_response(e),
+        Err(e) => return error_response(&state.app, e),
     };
     let meta = RequestMeta::new(
         ip,
@@ -120,14 +124,17 @@ async fn graphql_post(
     let request = request.data(principal).data(meta).data(loader);
     let schema = state.schema.clone();
     let deadline = Duration::from_millis(limits.graphql_timeout_ms);
-    let metrics = state.app.metrics.clone();
+    let app = state.app.clone();
     let run = async move {
         let _batches = batches;
         match tokio::time::timeout(deadline, schema.execute(request)).await {
-            Ok(response) => response.into(),
+            Ok(response) => {
+                note_busy(&app, response.errors.iter().filter_map(|e| e.source()));
+                response.into()
+            }
             Err(_) => {
-                metrics.graphql_timeouts.inc();
-                error_response(ApiError::Timeout(deadline))
+                app.metrics.graphql_timeouts.inc();
+                error_response(&app, ApiError::Timeout(deadline))
             }
         }
     };
@@ -135,9 +142,12 @@ async fn graphql_post(
         // Its own task: a client that leaves does not stop a mutation
         // between two writes. The deadline still holds (a mutation's answer
         // may select reports, which must not run unbounded).
-        return match tokio::spawn(run).await {
+        return match tokio::spawn(run.in_current_span()).await {
             Ok(response) => response,
-            Err(e) => error_response(ApiError::internal(format!("mutation task: {e}"))),
+            Err(e) => error_response(
+                &state.app,
+                ApiError::internal(format!("mutation task: {e}")),
+            ),
         };
     }
     run.await
@@ -153,7 +163,8 @@ impl RequestTasks {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let handle = tokio::spawn(task);
+        // In the operation's span: its queries are logged as its own.
+        let handle = tokio::spawn(task.in_current_span());
         let mut tasks = self.0.lock().unwrap_or_else(|p| p.into_inner());
         tasks.retain(|t| !t.is_finished());
         tasks.push(handle.abort_handle());
@@ -172,10 +183,20 @@ impl Drop for RequestTasks {
     }
 }
 
-fn error_response(error: ApiError) -> GraphQLResponse {
+fn error_response(app: &App, error: ApiError) -> GraphQLResponse {
     use async_graphql::ErrorExtensions;
+    note_busy(app, std::iter::once(&error));
     let error = error.extend().into_server_error(Default::default());
     async_graphql::Response::from_errors(vec![error]).into()
+}
+
+/// No database connection came free for some of these errors: expected
+/// under overload, so a warning at most once a second for the whole
+/// server, not an error per field.
+fn note_busy<'a>(app: &App, mut errors: impl Iterator<Item = &'a ApiError>) {
+    if errors.any(|e| matches!(e, ApiError::Busy)) && app.busy_warnings.due(app.clock.now()) {
+        tracing::warn!("database connections exhausted: answering TIMEOUT until one is free");
+    }
 }
 
 async fn graphiql(State(state): State<ServerState>) -> Response {
@@ -452,6 +473,7 @@ impl Server {
                 (*self.app.settings).clone(),
                 None,
                 self.app.metrics.on_purge(),
+                self.app.clock.clone(),
                 async move {
                     let _ = jobs_stopped.await;
                 },

@@ -48,7 +48,7 @@ pub async fn create(
     };
     let timezone = validate_timezone(timezone.as_deref().unwrap_or("UTC"))?;
     let org = &grant.organization;
-    let plan = app.settings.plans.get(org.plan_id());
+    let plan = app.settings.plans.get(org.plan);
     // Counted and inserted under the organization's lock: two creations
     // cannot both take the last site.
     let txn = access::lock_organization(app, org.id).await?;
@@ -156,7 +156,7 @@ pub async fn update(
         model.timezone = Set(validate_timezone(&tz)?);
     }
     if let Some(days) = changes.retention_override_days {
-        let plan = app.settings.plans.get(grant.organization.plan_id());
+        let plan = app.settings.plans.get(grant.organization.plan);
         if let Some(d) = days {
             if d < 1 || d as u32 > plan.retention_days {
                 return Err(ApiError::bad_input(
@@ -177,7 +177,7 @@ pub async fn update(
         if v && app
             .settings
             .plans
-            .get(grant.organization.plan_id())
+            .get(grant.organization.plan)
             .recording_retention_days
             .is_none()
         {

@@ -129,7 +129,7 @@ fn worker(dir: &Path, env: &[(&'static str, String)]) -> Child {
 async fn wait_status(
     db: &DatabaseConnection,
     id: uuid::Uuid,
-    want: &str,
+    want: job::Status,
     within: Duration,
 ) -> job::Model {
     let deadline = Instant::now() + within;
@@ -177,7 +177,7 @@ async fn two_workers_run_each_job_once_even_when_delivered_twice() {
         );
     }
     for id in &ids {
-        wait_status(&f.db, *id, "succeeded", Duration::from_secs(30)).await;
+        wait_status(&f.db, *id, job::Status::Succeeded, Duration::from_secs(30)).await;
     }
     // Deliver every job a second time: the claim makes it a no-op.
     let settings = f.settings();
@@ -194,7 +194,7 @@ async fn two_workers_run_each_job_once_even_when_delivered_twice() {
     assert_eq!(rows.len(), 12);
     assert!(
         rows.iter()
-            .all(|j| j.status == "succeeded" && j.attempts == 1),
+            .all(|j| j.status == job::Status::Succeeded && j.attempts == 1),
         "{rows:?}"
     );
     let audited =
@@ -219,16 +219,20 @@ async fn a_job_of_a_killed_worker_is_finished_by_another() {
     let first = worker(f.dir.path(), &f.env);
     let r = common::gql(&f.base, Some(&f.token), "mutation($s: ID!) { requestExport(siteId: $s, range: {from: \"2024-01-01\", to: \"2028-01-01\"}) }", json!({"s": f.site})).await;
     let id: uuid::Uuid = r["requestExport"].as_str().unwrap().parse().unwrap();
-    wait_status(&f.db, id, "running", Duration::from_secs(30)).await;
+    wait_status(&f.db, id, job::Status::Running, Duration::from_secs(30)).await;
     stop(first); // SIGKILL, mid-export
     let row = job::Entity::find_by_id(id)
         .one(&f.db)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status, "running", "killed before it finished");
+    assert_eq!(
+        row.status,
+        job::Status::Running,
+        "killed before it finished"
+    );
     let second = worker(f.dir.path(), &f.env);
-    let done = wait_status(&f.db, id, "succeeded", Duration::from_secs(60)).await;
+    let done = wait_status(&f.db, id, job::Status::Succeeded, Duration::from_secs(60)).await;
     assert_eq!(done.attempts, 2, "retried once, by the other worker");
     assert_eq!(done.result.unwrap()["events"], 100_010);
     stop(second);
@@ -248,7 +252,7 @@ async fn a_job_failing_every_attempt_ends_in_the_dead_letter_list() {
     .unwrap();
     let settings = f.settings();
     producer(&settings).push(id).await.unwrap();
-    let dead = wait_status(&f.db, id, "dead", Duration::from_secs(60)).await;
+    let dead = wait_status(&f.db, id, job::Status::Dead, Duration::from_secs(60)).await;
     assert_eq!(dead.attempts as usize, trackr_worker::queue::MAX_ATTEMPTS);
     stop(w);
     let out = common::trackr(f.dir.path())

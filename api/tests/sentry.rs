@@ -81,7 +81,7 @@ async fn tenant_with_a_broken_job(dir: &Path) {
     .unwrap();
     trackr_entity::job::ActiveModel::queued(
         uuid::Uuid::new_v4(),
-        "export",
+        trackr_entity::job::Kind::Export,
         (Some(org.parse().unwrap()), Some(site.parse().unwrap())),
         json!({"requested_by": "ada@example.com", "ip": "198.51.100.23"}),
         None,
@@ -154,7 +154,7 @@ async fn without_a_dsn_nothing_is_sent() {
     loop {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         let failed = trackr_entity::job::Entity::find()
-            .filter(trackr_entity::job::Column::Status.eq("failed"))
+            .filter(trackr_entity::job::Column::Status.eq(trackr_entity::job::Status::Failed))
             .one(&db)
             .await
             .unwrap();

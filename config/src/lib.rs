@@ -2,11 +2,13 @@
 //! environment variables (the environment wins). Everything is validated
 //! here, once, so the rest of the program only ever sees a valid `Settings`.
 
+mod clock;
 mod plans;
 mod raw;
 
 use std::{net::SocketAddr, path::PathBuf};
 
+pub use clock::Clock;
 use figment::{
     providers::{Env, Format, Serialized, Toml},
     Figment,

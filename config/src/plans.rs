@@ -2,12 +2,25 @@ use std::{collections::BTreeMap, fmt, str::FromStr};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// A plan's id: the key of the catalogue, and what an organization's and a
+/// subscription's `plan` columns hold (`free`, `starter`, …). A stored
+/// value that names no plan fails the read (sea-orm's `DbErr::Type`): it is
+/// never taken for another plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "sea-orm",
+    derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum),
+    sea_orm(rs_type = "String", db_type = "Text")
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PlanId {
+    #[cfg_attr(feature = "sea-orm", sea_orm(string_value = "free"))]
     Free,
+    #[cfg_attr(feature = "sea-orm", sea_orm(string_value = "starter"))]
     Starter,
+    #[cfg_attr(feature = "sea-orm", sea_orm(string_value = "growth"))]
     Growth,
+    #[cfg_attr(feature = "sea-orm", sea_orm(string_value = "business"))]
     Business,
 }
 

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use trackr_config::PlanId;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organizations")]
@@ -8,8 +9,8 @@ pub struct Model {
     pub name: String,
     #[sea_orm(unique)]
     pub slug: String,
-    /// The plan in force now (`free`, `starter`, …).
-    pub plan: String,
+    /// The plan in force now (stored as `free`, `starter`, …).
+    pub plan: PlanId,
     #[sea_orm(unique)]
     pub stripe_customer_id: Option<String>,
     pub created_at: DateTimeUtc,
@@ -37,10 +38,19 @@ impl Related<super::site::Entity> for Entity {
 
 impl ActiveModelBehavior for ActiveModel {}
 
-impl Model {
-    pub fn plan_id(&self) -> trackr_config::PlanId {
-        // Only valid plan ids are ever written; an unknown one is treated as
-        // the most restrictive plan rather than failing every request.
-        self.plan.parse().unwrap_or(trackr_config::PlanId::Free)
+#[cfg(test)]
+mod tests {
+    use sea_orm::ActiveEnum;
+
+    use super::*;
+
+    #[test]
+    fn a_plan_is_stored_as_its_name_and_an_unknown_name_is_refused() {
+        for plan in PlanId::ALL {
+            assert_eq!(plan.to_value(), plan.as_str());
+            assert_eq!(PlanId::try_from_value(&plan.as_str().to_owned()), Ok(plan));
+        }
+        let unknown = PlanId::try_from_value(&"enterprise".to_owned()).unwrap_err();
+        assert!(unknown.to_string().contains("enterprise"), "{unknown}");
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{json, Value};
+use trackr_config::PlanId;
 use trackr_entity::{invoice, organization, stripe_event, subscription};
 use trackr_tests::{
     both_backends, error_code,
@@ -123,7 +124,7 @@ async fn billed_org(app: &TestApp, customer: &str) -> uuid::Uuid {
         id: Set(id),
         name: Set(format!("Org {customer}")),
         slug: Set(format!("org-{}", id.simple())),
-        plan: Set("free".into()),
+        plan: Set(PlanId::Free),
         stripe_customer_id: Set(Some(customer.to_owned())),
         created_at: Set(Utc::now()),
     }
@@ -250,7 +251,7 @@ async fn promise_6_checkout_and_portal_leave_card_data_to_stripe(backend: Backen
     // Roles: BILLING may, ADMIN and VIEWER may not; another tenant sees
     // nothing. (Seats for them: a plan granted by hand.)
     let mut seats: organization::ActiveModel = org_row(&app, &org).await.into();
-    seats.plan = Set("business".into());
+    seats.plan = Set(PlanId::Business);
     seats.update(&app.db).await.unwrap();
     for (name, role, ok) in [
         ("bill", "BILLING", true),
@@ -484,7 +485,7 @@ async fn every_event_type_applies(backend: Backend) {
         org_row(&app, &org).await.stripe_customer_id.as_deref(),
         Some("cus_acme")
     );
-    assert_eq!(org_row(&app, &org).await.plan, "growth");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Growth);
     // Its limits apply at once.
     app.gql_ok(
         Some(&owner.token),
@@ -494,7 +495,7 @@ async fn every_event_type_applies(backend: Backend) {
     .await;
     let plan = app.gql_ok(Some(&owner.token), "query($o: ID!) { organization(id: $o) { plan { id maxSites } subscription { status plan { id } cancelAtPeriodEnd } } }", json!({"o": org})).await;
     assert_eq!(plan["organization"]["plan"]["id"], "GROWTH");
-    assert_eq!(plan["organization"]["subscription"]["status"], "active");
+    assert_eq!(plan["organization"]["subscription"]["status"], "ACTIVE");
 
     deliver(
         &app,
@@ -518,11 +519,11 @@ async fn every_event_type_applies(backend: Backend) {
         &sub,
     )
     .await;
-    assert_eq!(org_row(&app, &org).await.plan, "starter");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Starter);
     let row = sub_row(&app, "sub_1").await;
     assert_eq!(
-        row.retained_plan.as_deref(),
-        Some("growth"),
+        row.retained_plan,
+        Some(PlanId::Growth),
         "a downgrade keeps retention until the period ends"
     );
 
@@ -547,7 +548,7 @@ async fn every_event_type_applies(backend: Backend) {
         &sub,
     )
     .await;
-    assert_eq!(org_row(&app, &org).await.plan, "free");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Free);
     sub.status = "active";
     step(
         &app,
@@ -558,7 +559,7 @@ async fn every_event_type_applies(backend: Backend) {
         &sub,
     )
     .await;
-    assert_eq!(org_row(&app, &org).await.plan, "starter");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Starter);
 
     // Invoices.
     let mut inv = Inv {
@@ -681,7 +682,7 @@ async fn every_event_type_applies(backend: Backend) {
     .await;
     assert_eq!(
         org_row(&app, &org).await.plan,
-        "starter",
+        PlanId::Starter,
         "within the grace"
     );
     let row = sub_row(&app, "sub_1").await;
@@ -693,7 +694,7 @@ async fn every_event_type_applies(backend: Backend) {
     let settings = app.server.app.settings.clone();
     let b = trackr_worker::billing::Billing::new(&app.db, &settings).unwrap();
     trackr_worker::billing::apply::sweep(&b).await.unwrap();
-    assert_eq!(org_row(&app, &org).await.plan, "free", "grace over");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Free, "grace over");
     let r = app
         .gql(
             Some(&owner.token),
@@ -715,7 +716,7 @@ async fn every_event_type_applies(backend: Backend) {
     settle(&app).await;
     assert_eq!(
         org_row(&app, &org).await.plan,
-        "starter",
+        PlanId::Starter,
         "paid until the period ends"
     );
     sub.period_end = now - 10;
@@ -728,7 +729,7 @@ async fn every_event_type_applies(backend: Backend) {
         &sub,
     )
     .await;
-    assert_eq!(org_row(&app, &org).await.plan, "free");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Free);
 
     // An unknown price is an error on the row, not a free plan.
     let other = Sub {
@@ -763,7 +764,7 @@ async fn every_event_type_applies(backend: Backend) {
         "{:?}",
         ev.error
     );
-    assert_eq!(org_row(&app, &org).await.plan, "free");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Free);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM stripe_events WHERE processed_at IS NOT NULL")
             .await,
@@ -822,7 +823,11 @@ async fn canceled_for_nonpayment_gives_no_plan(backend: Backend) {
     )
     .await;
     settle(&app).await;
-    assert_eq!(org_row(&app, &org).await.plan, "growth", "within the grace");
+    assert_eq!(
+        org_row(&app, &org).await.plan,
+        PlanId::Growth,
+        "within the grace"
+    );
     sub.status = "canceled";
     let mut canceled = sub.json();
     canceled["cancellation_details"] =
@@ -839,7 +844,7 @@ async fn canceled_for_nonpayment_gives_no_plan(backend: Backend) {
     .await;
     settle(&app).await;
     // The period it would have run to was never paid for.
-    assert_eq!(org_row(&app, &org).await.plan, "free");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Free);
 }
 
 /// Nothing acknowledged is lost: an event whose job failed every attempt
@@ -879,24 +884,35 @@ async fn an_event_that_failed_every_attempt_is_applied_later(backend: Backend) {
     }
     assert_eq!(dead, 1, "the job gave up");
     let org = billed_org(&app, "cus_early").await.to_string();
-    assert_eq!(org_row(&app, &org).await.plan, "free");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Free);
     let settings = app.server.app.settings.clone();
     // A dry run changes nothing, pending events included.
-    let dry = trackr_worker::run_now(&app.db, &settings, trackr_worker::JobName::Reconcile, true)
-        .await
-        .unwrap();
+    let dry = trackr_worker::run_now(
+        &app.db,
+        &settings,
+        &app.server.app.clock,
+        trackr_worker::JobName::Reconcile,
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!(dry["stripe_events_retried"], 0, "{dry:#}");
     assert_eq!(
         org_row(&app, &org).await.plan,
-        "free",
+        PlanId::Free,
         "a dry run applies nothing"
     );
-    let result =
-        trackr_worker::run_now(&app.db, &settings, trackr_worker::JobName::Reconcile, false)
-            .await
-            .unwrap();
+    let result = trackr_worker::run_now(
+        &app.db,
+        &settings,
+        &app.server.app.clock,
+        trackr_worker::JobName::Reconcile,
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!(result["stripe_events_retried"], 1, "{result:#}");
-    assert_eq!(org_row(&app, &org).await.plan, "growth");
+    assert_eq!(org_row(&app, &org).await.plan, PlanId::Growth);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM stripe_events WHERE processed_at IS NULL")
             .await,
@@ -1189,7 +1205,7 @@ async fn reconciliation_finds_and_repairs(backend: Backend) {
         .unwrap()
         .unwrap()
         .into();
-    s.plan = Set("business".into());
+    s.plan = Set(PlanId::Business);
     s.update(&app.db).await.unwrap();
 
     let query = "query($m: String!) { reconciliation(month: $m) { month comparedWithStripe totals { currency plan invoiced paid activeSubscriptions mrr } discrepancies { kind organizationId stripeId } } }";
@@ -1279,15 +1295,23 @@ async fn reconciliation_finds_and_repairs(backend: Backend) {
 
     // The job repairs and records what it changed.
     let settings = app.server.app.settings.clone();
-    let result =
-        trackr_worker::run_now(&app.db, &settings, trackr_worker::JobName::Reconcile, false)
-            .await
-            .unwrap();
+    let result = trackr_worker::run_now(
+        &app.db,
+        &settings,
+        &app.server.app.clock,
+        trackr_worker::JobName::Reconcile,
+        false,
+    )
+    .await
+    .unwrap();
     for month in result["months"].as_array().unwrap() {
         assert_eq!(month["remaining"], json!([]), "{result:#}");
     }
-    assert_eq!(org_row(&app, &missed).await.plan, "starter");
-    assert_eq!(org_row(&app, &synced.to_string()).await.plan, "growth");
+    assert_eq!(org_row(&app, &missed).await.plan, PlanId::Starter);
+    assert_eq!(
+        org_row(&app, &synced.to_string()).await.plan,
+        PlanId::Growth
+    );
     let mirrored = invoice_row(&app, "in_missed").await;
     assert_eq!(
         (mirrored.status.as_str(), mirrored.organization_id),
@@ -1304,6 +1328,92 @@ async fn reconciliation_finds_and_repairs(backend: Backend) {
     assert_eq!(after["reconciliation"]["discrepancies"], json!([]));
 }
 
+/// The 300 s tolerance of a webhook's signature is measured against the
+/// server's clock, the one every other rule goes by.
+async fn the_webhook_tolerance_goes_by_the_servers_clock(b: Backend) {
+    let app = billing_app(b, None, SECRET).await;
+    let server_now = Utc::now() + chrono::Duration::hours(2);
+    app.set_time(server_now);
+    let body = |id: &str| {
+        event(
+            id,
+            "customer.updated",
+            server_now.timestamp(),
+            json!({"object": "customer", "id": "cus_nobody", "metadata": {}}),
+        )
+        .to_string()
+    };
+    let (status, err) = post_signed(&app, &body("evt_now"), SECRET, Utc::now().timestamp()).await;
+    assert_eq!(status, 400, "two hours behind the server: {err}");
+    assert!(err["error"].as_str().unwrap().contains("300 s"), "{err}");
+    let (status, err) = post_signed(&app, &body("evt_then"), SECRET, server_now.timestamp()).await;
+    assert_eq!(status, 200, "{err}");
+}
+
+/// Each of Stripe's statuses, as stored (Stripe's name), reads back as its
+/// `SubscriptionStatus` value; a name Stripe may add later fails loudly.
+async fn every_subscription_status_reads_back_as_its_enum_value(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let owner = app.sign_up("ada").await;
+    let org = app.create_org(&owner, "Acme").await;
+    let now = Utc::now();
+    subscription::ActiveModel {
+        id: Set(uuid::Uuid::new_v4()),
+        organization_id: Set(org.parse().unwrap()),
+        stripe_subscription_id: Set("sub_status".into()),
+        stripe_customer_id: Set("cus_status".into()),
+        status: Set(subscription::Status::Active),
+        price_id: Set(GROWTH_M.into()),
+        plan: Set(PlanId::Growth),
+        current_period_end: Set(now + chrono::Duration::days(30)),
+        cancel_at_period_end: Set(false),
+        past_due_since: Set(None),
+        currency: Set(Some("usd".into())),
+        unit_amount: Set(Some(4900)),
+        billing_interval: Set(Some("month".into())),
+        retained_plan: Set(None),
+        retained_until: Set(None),
+        last_event_at: Set(now),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let q = "query($o: ID!) { organization(id: $o) { subscription { status plan { id } } } }";
+    let set_status = |status: &'static str| {
+        let db = &app.db;
+        async move {
+            use sea_orm::ConnectionTrait;
+            db.execute_unprepared(&format!(
+                "UPDATE subscriptions SET status = '{status}' WHERE stripe_subscription_id = 'sub_status'"
+            ))
+            .await
+            .unwrap();
+        }
+    };
+    for (stored, value) in [
+        ("incomplete", "INCOMPLETE"),
+        ("incomplete_expired", "INCOMPLETE_EXPIRED"),
+        ("trialing", "TRIALING"),
+        ("active", "ACTIVE"),
+        ("past_due", "PAST_DUE"),
+        ("canceled", "CANCELED"),
+        ("unpaid", "UNPAID"),
+        ("paused", "PAUSED"),
+    ] {
+        set_status(stored).await;
+        let data = app.gql_ok(Some(&owner.token), q, json!({"o": org})).await;
+        let sub = &data["organization"]["subscription"];
+        assert_eq!(sub["status"], value, "{stored}");
+        assert_eq!(sub["plan"]["id"], "GROWTH");
+        assert_eq!(sub_row(&app, "sub_status").await.status.to_string(), stored);
+    }
+    set_status("suspended").await;
+    let r = app.gql(Some(&owner.token), q, json!({"o": org})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("INTERNAL"), "{r}");
+}
+
 both_backends!(
     promise_6_checkout_and_portal_leave_card_data_to_stripe,
     billing_without_stripe_key_says_so,
@@ -1314,4 +1424,6 @@ both_backends!(
     reconciliation_finds_and_repairs,
     canceled_for_nonpayment_gives_no_plan,
     an_event_that_failed_every_attempt_is_applied_later,
+    every_subscription_status_reads_back_as_its_enum_value,
+    the_webhook_tolerance_goes_by_the_servers_clock,
 );

@@ -254,9 +254,10 @@ async fn record_a_page_in_chromium(app: &TestApp, require_consent: bool) {
         &app.db,
         &app.server.app.settings.plans,
         &trackr_worker::jobs::purge::PurgeOptions {
-            now: chrono::Utc::now() + chrono::Duration::days(91),
             store: Some(app.server.app.store.clone()),
-            ..Default::default()
+            ..trackr_worker::jobs::purge::PurgeOptions::at(
+                chrono::Utc::now() + chrono::Duration::days(91),
+            )
         },
     )
     .await

@@ -17,7 +17,7 @@ async fn wait_job(app: &TestApp, user: &TestUser, id: &str) -> Value {
     loop {
         let r = app.gql_ok(Some(&user.token), JOB, json!({"id": id})).await;
         let status = r["job"]["status"].as_str().unwrap().to_owned();
-        if status == "succeeded" || status == "failed" {
+        if matches!(status.as_str(), "SUCCEEDED" | "FAILED" | "DEAD") {
             return r["job"].clone();
         }
         assert!(
@@ -47,7 +47,8 @@ async fn promise_4_a_range_of_data_is_deleted_on_request(b: Backend) {
         .gql_ok(Some(&owner.token), "mutation($s: ID!) { deleteSiteData(siteId: $s, range: {from: \"2026-03-11\", to: \"2026-03-11\"}) }", json!({"s": site}))
         .await;
     let job = wait_job(&app, &owner, r["deleteSiteData"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["status"], "SUCCEEDED", "{job}");
+    assert_eq!(job["kind"], "DELETE_DATA", "{job}");
     assert_eq!(job["result"]["events"], 2);
     assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 4);
     let ts11 = Utc
@@ -124,7 +125,8 @@ async fn promise_4_an_export_reads_back_equal_to_the_stored_rows(b: Backend) {
         .gql_ok(Some(&owner.token), "mutation($s: ID!) { requestExport(siteId: $s, range: {from: \"2026-03-10\", to: \"2026-03-11\"}) }", json!({"s": site}))
         .await;
     let job = wait_job(&app, &owner, r["requestExport"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["status"], "SUCCEEDED", "{job}");
+    assert_eq!(job["kind"], "EXPORT", "{job}");
     assert_eq!(job["result"]["events"], 4);
     let urls: Vec<String> = serde_json::from_value(job["downloadUrls"].clone()).unwrap();
     assert_eq!(urls.len(), 2);
@@ -242,7 +244,7 @@ async fn promise_4_an_export_goes_to_s3_and_comes_back_through_a_presigned_link(
         .gql_ok(Some(&owner.token), "mutation($s: ID!) { requestExport(siteId: $s, range: {from: \"2026-03-10\", to: \"2026-03-12\"}) }", json!({"s": site}))
         .await;
     let job = wait_job(&app, &owner, r["requestExport"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["status"], "SUCCEEDED", "{job}");
     let urls: Vec<String> = serde_json::from_value(job["downloadUrls"].clone()).unwrap();
     assert_eq!(urls.len(), 2);
     for url in &urls {
@@ -275,7 +277,7 @@ async fn export(app: &TestApp, owner: &TestUser, site: &str) -> (String, Value) 
         .await;
     let id = r["requestExport"].as_str().unwrap().to_owned();
     let job = wait_job(app, owner, &id).await;
-    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["status"], "SUCCEEDED", "{job}");
     assert_eq!(job["downloadUrls"].as_array().unwrap().len(), 2);
     (id, job)
 }
@@ -310,9 +312,8 @@ async fn promise_3_and_4_exports_expire_with_their_links_and_with_their_data(b: 
     assert_eq!(app.objects(&format!("exports/{second}/")).await.len(), 2);
     // The purge removes it once its links have expired, not before.
     let purge = |hours: i64| trackr_worker::jobs::purge::PurgeOptions {
-        now: Utc::now() + chrono::Duration::hours(hours),
         store: Some(app.server.app.store.clone()),
-        ..Default::default()
+        ..trackr_worker::jobs::purge::PurgeOptions::at(Utc::now() + chrono::Duration::hours(hours))
     };
     let plans = &app.server.app.settings.plans;
     let early =
@@ -346,7 +347,54 @@ async fn promise_3_and_4_exports_expire_with_their_links_and_with_their_data(b: 
     assert!(app.objects(&format!("exports/{second}/")).await.is_empty());
 }
 
+/// A job's kind and status are enums in the API, whatever the stored
+/// (lower-case) names; a Stripe event's job is nobody's to follow.
+async fn job_kinds_and_statuses_read_back_as_enum_values(b: Backend) {
+    use sea_orm::{sea_query::Expr, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
+    use trackr_entity::job;
+    let app = TestApp::spawn(b).await;
+    let (owner, org, site) = app.site_owner("example.com").await;
+    let scope = (Some(org.parse().unwrap()), Some(site.parse().unwrap()));
+    let export = uuid::Uuid::new_v4();
+    // Stored as finished already: nothing picks it up while it is read.
+    let mut row = job::ActiveModel::queued(export, job::Kind::Export, scope, json!({}), None);
+    row.status = sea_orm::Set(job::Status::Succeeded);
+    row.insert(&app.db).await.unwrap();
+    let q = "query($id: ID!) { job(id: $id) { kind status } }";
+    for (stored, value) in [
+        ("queued", "QUEUED"),
+        ("running", "RUNNING"),
+        ("succeeded", "SUCCEEDED"),
+        ("failed", "FAILED"),
+        ("dead", "DEAD"),
+    ] {
+        // The name as stored, written as a plain string.
+        job::Entity::update_many()
+            .col_expr(job::Column::Status, Expr::value(stored))
+            .col_expr(job::Column::Attempts, Expr::value(4))
+            .filter(job::Column::Id.eq(export))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let r = app
+            .gql_ok(Some(&owner.token), q, json!({"id": export}))
+            .await;
+        assert_eq!(
+            r["job"],
+            json!({"kind": "EXPORT", "status": value}),
+            "{stored}"
+        );
+    }
+    let stripe = uuid::Uuid::new_v4();
+    let mut row = job::ActiveModel::queued(stripe, job::Kind::StripeEvent, scope, json!({}), None);
+    row.status = sea_orm::Set(job::Status::Dead);
+    row.insert(&app.db).await.unwrap();
+    let r = app.gql(Some(&owner.token), q, json!({"id": stripe})).await;
+    assert_eq!(error_code(&r).as_deref(), Some("NOT_FOUND"), "{r}");
+}
+
 both_backends!(
+    job_kinds_and_statuses_read_back_as_enum_values,
     promise_3_and_4_exports_expire_with_their_links_and_with_their_data,
     promise_4_an_export_goes_to_s3_and_comes_back_through_a_presigned_link,
     promise_4_a_range_of_data_is_deleted_on_request,

@@ -447,7 +447,10 @@ async fn with_redis_gone_the_server_keeps_answering_and_jobs_wait(b: Backend) {
         .await;
     let job = r["requestExport"].as_str().unwrap().to_owned();
     let row = job_row(&app, &job).await;
-    assert_eq!((row.status.as_str(), row.enqueued_at), ("queued", None));
+    assert_eq!(
+        (row.status, row.enqueued_at),
+        (trackr_entity::job::Status::Queued, None)
+    );
     let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200, "the database is what readiness needs");
     let ready: Value = ready.json().await.unwrap();
@@ -469,7 +472,7 @@ async fn with_redis_gone_the_server_keeps_answering_and_jobs_wait(b: Backend) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let row = job_row(&app, &job).await;
-        if row.status == "succeeded" {
+        if row.status == trackr_entity::job::Status::Succeeded {
             assert!(row.enqueued_at.is_some(), "handed over, then run");
             break;
         }
@@ -898,7 +901,7 @@ async fn recordings_need_their_own_api_key_scope(b: Backend) {
         async move {
             app.gql_ok(
                 Some(&owner.token),
-                "mutation($o: ID!, $s: [String!]!) { createApiKey(organizationId: $o, name: \"k\", scopes: $s) { secret } }",
+                "mutation($o: ID!, $s: [ApiKeyScope!]!) { createApiKey(organizationId: $o, name: \"k\", scopes: $s) { secret } }",
                 json!({"o": org, "s": scopes}),
             )
             .await["createApiKey"]["secret"]
@@ -907,8 +910,8 @@ async fn recordings_need_their_own_api_key_scope(b: Backend) {
                 .to_owned()
         }
     };
-    let stats_only = key(json!(["stats:read"])).await;
-    let with_recordings = key(json!(["stats:read", "recordings:read"])).await;
+    let stats_only = key(json!(["STATS_READ"])).await;
+    let with_recordings = key(json!(["STATS_READ", "RECORDINGS_READ"])).await;
     let today = chrono::Utc::now().date_naive().to_string();
     let q = "query($s: ID!, $d: Date!) { site(id: $s) { stats(range: {from: $d, to: $d}) { visitors } recordings(range: {from: $d, to: $d}) { edges { node { sessionId } } } } }";
     let r = app
@@ -935,7 +938,7 @@ async fn a_write_only_key_cannot_read_reports_through_what_it_writes(b: Backend)
     let key = app
         .gql_ok(
             Some(&owner.token),
-            "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"deploy\", scopes: [\"sites:write\"]) { secret } }",
+            "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"deploy\", scopes: [SITES_WRITE]) { secret } }",
             json!({"o": org}),
         )
         .await["createApiKey"]["secret"]

@@ -40,14 +40,14 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
     let site = app.create_site(&alice, &org, "victim.example").await;
     app.add_member(&alice, &org, &viewer, "VIEWER").await;
     let key = app
-        .gql_ok(Some(&alice.token), "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"k\", scopes: [\"stats:read\"]) { apiKey { id } } }", json!({"o": org}))
+        .gql_ok(Some(&alice.token), "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"k\", scopes: [STATS_READ]) { apiKey { id } } }", json!({"o": org}))
         .await["createApiKey"]["apiKey"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let own_org = app.create_org(&mallory, "Mallory").await;
     let own_key = app
-        .gql_ok(Some(&mallory.token), "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"k\", scopes: [\"stats:read\", \"sites:write\"]) { secret } }", json!({"o": own_org}))
+        .gql_ok(Some(&mallory.token), "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"k\", scopes: [STATS_READ, SITES_WRITE]) { secret } }", json!({"o": own_org}))
         .await["createApiKey"]["secret"]
         .as_str()
         .unwrap()
@@ -64,7 +64,7 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
         ("mutation($id: ID!) { createSite(organizationId: $id, domain: \"evil.example\") { id } }", json!({"id": org})),
         ("mutation($id: ID!) { updateSite(id: $id, input: {retentionOverrideDays: 1}) { id } }", json!({"id": site})),
         ("mutation($id: ID!) { deleteSite(id: $id) }", json!({"id": site})),
-        ("mutation($id: ID!) { createApiKey(organizationId: $id, name: \"x\", scopes: [\"stats:read\"]) { secret } }", json!({"id": org})),
+        ("mutation($id: ID!) { createApiKey(organizationId: $id, name: \"x\", scopes: [STATS_READ]) { secret } }", json!({"id": org})),
         ("mutation($id: ID!) { revokeApiKey(id: $id) }", json!({"id": key})),
         ("mutation($id: ID!) { startCheckout(organizationId: $id, plan: GROWTH) }", json!({"id": org})),
         ("mutation($id: ID!) { billingPortalUrl(organizationId: $id) }", json!({"id": org})),

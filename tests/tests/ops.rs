@@ -148,7 +148,60 @@ async fn graphiql_can_be_turned_off_and_metrics_need_their_token(b: Backend) {
         .contains("trackr_http_requests_total"));
 }
 
+/// Each GraphQL operation runs in a `graphql` span named for it, with the
+/// organization it reached: ids only, never the caller's email or token.
+async fn graphql_operations_run_in_spans_with_their_name_and_organization(b: Backend) {
+    trackr_tests::spans::closed();
+    let app = TestApp::spawn(b).await;
+    let ada = app.sign_up("ada").await;
+    let org = app.create_org(&ada, "Acme").await;
+    app.gql_ok(
+        Some(&ada.token),
+        "query OrganizationName($id: ID!) { organization(id: $id) { name } }",
+        json!({"id": org}),
+    )
+    .await;
+    app.gql_ok(
+        Some(&ada.token),
+        "mutation Rename($id: ID!) { updateOrganization(id: $id, name: \"Acme 2\") { name } }",
+        json!({"id": org}),
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let spans: Vec<_> = trackr_tests::spans::closed()
+            .into_iter()
+            .filter(|s| s.name == "graphql")
+            .collect();
+        let of = |name: &str| {
+            spans
+                .iter()
+                .find(|s| s.fields.get("operation_name").map(String::as_str) == Some(name))
+                .cloned()
+        };
+        if let (Some(query), Some(mutation)) = (of("OrganizationName"), of("Rename")) {
+            for span in [&query, &mutation] {
+                assert_eq!(span.fields.get("organization_id"), Some(&org), "{span:?}");
+            }
+            for span in &spans {
+                let all = format!("{:?}", span.fields);
+                assert!(
+                    !all.contains(&ada.email) && !all.contains(&ada.token),
+                    "{all}"
+                );
+            }
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no spans for both operations: {spans:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 both_backends!(
+    graphql_operations_run_in_spans_with_their_name_and_organization,
     graphiql_can_be_turned_off_and_metrics_need_their_token,
     health_readiness_and_metrics,
     every_response_carries_a_request_id,
@@ -217,6 +270,9 @@ fn schema_contains_the_api_contract() {
         "limit: Int!",
         "overQuota: Boolean!",
         "type Subscription",
+        // Stripe's status, as an enum (`ACTIVE`, `PAST_DUE`, …).
+        "status: SubscriptionStatus!",
+        "enum SubscriptionStatus",
         "status: String!",
         "currentPeriodEnd: DateTime!",
         "cancelAtPeriodEnd: Boolean!",
@@ -230,7 +286,9 @@ fn schema_contains_the_api_contract() {
         "paidAt: DateTime",
         "hostedInvoiceUrl: String",
         "type ApiKey",
-        "scopes: [String!]!",
+        // The scopes as an enum (`STATS_READ`, …), in and out.
+        "scopes: [ApiKeyScope!]!",
+        "enum ApiKeyScope",
         "prefix: String!",
         "lastUsedAt: DateTime",
         "type CreatedApiKey",
@@ -260,7 +318,7 @@ fn schema_contains_the_api_contract() {
         "createSite(organizationId: ID!, domain: String!, name: String, timezone: String): Site!",
         "updateSite(id: ID!, input: UpdateSiteInput!): Site!",
         "deleteSite(id: ID!): Boolean!",
-        "createApiKey(organizationId: ID!, name: String!, scopes: [String!]!): CreatedApiKey!",
+        "createApiKey(organizationId: ID!, name: String!, scopes: [ApiKeyScope!]!): CreatedApiKey!",
         "revokeApiKey(id: ID!): Boolean!",
         // An optional `interval` (MONTH, YEAR) follows: every query of the
         // contract still works unchanged.

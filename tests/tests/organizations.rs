@@ -253,6 +253,50 @@ async fn promise_12_deletions_are_audited(b: Backend) {
     );
 }
 
+/// The plan column holds the plan's name; each reads back as its `PlanId`,
+/// in the organization and in the catalogue alike.
+async fn every_stored_plan_reads_back_as_its_plan_id(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ada = app.sign_up("ada").await;
+    let org = app.create_org(&ada, "Acme").await;
+    let q = "query($id: ID!) { organization(id: $id) { plan { id retentionDays } } plans { id } }";
+    for (stored, id, retention) in [
+        ("free", "FREE", 30),
+        ("starter", "STARTER", 365),
+        ("growth", "GROWTH", 730),
+        ("business", "BUSINESS", 1825),
+    ] {
+        app.set_plan(&org, stored).await;
+        let data = app.gql_ok(Some(&ada.token), q, json!({"id": org})).await;
+        assert_eq!(data["organization"]["plan"]["id"], id, "{stored}");
+        assert_eq!(data["organization"]["plan"]["retentionDays"], retention);
+    }
+    let data = app.gql_ok(Some(&ada.token), q, json!({"id": org})).await;
+    assert_eq!(
+        data["plans"],
+        json!([{"id": "FREE"}, {"id": "STARTER"}, {"id": "GROWTH"}, {"id": "BUSINESS"}])
+    );
+}
+
+/// A plan column naming no plan (a newer version's plan, a hand edit) is
+/// an error, never the free plan in disguise: its limits and retention
+/// would be wrong without anyone noticing.
+async fn an_unknown_stored_plan_is_an_error_not_the_free_plan(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ada = app.sign_up("ada").await;
+    let org = app.create_org(&ada, "Acme").await;
+    app.set_plan(&org, "enterprise").await;
+    let r = app
+        .gql(
+            Some(&ada.token),
+            "query($id: ID!) { organization(id: $id) { plan { id } } }",
+            json!({"id": org}),
+        )
+        .await;
+    assert_eq!(error_code(&r).as_deref(), Some("INTERNAL"), "{r}");
+    assert!(r["data"].is_null(), "{r}");
+}
+
 both_backends!(
     creating_an_organization_makes_the_creator_its_owner_on_the_free_plan,
     invitations_are_emailed_and_accepted_by_the_invited_address_only,
@@ -261,4 +305,6 @@ both_backends!(
     promise_5_and_12_staff_reads_of_another_tenant_are_audited,
     promise_7_audit_log_keeps_a_hash_of_the_ip_never_the_ip,
     promise_12_deletions_are_audited,
+    every_stored_plan_reads_back_as_its_plan_id,
+    an_unknown_stored_plan_is_an_error_not_the_free_plan,
 );

@@ -57,10 +57,7 @@ async fn run(app: &TestApp, options: PurgeOptions) -> purge::PurgeReport {
 }
 
 fn at_now() -> PurgeOptions {
-    PurgeOptions {
-        now: now(),
-        ..PurgeOptions::default()
-    }
+    PurgeOptions::at(now())
 }
 
 async fn pages(app: &TestApp, domain: &str) -> Vec<String> {
@@ -154,9 +151,9 @@ async fn promise_3_a_downgrade_keeps_paid_retention_until_the_period_ends(b: Bac
         organization_id: Set(org.parse().unwrap()),
         stripe_subscription_id: Set("sub_test".into()),
         stripe_customer_id: Set("cus_test".into()),
-        status: Set("active".into()),
+        status: Set(trackr_entity::subscription::Status::Active),
         price_id: Set("price_growth".into()),
-        plan: Set("growth".into()),
+        plan: Set(trackr_config::PlanId::Growth),
         current_period_end: Set(period_end),
         cancel_at_period_end: Set(true),
         past_due_since: Set(None),
@@ -178,14 +175,7 @@ async fn promise_3_a_downgrade_keeps_paid_retention_until_the_period_ends(b: Bac
         vec!["/old", "/recent"],
         "inside the paid period"
     );
-    run(
-        &app,
-        PurgeOptions {
-            now: period_end + Duration::days(1),
-            ..PurgeOptions::default()
-        },
-    )
-    .await;
+    run(&app, PurgeOptions::at(period_end + Duration::days(1))).await;
     assert_eq!(
         pages(&app, "down.example").await,
         vec!["/recent"],

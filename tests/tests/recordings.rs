@@ -697,9 +697,8 @@ async fn recordings_are_read_by_viewers_and_hidden_from_other_tenants(b: Backend
 
 fn purge_now(app: &TestApp, now: chrono::DateTime<Utc>) -> PurgeOptions {
     PurgeOptions {
-        now,
         store: Some(app.server.app.store.clone()),
-        ..PurgeOptions::default()
+        ..PurgeOptions::at(now)
     }
 }
 
@@ -731,10 +730,7 @@ async fn promise_3_expired_recordings_are_purged_rows_and_objects(b: Backend) {
         app.server.app.events.as_ref(),
         &app.db,
         plans,
-        &PurgeOptions {
-            now,
-            ..PurgeOptions::default()
-        },
+        &PurgeOptions::at(now),
     )
     .await
     .unwrap();
@@ -879,7 +875,7 @@ async fn promise_4_a_visitor_deleted_after_midnight_loses_its_recordings_too(b: 
         )
         .await;
     let job = wait_job(&app, &owner, r["deleteSiteData"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["status"], "SUCCEEDED", "{job}");
     assert_eq!(app.count("SELECT COUNT(*) FROM recordings").await, 0);
     assert_eq!(app.objects("recordings").await.len(), 0);
 }
@@ -916,7 +912,7 @@ async fn promise_4_deleting_data_removes_recordings_too(b: Backend) {
         )
         .await;
     let job = wait_job(&app, &owner, r["deleteSiteData"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["status"], "SUCCEEDED", "{job}");
     assert_eq!(job["result"]["recordings"], 2);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM recordings WHERE session_id = 'sess-visitor-a'")
@@ -982,7 +978,7 @@ async fn wait_job(app: &TestApp, user: &TestUser, id: &str) -> Value {
             )
             .await;
         let status = r["job"]["status"].as_str().unwrap().to_owned();
-        if status == "succeeded" || status == "failed" {
+        if matches!(status.as_str(), "SUCCEEDED" | "FAILED" | "DEAD") {
             return r["job"].clone();
         }
         assert!(

@@ -990,8 +990,7 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
         &app.db,
         &app.server.app.settings.plans,
         &trackr_worker::PurgeOptions {
-            now: cutoff + chrono::Duration::days(30),
-            ..Default::default()
+            ..trackr_worker::PurgeOptions::at(cutoff + chrono::Duration::days(30))
         },
     )
     .await

@@ -227,7 +227,7 @@ async fn role_table_members(b: Backend) {
 async fn role_table_api_keys(b: Backend) {
     let t = team(b).await;
     let yes = [true, true, false, false];
-    check(&t, "create key", yes, "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"k\", scopes: [\"stats:read\"]) { secret } }", |_| json!({"o": t.org})).await;
+    check(&t, "create key", yes, "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"k\", scopes: [STATS_READ]) { secret } }", |_| json!({"o": t.org})).await;
     check(
         &t,
         "list keys",

@@ -152,7 +152,7 @@ async fn api_keys_are_shown_once_stored_hashed_and_scoped(b: Backend) {
     let ada = app.sign_up("ada").await;
     let org = app.create_org(&ada, "Acme").await;
     let site = app.create_site(&ada, &org, "example.com").await;
-    let create = "mutation($o: ID!, $s: [String!]!) { createApiKey(organizationId: $o, name: \"ci\", scopes: $s) { secret apiKey { id prefix scopes } } }";
+    let create = "mutation($o: ID!, $s: [ApiKeyScope!]!) { createApiKey(organizationId: $o, name: \"ci\", scopes: $s) { secret apiKey { id prefix scopes } } }";
     let bad = app
         .gql(Some(&ada.token), create, json!({"o": org, "s": ["root"]}))
         .await;
@@ -161,7 +161,7 @@ async fn api_keys_are_shown_once_stored_hashed_and_scoped(b: Backend) {
         .gql_ok(
             Some(&ada.token),
             create,
-            json!({"o": org, "s": ["stats:read"]}),
+            json!({"o": org, "s": ["STATS_READ"]}),
         )
         .await;
     let secret = r["createApiKey"]["secret"].as_str().unwrap().to_owned();
@@ -205,7 +205,7 @@ async fn api_keys_are_shown_once_stored_hashed_and_scoped(b: Backend) {
     assert_eq!(
         error_code(&write).as_deref(),
         Some("FORBIDDEN"),
-        "scope stats:read cannot write"
+        "scope STATS_READ cannot write"
     );
     let members = app
         .gql(
@@ -219,7 +219,7 @@ async fn api_keys_are_shown_once_stored_hashed_and_scoped(b: Backend) {
         Some("FORBIDDEN"),
         "a stats key cannot list members' emails"
     );
-    let keys = app.gql(Some(&secret), "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"x\", scopes: [\"stats:read\"]) { secret } }", json!({"o": org})).await;
+    let keys = app.gql(Some(&secret), "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"x\", scopes: [STATS_READ]) { secret } }", json!({"o": org})).await;
     assert_eq!(
         error_code(&keys).as_deref(),
         Some("FORBIDDEN"),
@@ -295,7 +295,93 @@ async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) 
     out
 }
 
+/// A scope outside `ApiKeyScope` (a typo, the old `stats:read` spelling, a
+/// scope of a later version) is refused with a message naming it, and no
+/// key is made, not even one with the valid scopes beside it.
+async fn an_unknown_api_key_scope_is_refused_and_creates_nothing(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ada = app.sign_up("ada").await;
+    let org = app.create_org(&ada, "Acme").await;
+    let with_variables = "mutation($o: ID!, $s: [ApiKeyScope!]!) { createApiKey(organizationId: $o, name: \"ci\", scopes: $s) { secret } }";
+    for scopes in [json!(["STATS_READ", "ADMIN"]), json!(["stats:read"])] {
+        let r = app
+            .gql(
+                Some(&ada.token),
+                with_variables,
+                json!({"o": org, "s": scopes}),
+            )
+            .await;
+        assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
+        assert_eq!(r["errors"][0]["extensions"]["field"], "scopes", "{r}");
+        let message = r["errors"][0]["message"].as_str().unwrap();
+        let named = scopes[scopes.as_array().unwrap().len() - 1]
+            .as_str()
+            .unwrap();
+        assert!(
+            message.contains("ApiKeyScope") && message.contains(named),
+            "{message}"
+        );
+    }
+    let literal = app
+        .gql(
+            Some(&ada.token),
+            "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"ci\", scopes: [STATS_READ, ADMIN]) { secret } }",
+            json!({"o": org}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&literal).as_deref(),
+        Some("BAD_USER_INPUT"),
+        "{literal}"
+    );
+    let none = app
+        .gql(Some(&ada.token), with_variables, json!({"o": org, "s": []}))
+        .await;
+    assert_eq!(
+        error_code(&none).as_deref(),
+        Some("BAD_USER_INPUT"),
+        "{none}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM api_keys").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'api_key.create'")
+            .await,
+        0
+    );
+}
+
+/// Every scope goes in and comes back as itself, and is stored by its
+/// name (`stats:read`, …), as keys made before the enum were.
+async fn api_key_scopes_round_trip_through_the_api(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ada = app.sign_up("ada").await;
+    let org = app.create_org(&ada, "Acme").await;
+    let all = json!(["STATS_READ", "SITES_READ", "SITES_WRITE", "RECORDINGS_READ"]);
+    let r = app
+        .gql_ok(
+            Some(&ada.token),
+            "mutation($o: ID!, $s: [ApiKeyScope!]!) { createApiKey(organizationId: $o, name: \"all\", scopes: $s) { apiKey { scopes } } }",
+            json!({"o": org, "s": all}),
+        )
+        .await;
+    assert_eq!(r["createApiKey"]["apiKey"]["scopes"], all);
+    let listed = app
+        .gql_ok(
+            Some(&ada.token),
+            "query($o: ID!) { organization(id: $o) { apiKeys { scopes } } }",
+            json!({"o": org}),
+        )
+        .await;
+    assert_eq!(listed["organization"]["apiKeys"][0]["scopes"], all);
+    let stored = app
+        .count("SELECT COUNT(*) FROM api_keys WHERE CAST(scopes AS TEXT) LIKE '%\"stats:read\"%' AND CAST(scopes AS TEXT) LIKE '%\"recordings:read\"%'")
+        .await;
+    assert_eq!(stored, 1);
+}
+
 both_backends!(
+    an_unknown_api_key_scope_is_refused_and_creates_nothing,
+    api_key_scopes_round_trip_through_the_api,
     concurrent_creations_cannot_pass_the_site_limit,
     site_domains_are_normalized_validated_and_unique,
     creating_a_site_past_the_plans_limit_is_a_plan_limit,

@@ -23,16 +23,19 @@ pub enum JobName {
     Rollup,
 }
 
+/// A name `trackr jobs run` does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown job {0:?}: expected purge, reconcile or rollup")]
+pub struct UnknownJob(pub String);
+
 impl FromStr for JobName {
-    type Err = String;
+    type Err = UnknownJob;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "purge" => Ok(JobName::Purge),
             "reconcile" => Ok(JobName::Reconcile),
             "rollup" => Ok(JobName::Rollup),
-            other => Err(format!(
-                "unknown job {other:?}: expected purge, reconcile or rollup"
-            )),
+            other => Err(UnknownJob(other.to_owned())),
         }
     }
 }
@@ -51,14 +54,19 @@ impl fmt::Display for JobName {
 pub enum WorkerError {
     #[error("{0} is not available yet in this version of TrackR")]
     NotAvailable(String),
-    #[error("{0}")]
-    Billing(String),
+    #[error(transparent)]
+    Billing(#[from] billing::BillingError),
+    #[error(transparent)]
+    Queue(#[from] queue::QueueError),
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
     #[error("object store: {0}")]
     Store(String),
+    /// What reconciliation found but could not repair, one line each.
+    #[error("reconcile could not repair: {}", .0.join("; "))]
+    NotRepaired(Vec<String>),
     #[error("{0}")]
     Analytics(#[from] trackr_analytics::AnalyticsError),
 }
@@ -72,10 +80,12 @@ pub fn event_store(
     Ok(trackr_analytics::SqlEventStore::new(db.clone(), store))
 }
 
-/// Runs one job in the foreground and returns its report as JSON.
+/// Runs one job in the foreground, as of `clock`, and returns its report
+/// as JSON.
 pub async fn run_now(
     db: &DatabaseConnection,
     settings: &Settings,
+    clock: &trackr_config::Clock,
     job: JobName,
     dry_run: bool,
 ) -> Result<serde_json::Value, WorkerError> {
@@ -87,7 +97,7 @@ pub async fn run_now(
             let options = PurgeOptions {
                 dry_run,
                 store: Some(store),
-                ..PurgeOptions::default()
+                ..PurgeOptions::at(clock.now())
             };
             let report = jobs::purge::run(&events, db, &settings.plans, &options).await?;
             tracing::info!(
@@ -102,7 +112,7 @@ pub async fn run_now(
         }
         JobName::Rollup => {
             let events = event_store(db, settings)?;
-            let report = events.roll_up(trackr_entity::now()).await?;
+            let report = events.roll_up(clock.now()).await?;
             tracing::info!(
                 job = "rollup",
                 sites = report.sites,
@@ -113,7 +123,7 @@ pub async fn run_now(
             Ok(serde_json::to_value(report).unwrap_or_default())
         }
         JobName::Reconcile => {
-            let months = billing::reconcile::recent_months(trackr_entity::now());
+            let months = billing::reconcile::recent_months(clock.now());
             reconcile_months(db, settings, &months, dry_run).await
         }
     }
@@ -129,21 +139,17 @@ pub async fn reconcile_months(
     dry_run: bool,
 ) -> Result<serde_json::Value, WorkerError> {
     for month in months {
-        billing::reconcile::month_bounds(month).map_err(WorkerError::Billing)?;
+        billing::reconcile::month_bounds(month)?;
     }
     let (retried, still_failing) = if dry_run {
         (0, 0)
     } else {
         jobs::runner::retry_stripe_events(db, settings, std::time::Duration::ZERO).await?
     };
-    let b = billing::Billing::new(db, settings).map_err(WorkerError::Billing)?;
+    let b = billing::Billing::new(db, settings)?;
     let mut reports = Vec::new();
     for month in months {
-        reports.push(
-            billing::reconcile::run(&b, month, dry_run)
-                .await
-                .map_err(WorkerError::Billing)?,
-        );
+        reports.push(billing::reconcile::run(&b, month, dry_run).await?);
     }
     let failed: Vec<String> = reports.iter().flat_map(|r| r.failed.clone()).collect();
     tracing::info!(
@@ -157,10 +163,7 @@ pub async fn reconcile_months(
         "reconcile finished"
     );
     if !failed.is_empty() {
-        return Err(WorkerError::Billing(format!(
-            "reconcile could not repair: {}",
-            failed.join("; ")
-        )));
+        return Err(WorkerError::NotRepaired(failed));
     }
     let report = serde_json::json!({
         "stripe_events_retried": retried,

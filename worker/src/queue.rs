@@ -32,6 +32,21 @@ use uuid::Uuid;
 
 use crate::jobs::runner::{self, Outcome};
 
+/// Why a job could not be handed to the queue, or the consumers stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("cannot enqueue job {id}: {detail}")]
+    Push { id: Uuid, detail: String },
+    #[error("cannot enqueue job {0}: Redis did not answer in time")]
+    PushTimeout(Uuid),
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("backoff: {0}")]
+    Backoff(String),
+    #[error("worker: {0}")]
+    Workers(String),
+}
+
 /// Attempts before a job is declared dead.
 pub const MAX_ATTEMPTS: usize = 4;
 
@@ -67,14 +82,15 @@ impl Queue {
         }
     }
 
-    pub async fn push(&self, id: Uuid) -> Result<(), String> {
+    pub async fn push(&self, id: Uuid) -> Result<(), QueueError> {
         let mut storage = self.storage.clone();
         match tokio::time::timeout(PUSH_DEADLINE, storage.push(RunJob { id })).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(format!("cannot enqueue job {id}: {e}")),
-            Err(_) => Err(format!(
-                "cannot enqueue job {id}: Redis did not answer in time"
-            )),
+            Ok(Err(e)) => Err(QueueError::Push {
+                id,
+                detail: e.to_string(),
+            }),
+            Err(_) => Err(QueueError::PushTimeout(id)),
         }
     }
 }
@@ -83,11 +99,8 @@ impl Queue {
 /// Redis cannot take it, the job stays recorded and `hand_over_waiting`
 /// hands it over later: nothing asked for is lost, and a job handed over
 /// twice still runs once (its claim).
-pub async fn hand_over(db: &DatabaseConnection, queue: &Queue, id: Uuid) -> Result<(), String> {
-    if !runner::reserve_hand_over(db, id)
-        .await
-        .map_err(|e| e.to_string())?
-    {
+pub async fn hand_over(db: &DatabaseConnection, queue: &Queue, id: Uuid) -> Result<(), QueueError> {
+    if !runner::reserve_hand_over(db, id).await? {
         // Another server or worker is handing it over, or did.
         return Ok(());
     }
@@ -102,10 +115,11 @@ pub async fn hand_over(db: &DatabaseConnection, queue: &Queue, id: Uuid) -> Resu
 
 /// Hands over every job still waiting for the queue, oldest first; stops
 /// at the first that Redis does not take. Returns how many went.
-pub async fn hand_over_waiting(db: &DatabaseConnection, queue: &Queue) -> Result<usize, String> {
-    let waiting = runner::waiting_for_queue(db)
-        .await
-        .map_err(|e| e.to_string())?;
+pub async fn hand_over_waiting(
+    db: &DatabaseConnection,
+    queue: &Queue,
+) -> Result<usize, QueueError> {
+    let waiting = runner::waiting_for_queue(db).await?;
     let mut handed = 0;
     for id in waiting {
         hand_over(db, queue, id).await?;
@@ -184,7 +198,7 @@ pub async fn run_workers(
     settings: Settings,
     workers: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), String> {
+) -> Result<(), QueueError> {
     let settings = Arc::new(settings);
     // Stable, unique names: a restarted worker takes back its own jobs.
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
@@ -195,7 +209,7 @@ pub async fn run_workers(
         0.5,
         HasherRng::default(),
     )
-    .map_err(|e| format!("backoff: {e:?}"))?;
+    .map_err(|e| QueueError::Backoff(format!("{e:?}")))?;
     let prefix = settings.redis_prefix.clone();
     // The database lease is the last word on a job left by a dead worker:
     // once its renewals stop, any worker hands the job to the queue again
@@ -269,7 +283,7 @@ pub async fn run_workers(
             }
         })
         .await
-        .map_err(|e| format!("worker: {e}"));
+        .map_err(|e| QueueError::Workers(e.to_string()));
     reaper.abort();
     result?;
     if restarts.exhausted() {

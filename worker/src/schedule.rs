@@ -5,10 +5,10 @@
 
 use std::{future::Future, time::Duration};
 
-use chrono::{Timelike, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use redis::aio::ConnectionManager;
 use sea_orm::DatabaseConnection;
-use trackr_config::Settings;
+use trackr_config::{Clock, Settings};
 
 use crate::{jobs::purge, PurgeOptions, WorkerError};
 
@@ -34,12 +34,15 @@ pub async fn claim(
 }
 
 /// Runs the billing sweep and the purge for the hour `slot` if this
-/// process wins it.
+/// process wins it, as of `now`. One span per run (`schedule`, with the
+/// slot).
+#[tracing::instrument(name = "schedule", skip_all, fields(run = "hourly", slot = %slot))]
 pub async fn tick(
     db: &DatabaseConnection,
     settings: &Settings,
     redis: Option<&mut ConnectionManager>,
     slot: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<crate::PurgeReport>, WorkerError> {
     if let Some(conn) = redis {
         if !claim(
@@ -71,7 +74,7 @@ pub async fn tick(
     // Then the plans whose grace or paid period ran out, so that the purge
     // applies the retention now in force.
     match crate::billing::Billing::new(db, settings) {
-        Ok(b) => match crate::billing::apply::sweep(&b).await {
+        Ok(b) => match crate::billing::apply::sweep(&crate::billing::Billing { now, ..b }).await {
             Ok(changed) if !changed.is_empty() => {
                 tracing::info!(
                     job = "billing_sweep",
@@ -87,7 +90,7 @@ pub async fn tick(
     let events = crate::event_store(db, settings)?;
     let options = PurgeOptions {
         store: Some(trackr_analytics::store::Store::open(settings).map_err(WorkerError::Store)?),
-        ..PurgeOptions::default()
+        ..PurgeOptions::at(now)
     };
     let report = purge::run(&events, db, &settings.plans, &options).await?;
     tracing::info!(
@@ -102,11 +105,13 @@ pub async fn tick(
 
 /// Rolls up the reports' days (the day going on up to five minutes ago),
 /// once per five-minute slot across the fleet.
+#[tracing::instrument(name = "schedule", skip_all, fields(run = "rollup", slot = %slot))]
 async fn rollup(
     db: &DatabaseConnection,
     settings: &Settings,
     redis: Option<&mut ConnectionManager>,
     slot: &str,
+    now: DateTime<Utc>,
 ) {
     // With Redis: once per slot, and never two runs at once (a run may
     // outlast its slot); the lease expires should its holder die.
@@ -145,7 +150,7 @@ async fn rollup(
         None => None,
     };
     let rolled = match crate::event_store(db, settings) {
-        Ok(events) => trackr_analytics::EventStore::roll_up(&events, Utc::now()).await,
+        Ok(events) => trackr_analytics::EventStore::roll_up(&events, now).await,
         Err(e) => {
             tracing::error!(job = "rollup", error = %e, "rollup failed");
             return;
@@ -173,12 +178,14 @@ async fn rollup(
 pub type OnPurge = std::sync::Arc<dyn Fn(&crate::PurgeReport) + Send + Sync>;
 
 /// Runs scheduled jobs until `shutdown` resolves; failures are logged and
-/// retried at the next tick.
+/// retried at the next tick. Slots and runs go by `clock` (the server's,
+/// when it runs them in process).
 pub async fn run(
     db: DatabaseConnection,
     settings: Settings,
     mut redis: Option<ConnectionManager>,
     on_purge: OnPurge,
+    clock: Clock,
     shutdown: impl Future<Output = ()>,
 ) {
     // Ticks often, runs once per hour: a process started mid-hour, or a
@@ -191,17 +198,17 @@ pub async fn run(
         tokio::select! {
             _ = &mut shutdown => break,
             _ = every.tick() => {
-                let now = Utc::now();
+                let now = clock.now();
                 let slot5 = format!("{}{:02}", now.format("%Y%m%d%H"), now.minute() / 5);
                 if rollup_slot.as_deref() != Some(slot5.as_str()) {
-                    rollup(&db, &settings, redis.as_mut(), &slot5).await;
+                    rollup(&db, &settings, redis.as_mut(), &slot5, now).await;
                     rollup_slot = Some(slot5);
                 }
                 let slot = now.format("%Y%m%d%H").to_string();
                 if done_slot.as_deref() == Some(slot.as_str()) {
                     continue;
                 }
-                match tick(&db, &settings, redis.as_mut(), &slot).await {
+                match tick(&db, &settings, redis.as_mut(), &slot, now).await {
                     Ok(report) => {
                         if let Some(report) = &report {
                             on_purge(report);

@@ -1,13 +1,16 @@
-//! The GraphQL API: schema assembly, context helpers and scalars. The
-//! objects live in `types`, the operations in one module per concept.
+//! The GraphQL API: schema assembly, context helpers and scalars. One
+//! module per concept holds its operations and its objects: `account`
+//! (users), `organization` (organizations, members), `site` (sites, API
+//! keys, jobs), `billing` (plans, subscriptions, invoices, usage) and
+//! `recording` (session recordings, heatmaps).
 
 mod account;
 mod billing;
 pub mod document;
+pub mod extensions;
 mod organization;
 mod recording;
 mod site;
-pub mod types;
 
 use async_graphql::{
     Context, EmptySubscription, Guard, InputValueError, InputValueResult, MergedObject, Scalar,
@@ -43,6 +46,8 @@ pub type TrackrSchema = Schema<Query, Mutation, EmptySubscription>;
 fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .register_output_type::<async_graphql::Json<serde_json::Value>>()
+        .extension(extensions::OperationSpans)
+        .extension(extensions::BadArguments)
 }
 
 /// The schema with its limits and the application as context.
@@ -89,6 +94,18 @@ impl Guard for LoggedIn {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
         ctx.principal().user().map(|_| ()).map_err(Into::into)
     }
+}
+
+/// What a list without pagination counts for in a query's complexity:
+/// each item's fields, this many times. Lists of organizations, members
+/// and sites are bounded by their own limits (organizations per user,
+/// seats, sites), so a document cannot nest them into millions of rows
+/// for one request.
+pub(crate) const LIST: usize = 10;
+
+/// A count as GraphQL's `Int`, saturating.
+pub(crate) fn clamp_i32(n: u64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// Ids are UUIDs; anything else names nothing that exists.

@@ -1,14 +1,20 @@
-//! Organizations, members and invitations.
+//! Organizations, members and invitations: the `Organization` and
+//! `Membership` objects and the `Role` enum.
 
-use async_graphql::{Context, Object, ID};
+use async_graphql::{Context, Enum, Object, ID};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use trackr_entity::{api_key, invoice, membership, site, subscription, usage, user};
 
 use super::{
-    parse_id,
-    types::{Membership, Organization, RoleGql},
-    Ctx, LoggedIn,
+    account::User,
+    billing::{period_start, Invoice, Plan, Subscription, Usage},
+    clamp_i32, parse_id,
+    site::{ApiKey, Site},
+    Ctx, Date, LoggedIn, LIST,
 };
 use crate::{
-    access::{self, Action},
+    access::{self, Action, Grant, Via},
     error::ApiResult,
     organizations, ApiError,
 };
@@ -134,4 +140,156 @@ impl OrganizationMutation {
     }
 }
 
-use sea_orm::EntityTrait;
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "Role")]
+pub enum RoleGql {
+    Owner,
+    Admin,
+    Billing,
+    Viewer,
+}
+
+impl From<membership::Role> for RoleGql {
+    fn from(r: membership::Role) -> Self {
+        match r {
+            membership::Role::Owner => RoleGql::Owner,
+            membership::Role::Admin => RoleGql::Admin,
+            membership::Role::Billing => RoleGql::Billing,
+            membership::Role::Viewer => RoleGql::Viewer,
+        }
+    }
+}
+
+impl From<RoleGql> for membership::Role {
+    fn from(r: RoleGql) -> Self {
+        match r {
+            RoleGql::Owner => membership::Role::Owner,
+            RoleGql::Admin => membership::Role::Admin,
+            RoleGql::Billing => membership::Role::Billing,
+            RoleGql::Viewer => membership::Role::Viewer,
+        }
+    }
+}
+
+pub struct Organization(pub Grant);
+
+#[Object]
+impl Organization {
+    async fn id(&self) -> ID {
+        ID(self.0.organization.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.organization.name
+    }
+    async fn slug(&self) -> &str {
+        &self.0.organization.slug
+    }
+    /// The caller's role here; `null` for staff and API keys.
+    async fn viewer_role(&self) -> Option<RoleGql> {
+        self.0.role().map(Into::into)
+    }
+    /// The plan in force now.
+    async fn plan(&self, ctx: &Context<'_>) -> Plan {
+        Plan::of(ctx, self.0.organization.plan)
+    }
+    /// `null` on the free plan.
+    async fn subscription(&self, ctx: &Context<'_>) -> ApiResult<Option<Subscription>> {
+        self.0.require(Action::ReadBilling)?;
+        let sub = subscription::Entity::find()
+            .filter(subscription::Column::OrganizationId.eq(self.0.organization.id))
+            .order_by_desc(subscription::Column::UpdatedAt)
+            .one(&ctx.app().db)
+            .await?;
+        Ok(sub.map(Subscription))
+    }
+    /// Members' names and emails: for users, never for API keys.
+    #[graphql(complexity = "LIST * child_complexity")]
+    async fn members(&self, ctx: &Context<'_>) -> ApiResult<Vec<Membership>> {
+        self.0.require(Action::ReadOrganization)?;
+        if matches!(self.0.via, Via::ApiKey { .. }) {
+            return Err(crate::ApiError::Forbidden(
+                "API keys cannot list members".into(),
+            ));
+        }
+        let rows = membership::Entity::find()
+            .filter(membership::Column::OrganizationId.eq(self.0.organization.id))
+            .find_also_related(user::Entity)
+            .order_by_asc(membership::Column::CreatedAt)
+            .all(&ctx.app().db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(m, u)| u.map(|u| Membership { model: m, user: u }))
+            .collect())
+    }
+    #[graphql(complexity = "LIST * child_complexity")]
+    async fn sites(&self, ctx: &Context<'_>) -> ApiResult<Vec<Site>> {
+        self.0.require(Action::ReadSites)?;
+        let rows = site::Entity::find()
+            .filter(site::Column::OrganizationId.eq(self.0.organization.id))
+            .order_by_asc(site::Column::CreatedAt)
+            .all(&ctx.app().db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|s| Site::new(ctx, s, &self.0))
+            .collect())
+    }
+    /// This billing month.
+    async fn usage(&self, ctx: &Context<'_>) -> ApiResult<Usage> {
+        let app = ctx.app();
+        let start = period_start(app.clock.now().date_naive());
+        let events = usage::Entity::events_in(&app.db, self.0.organization.id, start).await?;
+        let limit = app
+            .settings
+            .plans
+            .get(self.0.organization.plan)
+            .monthly_events;
+        Ok(Usage {
+            period_start: Date(start),
+            events: clamp_i32(events.max(0) as u64),
+            limit: clamp_i32(limit),
+            over_quota: events.max(0) as u64 > limit,
+        })
+    }
+    /// OWNER and BILLING roles only.
+    #[graphql(complexity = "LIST * child_complexity")]
+    async fn invoices(&self, ctx: &Context<'_>) -> ApiResult<Vec<Invoice>> {
+        self.0.require(Action::ReadBilling)?;
+        let rows = invoice::Entity::find()
+            .filter(invoice::Column::OrganizationId.eq(self.0.organization.id))
+            .order_by_desc(invoice::Column::PeriodStart)
+            .all(&ctx.app().db)
+            .await?;
+        Ok(rows.into_iter().map(Invoice).collect())
+    }
+    /// OWNER and ADMIN roles only.
+    #[graphql(complexity = "LIST * child_complexity")]
+    async fn api_keys(&self, ctx: &Context<'_>) -> ApiResult<Vec<ApiKey>> {
+        self.0.require(Action::ManageApiKeys)?;
+        let rows = api_key::Entity::find()
+            .filter(api_key::Column::OrganizationId.eq(self.0.organization.id))
+            .order_by_asc(api_key::Column::CreatedAt)
+            .all(&ctx.app().db)
+            .await?;
+        Ok(rows.into_iter().map(ApiKey).collect())
+    }
+}
+
+pub struct Membership {
+    pub model: membership::Model,
+    pub user: user::Model,
+}
+
+#[Object]
+impl Membership {
+    async fn user(&self) -> User {
+        User(self.user.clone())
+    }
+    async fn role(&self) -> RoleGql {
+        self.model.role.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+}

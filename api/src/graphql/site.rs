@@ -1,19 +1,18 @@
-//! Sites, API keys, and data deletion and export requests.
+//! Sites, API keys, and data deletion and export requests: the `Site`,
+//! `ApiKey`, `IngestIssue` and `Job` objects.
 
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use trackr_entity::{api_key, job, site};
 
-use super::{
-    parse_id,
-    types::{ApiKey, CreatedApiKey, Site},
-    Ctx, Date, DateRange,
-};
-use sea_orm::EntityTrait;
-
+use super::{clamp_i32, parse_id, Ctx, Date, DateRange};
 use crate::{
-    access::{self, Action},
+    access::{self, Action, Grant},
     api_keys, data_jobs,
     error::ApiResult,
     sites::{self, SiteChanges},
+    stats::{self, BreakdownRow, DimensionGql, FilterInput, IntervalGql, Stats, TimePoint},
     ApiError,
 };
 
@@ -139,13 +138,14 @@ impl SiteMutation {
         sites::delete(ctx.app(), ctx.principal(), ctx.meta(), &site).await
     }
 
-    /// Scopes: `stats:read`, `sites:read`, `sites:write`.
+    /// At least one scope; a value outside `ApiKeyScope` is refused before
+    /// anything is created.
     async fn create_api_key(
         &self,
         ctx: &Context<'_>,
         organization_id: ID,
         name: String,
-        scopes: Vec<String>,
+        scopes: Vec<ApiKeyScopeGql>,
     ) -> ApiResult<CreatedApiKey> {
         let org_id = parse_id(&organization_id, "organization")?;
         ctx.principal().user()?;
@@ -163,7 +163,7 @@ impl SiteMutation {
             ctx.meta(),
             &grant,
             &name,
-            scopes,
+            scopes.into_iter().map(Into::into).collect(),
         )
         .await?;
         Ok(CreatedApiKey {
@@ -228,7 +228,7 @@ impl SiteMutation {
         )
         .await?;
         // An export is every event of the range: reading, not only
-        // managing (a `sites:write` key alone may not).
+        // managing (a `SITES_WRITE` key alone may not).
         grant.require(Action::ReadSites)?;
         let window = window_of(&site, &range)?;
         data_jobs::request_export(ctx.app(), ctx.principal(), ctx.meta(), &site, window)
@@ -260,10 +260,16 @@ impl JobQuery {
         // even whether the id exists.
         ctx.principal().require_authenticated()?;
         let id = parse_id(&id, "job")?;
-        let row = trackr_entity::job::Entity::find_by_id(id)
+        let row = job::Entity::find_by_id(id)
             .one(&ctx.app().db)
             .await?
             .ok_or(ApiError::NotFound("job"))?;
+        // Only a site's deletions and exports are anyone's to follow.
+        let kind = match row.kind {
+            job::Kind::DeleteData => JobKindGql::DeleteData,
+            job::Kind::Export => JobKindGql::Export,
+            job::Kind::StripeEvent => return Err(ApiError::NotFound("job")),
+        };
         let site = row.site_id.ok_or(ApiError::NotFound("job"))?;
         let (_, grant) = access::site(
             ctx.app(),
@@ -279,13 +285,39 @@ impl JobQuery {
         })?;
         Ok(Job {
             downloads_readable: grant.allows(Action::ReadSites),
+            kind,
             row,
         })
     }
 }
 
+/// What a job does.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "JobKind")]
+pub enum JobKindGql {
+    /// `deleteSiteData`.
+    DeleteData,
+    /// `requestExport`.
+    Export,
+}
+
+/// Where a job is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "JobStatus", remote = "job::Status")]
+pub enum JobStatusGql {
+    /// Waiting for a worker.
+    Queued,
+    Running,
+    Succeeded,
+    /// Failed this attempt; it is tried again.
+    Failed,
+    /// Failed every attempt; it is not tried again.
+    Dead,
+}
+
 pub struct Job {
-    row: trackr_entity::job::Model,
+    row: job::Model,
+    kind: JobKindGql,
     /// Whether the caller may read what an export holds.
     downloads_readable: bool,
 }
@@ -295,13 +327,11 @@ impl Job {
     async fn id(&self) -> ID {
         ID(self.row.id.to_string())
     }
-    /// `delete_data` or `export`.
-    async fn kind(&self) -> &str {
-        &self.row.kind
+    async fn kind(&self) -> JobKindGql {
+        self.kind
     }
-    /// queued, running, succeeded or failed.
-    async fn status(&self) -> &str {
-        &self.row.status
+    async fn status(&self) -> JobStatusGql {
+        self.row.status.into()
     }
     /// 0 to 1.
     async fn progress(&self) -> f64 {
@@ -318,14 +348,14 @@ impl Job {
     /// hours from this request and never past the files (kept 25 hours
     /// after the export finished, and removed at once when the data they
     /// hold is deleted); then empty. Only for callers who may read the
-    /// site's data (a `sites:write` key alone may not).
+    /// site's data (a `SITES_WRITE` key alone may not).
     async fn download_urls(&self, ctx: &Context<'_>) -> Vec<String> {
         let result = self.row.result.as_ref();
         let expired = result
             .and_then(|r| r.get("expired"))
             .and_then(|e| e.as_bool())
             == Some(true);
-        if expired || !self.downloads_readable || self.row.status != "succeeded" {
+        if expired || !self.downloads_readable || self.row.status != job::Status::Succeeded {
             return Vec::new();
         }
         let files_until = self.row.updated_at
@@ -349,5 +379,353 @@ impl Job {
     }
     async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.row.updated_at
+    }
+}
+
+pub struct Site {
+    pub model: site::Model,
+    pub plan_retention_days: u32,
+    /// Whether the caller's grant includes reports (a `SITES_WRITE` key
+    /// gets the site back from `createSite`, not its reports).
+    reports_readable: bool,
+    /// Whether the caller's grant includes session recordings.
+    recordings_readable: bool,
+}
+
+impl Site {
+    pub fn new(ctx: &Context<'_>, model: site::Model, grant: &Grant) -> Self {
+        let plan = ctx.app().settings.plans.get(grant.organization.plan);
+        Site {
+            model,
+            plan_retention_days: plan.retention_days,
+            reports_readable: grant.allows(Action::ReadSites),
+            recordings_readable: grant.allows(Action::ReadRecordings),
+        }
+    }
+
+    fn require_reports(&self) -> ApiResult<()> {
+        if self.reports_readable {
+            Ok(())
+        } else {
+            Err(crate::ApiError::Forbidden(
+                "reading reports needs a member's role or an API key with the STATS_READ scope"
+                    .into(),
+            ))
+        }
+    }
+
+    fn require_recordings(&self) -> ApiResult<()> {
+        if self.recordings_readable {
+            Ok(())
+        } else {
+            Err(crate::ApiError::Forbidden(
+                "reading session recordings needs a member's role or an API key with the RECORDINGS_READ scope".into(),
+            ))
+        }
+    }
+}
+
+#[Object]
+impl Site {
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+    async fn domain(&self) -> &str {
+        &self.model.domain
+    }
+    async fn name(&self) -> &str {
+        &self.model.name
+    }
+    async fn timezone(&self) -> &str {
+        &self.model.timezone
+    }
+    /// Effective: min(plan, override).
+    async fn retention_days(&self) -> i32 {
+        clamp_i32(
+            self.model
+                .effective_retention_days(self.plan_retention_days)
+                .into(),
+        )
+    }
+    async fn retention_override_days(&self) -> Option<i32> {
+        self.model.retention_days
+    }
+    async fn honor_dnt(&self) -> bool {
+        self.model.honor_dnt
+    }
+    async fn require_consent(&self) -> bool {
+        self.model.require_consent
+    }
+    async fn recordings_enabled(&self) -> bool {
+        self.model.recordings_enabled
+    }
+    /// Share of page loads the recorder records, 0 to 1.
+    async fn recording_sample_rate(&self) -> f64 {
+        self.model.recording_sample_rate
+    }
+    /// A recording stops after this many seconds.
+    async fn recording_max_seconds(&self) -> i32 {
+        self.model.recording_max_seconds
+    }
+    /// Mask all text in recordings, not only inputs (always masked).
+    async fn recording_mask_all_text(&self) -> bool {
+        self.model.recording_mask_all_text
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+    /// Extra hostnames whose events count for this site.
+    async fn allowed_hostnames(&self) -> Vec<String> {
+        serde_json::from_value(self.model.allowed_hostnames.clone()).unwrap_or_default()
+    }
+    /// Beacons refused for this site, so "why is nothing counted?" has an
+    /// answer: a `data-domain` that names no site but is this site's
+    /// neighbour, or a page on a hostname the site does not allow. Counted
+    /// within seconds; newest first.
+    async fn ingest_issues(&self, ctx: &Context<'_>) -> ApiResult<Vec<IngestIssue>> {
+        use trackr_entity::ingest_issue;
+        self.require_reports()?;
+        let rows = ingest_issue::Entity::find()
+            .filter(ingest_issue::Column::SiteId.eq(self.model.id))
+            .order_by_desc(ingest_issue::Column::LastSeenAt)
+            .all(&ctx.app().db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| IngestIssue::new(row, &self.model.domain))
+            .collect())
+    }
+    /// Totals for the range (inclusive, in the site's time zone); ask for
+    /// `previous` to compare with the period of equal length before it.
+    #[graphql(complexity = "child_complexity + 100")]
+    async fn stats(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+        filters: Option<Vec<FilterInput>>,
+    ) -> ApiResult<Stats> {
+        self.require_reports()?;
+        stats::load_stats(ctx, stats::scope(&self.model, &range, filters)?).await
+    }
+    /// One point per interval, empty ones as zero.
+    #[graphql(complexity = "child_complexity + 100")]
+    async fn timeseries(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+        interval: IntervalGql,
+        filters: Option<Vec<FilterInput>>,
+    ) -> ApiResult<Vec<TimePoint>> {
+        self.require_reports()?;
+        stats::timeseries(
+            ctx.app(),
+            &stats::scope(&self.model, &range, filters)?,
+            interval,
+        )
+        .await
+    }
+    /// Top values by visitors (`limit` defaults to 10, at most 1000).
+    #[graphql(complexity = "100 + limit.unwrap_or(10).clamp(1, 1000) as usize * child_complexity")]
+    async fn breakdown(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+        dimension: DimensionGql,
+        filters: Option<Vec<FilterInput>>,
+        limit: Option<i32>,
+    ) -> ApiResult<Vec<BreakdownRow>> {
+        self.require_reports()?;
+        stats::breakdown(
+            ctx.app(),
+            &stats::scope(&self.model, &range, filters)?,
+            dimension.into(),
+            limit,
+        )
+        .await
+    }
+    /// Recorded sessions that started in the range, newest first
+    /// (`first` defaults to 20, at most 100; `after` is an edge's cursor).
+    /// Filters: PAGE, COUNTRY, BROWSER, OS, DEVICE.
+    #[graphql(complexity = "100 + first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
+    async fn recordings(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+        filters: Option<Vec<FilterInput>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<super::recording::RecordingConnection> {
+        self.require_recordings()?;
+        let scope = stats::scope(&self.model, &range, filters)?;
+        let (rows, more) = crate::recordings::list(
+            ctx.app(),
+            self.model.id,
+            trackr_analytics::time::window(scope.tz, scope.from, scope.to)?,
+            &scope.filters,
+            first,
+            after.as_deref(),
+        )
+        .await?;
+        Ok(super::recording::connection(rows, after.is_some(), more))
+    }
+    /// One recorded session, with its rrweb events; `null` if none.
+    #[graphql(complexity = "10 + child_complexity")]
+    async fn recording(
+        &self,
+        ctx: &Context<'_>,
+        session_id: String,
+    ) -> ApiResult<Option<super::recording::Recording>> {
+        self.require_recordings()?;
+        Ok(
+            crate::recordings::find(ctx.app(), self.model.id, &session_id)
+                .await?
+                .map(super::recording::Recording),
+        )
+    }
+    /// Click density on `path` (as recorded: the page's pathname) for one
+    /// viewport class, on a grid of `columns` (default 20) equal slices of
+    /// the page's width and rows `cellHeight` px tall (default 50).
+    #[graphql(complexity = "child_complexity + 100")]
+    async fn heatmap(
+        &self,
+        ctx: &Context<'_>,
+        path: String,
+        range: DateRange,
+        viewport_class: stats::heatmap::ViewportClass,
+        columns: Option<i32>,
+        cell_height: Option<i32>,
+    ) -> ApiResult<super::recording::Heatmap> {
+        self.require_reports()?;
+        let scope = stats::scope(&self.model, &range, None)?;
+        let grid = stats::heatmap::heatmap(
+            ctx.app(),
+            self.model.id,
+            trackr_analytics::time::window(scope.tz, scope.from, scope.to)?,
+            &path,
+            viewport_class,
+            columns,
+            cell_height,
+        )
+        .await?;
+        Ok(super::recording::Heatmap::new(path, viewport_class, grid))
+    }
+    /// Visitors in the last 5 minutes.
+    #[graphql(complexity = 20)]
+    async fn realtime_visitors(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        self.require_reports()?;
+        stats::realtime_visitors(ctx.app(), self.model.id).await
+    }
+}
+
+/// What an API key may do (stored as `stats:read`, `sites:read`,
+/// `sites:write`, `recordings:read`).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(name = "ApiKeyScope", remote = "api_key::Scope")]
+pub enum ApiKeyScopeGql {
+    /// Read the organization and its sites: settings and reports.
+    StatsRead,
+    /// The same as `STATS_READ`.
+    SitesRead,
+    /// Create, update and delete sites; delete and export their data
+    /// (exporting needs reading too).
+    SitesWrite,
+    /// Session recordings; the key reaches a site through `STATS_READ` or
+    /// `SITES_READ`.
+    RecordingsRead,
+}
+
+pub struct ApiKey(pub api_key::Model);
+
+#[Object]
+impl ApiKey {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn scopes(&self) -> Vec<ApiKeyScopeGql> {
+        self.0.scopes.iter().map(Into::into).collect()
+    }
+    /// The first characters of the secret, to tell keys apart.
+    async fn prefix(&self) -> &str {
+        &self.0.prefix
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_used_at
+    }
+}
+
+/// The secret is shown once, here, and never again.
+#[derive(SimpleObject)]
+pub struct CreatedApiKey {
+    pub api_key: ApiKey,
+    pub secret: String,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum IngestIssueKind {
+    /// Beacons named a domain no site has, next to this site's.
+    UnknownDomain,
+    /// Beacons came from pages on a hostname this site does not allow.
+    HostNotAllowed,
+}
+
+/// Beacons refused for a site, by kind.
+#[derive(SimpleObject)]
+pub struct IngestIssue {
+    pub kind: IngestIssueKind,
+    /// Beacons refused so far.
+    pub count: i32,
+    /// The last domain (or hostname) they named.
+    pub example: String,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// What to change so that they count.
+    pub hint: String,
+}
+
+impl IngestIssue {
+    fn new(row: trackr_entity::ingest_issue::Model, domain: &str) -> Self {
+        let local = row.example == "localhost"
+            || row.example.ends_with(".localhost")
+            || row.example.parse::<std::net::IpAddr>().is_ok()
+            || crate::sites::normalize_domain(&row.example).is_err();
+        let (kind, hint) = if row.kind == crate::ingest::issues::HOST_NOT_ALLOWED && local {
+            (
+                IngestIssueKind::HostNotAllowed,
+                format!(
+                    "pages served from {} (a local address, or not a domain name) do not count for {domain}: they are a test or a copy of the site, and stay uncounted",
+                    row.example
+                ),
+            )
+        } else if row.kind == crate::ingest::issues::HOST_NOT_ALLOWED {
+            (
+                IngestIssueKind::HostNotAllowed,
+                format!(
+                    "pages on {} are not {domain} or one of its subdomains: add {} to the site's allowed hostnames (updateSite, allowedHostnames) if they belong to this site",
+                    row.example, row.example
+                ),
+            )
+        } else {
+            (
+                IngestIssueKind::UnknownDomain,
+                format!(
+                    "the script tag says data-domain=\"{}\", but this site's domain is {domain}: change the tag to data-domain=\"{domain}\", or add a site for {}",
+                    row.example, row.example
+                ),
+            )
+        };
+        IngestIssue {
+            kind,
+            count: clamp_i32(row.count.max(0) as u64),
+            example: row.example,
+            first_seen_at: row.first_seen_at,
+            last_seen_at: row.last_seen_at,
+            hint,
+        }
     }
 }

@@ -66,6 +66,7 @@ impl Ingest {
         db: &sea_orm::DatabaseConnection,
         settings: &Settings,
         registry: &crate::metrics::Metrics,
+        clock: &trackr_config::Clock,
     ) -> Result<Self, String> {
         let geo = settings.geoip_db.as_deref().map(Geo::open).transpose()?;
         let issues = issues::IngestIssues::default();
@@ -74,7 +75,7 @@ impl Ingest {
             sites: SiteCache::default(),
             issues,
             salts: Salts::default(),
-            limiter: RateLimiter::local(),
+            limiter: RateLimiter::local(clock.clone()),
             geo,
             datacenters: settings.ingest.datacenter_nets(),
             dropped: registry.events_dropped.clone(),

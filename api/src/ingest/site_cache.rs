@@ -75,7 +75,7 @@ impl SiteCache {
                 allowed_hostnames: serde_json::from_value(s.allowed_hostnames).unwrap_or_default(),
                 honor_dnt: s.honor_dnt,
                 require_consent: s.require_consent,
-                plan: org.plan_id(),
+                plan: org.plan,
                 recordings_enabled: s.recordings_enabled,
                 recording_sample_rate: s.recording_sample_rate,
                 recording_max_seconds: s.recording_max_seconds,

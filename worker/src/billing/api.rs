@@ -32,6 +32,8 @@ pub enum ApiError {
     Refused { status: u16, message: String },
     #[error("Stripe could not be reached: {0}")]
     Unreachable(String),
+    #[error("the Stripe client could not be built: {0}")]
+    Client(String),
 }
 
 impl From<StripeError> for ApiError {
@@ -65,7 +67,7 @@ pub struct StripeApi {
 
 impl StripeApi {
     /// The client for these settings, or `None` when no secret key is set.
-    pub fn from_settings(settings: &Settings) -> Option<Result<StripeApi, String>> {
+    pub fn from_settings(settings: &Settings) -> Option<Result<StripeApi, ApiError>> {
         let key = settings.stripe_secret_key.as_ref()?;
         Some(
             ClientBuilder::new(key.expose_secret())
@@ -74,7 +76,7 @@ impl StripeApi {
                 .app_info("TrackR", Some(env!("CARGO_PKG_VERSION").into()), None)
                 .build()
                 .map(|client| StripeApi { client })
-                .map_err(|e| format!("the Stripe client could not be built: {e}")),
+                .map_err(|e| ApiError::Client(e.to_string())),
         )
     }
 
@@ -268,4 +270,31 @@ fn str_field(v: &Value, field: &str) -> Result<String, ApiError> {
         .as_str()
         .map(str::to_owned)
         .ok_or_else(|| ApiError::Unreachable(format!("the answer has no {field}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stripe is away: the error says so, and carries no key (the key
+    /// travels in a header, never in a message).
+    #[tokio::test]
+    async fn a_failed_request_names_no_secret() {
+        let key = "sk_test_0123456789abcdefSECRET";
+        let settings = Settings::from_pairs([
+            ("stripe_secret_key", key.to_owned()),
+            // Nothing listens on port 9 (discard) here.
+            ("stripe_api_base", "http://127.0.0.1:9".to_owned()),
+        ])
+        .unwrap();
+        let api = StripeApi::from_settings(&settings).unwrap().unwrap();
+        let e = api.create_customer(Uuid::nil(), "Acme").await.unwrap_err();
+        let billing = crate::billing::BillingError::from(e);
+        let message = billing.to_string();
+        assert!(message.contains("Stripe"), "{message}");
+        assert!(
+            !message.contains(key) && !message.contains("SECRET"),
+            "{message}"
+        );
+    }
 }

@@ -20,12 +20,16 @@ use sea_orm::{
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
 use trackr_config::{PlanCatalogue, PlanId, Settings};
-use trackr_entity::{audit_log, invoice, new_id, organization, stripe_event, subscription};
+use trackr_entity::{
+    audit_log, invoice, new_id, organization, stripe_event,
+    subscription::{self, Status},
+};
 use uuid::Uuid;
 
 use super::{
     api::StripeApi,
     snapshot::{self, Event},
+    BillingError, CheckoutRefusal,
 };
 
 /// One applier at a time in this process: across processes the
@@ -62,7 +66,7 @@ pub struct Billing<'a> {
 }
 
 impl<'a> Billing<'a> {
-    pub fn new(db: &'a DatabaseConnection, settings: &'a Settings) -> Result<Self, String> {
+    pub fn new(db: &'a DatabaseConnection, settings: &'a Settings) -> Result<Self, BillingError> {
         let api = StripeApi::from_settings(settings).transpose()?;
         Ok(Billing {
             db,
@@ -86,14 +90,14 @@ impl<'a> Billing<'a> {
 /// while past due within the grace, and when canceled until the end of the
 /// period paid for; otherwise the free plan.
 pub fn plan_in_force(sub: &subscription::Model, now: DateTime<Utc>, grace: Duration) -> PlanId {
-    let plan = sub.plan.parse().unwrap_or(PlanId::Free);
-    let keeps = match sub.status.as_str() {
-        "active" | "trialing" => true,
-        "past_due" => sub.past_due_since.is_none_or(|since| now < since + grace),
+    let plan = sub.plan;
+    let keeps = match sub.status {
+        Status::Active | Status::Trialing => true,
+        Status::PastDue => sub.past_due_since.is_none_or(|since| now < since + grace),
         // Canceled by the customer: paid until the period ends. Canceled
         // for non-payment: that period was never paid.
-        "canceled" => sub.past_due_since.is_none() && now < sub.current_period_end,
-        _ => false,
+        Status::Canceled => sub.past_due_since.is_none() && now < sub.current_period_end,
+        Status::Incomplete | Status::IncompleteExpired | Status::Unpaid | Status::Paused => false,
     };
     if keeps {
         plan
@@ -119,7 +123,7 @@ pub fn organization_plan(
 async fn lock_organization(
     txn: &DatabaseTransaction,
     id: Uuid,
-) -> Result<organization::Model, String> {
+) -> Result<organization::Model, BillingError> {
     organization::Entity::update_many()
         .col_expr(
             organization::Column::Plan,
@@ -127,17 +131,11 @@ async fn lock_organization(
         )
         .filter(organization::Column::Id.eq(id))
         .exec(txn)
-        .await
-        .map_err(db)?;
+        .await?;
     organization::Entity::find_by_id(id)
         .one(txn)
-        .await
-        .map_err(db)?
-        .ok_or_else(|| format!("organization {id} no longer exists"))
-}
-
-fn db(e: sea_orm::DbErr) -> String {
-    format!("database: {e}")
+        .await?
+        .ok_or(BillingError::OrganizationGone(id))
 }
 
 /// Sets the organization's plan to what its subscriptions give now, and
@@ -147,30 +145,27 @@ async fn settle_plan(
     txn: &DatabaseTransaction,
     org: &organization::Model,
     cause: Value,
-) -> Result<Option<(PlanId, PlanId)>, String> {
+) -> Result<Option<(PlanId, PlanId)>, BillingError> {
     let subs = subscription::Entity::find()
         .filter(subscription::Column::OrganizationId.eq(org.id))
         .all(txn)
-        .await
-        .map_err(db)?;
+        .await?;
     let to = organization_plan(&subs, b.now, b.grace());
-    let from = org.plan_id();
+    let from = org.plan;
     if to == from {
         return Ok(None);
     }
     organization::Entity::update_many()
-        .col_expr(organization::Column::Plan, Expr::value(to.as_str()))
+        .col_expr(organization::Column::Plan, Expr::value(to))
         .filter(organization::Column::Id.eq(org.id))
         .exec(txn)
-        .await
-        .map_err(db)?;
+        .await?;
     audit_log::Entry::new("billing.plan.changed", "organization")
         .target(org.id)
         .organization(org.id)
         .details(json!({"from": from.as_str(), "to": to.as_str(), "cause": cause}))
         .write(txn)
-        .await
-        .map_err(db)?;
+        .await?;
     tracing::info!(organization_id = %org.id, from = %from, to = %to, "plan changed");
     Ok(Some((from, to)))
 }
@@ -180,23 +175,18 @@ async fn organization_for<C: ConnectionTrait>(
     conn: &C,
     customer: Option<&str>,
     hint: Option<Uuid>,
-) -> Result<Option<organization::Model>, String> {
+) -> Result<Option<organization::Model>, BillingError> {
     if let Some(customer) = customer {
         if let Some(org) = organization::Entity::find()
             .filter(organization::Column::StripeCustomerId.eq(customer))
             .one(conn)
-            .await
-            .map_err(db)?
+            .await?
         {
             return Ok(Some(org));
         }
     }
     let Some(hint) = hint else { return Ok(None) };
-    let Some(org) = organization::Entity::find_by_id(hint)
-        .one(conn)
-        .await
-        .map_err(db)?
-    else {
+    let Some(org) = organization::Entity::find_by_id(hint).one(conn).await? else {
         return Ok(None);
     };
     match (&org.stripe_customer_id, customer) {
@@ -212,7 +202,7 @@ async fn link_customer<C: ConnectionTrait>(
     conn: &C,
     org: Uuid,
     customer: &str,
-) -> Result<(), String> {
+) -> Result<(), BillingError> {
     organization::Entity::update_many()
         .col_expr(
             organization::Column::StripeCustomerId,
@@ -221,21 +211,20 @@ async fn link_customer<C: ConnectionTrait>(
         .filter(organization::Column::Id.eq(org))
         .filter(organization::Column::StripeCustomerId.is_null())
         .exec(conn)
-        .await
-        .map_err(db)?;
+        .await?;
     Ok(())
 }
 
 /// Which of two states of a subscription created in the same second is the
 /// later one: Stripe's `created` has whole seconds, and a subscription's
 /// status moves forward (incomplete → active → … → canceled).
-fn status_rank(status: &str) -> u8 {
+fn status_rank(status: Status) -> u8 {
     match status {
-        "incomplete" => 0,
-        "trialing" => 1,
-        "unpaid" => 3,
-        "canceled" | "incomplete_expired" => 4,
-        _ => 2,
+        Status::Incomplete => 0,
+        Status::Trialing => 1,
+        Status::Active | Status::PastDue | Status::Paused => 2,
+        Status::Unpaid => 3,
+        Status::Canceled | Status::IncompleteExpired => 4,
     }
 }
 
@@ -243,8 +232,7 @@ fn status_rank(status: &str) -> u8 {
 /// until that period ends.
 fn paid_state(b: &Billing<'_>, sub: &snapshot::Subscription) -> Option<(PlanId, DateTime<Utc>)> {
     let plan = b.plans().plan_for_price(sub.price_id.as_deref()?)?;
-    (matches!(sub.status.as_str(), "active" | "trialing" | "past_due")
-        && sub.current_period_end > b.now)
+    (sub.status.is_live() && sub.current_period_end > b.now)
         .then_some((plan, sub.current_period_end))
 }
 
@@ -263,16 +251,13 @@ fn retained(
 }
 
 fn row_retained(row: &subscription::Model) -> Option<(PlanId, DateTime<Utc>)> {
-    Some((
-        row.retained_plan.as_deref()?.parse().ok()?,
-        row.retained_until?,
-    ))
+    Some((row.retained_plan?, row.retained_until?))
 }
 
 fn row_paid(row: &subscription::Model) -> Option<(PlanId, DateTime<Utc>)> {
-    matches!(row.status.as_str(), "active" | "trialing" | "past_due")
-        .then(|| Some((row.plan.parse().ok()?, row.current_period_end)))
-        .flatten()
+    row.status
+        .is_live()
+        .then_some((row.plan, row.current_period_end))
 }
 
 /// Applies a subscription's state. `seen` is the `created` time of the
@@ -285,23 +270,20 @@ pub async fn apply_subscription(
     sub: snapshot::Subscription,
     seen: Option<DateTime<Utc>>,
     cause: Value,
-) -> Result<Applied, String> {
+) -> Result<Applied, BillingError> {
     let _one = APPLYING.lock().await;
     let existing = subscription::Entity::find()
         .filter(subscription::Column::StripeSubscriptionId.eq(&sub.id))
         .one(b.db)
-        .await
-        .map_err(db)?;
+        .await?;
     let org_id = match &existing {
         Some(row) => row.organization_id,
         None => organization_for(b.db, Some(&sub.customer), sub.organization)
             .await?
             .map(|o| o.id)
-            .ok_or_else(|| {
-                format!(
-                    "no organization for Stripe customer {} (subscription {})",
-                    sub.customer, sub.id
-                )
+            .ok_or_else(|| BillingError::NoOrganization {
+                customer: sub.customer.clone(),
+                subscription: sub.id.clone(),
             })?,
     };
     let postgres = b.db.get_database_backend() == DbBackend::Postgres;
@@ -315,7 +297,7 @@ pub async fn apply_subscription(
     } else {
         None
     };
-    let txn = b.db.begin().await.map_err(db)?;
+    let txn = b.db.begin().await?;
     let org = lock_organization(&txn, org_id).await?;
     if b.api.is_some() && postgres {
         current = reread(b, &sub).await?;
@@ -325,27 +307,25 @@ pub async fn apply_subscription(
     let existing = subscription::Entity::find()
         .filter(subscription::Column::StripeSubscriptionId.eq(&sub.id))
         .one(&txn)
-        .await
-        .map_err(db)?;
+        .await?;
     let stamp = seen.unwrap_or(b.now);
     if let (Some(row), false, Some(seen)) = (&existing, reread, seen) {
         let older = seen < row.last_event_at
-            || seen == row.last_event_at && status_rank(&sub.status) < status_rank(&row.status);
+            || seen == row.last_event_at && status_rank(sub.status) < status_rank(row.status);
         if older {
             // Too old to apply, but a paid state it shows still protects
             // retention (so the outcome does not depend on the order).
-            let row_plan: PlanId = row.plan.parse().unwrap_or(PlanId::Free);
             let keep = retained(
                 b,
-                row_plan,
+                row.plan,
                 row_retained(row).into_iter().chain(paid_state(b, &sub)),
             );
             if keep != row_retained(row) {
                 let mut model: subscription::ActiveModel = row.clone().into();
-                model.retained_plan = Set(keep.map(|(p, _)| p.as_str().to_owned()));
+                model.retained_plan = Set(keep.map(|(p, _)| p));
                 model.retained_until = Set(keep.map(|(_, t)| t));
-                model.update(&txn).await.map_err(db)?;
-                txn.commit().await.map_err(db)?;
+                model.update(&txn).await?;
+                txn.commit().await?;
             }
             return Ok(Applied::Stale);
         }
@@ -353,13 +333,14 @@ pub async fn apply_subscription(
     let price = sub
         .price_id
         .clone()
-        .ok_or_else(|| format!("subscription {} has no price", sub.id))?;
-    let plan = b.plans().plan_for_price(&price).ok_or_else(|| {
-        format!(
-            "unknown Stripe price {price} on subscription {}: add it to a plan's stripe_prices",
-            sub.id
-        )
-    })?;
+        .ok_or_else(|| BillingError::NoPrice(sub.id.clone()))?;
+    let plan = b
+        .plans()
+        .plan_for_price(&price)
+        .ok_or_else(|| BillingError::UnknownPrice {
+            price: price.clone(),
+            subscription: sub.id.clone(),
+        })?;
     let last_event_at = existing
         .as_ref()
         .map(|r| r.last_event_at.max(stamp))
@@ -368,10 +349,10 @@ pub async fn apply_subscription(
     // read from the API (an old event must not shorten the grace).
     let since = if reread { b.now } else { stamp };
     let earlier = existing.as_ref().and_then(|r| r.past_due_since);
-    let past_due_since = match sub.status.as_str() {
-        "past_due" | "unpaid" => earlier.or(Some(since)),
+    let past_due_since = match sub.status {
+        Status::PastDue | Status::Unpaid => earlier.or(Some(since)),
         // Canceled for non-payment: the unpaid period gives no plan.
-        "canceled" if sub.unpaid => earlier.or(Some(since)),
+        Status::Canceled if sub.unpaid => earlier.or(Some(since)),
         _ => None,
     };
     let keep = retained(
@@ -388,16 +369,16 @@ pub async fn apply_subscription(
         organization_id: Set(org.id),
         stripe_subscription_id: Set(sub.id.clone()),
         stripe_customer_id: Set(sub.customer.clone()),
-        status: Set(sub.status.clone()),
+        status: Set(sub.status),
         price_id: Set(price),
-        plan: Set(plan.as_str().to_owned()),
+        plan: Set(plan),
         current_period_end: Set(sub.current_period_end),
         cancel_at_period_end: Set(sub.cancel_at_period_end),
         past_due_since: Set(past_due_since),
         currency: Set(sub.currency.clone()),
         unit_amount: Set(sub.unit_amount),
         billing_interval: Set(sub.interval.clone()),
-        retained_plan: Set(keep.map(|(p, _)| p.as_str().to_owned())),
+        retained_plan: Set(keep.map(|(p, _)| p)),
         retained_until: Set(keep.map(|(_, t)| t)),
         last_event_at: Set(last_event_at),
         created_at: Set(existing.as_ref().map(|r| r.created_at).unwrap_or(b.now)),
@@ -405,15 +386,15 @@ pub async fn apply_subscription(
     };
     if existing.is_some() {
         model = model.reset_all();
-        model.update(&txn).await.map_err(db)?;
+        model.update(&txn).await?;
     } else {
-        model.insert(&txn).await.map_err(db)?;
+        model.insert(&txn).await?;
     }
     if org.stripe_customer_id.is_none() {
         link_customer(&txn, org.id, &sub.customer).await?;
     }
     settle_plan(b, &txn, &org, cause).await?;
-    txn.commit().await.map_err(db)?;
+    txn.commit().await?;
     Ok(Applied::Changed(format!(
         "subscription {} is {} on {}",
         sub.id, sub.status, plan
@@ -423,10 +404,10 @@ pub async fn apply_subscription(
 async fn reread(
     b: &Billing<'_>,
     sub: &snapshot::Subscription,
-) -> Result<Option<snapshot::Subscription>, String> {
+) -> Result<Option<snapshot::Subscription>, BillingError> {
     let Some(api) = &b.api else { return Ok(None) };
-    match api.subscription(&sub.id).await.map_err(|e| e.to_string())? {
-        Some(v) => snapshot::Subscription::from_json(&v).map(Some),
+    match api.subscription(&sub.id).await? {
+        Some(v) => Ok(Some(snapshot::Subscription::from_json(&v)?)),
         None => Ok(None),
     }
 }
@@ -436,9 +417,9 @@ pub async fn apply_invoice(
     b: &Billing<'_>,
     inv: snapshot::Invoice,
     seen: Option<DateTime<Utc>>,
-) -> Result<Applied, String> {
+) -> Result<Applied, BillingError> {
     let _one = APPLYING.lock().await;
-    let txn = b.db.begin().await.map_err(db)?;
+    let txn = b.db.begin().await?;
     // Write first: SQLite then takes its write lock now (waiting for it)
     // instead of failing to upgrade a read snapshot later.
     invoice::Entity::update_many()
@@ -448,13 +429,11 @@ pub async fn apply_invoice(
         )
         .filter(invoice::Column::StripeInvoiceId.eq(&inv.id))
         .exec(&txn)
-        .await
-        .map_err(db)?;
+        .await?;
     let existing = invoice::Entity::find()
         .filter(invoice::Column::StripeInvoiceId.eq(&inv.id))
         .one(&txn)
-        .await
-        .map_err(db)?;
+        .await?;
     let stamp = seen.unwrap_or(b.now);
     if let Some(row) = &existing {
         // An invoice's status only moves forward (draft → open → paid or
@@ -476,8 +455,7 @@ pub async fn apply_invoice(
             org = subscription::Entity::find()
                 .filter(subscription::Column::StripeSubscriptionId.eq(sub))
                 .one(&txn)
-                .await
-                .map_err(db)?
+                .await?
                 .map(|s| s.organization_id);
         }
     }
@@ -503,50 +481,51 @@ pub async fn apply_invoice(
         created_at: Set(existing.as_ref().map(|r| r.created_at).unwrap_or(b.now)),
     };
     if existing.is_some() {
-        model.reset_all().update(&txn).await.map_err(db)?;
+        model.reset_all().update(&txn).await?;
     } else {
-        model.insert(&txn).await.map_err(db)?;
+        model.insert(&txn).await?;
     }
-    txn.commit().await.map_err(db)?;
+    txn.commit().await?;
     Ok(Applied::Changed(format!(
         "invoice {} is {}",
         inv.id, inv.status
     )))
 }
 
-async fn checkout_completed(b: &Billing<'_>, e: &Event) -> Result<Applied, String> {
+async fn checkout_completed(b: &Billing<'_>, e: &Event) -> Result<Applied, BillingError> {
     let session = &e.object;
     let org_id = session["client_reference_id"]
         .as_str()
         .or(session["metadata"]["organization_id"].as_str())
         .and_then(|s| s.parse::<Uuid>().ok())
-        .ok_or("the checkout session names no organization")?;
+        .ok_or(CheckoutRefusal::NoOrganization)?;
     let org = organization::Entity::find_by_id(org_id)
         .one(b.db)
-        .await
-        .map_err(db)?
-        .ok_or_else(|| format!("organization {org_id} no longer exists"))?;
+        .await?
+        .ok_or(BillingError::OrganizationGone(org_id))?;
     // `startCheckout` links the customer before the session exists, so a
     // completed checkout must name the organization's own customer: a
     // `client_reference_id` alone (which a Payment Link takes from its URL)
     // never links anyone to an organization.
     let customer = session["customer"]
         .as_str()
-        .ok_or("the checkout session has no customer")?;
+        .ok_or(CheckoutRefusal::NoCustomer)?;
     if let Some(meta) = session["metadata"]["organization_id"].as_str() {
         if meta != org_id.to_string() {
-            return Err("the checkout session's metadata names another organization".into());
+            return Err(CheckoutRefusal::OtherOrganization.into());
         }
     }
     if org.stripe_customer_id.as_deref() != Some(customer) {
-        return Err(format!(
-            "checkout for organization {org_id} by customer {customer}, which is not its own: not started by TrackR"
-        ));
+        return Err(CheckoutRefusal::ForeignCustomer {
+            organization: org_id,
+            customer: customer.to_owned(),
+        }
+        .into());
     }
     // The subscription's own events carry its state; with the API, read it
     // now so the plan changes as soon as the customer is back from Checkout.
     match (session["subscription"].as_str(), &b.api) {
-        (Some(id), Some(api)) => match api.subscription(id).await.map_err(|e| e.to_string())? {
+        (Some(id), Some(api)) => match api.subscription(id).await? {
             Some(v) => {
                 let sub = snapshot::Subscription::from_json(&v)?;
                 apply_subscription(
@@ -557,14 +536,19 @@ async fn checkout_completed(b: &Billing<'_>, e: &Event) -> Result<Applied, Strin
                 )
                 .await
             }
-            None => Err(format!("Stripe has no subscription {id}")),
+            None => Err(BillingError::NoSuchSubscription(id.to_owned())),
         },
         _ => Ok(Applied::Changed(format!("organization {org_id} linked"))),
     }
 }
 
-async fn customer_updated(b: &Billing<'_>, e: &Event) -> Result<Applied, String> {
-    let customer = e.object["id"].as_str().ok_or("the customer has no id")?;
+async fn customer_updated(b: &Billing<'_>, e: &Event) -> Result<Applied, BillingError> {
+    let customer = e.object["id"]
+        .as_str()
+        .ok_or_else(|| snapshot::SnapshotError::Missing {
+            object: "the customer".into(),
+            field: "id",
+        })?;
     let hint = e.object["metadata"]["organization_id"]
         .as_str()
         .and_then(|s| s.parse::<Uuid>().ok());
@@ -578,16 +562,12 @@ async fn customer_updated(b: &Billing<'_>, e: &Event) -> Result<Applied, String>
     }
 }
 
-async fn charge_refunded(b: &Billing<'_>, e: &Event) -> Result<Applied, String> {
+async fn charge_refunded(b: &Billing<'_>, e: &Event) -> Result<Applied, BillingError> {
     // Older API versions name the invoice on the charge; newer ones link
     // them through the payment intent (an invoice payment).
     let invoice_id = match (e.object["invoice"].as_str(), e.object["payment_intent"].as_str(), &b.api) {
         (Some(id), _, _) => id.to_owned(),
-        (None, Some(intent), Some(api)) => match api
-            .invoice_for_payment_intent(intent)
-            .await
-            .map_err(|e| e.to_string())?
-        {
+        (None, Some(intent), Some(api)) => match api.invoice_for_payment_intent(intent).await? {
             Some(id) => id,
             None => return Ok(Applied::Ignored("the charge paid no invoice".into())),
         },
@@ -604,17 +584,15 @@ async fn charge_refunded(b: &Billing<'_>, e: &Event) -> Result<Applied, String> 
         .filter(invoice::Column::StripeInvoiceId.eq(invoice_id))
         .filter(invoice::Column::AmountRefunded.lt(refunded))
         .exec(b.db)
-        .await
-        .map_err(db)?;
+        .await?;
     if done.rows_affected == 0 {
         let known = invoice::Entity::find()
             .filter(invoice::Column::StripeInvoiceId.eq(invoice_id))
             .one(b.db)
-            .await
-            .map_err(db)?;
+            .await?;
         if known.is_none() {
             // Its invoice event has not arrived yet: try again later.
-            return Err(format!("refund for invoice {invoice_id}, not yet mirrored"));
+            return Err(BillingError::RefundBeforeInvoice(invoice_id.to_owned()));
         }
         return Ok(Applied::Stale);
     }
@@ -640,7 +618,7 @@ pub const HANDLED: &[&str] = &[
     "charge.refunded",
 ];
 
-async fn dispatch(b: &Billing<'_>, e: &Event) -> Result<Applied, String> {
+async fn dispatch(b: &Billing<'_>, e: &Event) -> Result<Applied, BillingError> {
     let cause = json!({"event": e.id, "type": e.kind});
     match e.kind.as_str() {
         "customer.subscription.created"
@@ -670,18 +648,18 @@ pub async fn process(
     db: &DatabaseConnection,
     settings: &Settings,
     id: Uuid,
-) -> Result<Value, String> {
+) -> Result<Value, BillingError> {
     let row = stripe_event::Entity::find_by_id(id)
         .one(db)
-        .await
-        .map_err(self::db)?
-        .ok_or_else(|| format!("no Stripe event {id} in the inbox"))?;
+        .await?
+        .ok_or(BillingError::NotInInbox(id))?;
     if row.processed_at.is_some() {
         return Ok(json!({"already": "processed"}));
     }
     let outcome = match (Billing::new(db, settings), Event::from_json(&row.payload)) {
         (Ok(b), Ok(event)) => dispatch(&b, &event).await,
-        (Err(e), _) | (_, Err(e)) => Err(e),
+        (Err(e), _) => Err(e),
+        (_, Err(e)) => Err(e.into()),
     };
     let mut update = stripe_event::Entity::update_many()
         .col_expr(
@@ -705,32 +683,32 @@ pub async fn process(
                 stripe_event::Column::Error,
                 Expr::value(Option::<String>::None),
             ),
-        Err(message) => update.col_expr(stripe_event::Column::Error, Expr::value(message.clone())),
+        Err(e) => update.col_expr(stripe_event::Column::Error, Expr::value(e.to_string())),
     };
-    update.exec(db).await.map_err(self::db)?;
+    update.exec(db).await?;
     match outcome {
         Ok(applied) => {
             tracing::info!(stripe_event = %row.stripe_event_id, kind = %row.event_type, outcome = ?applied, "Stripe event processed");
             Ok(applied.summary())
         }
-        Err(message) => {
-            tracing::warn!(stripe_event = %row.stripe_event_id, kind = %row.event_type, error = %message, "Stripe event failed");
-            Err(format!(
-                "Stripe event {} ({}): {message}",
-                row.stripe_event_id, row.event_type
-            ))
+        Err(e) => {
+            tracing::warn!(stripe_event = %row.stripe_event_id, kind = %row.event_type, error = %e, "Stripe event failed");
+            Err(BillingError::Event {
+                id: row.stripe_event_id,
+                kind: row.event_type,
+                source: Box::new(e),
+            })
         }
     }
 }
 
 /// Moves organizations whose subscription stopped giving its plan (grace
 /// over, canceled period ended) to the plan they have now.
-pub async fn sweep(b: &Billing<'_>) -> Result<Vec<(Uuid, PlanId, PlanId)>, String> {
+pub async fn sweep(b: &Billing<'_>) -> Result<Vec<(Uuid, PlanId, PlanId)>, BillingError> {
     let org_ids: Vec<Uuid> = {
         let mut ids: Vec<Uuid> = subscription::Entity::find()
             .all(b.db)
-            .await
-            .map_err(db)?
+            .await?
             .into_iter()
             .map(|s| s.organization_id)
             .collect();
@@ -741,14 +719,14 @@ pub async fn sweep(b: &Billing<'_>) -> Result<Vec<(Uuid, PlanId, PlanId)>, Strin
     let mut changed = Vec::new();
     for id in org_ids {
         let _one = APPLYING.lock().await;
-        let txn = b.db.begin().await.map_err(db)?;
+        let txn = b.db.begin().await?;
         let Ok(org) = lock_organization(&txn, id).await else {
             continue;
         };
         if let Some((from, to)) = settle_plan(b, &txn, &org, json!({"sweep": true})).await? {
             changed.push((id, from, to));
         }
-        txn.commit().await.map_err(db)?;
+        txn.commit().await?;
     }
     Ok(changed)
 }

@@ -13,25 +13,26 @@ use uuid::Uuid;
 
 use super::{
     apply::{self, apply_invoice, apply_subscription, Billing},
-    snapshot,
+    snapshot, BillingError,
 };
 
 /// `YYYY-MM` → the month's first instant and the next month's.
-pub fn month_bounds(month: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+pub fn month_bounds(month: &str) -> Result<(DateTime<Utc>, DateTime<Utc>), BillingError> {
+    let not_a_month = || BillingError::NotAMonth(month.to_owned());
     let start = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
         .ok()
         .filter(|_| month.len() == 7)
-        .ok_or_else(|| format!("{month:?} is not a month: expected YYYY-MM"))?;
+        .ok_or_else(not_a_month)?;
     let next = if start.month() == 12 {
         NaiveDate::from_ymd_opt(start.year() + 1, 1, 1)
     } else {
         NaiveDate::from_ymd_opt(start.year(), start.month() + 1, 1)
     }
-    .ok_or("month out of range")?;
+    .ok_or_else(not_a_month)?;
     let at = |d: NaiveDate| {
         d.and_hms_opt(0, 0, 0)
             .map(|t| t.and_utc())
-            .ok_or("bad date")
+            .ok_or_else(not_a_month)
     };
     Ok((at(start)?, at(next)?))
 }
@@ -80,10 +81,6 @@ pub struct Report {
     pub compared_with_stripe: bool,
 }
 
-fn active(status: &str) -> bool {
-    matches!(status, "active" | "trialing" | "past_due")
-}
-
 /// What Stripe has for the month, when the API is configured.
 struct Remote {
     subscriptions: Vec<snapshot::Subscription>,
@@ -94,30 +91,24 @@ async fn remote(
     b: &Billing<'_>,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<Option<Remote>, String> {
+) -> Result<Option<Remote>, BillingError> {
     let Some(api) = &b.api else { return Ok(None) };
-    let db = |e: sea_orm::DbErr| format!("database: {e}");
     // Only what is TrackR's: Stripe accounts often bill other products too.
     let customers: HashSet<String> = organization::Entity::find()
         .filter(organization::Column::StripeCustomerId.is_not_null())
         .all(b.db)
-        .await
-        .map_err(db)?
+        .await?
         .into_iter()
         .filter_map(|o| o.stripe_customer_id)
         .collect();
     let ours = |customer: Option<&str>, hint: Option<Uuid>| {
         hint.is_some() || customer.is_some_and(|c| customers.contains(c))
     };
-    let read = |what: &str, e: String| {
+    let read = |what: &str, e: snapshot::SnapshotError| {
         tracing::warn!(object = what, error = %e, "a Stripe object could not be read; skipped");
     };
     let mut subscriptions = Vec::new();
-    for v in api
-        .subscriptions(until.timestamp())
-        .await
-        .map_err(|e| e.to_string())?
-    {
+    for v in api.subscriptions(until.timestamp()).await? {
         match snapshot::Subscription::from_json(&v) {
             Ok(s) if ours(Some(&s.customer), s.organization) => subscriptions.push(s),
             Ok(_) => {}
@@ -125,11 +116,7 @@ async fn remote(
         }
     }
     let mut invoices = Vec::new();
-    for v in api
-        .invoices(from.timestamp(), until.timestamp())
-        .await
-        .map_err(|e| e.to_string())?
-    {
+    for v in api.invoices(from.timestamp(), until.timestamp()).await? {
         match snapshot::Invoice::from_json(&v) {
             Ok(i) if ours(i.customer.as_deref(), i.organization) => invoices.push(i),
             Ok(_) => {}
@@ -142,7 +129,7 @@ async fn remote(
     }))
 }
 
-pub async fn report(b: &Billing<'_>, month: &str) -> Result<Report, String> {
+pub async fn report(b: &Billing<'_>, month: &str) -> Result<Report, BillingError> {
     let (from, until) = month_bounds(month)?;
     let remote = remote(b, from, until).await?;
     build(b, month, from, until, remote.as_ref()).await
@@ -154,8 +141,7 @@ async fn build(
     from: DateTime<Utc>,
     until: DateTime<Utc>,
     remote: Option<&Remote>,
-) -> Result<Report, String> {
-    let db = |e: sea_orm::DbErr| format!("database: {e}");
+) -> Result<Report, BillingError> {
     let plans = &b.settings.plans;
     let plan_of = |price: Option<&str>| {
         price
@@ -169,8 +155,7 @@ async fn build(
         .filter(invoice::Column::PeriodStart.lt(until))
         .order_by_asc(invoice::Column::PeriodStart)
         .all(b.db)
-        .await
-        .map_err(db)?;
+        .await?;
     for inv in &invoices {
         if inv.status == "void" || inv.status == "draft" {
             continue;
@@ -183,10 +168,12 @@ async fn build(
         t.paid += inv.amount_paid;
         t.refunded += inv.amount_refunded;
     }
-    let subs = subscription::Entity::find().all(b.db).await.map_err(db)?;
-    for sub in subs.iter().filter(|s| active(&s.status)) {
+    let subs = subscription::Entity::find().all(b.db).await?;
+    for sub in subs.iter().filter(|s| s.status.is_live()) {
         let currency = sub.currency.clone().unwrap_or_else(|| "usd".into());
-        let t = totals.entry((currency, sub.plan.clone())).or_default();
+        let t = totals
+            .entry((currency, sub.plan.as_str().to_owned()))
+            .or_default();
         t.active_subscriptions += 1;
         t.mrr += snapshot::Subscription::monthly_amount(
             sub.unit_amount,
@@ -208,15 +195,11 @@ async fn build(
         by_org.entry(s.organization_id).or_default().push(s.clone());
     }
     for (org_id, org_subs) in &by_org {
-        let Some(org) = organization::Entity::find_by_id(*org_id)
-            .one(b.db)
-            .await
-            .map_err(db)?
-        else {
+        let Some(org) = organization::Entity::find_by_id(*org_id).one(b.db).await? else {
             continue;
         };
         let due = apply::organization_plan(org_subs, b.now, b.grace());
-        if org.plan_id() != due {
+        if org.plan != due {
             discrepancies.push(Discrepancy {
                 kind: "plan_mismatch".into(),
                 organization_id: Some(org.id),
@@ -240,7 +223,7 @@ async fn build(
             .collect();
         for s in &remote.subscriptions {
             match local.get(s.id.as_str()) {
-                None if active(&s.status) => discrepancies.push(Discrepancy {
+                None if s.status.is_live() => discrepancies.push(Discrepancy {
                     kind: "subscription_missing_here".into(),
                     organization_id: s.organization,
                     stripe_id: Some(s.id.clone()),
@@ -265,7 +248,7 @@ async fn build(
                 _ => {}
             }
         }
-        for mine in subs.iter().filter(|s| active(&s.status)) {
+        for mine in subs.iter().filter(|s| s.status.is_live()) {
             if !theirs.contains_key(mine.stripe_subscription_id.as_str()) && mine.created_at < until
             {
                 discrepancies.push(Discrepancy {
@@ -282,8 +265,7 @@ async fn build(
                     .is_in(remote.invoices.iter().map(|i| i.id.clone())),
             )
             .all(b.db)
-            .await
-            .map_err(db)?
+            .await?
             .into_iter()
             .map(|i| (i.stripe_invoice_id.clone(), i))
             .collect();
@@ -330,7 +312,7 @@ pub struct Repair {
 
 /// Compares, applies Stripe's state where it differs, settles every
 /// organization's plan, and records each repair in the audit log.
-pub async fn run(b: &Billing<'_>, month: &str, dry_run: bool) -> Result<Repair, String> {
+pub async fn run(b: &Billing<'_>, month: &str, dry_run: bool) -> Result<Repair, BillingError> {
     let (from, until) = month_bounds(month)?;
     let remote = remote(b, from, until).await?;
     let before = build(b, month, from, until, remote.as_ref()).await?;
@@ -344,10 +326,9 @@ pub async fn run(b: &Billing<'_>, month: &str, dry_run: bool) -> Result<Repair, 
         .filter(|d| d.kind == "subscription_not_in_stripe")
         .count();
     let local_active = subscription::Entity::find()
-        .filter(subscription::Column::Status.is_in(["active", "trialing", "past_due"]))
+        .filter(subscription::Column::Status.is_in(subscription::Status::LIVE))
         .all(b.db)
-        .await
-        .map_err(|e| format!("database: {e}"))?
+        .await?
         .len();
     let implausible = absent > 2 && absent * 2 > local_active;
     if implausible {
@@ -369,10 +350,7 @@ pub async fn run(b: &Billing<'_>, month: &str, dry_run: bool) -> Result<Repair, 
                     if let Some(org) = d.organization_id {
                         entry = entry.organization(org);
                     }
-                    entry
-                        .write(b.db)
-                        .await
-                        .map_err(|e| format!("database: {e}"))?;
+                    entry.write(b.db).await?;
                     repaired.push(what);
                 }
                 Ok(None) => {}
@@ -408,7 +386,7 @@ async fn repair_one(
     b: &Billing<'_>,
     d: &Discrepancy,
     remote: Option<&Remote>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, BillingError> {
     let Some(id) = d.stripe_id.as_deref() else {
         return Ok(None);
     };
@@ -423,7 +401,7 @@ async fn repair_one(
                 &b.api,
             ) {
                 (Some(s), _) => Some(s.clone()),
-                (None, Some(api)) => match api.subscription(id).await.map_err(|e| e.to_string())? {
+                (None, Some(api)) => match api.subscription(id).await? {
                     Some(v) => Some(snapshot::Subscription::from_json(&v)?),
                     None => None,
                 },
@@ -437,11 +415,10 @@ async fn repair_one(
                 None if d.kind == "plan_mismatch" => Ok(None),
                 None => {
                     // Stripe has no such subscription: it no longer gives a plan.
-                    let db = |e: sea_orm::DbErr| format!("database: {e}");
                     subscription::Entity::update_many()
                         .col_expr(
                             subscription::Column::Status,
-                            sea_orm::sea_query::Expr::value("canceled"),
+                            sea_orm::sea_query::Expr::value(subscription::Status::Canceled),
                         )
                         .col_expr(
                             subscription::Column::CurrentPeriodEnd,
@@ -449,8 +426,7 @@ async fn repair_one(
                         )
                         .filter(subscription::Column::StripeSubscriptionId.eq(id))
                         .exec(b.db)
-                        .await
-                        .map_err(db)?;
+                        .await?;
                     Ok(Some(format!(
                         "subscription {id} marked canceled: Stripe has none"
                     )))

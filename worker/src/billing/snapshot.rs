@@ -5,7 +5,37 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use trackr_entity::subscription::{Status, UnknownStatus};
 use uuid::Uuid;
+
+/// A Stripe object TrackR cannot read. Messages name the object and the
+/// field, never a value beyond ids and the status.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("the body is not JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    #[error("the body is not a Stripe event")]
+    NotAnEvent,
+    #[error("expected {expected}, got {got}")]
+    Unexpected { expected: &'static str, got: String },
+    #[error("{object} has no {field}")]
+    Missing { object: String, field: &'static str },
+    #[error("subscription {id}: {source}")]
+    Status {
+        id: String,
+        #[source]
+        source: UnknownStatus,
+    },
+}
+
+impl SnapshotError {
+    fn missing(object: impl Into<String>, field: &'static str) -> Self {
+        SnapshotError::Missing {
+            object: object.into(),
+            field,
+        }
+    }
+}
 
 fn ts(v: &Value) -> Option<DateTime<Utc>> {
     v.as_i64().and_then(|s| DateTime::from_timestamp(s, 0))
@@ -31,7 +61,7 @@ fn organization_hint(v: &Value) -> Option<Uuid> {
 pub struct Subscription {
     pub id: String,
     pub customer: String,
-    pub status: String,
+    pub status: Status,
     pub price_id: Option<String>,
     pub currency: Option<String>,
     pub unit_amount: Option<i64>,
@@ -44,21 +74,36 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    pub fn from_json(v: &Value) -> Result<Self, String> {
+    pub fn from_json(v: &Value) -> Result<Self, SnapshotError> {
         if v["object"].as_str().is_some_and(|o| o != "subscription") {
-            return Err(format!("expected a subscription, got {}", v["object"]));
+            return Err(SnapshotError::Unexpected {
+                expected: "a subscription",
+                got: v["object"].to_string(),
+            });
         }
-        let id = string(&v["id"]).ok_or("the subscription has no id")?;
+        let id =
+            string(&v["id"]).ok_or_else(|| SnapshotError::missing("the subscription", "id"))?;
         let item = &v["items"]["data"][0];
         let price = &item["price"];
         let period_end = ts(&v["current_period_end"])
             .or_else(|| ts(&item["current_period_end"]))
             .or_else(|| ts(&v["ended_at"]))
-            .ok_or_else(|| format!("subscription {id} has no current_period_end"))?;
+            .ok_or_else(|| {
+                SnapshotError::missing(format!("subscription {id}"), "current_period_end")
+            })?;
+        // A status Stripe added since is refused, not guessed: the event
+        // fails, is retried, and stays visible until this version knows it.
+        let status = match v["status"].as_str() {
+            None => Status::Incomplete,
+            Some(s) => s.parse().map_err(|source| SnapshotError::Status {
+                id: id.clone(),
+                source,
+            })?,
+        };
         Ok(Subscription {
             customer: string(&v["customer"])
-                .ok_or_else(|| format!("subscription {id} has no customer"))?,
-            status: v["status"].as_str().unwrap_or("incomplete").to_owned(),
+                .ok_or_else(|| SnapshotError::missing(format!("subscription {id}"), "customer"))?,
+            status,
             price_id: string(&price["id"]).or_else(|| string(&item["plan"]["id"])),
             currency: price["currency"]
                 .as_str()
@@ -109,11 +154,14 @@ pub struct Invoice {
 }
 
 impl Invoice {
-    pub fn from_json(v: &Value) -> Result<Self, String> {
+    pub fn from_json(v: &Value) -> Result<Self, SnapshotError> {
         if v["object"].as_str().is_some_and(|o| o != "invoice") {
-            return Err(format!("expected an invoice, got {}", v["object"]));
+            return Err(SnapshotError::Unexpected {
+                expected: "an invoice",
+                got: v["object"].to_string(),
+            });
         }
-        let id = string(&v["id"]).ok_or("the invoice has no id")?;
+        let id = string(&v["id"]).ok_or_else(|| SnapshotError::missing("the invoice", "id"))?;
         let line = &v["lines"]["data"][0];
         let epoch = DateTime::<Utc>::UNIX_EPOCH;
         Ok(Invoice {
@@ -163,19 +211,19 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn from_json(payload: &str) -> Result<Self, String> {
-        let v: Value =
-            serde_json::from_str(payload).map_err(|e| format!("the body is not JSON: {e}"))?;
+    pub fn from_json(payload: &str) -> Result<Self, SnapshotError> {
+        let v: Value = serde_json::from_str(payload).map_err(SnapshotError::NotJson)?;
         if v["object"] != "event" {
-            return Err("the body is not a Stripe event".into());
+            return Err(SnapshotError::NotAnEvent);
         }
+        let missing = |field| SnapshotError::missing("the event", field);
         Ok(Event {
-            id: string(&v["id"]).ok_or("the event has no id")?,
+            id: string(&v["id"]).ok_or_else(|| missing("id"))?,
             kind: v["type"]
                 .as_str()
-                .ok_or("the event has no type")?
+                .ok_or_else(|| missing("type"))?
                 .to_owned(),
-            created: ts(&v["created"]).ok_or("the event has no created time")?,
+            created: ts(&v["created"]).ok_or_else(|| missing("created time"))?,
             object: v["data"]["object"].clone(),
         })
     }
@@ -229,6 +277,21 @@ mod tests {
             (event.id.as_str(), event.kind.as_str()),
             ("evt_1", "charge.refunded")
         );
+    }
+
+    #[test]
+    fn an_unknown_status_is_refused_not_guessed() {
+        let v = serde_json::json!({
+            "object": "subscription", "id": "sub_1", "customer": "cus_1", "status": "suspended",
+            "items": {"data": [{"current_period_end": 1_700_000_000}]}
+        });
+        let e = Subscription::from_json(&v).unwrap_err();
+        assert!(e.to_string().contains("suspended"), "{e}");
+        let v = serde_json::json!({
+            "object": "subscription", "id": "sub_1", "customer": "cus_1", "status": "past_due",
+            "items": {"data": [{"current_period_end": 1_700_000_000}]}
+        });
+        assert_eq!(Subscription::from_json(&v).unwrap().status, Status::PastDue);
     }
 
     #[test]

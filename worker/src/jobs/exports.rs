@@ -8,6 +8,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use trackr_analytics::{deletion::DeleteParams, export::ExportParams, store::Store};
 use uuid::Uuid;
 
+use crate::WorkerError;
+
 /// How long an export's files are kept after the export finished. Its
 /// download links last 24 hours from when they are handed out, never
 /// past this.
@@ -37,9 +39,9 @@ pub async fn deleted_since(
         return Ok(false);
     };
     let deletions = job::Entity::find()
-        .filter(job::Column::Kind.eq(super::runner::DELETE_DATA))
+        .filter(job::Column::Kind.eq(job::Kind::DeleteData))
         .filter(job::Column::SiteId.eq(params.site_id))
-        .filter(job::Column::Status.is_in(["running", "succeeded"]))
+        .filter(job::Column::Status.is_in([job::Status::Running, job::Status::Succeeded]))
         .filter(job::Column::UpdatedAt.gte(export.created_at))
         .all(db)
         .await?;
@@ -63,20 +65,22 @@ pub async fn expire_exports(
     db: &DatabaseConnection,
     store: &Store,
     which: Expiring,
-) -> Result<u64, String> {
+) -> Result<u64, WorkerError> {
     use sea_orm::sea_query::Expr;
     use trackr_entity::job;
     let mut expired = 0;
-    for row in expiring(db, &which).await.map_err(|e| e.to_string())? {
+    for row in expiring(db, &which).await? {
         let mut result = row.result.clone().unwrap_or_else(|| serde_json::json!({}));
-        store.delete_prefix(&format!("exports/{}/", row.id)).await?;
+        store
+            .delete_prefix(&format!("exports/{}/", row.id))
+            .await
+            .map_err(WorkerError::Store)?;
         result["expired"] = serde_json::Value::Bool(true);
         job::Entity::update_many()
             .col_expr(job::Column::Result, Expr::value(result))
             .filter(job::Column::Id.eq(row.id))
             .exec(db)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         expired += 1;
     }
     Ok(expired)
@@ -94,8 +98,8 @@ async fn expiring(
 ) -> Result<Vec<trackr_entity::job::Model>, DbErr> {
     use trackr_entity::job;
     let mut query = job::Entity::find()
-        .filter(job::Column::Kind.eq(super::runner::EXPORT))
-        .filter(job::Column::Status.eq("succeeded"));
+        .filter(job::Column::Kind.eq(job::Kind::Export))
+        .filter(job::Column::Status.eq(job::Status::Succeeded));
     query = match which {
         Expiring::FinishedBefore(at) => query.filter(job::Column::UpdatedAt.lt(*at)),
         Expiring::OfSites(sites) => query.filter(job::Column::SiteId.is_in(sites.iter().copied())),

@@ -79,18 +79,14 @@ pub fn retention_plan(
     paid: Option<&subscription::Model>,
     now: DateTime<Utc>,
 ) -> PlanId {
-    let current = org.plan_id();
+    let current = org.plan;
     let Some(sub) = paid else { return current };
     let mut candidates = vec![current];
     if sub.current_period_end > now {
-        candidates.extend(sub.plan.parse::<PlanId>().ok());
+        candidates.push(sub.plan);
     }
     if sub.retained_until.is_some_and(|until| until > now) {
-        candidates.extend(
-            sub.retained_plan
-                .as_deref()
-                .and_then(|p| p.parse::<PlanId>().ok()),
-        );
+        candidates.extend(sub.retained_plan);
     }
     candidates
         .into_iter()

@@ -7,12 +7,17 @@ use std::path::PathBuf;
 
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use trackr_config::Settings;
-use trackr_entity::{audit_log, job};
+use trackr_entity::{
+    audit_log,
+    job::{self, Kind, Status},
+};
 use uuid::Uuid;
 
 use trackr_analytics::{
@@ -23,12 +28,26 @@ use trackr_analytics::{
 };
 
 use super::exports;
-use crate::WorkerError;
+use crate::{billing::BillingError, WorkerError};
 
-pub const DELETE_DATA: &str = "delete_data";
-pub const EXPORT: &str = "export";
-/// Applies one verified Stripe event from the inbox.
-pub const STRIPE_EVENT: &str = "stripe_event";
+/// Why a job failed, as its row keeps it and `Job.error` shows it: safe to
+/// show (no SQL, no secret, no visitor data). The detail is the source,
+/// and is logged where it happens.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("bad parameters: {0}")]
+    BadParameters(#[source] serde_json::Error),
+    #[error("bad parameters: no inbox event id")]
+    NoInboxEvent,
+    #[error("the object store is unavailable")]
+    StoreUnavailable(String),
+    #[error("the deletion failed")]
+    Deletion(#[source] WorkerError),
+    #[error("the export failed")]
+    Export(#[source] trackr_analytics::export::ExportError),
+    #[error(transparent)]
+    Billing(#[from] BillingError),
+}
 
 /// Where exports are assembled before their upload.
 fn scratch_dir(settings: &Settings) -> PathBuf {
@@ -38,20 +57,20 @@ fn scratch_dir(settings: &Settings) -> PathBuf {
 async fn finish(
     db: &DatabaseConnection,
     id: Uuid,
-    outcome: Result<serde_json::Value, String>,
+    outcome: &Result<serde_json::Value, JobError>,
 ) -> Result<(), WorkerError> {
     let mut update = job::Entity::update_many()
         .col_expr(job::Column::UpdatedAt, Expr::value(trackr_entity::now()))
         .filter(job::Column::Id.eq(id));
     update = match outcome {
         Ok(result) => update
-            .col_expr(job::Column::Status, Expr::value("succeeded"))
+            .col_expr(job::Column::Status, Expr::value(Status::Succeeded))
             .col_expr(job::Column::Progress, Expr::value(1.0))
-            .col_expr(job::Column::Result, Expr::value(result))
+            .col_expr(job::Column::Result, Expr::value(result.clone()))
             .col_expr(job::Column::Error, Expr::value(Option::<String>::None)),
-        Err(message) => update
-            .col_expr(job::Column::Status, Expr::value("failed"))
-            .col_expr(job::Column::Error, Expr::value(message)),
+        Err(e) => update
+            .col_expr(job::Column::Status, Expr::value(Status::Failed))
+            .col_expr(job::Column::Error, Expr::value(e.to_string())),
     };
     update.exec(db).await?;
     Ok(())
@@ -79,7 +98,7 @@ pub async fn claim(
     let now = trackr_entity::now();
     let stale = now - chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
     let claimed = job::Entity::update_many()
-        .col_expr(job::Column::Status, Expr::value("running"))
+        .col_expr(job::Column::Status, Expr::value(Status::Running))
         .col_expr(
             job::Column::Attempts,
             Expr::col(job::Column::Attempts).add(1),
@@ -89,10 +108,10 @@ pub async fn claim(
         .filter(job::Column::Attempts.lt(crate::queue::MAX_ATTEMPTS as i32))
         .filter(
             Condition::any()
-                .add(job::Column::Status.is_in(["queued", "failed"]))
+                .add(job::Column::Status.is_in([Status::Queued, Status::Failed]))
                 .add(
                     Condition::all()
-                        .add(job::Column::Status.eq("running"))
+                        .add(job::Column::Status.eq(Status::Running))
                         .add(job::Column::UpdatedAt.lt(stale)),
                 ),
         )
@@ -106,7 +125,7 @@ pub async fn claim(
 
 pub async fn mark_dead(db: &DatabaseConnection, id: Uuid) -> Result<(), WorkerError> {
     job::Entity::update_many()
-        .col_expr(job::Column::Status, Expr::value("dead"))
+        .col_expr(job::Column::Status, Expr::value(Status::Dead))
         .col_expr(job::Column::UpdatedAt, Expr::value(trackr_entity::now()))
         .filter(job::Column::Id.eq(id))
         .exec(db)
@@ -125,8 +144,38 @@ pub async fn run(
     let Some(row) = claim(db, id, lease).await? else {
         return Ok(Outcome::Skipped);
     };
-    let attempts = row.attempts;
-    tracing::info!(job = %row.kind, job_id = %id, site_id = ?row.site_id, attempt = attempts, "job started");
+    let span = span(&row);
+    run_claimed(db, settings, row, lease).instrument(span).await
+}
+
+/// One span per run of a job: what it is and whose, by ids only (never the
+/// parameters, which may name a visitor).
+pub fn span(row: &job::Model) -> tracing::Span {
+    let span = tracing::info_span!(
+        "job",
+        job = %row.kind,
+        job_id = %row.id,
+        attempt = row.attempts,
+        site_id = tracing::field::Empty,
+        organization_id = tracing::field::Empty,
+    );
+    if let Some(site) = row.site_id {
+        span.record("site_id", tracing::field::display(site));
+    }
+    if let Some(organization) = row.organization_id {
+        span.record("organization_id", tracing::field::display(organization));
+    }
+    span
+}
+
+async fn run_claimed(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    row: job::Model,
+    lease: Duration,
+) -> Result<Outcome, WorkerError> {
+    let (id, attempts) = (row.id, row.attempts);
+    tracing::info!("job started");
     let renew = {
         let db = db.clone();
         tokio::spawn(async move {
@@ -137,7 +186,7 @@ pub async fn run(
                 let _ = job::Entity::update_many()
                     .col_expr(job::Column::UpdatedAt, Expr::value(trackr_entity::now()))
                     .filter(job::Column::Id.eq(id))
-                    .filter(job::Column::Status.eq("running"))
+                    .filter(job::Column::Status.eq(Status::Running))
                     .exec(&db)
                     .await;
             }
@@ -145,19 +194,17 @@ pub async fn run(
     };
     let outcome = execute(db, settings, &row).await;
     renew.abort();
-    if let Err(message) = &outcome {
-        report_failure(&row.kind, attempts, row.site_id, id, message);
+    if let Err(e) = &outcome {
+        report_failure(row.kind, attempts, row.site_id, id, &e.to_string());
     }
-    if let (Ok(result), true) = (&outcome, row.kind == EXPORT || row.kind == DELETE_DATA) {
-        let mut entry = audit_log::Entry::new(
-            if row.kind == EXPORT {
-                "data.exported"
-            } else {
-                "data.deleted"
-            },
-            "site",
-        )
-        .details(serde_json::json!({ "job": id, "result": result }));
+    let audited = match row.kind {
+        Kind::Export => Some("data.exported"),
+        Kind::DeleteData => Some("data.deleted"),
+        Kind::StripeEvent => None,
+    };
+    if let (Ok(result), Some(action)) = (&outcome, audited) {
+        let mut entry = audit_log::Entry::new(action, "site")
+            .details(serde_json::json!({ "job": id, "result": result }));
         if let Some(site) = row.site_id {
             entry = entry.target(site);
         }
@@ -168,20 +215,18 @@ pub async fn run(
     }
     let result = match &outcome {
         Ok(_) => Outcome::Done,
-        Err(m) => Outcome::Failed(m.clone()),
+        Err(e) => Outcome::Failed(e.to_string()),
     };
     let succeeded = outcome.is_ok();
-    finish(db, id, outcome).await?;
+    finish(db, id, &outcome).await?;
     if !succeeded && attempts >= crate::queue::MAX_ATTEMPTS as i32 {
         // Its last attempt: no copy of it may claim it again.
         mark_dead(db, id).await?;
     }
-    if succeeded && row.kind == EXPORT && exports::deleted_since(db, &row).await? {
+    if succeeded && row.kind == Kind::Export && exports::deleted_since(db, &row).await? {
         // Data it holds was deleted while it ran: it goes at once.
         let store = Store::open(settings).map_err(WorkerError::Store)?;
-        exports::expire_exports(db, &store, exports::Expiring::Job(id))
-            .await
-            .map_err(WorkerError::Store)?;
+        exports::expire_exports(db, &store, exports::Expiring::Job(id)).await?;
     }
     Ok(result)
 }
@@ -213,10 +258,10 @@ async fn execute(
     db: &DatabaseConnection,
     settings: &Settings,
     row: &job::Model,
-) -> Result<serde_json::Value, String> {
+) -> Result<serde_json::Value, JobError> {
     let id = row.id;
-    match row.kind.as_str() {
-        DELETE_DATA => match (
+    match row.kind {
+        Kind::DeleteData => match (
             serde_json::from_value::<DeleteParams>(row.params.clone()),
             Store::open(settings),
         ) {
@@ -224,16 +269,16 @@ async fn execute(
                 .await
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
                 .map_err(|e| {
-                    tracing::error!(job = DELETE_DATA, job_id = %id, error = %e, "job failed");
-                    "the deletion failed".to_owned()
+                    tracing::error!(job = %row.kind, job_id = %id, error = %e, "job failed");
+                    JobError::Deletion(e)
                 }),
-            (Err(e), _) => Err(format!("bad parameters: {e}")),
+            (Err(e), _) => Err(JobError::BadParameters(e)),
             (_, Err(e)) => {
-                tracing::error!(job = DELETE_DATA, job_id = %id, error = %e, "object store unavailable");
-                Err("the object store is unavailable".into())
+                tracing::error!(job = %row.kind, job_id = %id, error = %e, "object store unavailable");
+                Err(JobError::StoreUnavailable(e))
             }
         },
-        EXPORT => match (
+        Kind::Export => match (
             serde_json::from_value::<ExportParams>(row.params.clone()),
             Store::open(settings),
         ) {
@@ -242,20 +287,19 @@ async fn execute(
                 .await
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
                 .map_err(|e| {
-                    tracing::error!(job = EXPORT, job_id = %id, error = %e, "job failed");
-                    "the export failed".to_owned()
+                    tracing::error!(job = %row.kind, job_id = %id, error = %e, "job failed");
+                    JobError::Export(e)
                 }),
-            (Err(e), _) => Err(format!("bad parameters: {e}")),
+            (Err(e), _) => Err(JobError::BadParameters(e)),
             (_, Err(e)) => {
-                tracing::error!(job = EXPORT, job_id = %id, error = %e, "object store unavailable");
-                Err("the object store is unavailable".into())
+                tracing::error!(job = %row.kind, job_id = %id, error = %e, "object store unavailable");
+                Err(JobError::StoreUnavailable(e))
             }
         },
-        STRIPE_EVENT => match row.params["event"].as_str().and_then(|s| s.parse().ok()) {
-            Some(event) => crate::billing::apply::process(db, settings, event).await,
-            None => Err("bad parameters: no inbox event id".into()),
+        Kind::StripeEvent => match row.params["event"].as_str().and_then(|s| s.parse().ok()) {
+            Some(event) => Ok(crate::billing::apply::process(db, settings, event).await?),
+            None => Err(JobError::NoInboxEvent),
         },
-        other => Err(format!("unknown job kind {other:?}")),
     }
 }
 
@@ -268,9 +312,8 @@ async fn delete_data(
 ) -> Result<deletion::DeleteResult, WorkerError> {
     let events = SqlEventStore::new(db.clone(), store.clone());
     let mut result = events.delete(p).await?;
-    result.exports = exports::expire_exports(db, store, exports::Expiring::Covering(p.clone()))
-        .await
-        .map_err(WorkerError::Store)?;
+    result.exports =
+        exports::expire_exports(db, store, exports::Expiring::Covering(p.clone())).await?;
     Ok(result)
 }
 
@@ -287,8 +330,8 @@ pub async fn retry_stripe_events(
     let before = trackr_entity::now()
         - chrono::Duration::from_std(older_than).unwrap_or(chrono::Duration::minutes(10));
     let rows = job::Entity::find()
-        .filter(job::Column::Kind.eq(STRIPE_EVENT))
-        .filter(job::Column::Status.is_in(["dead", "failed", "queued"]))
+        .filter(job::Column::Kind.eq(Kind::StripeEvent))
+        .filter(job::Column::Status.is_in([Status::Dead, Status::Failed, Status::Queued]))
         .filter(job::Column::UpdatedAt.lte(before))
         .order_by_asc(job::Column::CreatedAt)
         .all(db)
@@ -297,10 +340,10 @@ pub async fn retry_stripe_events(
     for row in rows {
         // A new round of attempts.
         job::Entity::update_many()
-            .col_expr(job::Column::Status, Expr::value("queued"))
+            .col_expr(job::Column::Status, Expr::value(Status::Queued))
             .col_expr(job::Column::Attempts, Expr::value(0))
             .filter(job::Column::Id.eq(row.id))
-            .filter(job::Column::Status.eq(row.status.clone()))
+            .filter(job::Column::Status.eq(row.status))
             .exec(db)
             .await?;
         match run(db, settings, row.id).await? {
@@ -314,19 +357,30 @@ pub async fn retry_stripe_events(
 
 /// Jobs a crash left queued, failed-and-retryable or running.
 pub async fn unfinished(db: &DatabaseConnection) -> Result<Vec<Uuid>, WorkerError> {
-    Ok(job::Entity::find()
-        .filter(job::Column::Status.is_in(["queued", "running", "failed"]))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|j| j.id)
-        .collect())
+    Ok(ids(job::Entity::find().filter(job::Column::Status.is_in([
+        Status::Queued,
+        Status::Running,
+        Status::Failed,
+    ])))
+    .all(db)
+    .await?)
+}
+
+/// The ids a query finds, and only them: a row written by a newer version
+/// (a kind this one does not know) cannot fail a listing of the others.
+fn ids(
+    query: sea_orm::Select<job::Entity>,
+) -> sea_orm::Selector<sea_orm::SelectGetableTuple<Uuid>> {
+    query
+        .select_only()
+        .column(job::Column::Id)
+        .into_tuple::<Uuid>()
 }
 
 /// Reports a failed job to Sentry (when configured) with technical tags
 /// only: job name, attempt, site and job ids; never visitor data.
 pub fn report_failure(
-    kind: &str,
+    kind: Kind,
     attempt: i32,
     site_id: Option<Uuid>,
     job_id: Uuid,
@@ -334,7 +388,7 @@ pub fn report_failure(
 ) {
     sentry::with_scope(
         |scope| {
-            scope.set_tag("job", kind);
+            scope.set_tag("job", kind.as_str());
             scope.set_tag("attempt", attempt);
             scope.set_tag("job_id", job_id);
             if let Some(site) = site_id {
@@ -353,7 +407,7 @@ pub fn report_failure(
 /// The dead-letter list: jobs that failed every attempt.
 pub async fn dead(db: &DatabaseConnection) -> Result<Vec<job::Model>, WorkerError> {
     Ok(job::Entity::find()
-        .filter(job::Column::Status.eq("dead"))
+        .filter(job::Column::Status.eq(Status::Dead))
         .all(db)
         .await?)
 }
@@ -365,27 +419,24 @@ pub const HAND_OVER_AGAIN_AFTER: chrono::Duration = chrono::Duration::minutes(10
 
 /// Jobs that wait for the queue, oldest first: never handed over (Redis
 /// was away), or handed over long ago and still queued (Redis lost them).
-pub async fn waiting_for_queue(db: &DatabaseConnection) -> Result<Vec<Uuid>, WorkerError> {
+pub async fn waiting_for_queue(db: &DatabaseConnection) -> Result<Vec<Uuid>, DbErr> {
     let lost = trackr_entity::now() - HAND_OVER_AGAIN_AFTER;
-    Ok(job::Entity::find()
-        .filter(job::Column::Status.eq("queued"))
+    ids(job::Entity::find()
+        .filter(job::Column::Status.eq(Status::Queued))
         .filter(
             Condition::any()
                 .add(job::Column::EnqueuedAt.is_null())
                 .add(job::Column::EnqueuedAt.lt(lost)),
         )
-        .order_by_asc(job::Column::CreatedAt)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|j| j.id)
-        .collect())
+        .order_by_asc(job::Column::CreatedAt))
+    .all(db)
+    .await
 }
 
 /// Takes the job's hand-over for this process: true if no one else has it
 /// (so two servers never push the same job at once). `release_hand_over`
 /// gives it back when the push fails.
-pub async fn reserve_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<bool, WorkerError> {
+pub async fn reserve_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<bool, DbErr> {
     let now = trackr_entity::now();
     let reserved = job::Entity::update_many()
         .col_expr(job::Column::EnqueuedAt, Expr::value(now))
@@ -400,7 +451,7 @@ pub async fn reserve_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<bool
     Ok(reserved.rows_affected == 1)
 }
 
-pub async fn release_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<(), WorkerError> {
+pub async fn release_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<(), DbErr> {
     job::Entity::update_many()
         .col_expr(
             job::Column::EnqueuedAt,
@@ -412,15 +463,46 @@ pub async fn release_hand_over(db: &DatabaseConnection, id: Uuid) -> Result<(), 
     Ok(())
 }
 
-pub async fn stale(db: &DatabaseConnection, lease: Duration) -> Result<Vec<Uuid>, WorkerError> {
+pub async fn stale(db: &DatabaseConnection, lease: Duration) -> Result<Vec<Uuid>, DbErr> {
     let stale = trackr_entity::now()
         - chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-    Ok(job::Entity::find()
-        .filter(job::Column::Status.eq("running"))
-        .filter(job::Column::UpdatedAt.lt(stale))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|j| j.id)
-        .collect())
+    ids(job::Entity::find()
+        .filter(job::Column::Status.eq(Status::Running))
+        .filter(job::Column::UpdatedAt.lt(stale)))
+    .all(db)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_jobs_span_carries_its_ids_and_no_parameters() {
+        let (site, organization) = (Uuid::new_v4(), Uuid::new_v4());
+        let row = job::Model {
+            id: Uuid::new_v4(),
+            kind: Kind::Export,
+            organization_id: Some(organization),
+            site_id: Some(site),
+            status: Status::Running,
+            progress: 0.0,
+            params: serde_json::json!({"visitor": "ada@example.com"}),
+            result: None,
+            error: None,
+            attempts: 2,
+            created_by: None,
+            created_at: trackr_entity::now(),
+            updated_at: trackr_entity::now(),
+            enqueued_at: None,
+        };
+        let span = span(&row);
+        let metadata = span.metadata().expect("a span");
+        assert_eq!(metadata.name(), "job");
+        let fields: Vec<&str> = metadata.fields().iter().map(|f| f.name()).collect();
+        assert_eq!(
+            fields,
+            ["job", "job_id", "attempt", "site_id", "organization_id"]
+        );
+    }
 }
