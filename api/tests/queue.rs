@@ -311,7 +311,7 @@ async fn a_consumer_dropped_from_the_workers_set_comes_back_and_runs_jobs() {
     )
     .await;
     let id: uuid::Uuid = r["deleteSiteData"].as_str().unwrap().parse().unwrap();
-    wait_status(&f.db, id, "succeeded", Duration::from_secs(30)).await;
+    wait_status(&f.db, id, job::Status::Succeeded, Duration::from_secs(30)).await;
     let now: Vec<String> = redis::cmd("ZRANGE")
         .arg(&workers_set)
         .arg(0)

@@ -45,6 +45,8 @@ pub enum QueueError {
     Backoff(String),
     #[error("worker: {0}")]
     Workers(String),
+    #[error("a queue consumer stopped {RESTARTS_PER_WINDOW} times within {} s; see the errors above", RESTART_WINDOW.as_secs())]
+    ConsumersKeepStopping,
 }
 
 /// Attempts before a job is declared dead.
@@ -287,7 +289,7 @@ pub async fn run_workers(
     reaper.abort();
     result?;
     if restarts.exhausted() {
-        return Err("a queue consumer kept stopping; see the errors above".into());
+        return Err(QueueError::ConsumersKeepStopping);
     }
     Ok(())
 }
