@@ -268,6 +268,17 @@ async fn a_job_failing_every_attempt_ends_in_the_dead_letter_list() {
     );
 }
 
+/// The members of a sorted set: here, the consumers apalis counts alive.
+async fn members(redis: &mut redis::aio::MultiplexedConnection, set: &str) -> Vec<String> {
+    redis::cmd("ZRANGE")
+        .arg(set)
+        .arg(0)
+        .arg(-1)
+        .query_async(redis)
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_dropped_from_the_workers_set_comes_back_and_runs_jobs() {
     // A stall or a clock jump makes another worker drop this one's
@@ -282,14 +293,8 @@ async fn a_consumer_dropped_from_the_workers_set_comes_back_and_runs_jobs() {
     let client = redis::Client::open(settings.redis_url.clone().unwrap()).unwrap();
     let mut redis = client.get_multiplexed_async_connection().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
-    let registered: Vec<String> = loop {
-        let names: Vec<String> = redis::cmd("ZRANGE")
-            .arg(&workers_set)
-            .arg(0)
-            .arg(-1)
-            .query_async(&mut redis)
-            .await
-            .unwrap();
+    let registered = loop {
+        let names = members(&mut redis, &workers_set).await;
         if !names.is_empty() {
             break names;
         }
@@ -312,13 +317,7 @@ async fn a_consumer_dropped_from_the_workers_set_comes_back_and_runs_jobs() {
     .await;
     let id: uuid::Uuid = r["deleteSiteData"].as_str().unwrap().parse().unwrap();
     wait_status(&f.db, id, job::Status::Succeeded, Duration::from_secs(30)).await;
-    let now: Vec<String> = redis::cmd("ZRANGE")
-        .arg(&workers_set)
-        .arg(0)
-        .arg(-1)
-        .query_async(&mut redis)
-        .await
-        .unwrap();
+    let now = members(&mut redis, &workers_set).await;
     assert_eq!(
         now.len(),
         registered.len(),
