@@ -242,6 +242,7 @@ pub async fn run_workers(
         })
     };
     let restarts = Arc::new(Restarts::default());
+    let asked_to_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let gave_up = Arc::new(tokio::sync::Notify::new());
     let result = Monitor::new()
         .should_restart({
@@ -275,10 +276,10 @@ pub async fn run_workers(
         })
         .shutdown_timeout(Duration::from_secs(30))
         .run_with_signal({
-            let gave_up = gave_up.clone();
+            let (gave_up, asked) = (gave_up.clone(), asked_to_stop.clone());
             async move {
                 tokio::select! {
-                    () = shutdown => {}
+                    () = shutdown => asked.store(true, std::sync::atomic::Ordering::SeqCst),
                     () = gave_up.notified() => {}
                 }
                 Ok(())
@@ -290,6 +291,14 @@ pub async fn run_workers(
     result?;
     if restarts.exhausted() {
         return Err(QueueError::ConsumersKeepStopping);
+    }
+    // The monitor also returns when its last consumer has gone without
+    // asking for a restart (apalis could not restart it): that is no
+    // shutdown, and must not look like one to the supervisor.
+    if !asked_to_stop.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(QueueError::Workers(
+            "every queue consumer stopped without a shutdown".into(),
+        ));
     }
     Ok(())
 }
