@@ -13,7 +13,7 @@
 #   set);
 # - drops the databases named trackr_test_% of earlier runs;
 # - keeps a Python venv (moto, schemathesis) in ~/.cache/trackr-venv and
-#   npm packages in tests/browser and tracker;
+#   npm packages in tests/browser, tracker and web;
 # - builds into the same target directory as `cargo run` (./target, or
 #   $CARGO_TARGET_DIR when set).
 # Pass nextest filters to run some tests only (the fuzz run is then skipped).
@@ -92,6 +92,10 @@ command -v node >/dev/null 2>&1 || { echo "test.sh: installing Node.js"; apt_ins
 # committed api/assets/recorder.js is what it makes.
 [ -d tracker/node_modules/@rrweb/record ] \
   || (cd tracker && npm ci --no-audit --no-fund --loglevel=error)
+# The web app (web/): tests rebuild it to check the committed build in
+# api/assets/web, and run its unit tests (vitest).
+[ -d web/node_modules/vite ] \
+  || (cd web && npm ci --no-audit --no-fund --loglevel=error)
 
 # From PyPI, in a venv of our own: moto (an S3 protocol server for the
 # object-storage tests) and schemathesis (the GraphQL fuzz run).

@@ -31,6 +31,9 @@ pub enum Principal {
 pub struct RequestMeta {
     pub client_ip: Option<std::net::IpAddr>,
     pub request_id: Option<String>,
+    /// The client's browser and system ("Firefox on Linux"), for the
+    /// sessions it opens; never the raw User-Agent.
+    pub device: Option<String>,
     /// Password checks (argon2 hashes or verifications) this request made.
     password_checks: std::sync::Arc<std::sync::atomic::AtomicU32>,
     /// Recordings whose events this request plays back.
@@ -42,9 +45,16 @@ impl RequestMeta {
         RequestMeta {
             client_ip,
             request_id,
+            device: None,
             password_checks: Default::default(),
             playbacks: Default::default(),
         }
+    }
+
+    /// Names the client's device from its User-Agent.
+    pub fn with_user_agent(mut self, user_agent: Option<&str>) -> Self {
+        self.device = user_agent.and_then(device_name);
+        self
     }
 
     /// Spends this request's one recording playback: a recording's events
@@ -180,7 +190,11 @@ impl Action {
 pub enum Via {
     Member(Role),
     Staff,
-    ApiKey { scopes: Scopes },
+    /// Finance staff: billing only.
+    Finance,
+    ApiKey {
+        scopes: Scopes,
+    },
 }
 
 /// A caller's proven access to one organization.
@@ -203,6 +217,7 @@ impl Grant {
         match &self.via {
             Via::Member(role) => action.allows(*role),
             Via::Staff => action.is_read(),
+            Via::Finance => matches!(action, Action::ReadOrganization | Action::ReadBilling),
             Via::ApiKey { scopes } => action.scope().is_some_and(|s| {
                 scopes.contains(s) || (s == Scope::StatsRead && scopes.contains(Scope::SitesRead))
             }),
@@ -244,6 +259,11 @@ pub async fn organization(
             match membership::Entity::find_membership(&app.db, organization_id, user.id).await? {
                 Some(m) => Via::Member(m.role),
                 None if user.is_staff && action.is_read() => Via::Staff,
+                None if user.is_finance
+                    && matches!(action, Action::ReadOrganization | Action::ReadBilling) =>
+                {
+                    Via::Finance
+                }
                 None => return Err(ApiError::NotFound("organization")),
             }
         }
@@ -258,7 +278,7 @@ pub async fn organization(
         actor: principal.user_id(),
     };
     grant.require(action)?;
-    if grant.via == Via::Staff {
+    if matches!(grant.via, Via::Staff | Via::Finance) {
         audit_staff_read(app, meta, &grant, action).await?;
     }
     note_organization(organization_id);
@@ -305,11 +325,16 @@ async fn audit_staff_read(
     action: Action,
 ) -> ApiResult<()> {
     let mut entry = audit_log::Entry::new("staff.read", "organization");
+    let role = if grant.via == Via::Finance {
+        "finance"
+    } else {
+        "operator"
+    };
     entry.actor_user_id = grant.actor;
     entry.target_id = Some(grant.organization.id.to_string());
     entry.organization_id = Some(grant.organization.id);
     entry.ip_hash = meta.client_ip.map(|ip| app.ip_hash(ip));
-    entry.details = serde_json::json!({ "action": action.describe() });
+    entry.details = serde_json::json!({ "action": action.describe(), "role": role });
     entry.write(&app.db).await?;
     Ok(())
 }
@@ -455,6 +480,17 @@ pub fn membership_model(
         user_id: Set(user_id),
         role: Set(role),
         created_at: Set(trackr_entity::now()),
+    }
+}
+
+/// "Firefox on Linux" from a User-Agent; `None` when neither is known.
+pub fn device_name(user_agent: &str) -> Option<String> {
+    let parsed = woothee::parser::Parser::new().parse(user_agent.trim())?;
+    let known = |s: &str| (!s.is_empty() && s != "UNKNOWN").then(|| s.to_owned());
+    match (known(parsed.name), known(parsed.os)) {
+        (Some(browser), Some(os)) => Some(format!("{browser} on {os}")),
+        (Some(one), None) | (None, Some(one)) => Some(one),
+        (None, None) => None,
     }
 }
 

@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use chrono::Duration as ChronoDuration;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 use trackr_entity::audit_log;
 use trackr_entity::{
     email_token::{self, RESET_PASSWORD, VERIFY_EMAIL},
@@ -203,7 +206,7 @@ async fn confirm_password(
     }
 }
 
-async fn new_session(app: &App, user_id: Uuid) -> ApiResult<String> {
+async fn new_session(app: &App, meta: &RequestMeta, user_id: Uuid) -> ApiResult<String> {
     let token = tokens::generate(tokens::SESSION_PREFIX);
     session::ActiveModel {
         id: Set(new_id()),
@@ -211,6 +214,8 @@ async fn new_session(app: &App, user_id: Uuid) -> ApiResult<String> {
         token_hash: Set(tokens::digest(&token)),
         created_at: Set(now()),
         expires_at: Set(now() + ChronoDuration::days(app.settings.limits.session_days.into())),
+        device: Set(meta.device.clone()),
+        last_seen_at: Set(Some(now())),
     }
     .insert(&app.db)
     .await?;
@@ -248,6 +253,7 @@ async fn send_verification(app: &App, user: &user::Model) -> ApiResult<()> {
         crate::email::token_instructions(
             &app.settings.public_url,
             &token,
+            "verify-email",
             "mutation { verifyEmail(token: \"TOKEN\") }"
         )
     );
@@ -317,6 +323,7 @@ pub async fn sign_up(
         password_hash,
         name: None,
         is_staff: false,
+        is_finance: false,
         created_at: now(),
         deleted_at: None,
     };
@@ -350,7 +357,7 @@ pub async fn sign_up(
             ApiError::Conflict(_) => ApiError::Conflict("this email or username is taken".into()),
             other => other,
         })?;
-    let token = new_session(app, user.id).await?;
+    let token = new_session(app, meta, user.id).await?;
     send_verification(app, &user).await?;
     Ok((token, user))
 }
@@ -373,7 +380,7 @@ pub async fn log_in(
         Some(user) if ok => {
             app.metrics.logins.with_label_values(&["success"]).inc();
             remember_address(app, meta, &email).await;
-            let token = new_session(app, user.id).await?;
+            let token = new_session(app, meta, user.id).await?;
             Ok((token, user))
         }
         _ => {
@@ -436,6 +443,7 @@ async fn send_reset(app: &App, email: &str, ip: &str) -> ApiResult<()> {
         crate::email::token_instructions(
             &app.settings.public_url,
             &token,
+            "reset-password",
             "mutation { resetPassword(token: \"TOKEN\", newPassword: \"<your new password>\") }"
         )
     );
@@ -676,6 +684,7 @@ pub async fn authenticate(app: &App, bearer: Option<&str>) -> ApiResult<Principa
             .one(&app.db)
             .await?;
         if let Some((session, Some(user))) = found {
+            note_seen(app, &session).await?;
             return Ok(Principal::User {
                 user,
                 session_id: session.id,
@@ -689,20 +698,163 @@ pub async fn authenticate(app: &App, bearer: Option<&str>) -> ApiResult<Principa
     Ok(Principal::InvalidToken)
 }
 
-/// `trackr admin grant-staff <email>`.
+/// Stamps a session's `last_seen_at`, at most once per `LAST_SEEN_EVERY`.
+async fn note_seen(app: &App, session: &session::Model) -> ApiResult<()> {
+    let now = now();
+    let fresh = session
+        .last_seen_at
+        .is_some_and(|seen| now - seen < session::LAST_SEEN_EVERY);
+    if !fresh {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .filter(session::Column::Id.eq(session.id))
+            .exec(&app.db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The user's open sessions, the most recently used first.
+pub async fn sessions(app: &App, user: &user::Model) -> ApiResult<Vec<session::Model>> {
+    Ok(session::Entity::find()
+        .filter(session::Column::UserId.eq(user.id))
+        .filter(session::Column::ExpiresAt.gt(now()))
+        .order_by_desc(session::Column::LastSeenAt)
+        .order_by_desc(session::Column::CreatedAt)
+        .all(&app.db)
+        .await?)
+}
+
+/// Ends one of the caller's own sessions (any other id is not found).
+pub async fn end_session(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    id: Uuid,
+) -> ApiResult<bool> {
+    let user = principal.user()?;
+    let ended = session::Entity::delete_many()
+        .filter(session::Column::Id.eq(id))
+        .filter(session::Column::UserId.eq(user.id))
+        .exec(&app.db)
+        .await?;
+    if ended.rows_affected == 0 {
+        return Err(ApiError::NotFound("session"));
+    }
+    access::audit(
+        app,
+        principal,
+        meta,
+        audit_log::Entry::new("session.end", "session").target(id),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Everything TrackR keeps about the caller, as one JSON document
+/// (privacy promise 13): the profile, memberships, open sessions (without
+/// their secrets) and the audit entries by or about the user. The export
+/// is itself audited.
+pub async fn my_data(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+) -> ApiResult<serde_json::Value> {
+    use sea_orm::Condition;
+    use serde_json::json;
+    let user = principal.user()?;
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user.id))
+        .find_also_related(organization::Entity)
+        .order_by_asc(membership::Column::CreatedAt)
+        .all(&app.db)
+        .await?;
+    let sessions = sessions(app, user).await?;
+    let audit = audit_log::Entity::find()
+        .filter(
+            Condition::any()
+                .add(audit_log::Column::ActorUserId.eq(user.id))
+                .add(
+                    Condition::all()
+                        .add(audit_log::Column::TargetType.eq("user"))
+                        .add(audit_log::Column::TargetId.eq(user.id.to_string())),
+                ),
+        )
+        .order_by_asc(audit_log::Column::At)
+        .all(&app.db)
+        .await?;
+    let document = json!({
+        "exportedAt": now(),
+        "profile": {
+            "id": user.id,
+            "username": user.username,
+            "email": user.email,
+            "name": user.name,
+            "emailVerified": user.email_verified_at.is_some(),
+            "isStaff": user.is_staff,
+            "createdAt": user.created_at,
+        },
+        "memberships": memberships.iter().map(|(m, org)| json!({
+            "organizationId": m.organization_id,
+            "organization": org.as_ref().map(|o| o.name.clone()),
+            "role": format!("{:?}", m.role).to_uppercase(),
+            "since": m.created_at,
+        })).collect::<Vec<_>>(),
+        "sessions": sessions.iter().map(|s| json!({
+            "id": s.id,
+            "device": s.device,
+            "createdAt": s.created_at,
+            "lastSeenAt": s.last_seen_at,
+            "expiresAt": s.expires_at,
+        })).collect::<Vec<_>>(),
+        "auditEntries": audit.iter().map(|e| json!({
+            "action": e.action,
+            "by": if e.actor_user_id == Some(user.id) { "you" } else if e.actor_user_id.is_some() { "another user or staff" } else { "the system" },
+            "targetType": e.target_type,
+            "targetId": e.target_id,
+            "organizationId": e.organization_id,
+            "details": e.details,
+            "at": e.at,
+        })).collect::<Vec<_>>(),
+    });
+    access::audit(
+        app,
+        principal,
+        meta,
+        audit_log::Entry::new("user.export", "user").target(user.id),
+    )
+    .await?;
+    Ok(document)
+}
+
+/// A staff role `trackr admin grant-staff` gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum StaffRole {
+    /// Reads any organization (audited) to help its users.
+    Operator,
+    /// Reads billing across organizations (audited), nothing else.
+    Finance,
+}
+
+/// `trackr admin grant-staff <email> [--role operator|finance]`.
 pub async fn grant_staff(
     db: &sea_orm::DatabaseConnection,
     email: &str,
+    role: StaffRole,
 ) -> Result<user::Model, String> {
     let user = user::Entity::find_by_email(db, email)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no user has the email {email}"))?;
     let mut model: user::ActiveModel = user.into();
-    model.is_staff = Set(true);
+    match role {
+        StaffRole::Operator => model.is_staff = Set(true),
+        StaffRole::Finance => model.is_finance = Set(true),
+    }
     let user = model.update(db).await.map_err(|e| e.to_string())?;
     let mut entry = trackr_entity::audit_log::Entry::new("staff.grant", "user");
     entry.target_id = Some(user.id.to_string());
+    entry.details = serde_json::json!({ "role": format!("{role:?}").to_lowercase() });
     entry.write(db).await.map_err(|e| e.to_string())?;
     Ok(user)
 }

@@ -290,8 +290,8 @@ async fn store(
 
 /// A staff user from a bearer session token.
 pub async fn staff(app: &App, headers: &HeaderMap) -> ApiResult<Principal> {
-    let bearer = crate::accounts::bearer(headers);
-    let principal = crate::accounts::authenticate(app, bearer).await?;
+    let token = crate::browser::token_for_download(headers);
+    let principal = crate::accounts::authenticate(app, token).await?;
     require_staff(&principal)?;
     Ok(principal)
 }
@@ -300,9 +300,9 @@ pub fn require_staff(principal: &Principal) -> ApiResult<()> {
     match principal {
         Principal::Anonymous => Err(ApiError::Unauthenticated),
         Principal::InvalidToken => Err(ApiError::InvalidToken),
-        Principal::User { user, .. } if user.is_staff => Ok(()),
+        Principal::User { user, .. } if user.is_staff || user.is_finance => Ok(()),
         _ => Err(ApiError::Forbidden(
-            "finance reports are for staff only".into(),
+            "finance reports are for staff (operators and finance) only".into(),
         )),
     }
 }

@@ -57,8 +57,13 @@ enum JobsCommand {
 
 #[derive(Subcommand)]
 enum AdminCommand {
-    /// Make a user staff (operator).
-    GrantStaff { email: String },
+    /// Make a user staff: an operator (reads any organization, audited)
+    /// or finance (reads billing across organizations, nothing else).
+    GrantStaff {
+        email: String,
+        #[arg(long, value_enum, default_value = "operator")]
+        role: crate::accounts::StaffRole,
+    },
 }
 
 /// The runtime `trackr` runs on (tests run their servers on one too).
@@ -255,14 +260,18 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
             println!("{report}");
         }
         Command::Admin {
-            command: AdminCommand::GrantStaff { email },
+            command: AdminCommand::GrantStaff { email, role },
         } => {
             let db = app::connect_db(&settings).await?;
             app::migrate(&db).await?;
-            let user = crate::accounts::grant_staff(&db, &email)
+            let user = crate::accounts::grant_staff(&db, &email, role)
                 .await
                 .map_err(Failure::Other)?;
-            println!("{} is now staff", user.username);
+            let what = match role {
+                crate::accounts::StaffRole::Operator => "staff (operator)",
+                crate::accounts::StaffRole::Finance => "finance staff",
+            };
+            println!("{} is now {what}", user.username);
         }
     }
     Ok(())

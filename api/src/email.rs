@@ -69,21 +69,32 @@ impl Mailer {
     }
 }
 
-/// How an email asks its reader to use a single-use token. Each token is
-/// for one GraphQL mutation; until the web app serves a page for it, the
-/// email shows the mutation, ready to send, instead of a link to a page
-/// that does not exist.
-pub fn token_instructions(public_url: &str, token: &str, mutation: &str) -> String {
-    instructions(public_url, token, mutation, false)
+/// How an email asks its reader to use a single-use token: a link to the
+/// web app's page for it (the token in the fragment, which browsers send
+/// to no server and no `Referer`), and for API clients the one GraphQL
+/// mutation that spends it, ready to send.
+pub fn token_instructions(public_url: &str, token: &str, page: &str, mutation: &str) -> String {
+    instructions(public_url, token, page, mutation, false)
 }
 
 /// Like `token_instructions`, for a mutation that also needs the reader's
 /// session (accepting an invitation: logged in as the invited address).
-pub fn session_token_instructions(public_url: &str, token: &str, mutation: &str) -> String {
-    instructions(public_url, token, mutation, true)
+pub fn session_token_instructions(
+    public_url: &str,
+    token: &str,
+    page: &str,
+    mutation: &str,
+) -> String {
+    instructions(public_url, token, page, mutation, true)
 }
 
-fn instructions(public_url: &str, token: &str, mutation: &str, session: bool) -> String {
+fn instructions(
+    public_url: &str,
+    token: &str,
+    page: &str,
+    mutation: &str,
+    session: bool,
+) -> String {
     let base = public_url.trim_end_matches('/');
     let query = mutation.replace("TOKEN", token);
     let body = serde_json::json!({ "query": query }).to_string();
@@ -96,7 +107,7 @@ fn instructions(public_url: &str, token: &str, mutation: &str, session: bool) ->
         ("", "")
     };
     format!(
-        "token: {token}\n\nSend it to TrackR's API ({base}/graphql){note} with this mutation:\n\n    {query}\n\nfor example with curl:\n\n    curl -s {base}/graphql -H 'content-type: application/json'{auth} -d '{body}'\n"
+        "token: {token}\n\nOpen this link:\n\n    {base}/{page}#token={token}\n\nOr send the token to TrackR's API ({base}/graphql){note} with this mutation:\n\n    {query}\n\nfor example with curl:\n\n    curl -s {base}/graphql -H 'content-type: application/json'{auth} -d '{body}'\n"
     )
 }
 
@@ -107,9 +118,14 @@ mod tests {
         let text = super::token_instructions(
             "https://t.example/",
             "abc123",
+            "verify-email",
             "mutation { verifyEmail(token: \"TOKEN\") }",
         );
         assert!(text.starts_with("token: abc123\n"), "{text}");
+        assert!(
+            text.contains("https://t.example/verify-email#token=abc123\n"),
+            "{text}"
+        );
         assert!(text.contains("mutation { verifyEmail(token: \"abc123\") }"));
         assert!(text.contains(
             r#"curl -s https://t.example/graphql -H 'content-type: application/json' -d '{"query":"mutation { verifyEmail(token: \"abc123\") }"}'"#
@@ -118,6 +134,7 @@ mod tests {
         let invitation = super::session_token_instructions(
             "https://t.example",
             "inv",
+            "invitations/accept",
             "mutation { acceptInvitation(token: \"TOKEN\") { id } }",
         );
         assert!(

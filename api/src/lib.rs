@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod app;
 pub mod billing;
+pub mod browser;
 pub mod cli;
 pub mod client_ip;
 pub mod data_jobs;
@@ -22,6 +23,7 @@ pub mod sites;
 pub mod stats;
 pub mod telemetry;
 pub mod tokens;
+pub mod web;
 
 pub use app::App;
 pub use error::ApiError;

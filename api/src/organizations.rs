@@ -3,7 +3,7 @@
 use chrono::Duration as ChronoDuration;
 use sea_orm::{
     sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use trackr_entity::audit_log;
 use trackr_entity::{
@@ -271,11 +271,87 @@ pub async fn invite(
         crate::email::session_token_instructions(
             &app.settings.public_url,
             &token,
+            "invitations/accept",
             "mutation { acceptInvitation(token: \"TOKEN\") { id name } }"
         )
     );
     app.send_email(&email, "You are invited to TrackR", body)
         .await?;
+    Ok(true)
+}
+
+/// The organization's invitations not yet accepted (expired ones too, so
+/// they can be sent again), the newest first.
+pub async fn pending_invitations(app: &App, grant: &Grant) -> ApiResult<Vec<invitation::Model>> {
+    grant.require(Action::ManageMembers)?;
+    Ok(invitation::Entity::find()
+        .filter(invitation::Column::OrganizationId.eq(grant.organization.id))
+        .order_by_desc(invitation::Column::CreatedAt)
+        .all(&app.db)
+        .await?)
+}
+
+/// An invitation of an organization the caller manages the members of.
+/// Any other id, including another organization's, is not found.
+async fn managed_invitation(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    id: Uuid,
+) -> ApiResult<(Grant, invitation::Model)> {
+    let not_found = || ApiError::NotFound("invitation");
+    let inv = invitation::Entity::find_by_id(id)
+        .one(&app.db)
+        .await?
+        .ok_or_else(not_found)?;
+    let grant = access::organization(
+        app,
+        principal,
+        meta,
+        inv.organization_id,
+        Action::ManageMembers,
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::NotFound(_) => not_found(),
+        other => other,
+    })?;
+    Ok((grant, inv))
+}
+
+/// Sends an invitation again: a new link (the old one stops working),
+/// valid for seven more days.
+pub async fn resend_invitation(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    id: Uuid,
+) -> ApiResult<bool> {
+    let (grant, inv) = managed_invitation(app, principal, meta, id).await?;
+    invite(app, principal, meta, &grant, &inv.email, inv.role).await
+}
+
+/// Withdraws an invitation: its link stops working.
+pub async fn cancel_invitation(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+    id: Uuid,
+) -> ApiResult<bool> {
+    let (grant, inv) = managed_invitation(app, principal, meta, id).await?;
+    may_assign(&grant, inv.role)?;
+    invitation::Entity::delete_by_id(inv.id)
+        .exec(&app.db)
+        .await?;
+    access::audit(
+        app,
+        principal,
+        meta,
+        audit_log::Entry::new("member.invite_cancel", "invitation")
+            .target(inv.id)
+            .organization(grant.organization.id),
+    )
+    .await?;
     Ok(true)
 }
 

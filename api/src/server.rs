@@ -7,13 +7,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use async_graphql::{http::GraphiQLSource, parser::types::OperationType};
+use async_graphql::parser::types::OperationType;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     extract::{MatchedPath, Request, State},
     http::{header, HeaderMap, StatusCode},
     middleware::{self, Next},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::get,
     Extension, Json, Router,
 };
@@ -31,6 +31,7 @@ use crate::{
     access::RequestMeta,
     accounts,
     app::StartupError,
+    browser::{self, Browser, Credential},
     client_ip::ClientIp,
     graphql::{self, TrackrSchema},
     ApiError, App,
@@ -97,8 +98,21 @@ async fn graphql_post(
         );
     }
     request.set_parsed_query(checked.document);
-    let bearer = accounts::bearer(&headers);
-    let principal = match accounts::authenticate(&state.app, bearer).await {
+    let browser = Browser::of(&headers, &state.app.settings);
+    let token = match browser::credential(&headers) {
+        Credential::Bearer(token) => Some(token),
+        Credential::Cookie(token) if browser.own_page => Some(token),
+        Credential::Cookie(_) => {
+            return error_response(
+                &state.app,
+                ApiError::Forbidden(
+                    "the session cookie is honoured only on same-origin JSON requests from TrackR's own pages; API clients send Authorization: Bearer".into(),
+                ),
+            )
+        }
+        Credential::None => None,
+    };
+    let principal = match accounts::authenticate(&state.app, token).await {
         Ok(p) => p,
         Err(e) => return error_response(&state.app, e),
     };
@@ -108,6 +122,11 @@ async fn graphql_post(
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+    )
+    .with_user_agent(
+        headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
     );
     // The loader's batches run as tasks of their own: they are stopped with
     // the request (dropped by a client that left, or at the deadline).
@@ -121,7 +140,11 @@ async fn graphql_post(
             move |batch| batches.spawn(batch)
         },
     );
-    let request = request.data(principal).data(meta).data(loader);
+    let request = request
+        .data(principal)
+        .data(meta)
+        .data(loader)
+        .data(browser);
     let schema = state.schema.clone();
     let deadline = Duration::from_millis(limits.graphql_timeout_ms);
     let app = state.app.clone();
@@ -199,7 +222,7 @@ fn note_busy<'a>(app: &App, mut errors: impl Iterator<Item = &'a ApiError>) {
     }
 }
 
-async fn graphiql(State(state): State<ServerState>) -> Response {
+async fn graphiql(State(state): State<ServerState>, headers: HeaderMap) -> Response {
     if !state.app.settings.graphiql {
         return (
             StatusCode::NOT_FOUND,
@@ -207,7 +230,7 @@ async fn graphiql(State(state): State<ServerState>) -> Response {
         )
             .into_response();
     }
-    Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
+    crate::web::graphiql(&headers)
 }
 
 #[derive(serde::Deserialize)]
@@ -376,6 +399,7 @@ pub fn router(app: App) -> Router {
         .merge(api)
         .merge(crate::ingest::routes(&app).with_state(app.clone()))
         .merge(crate::billing::routes().with_state(app.clone()))
+        .fallback(crate::web::fallback)
         // A bug must cost one request, never the connection or the
         // process: a panic becomes a logged 500.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))

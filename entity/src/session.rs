@@ -11,7 +11,16 @@ pub struct Model {
     pub token_hash: String,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// Browser and system, such as "Firefox on Linux" (never the raw
+    /// User-Agent).
+    pub device: Option<String>,
+    /// When a request last used it, to within `LAST_SEEN_EVERY`.
+    pub last_seen_at: Option<DateTimeUtc>,
 }
+
+/// How stale `last_seen_at` may be before a request writes it again: one
+/// write per session per five minutes, not one per request.
+pub const LAST_SEEN_EVERY: chrono::Duration = chrono::Duration::minutes(5);
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {

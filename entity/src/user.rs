@@ -15,6 +15,8 @@ pub struct Model {
     pub password_hash: String,
     pub name: Option<String>,
     pub is_staff: bool,
+    /// Finance staff: reads billing across organizations, nothing else.
+    pub is_finance: bool,
     pub created_at: DateTimeUtc,
     pub deleted_at: Option<DateTimeUtc>,
 }

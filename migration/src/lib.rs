@@ -13,6 +13,8 @@ mod m20261128_000007_visits_hot_updates;
 mod m20261130_000008_jobs_handed_over;
 mod m20261130_000009_create_ingest_issues;
 mod m20261130_000010_filtered_rollups;
+mod m20261130_000011_session_devices;
+mod m20261130_000012_finance_staff;
 
 pub struct Migrator;
 
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_jobs_handed_over::Migration),
             Box::new(m20261130_000009_create_ingest_issues::Migration),
             Box::new(m20261130_000010_filtered_rollups::Migration),
+            Box::new(m20261130_000011_session_devices::Migration),
+            Box::new(m20261130_000012_finance_staff::Migration),
         ]
     }
 }

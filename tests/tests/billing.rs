@@ -1120,9 +1120,13 @@ async fn reconciliation_finds_and_repairs(backend: Backend) {
     let stripe = FakeStripe::start().await;
     let app = billing_app(backend, Some(&stripe), SECRET).await;
     let staff = app.sign_up("finance").await;
-    trackr_api::accounts::grant_staff(&app.db, &staff.email)
-        .await
-        .unwrap();
+    trackr_api::accounts::grant_staff(
+        &app.db,
+        &staff.email,
+        trackr_api::accounts::StaffRole::Operator,
+    )
+    .await
+    .unwrap();
     let owner = app.sign_up("owner").await;
     let now = Utc::now().timestamp();
     let month = Utc::now().format("%Y-%m").to_string();

@@ -165,9 +165,13 @@ async fn app_with_stripe(b: Backend, deadline_ms: &str) -> (TestApp, FakeStripe,
     )
     .await;
     let staff = app.sign_up("finance").await;
-    trackr_api::accounts::grant_staff(&app.db, &staff.email)
-        .await
-        .unwrap();
+    trackr_api::accounts::grant_staff(
+        &app.db,
+        &staff.email,
+        trackr_api::accounts::StaffRole::Operator,
+    )
+    .await
+    .unwrap();
     (app, stripe, staff)
 }
 

@@ -161,9 +161,13 @@ async fn promise_5_and_12_staff_reads_of_another_tenant_are_audited(b: Backend) 
         0
     );
 
-    trackr_api::accounts::grant_staff(&app.db, &staff.email)
-        .await
-        .unwrap();
+    trackr_api::accounts::grant_staff(
+        &app.db,
+        &staff.email,
+        trackr_api::accounts::StaffRole::Operator,
+    )
+    .await
+    .unwrap();
     let read = app
         .gql_ok(Some(&staff.token), ORG, json!({"id": org}))
         .await;

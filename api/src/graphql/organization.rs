@@ -4,7 +4,7 @@
 use async_graphql::{Context, Enum, Object, ID};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use trackr_entity::{api_key, invoice, membership, site, subscription, usage, user};
+use trackr_entity::{api_key, invitation, invoice, membership, site, subscription, usage, user};
 
 use super::{
     account::User,
@@ -127,6 +127,19 @@ impl OrganizationMutation {
         Ok(Membership { model, user })
     }
 
+    /// Sends a pending invitation again, with a new link valid for seven
+    /// days (the old link stops working).
+    async fn resend_invitation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<bool> {
+        let id = parse_id(&id, "invitation")?;
+        organizations::resend_invitation(ctx.app(), ctx.principal(), ctx.meta(), id).await
+    }
+
+    /// Withdraws a pending invitation: its link stops working.
+    async fn cancel_invitation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<bool> {
+        let id = parse_id(&id, "invitation")?;
+        organizations::cancel_invitation(ctx.app(), ctx.principal(), ctx.meta(), id).await
+    }
+
     /// A member may also remove themselves (leave).
     async fn remove_member(
         &self,
@@ -173,6 +186,32 @@ impl From<RoleGql> for membership::Role {
 
 pub struct Organization(pub Grant);
 
+/// An invitation to join an organization, waiting for its answer.
+pub struct Invitation(invitation::Model);
+
+#[Object]
+impl Invitation {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn role(&self) -> RoleGql {
+        self.0.role.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+    /// Past its seven days: send it again to renew the link.
+    async fn expired(&self) -> bool {
+        self.0.expires_at <= trackr_entity::now()
+    }
+}
+
 #[Object]
 impl Organization {
     async fn id(&self) -> ID {
@@ -206,9 +245,9 @@ impl Organization {
     #[graphql(complexity = "LIST * child_complexity")]
     async fn members(&self, ctx: &Context<'_>) -> ApiResult<Vec<Membership>> {
         self.0.require(Action::ReadOrganization)?;
-        if matches!(self.0.via, Via::ApiKey { .. }) {
+        if matches!(self.0.via, Via::ApiKey { .. } | Via::Finance) {
             return Err(crate::ApiError::Forbidden(
-                "API keys cannot list members".into(),
+                "API keys and finance staff cannot list members".into(),
             ));
         }
         let rows = membership::Entity::find()
@@ -220,6 +259,16 @@ impl Organization {
         Ok(rows
             .into_iter()
             .filter_map(|(m, u)| u.map(|u| Membership { model: m, user: u }))
+            .collect())
+    }
+    /// Invitations not yet accepted, the newest first (for those who
+    /// manage members).
+    #[graphql(complexity = "LIST * child_complexity")]
+    async fn invitations(&self, ctx: &Context<'_>) -> ApiResult<Vec<Invitation>> {
+        Ok(organizations::pending_invitations(ctx.app(), &self.0)
+            .await?
+            .into_iter()
+            .map(Invitation)
             .collect())
     }
     #[graphql(complexity = "LIST * child_complexity")]
