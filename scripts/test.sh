@@ -86,7 +86,7 @@ fi
 # The real-browser test: Node.js with playwright-core, and Debian's Chromium.
 command -v node >/dev/null 2>&1 || { echo "test.sh: installing Node.js"; apt_install nodejs npm; }
 [ -x /usr/bin/chromium ] || { echo "test.sh: installing Chromium"; apt_install chromium; }
-[ -d tests/browser/node_modules/playwright-core ] \
+[ -d tests/browser/node_modules/playwright-core ] && [ -d tests/browser/node_modules/axe-core ] \
   || (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 # The session recorder's build (rrweb + esbuild): a test checks that the
 # committed api/assets/recorder.js is what it makes.

@@ -141,8 +141,12 @@ pub async fn start_checkout(
             organization: org.id,
             customer: &customer,
             price,
-            success_url: &format!("{base}/billing/success?session_id={{CHECKOUT_SESSION_ID}}"),
-            cancel_url: &format!("{base}/billing"),
+            // The web app's billing page of this organization.
+            success_url: &format!(
+                "{base}/orgs/{}/billing?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
+                org.id
+            ),
+            cancel_url: &format!("{base}/orgs/{}/billing?checkout=cancelled", org.id),
             idempotency_key: &key,
         })
         .await
@@ -181,7 +185,8 @@ pub async fn portal_url(
             )
         })?;
     let base = app.settings.public_url.trim_end_matches('/');
-    api.create_portal(customer, &format!("{base}/billing"))
+    let back = format!("{base}/orgs/{}/billing", grant.organization.id);
+    api.create_portal(customer, &back)
         .await
         .map_err(upstream)
 }

@@ -398,13 +398,18 @@ fn curl_body(mail: &str) -> Value {
     serde_json::from_str(line[start..].trim_end().trim_end_matches('\'')).expect("JSON")
 }
 
-/// Issue 13: emails no longer link to pages that do not exist; they show
-/// the mutation to send, and sending it as shown works.
+/// Emails link to the web app's page for their token (the token in the
+/// fragment, which no server sees), and for API clients show the mutation
+/// to send; sending it as shown works.
 async fn emails_show_how_to_use_their_token_and_it_works(b: Backend) {
     let app = TestApp::spawn(b).await;
     let ada = app.sign_up("ada").await;
     let welcome = app.wait_for_email(&ada.email, "Welcome").await;
-    assert!(!welcome.contains("/verify-email"), "{welcome}");
+    let token = app.email_token(&ada.email, "Welcome").await;
+    let link = format!("http://localhost:8000/verify-email#token={token}");
+    assert!(welcome.contains(&link), "{welcome}");
+    let page = app.client.get(app.url("/verify-email")).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the link's page exists");
     let body = curl_body(&welcome);
     let sent: Value = app
         .client

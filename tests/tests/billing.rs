@@ -188,10 +188,12 @@ async fn promise_6_checkout_and_portal_leave_card_data_to_stripe(backend: Backen
     );
     assert_eq!(session.field("line_items[0][price]"), Some(GROWTH_M));
     assert_eq!(session.field("line_items[0][quantity]"), Some("1"));
-    assert!(session
-        .field("success_url")
-        .unwrap()
-        .contains("{CHECKOUT_SESSION_ID}"));
+    let success = session.field("success_url").unwrap();
+    assert!(success.contains("{CHECKOUT_SESSION_ID}"), "{success}");
+    assert!(
+        success.contains(&format!("/orgs/{org}/billing?checkout=success")),
+        "back to the web app's billing page: {success}"
+    );
     // Promise 6: we ask Stripe to take the payment on its own page; no
     // card or payment-method data passes through us, not even an email.
     for r in [customer, session] {

@@ -9,56 +9,30 @@ use std::path::PathBuf;
 use serde_json::json;
 use std::io::Read;
 
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpListener,
-};
 use trackr_tests::{moto, Backend, TestApp};
 
 fn browser_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser")
 }
 
-/// Serves the test pages on 127.0.0.1 (the browser reaches it as
-/// example.test), with the script URL of the TrackR server under test.
+/// Serves the test pages (the browser reaches them as example.test), with
+/// the script URL of the TrackR server under test.
 async fn page_server(script_src: String) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((mut conn, _)) = listener.accept().await {
-            let script_src = script_src.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 8192];
-                let n = conn.read(&mut buf).await.unwrap_or(0);
-                let request = String::from_utf8_lossy(&buf[..n]);
-                let path = request
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or("/")
-                    .split('?')
-                    .next()
-                    .unwrap_or("/");
-                let file = match path {
-                    "/consent.html" => "consent.html",
-                    "/recording.html" => "recording.html",
-                    _ => "index.html",
-                };
-                let html = std::fs::read_to_string(browser_dir().join("pages").join(file))
-                    .unwrap()
-                    .replace(
-                        "{{RECORDER_SRC}}",
-                        &script_src.replace("/script.js", "/recorder.js"),
-                    )
-                    .replace("{{SCRIPT_SRC}}", &script_src);
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
-                    html.len()
-                );
-                let _ = conn.write_all(response.as_bytes()).await;
-            });
-        }
-    });
-    port
+    trackr_tests::serve_pages(move |path| {
+        let file = match path {
+            "/consent.html" => "consent.html",
+            "/recording.html" => "recording.html",
+            _ => "index.html",
+        };
+        std::fs::read_to_string(browser_dir().join("pages").join(file))
+            .unwrap()
+            .replace(
+                "{{RECORDER_SRC}}",
+                &script_src.replace("/script.js", "/recorder.js"),
+            )
+            .replace("{{SCRIPT_SRC}}", &script_src)
+    })
+    .await
 }
 
 async fn run(scenario: &str, url: &str) -> serde_json::Value {

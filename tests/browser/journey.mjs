@@ -1,0 +1,334 @@
+// Drives Debian's Chromium through the web app, one step at a time, for
+// tests/tests/app.rs: the Rust test runs the real server, reads the emails
+// and plays Stripe between steps. A step's browser state (its cookies) is
+// kept in a file, so a "person" carries on from one step to the next.
+//
+//   node journey.mjs <step> '<json arguments>'
+//
+// Every step takes {base, state} (the server's URL, the state file) and
+// prints exactly one JSON line on stdout, or explains on stderr and exits
+// non-zero. Console errors, page errors and Content-Security-Policy
+// reports on the app's pages fail the step. CHROMIUM overrides the browser
+// binary; SHOTS names a folder for screenshots.
+import { chromium } from 'playwright-core';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const [step, raw] = process.argv.slice(2);
+const args = JSON.parse(raw ?? '{}');
+const TIMEOUT = 15_000;
+
+const watchdog = setTimeout(() => {
+  console.error(`journey.mjs: step '${step}' did not finish within 90 s`);
+  process.exit(3);
+}, 90_000);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--host-resolver-rules=MAP example.test 127.0.0.1',
+  ],
+});
+
+const problems = [];
+async function open(state, options = {}) {
+  const context = await browser.newContext({
+    storageState: state && existsSync(state) ? state : undefined,
+    viewport: options.viewport ?? { width: 1280, height: 900 },
+    acceptDownloads: true,
+    bypassCSP: options.bypassCSP ?? false,
+  });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  watch(page);
+  return { context, page };
+}
+
+function watch(page) {
+  const base = args.base ?? '';
+  page.on('console', (m) => {
+    if (m.type() === 'error' && page.url().startsWith(base)) {
+      const text = m.text();
+      // A GraphQL answer the page shows as an error is not a bug of the page.
+      if (!/Failed to load resource: the server responded with a status of 40[134]/.test(text)) {
+        problems.push(`console: ${text}`);
+      }
+    }
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
+}
+
+async function save(context) {
+  if (args.state) await context.storageState({ path: args.state });
+}
+
+function finish(result) {
+  if (problems.length) throw new Error(problems.join('\n'));
+  console.log(JSON.stringify(result));
+}
+
+const role = (page, kind, name) => page.getByRole(kind, { name });
+const field = (page, label) => page.getByLabel(label, { exact: true });
+
+// The page's own URL path, once it matches `pattern`.
+async function landed(page, pattern) {
+  await page.waitForURL(pattern);
+  return new URL(page.url()).pathname;
+}
+
+const steps = {
+  // Signs up from /signup (or from the sign-up link `next` leads to).
+  async signup() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.base + (args.path ?? '/signup'));
+    await field(page, 'Email').fill(args.email);
+    await field(page, 'Username').fill(args.username);
+    await field(page, 'Password').fill(args.password);
+    await role(page, 'button', /^Sign up$/).click();
+    const path = await landed(page, (u) => !u.pathname.startsWith('/signup'));
+    // No secret where page JavaScript can read it.
+    const visible = await page.evaluate(() => ({
+      cookie: document.cookie,
+      local: JSON.stringify(localStorage),
+      session: JSON.stringify(sessionStorage),
+    }));
+    await save(context);
+    const cookies = await context.cookies();
+    finish({ path, visible, cookies: cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite })) });
+  },
+
+  async login() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.base + (args.path ?? '/login'));
+    await field(page, 'Email').fill(args.email);
+    await field(page, 'Password').fill(args.password);
+    await role(page, 'button', /^Log in$/).click();
+    const path = await landed(page, (u) => !u.pathname.startsWith('/login'));
+    await save(context);
+    finish({ path });
+  },
+
+  // Opens a URL and waits for a text: an emailed link, a page to check.
+  async visit() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.url.startsWith('http') ? args.url : args.base + args.url);
+    if (args.expect) await page.getByText(new RegExp(args.expect, 'i')).first().waitFor();
+    const links = await page.getByRole('navigation').getByRole('link').allInnerTexts().catch(() => []);
+    const text = await page.locator('main').innerText().catch(() => '');
+    await save(context);
+    finish({ path: new URL(page.url()).pathname, links, text });
+  },
+
+  // Creates an organization and its first site; copies the snippet.
+  async 'create-site'() {
+    const { context, page } = await open(args.state);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: args.base });
+    await page.goto(args.base + '/orgs/new');
+    await field(page, 'Organization name').fill(args.org);
+    await role(page, 'button', /^Create organization$/).click();
+    await landed(page, /\/orgs\/[^/]+\/sites\/new$/);
+    await field(page, 'Domain').fill(args.domain);
+    await role(page, 'button', /^Create site$/).click();
+    const settings = await landed(page, /\/orgs\/[^/]+\/sites\/[^/]+\/settings$/);
+    const shown = (await page.getByLabel('Script tag').innerText()).trim();
+    await role(page, 'button', /Copy snippet/).click();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    await save(context);
+    finish({ settings, org: settings.split('/')[2], site: settings.split('/')[4], shown, copied });
+  },
+
+  // "Verify installation", then a visit to the page carrying the snippet.
+  async 'verify-install'() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.base + args.settings);
+    await role(page, 'button', /^Verify installation$/).click();
+    const visitor = await context.newPage();
+    await visitor.goto(args.testPage);
+    await page.getByText('Installation verified').waitFor({ timeout: 30_000 });
+    await save(context);
+    finish({ verified: true });
+  },
+
+  async invite() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.base + `/orgs/${args.org}/team`);
+    const form = page.locator('form', { has: page.getByRole('button', { name: /^Invite$/ }) });
+    await form.getByLabel('Email', { exact: true }).fill(args.email);
+    await form.getByLabel('Role', { exact: true }).selectOption(args.role);
+    await role(page, 'button', /^Invite$/).click();
+    await page.getByText(args.email).first().waitFor();
+    await save(context);
+    finish({ invited: args.email });
+  },
+
+  // The invitee opens the emailed link logged out, signs up from it, and
+  // lands back on the invitation, which joins them.
+  async accept() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.link);
+    await page.getByRole('link', { name: /sign up|create an account/i }).first().click();
+    await field(page, 'Email').fill(args.email);
+    await field(page, 'Username').fill(args.username);
+    await field(page, 'Password').fill(args.password);
+    await role(page, 'button', /^Sign up$/).click();
+    const path = await landed(page, (u) => u.pathname.startsWith('/orgs/'));
+    await save(context);
+    finish({ path });
+  },
+
+  async 'create-key'() {
+    const { context, page } = await open(args.state);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: args.base });
+    await page.goto(args.base + `/orgs/${args.org}/keys`);
+    await field(page, 'Key name').fill(args.name);
+    await role(page, 'button', /^Create API key$/).click();
+    await role(page, 'button', /Copy API key/).click();
+    const secret = await page.evaluate(() => navigator.clipboard.readText());
+    await save(context);
+    finish({ secret });
+  },
+
+  async 'revoke-key'() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.base + `/orgs/${args.org}/keys`);
+    const row = page.getByRole('row', { name: new RegExp(args.name) });
+    await row.getByRole('button', { name: /^Revoke$/ }).click();
+    await role(page, 'button', /^Yes, revoke$/).click();
+    await row.waitFor({ state: 'detached' });
+    await save(context);
+    finish({ revoked: args.name });
+  },
+
+  // "Upgrade": the browser goes to Stripe Checkout (answered here by a
+  // stand-in page at Stripe's URL the server was given).
+  async upgrade() {
+    const { context, page } = await open(args.state);
+    await context.route('https://checkout.stripe.test/**', (route) =>
+      route.fulfill({ contentType: 'text/html', body: '<title>Stripe Checkout</title><h1>Checkout stand-in</h1>' }),
+    );
+    await page.goto(args.base + `/orgs/${args.org}/billing`);
+    await role(page, 'button', new RegExp(`Upgrade to ${args.plan}`)).click();
+    await page.waitForURL(/checkout\.stripe\.test/);
+    await save(context);
+    finish({ checkout: page.url() });
+  },
+
+  async export() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.base + `/orgs/${args.org}/sites/${args.site}/data`);
+    await role(page, 'button', /^Request export$/).click();
+    const link = page.getByRole('link', { name: /download/i }).first();
+    await link.waitFor({ timeout: 45_000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const file = await download.path();
+    const body = gunzipSync(readFileSync(file)).toString('utf8');
+    await save(context);
+    finish({ name: download.suggestedFilename(), bytes: statSync(file).size, lines: body.split('\n').filter(Boolean).length, first: body.split('\n')[0] });
+  },
+
+  // Changes the password in this browser; `other` (another browser of the
+  // same user) is then logged out.
+  async 'change-password'() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.base + '/account');
+    const form = page.locator('form', { has: page.getByRole('button', { name: /^Change password$/ }) });
+    await form.getByLabel('Current password', { exact: true }).fill(args.current);
+    await form.getByLabel('New password', { exact: true }).fill(args.next);
+    const repeat = form.getByLabel('Repeat the new password', { exact: true });
+    if (await repeat.count()) await repeat.fill(args.next);
+    await role(page, 'button', /^Change password$/).click();
+    await page.getByText(/password (was )?changed|new password is set/i).first().waitFor();
+    const other = await open(args.other);
+    await other.page.goto(args.base + '/account');
+    const otherPath = await landed(other.page, /\/login/);
+    await save(context);
+    finish({ otherPath });
+  },
+
+  async 'delete-account'() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.base + '/account');
+    const form = page.locator('form', { has: page.getByRole('button', { name: /^Delete account$/ }) });
+    await form.getByLabel(/password/i).fill(args.password);
+    await role(page, 'button', /^Delete account$/).click();
+    const path = await landed(page, (u) => !u.pathname.startsWith('/account'));
+    await save(context);
+    finish({ path });
+  },
+
+  // Every page at desktop and phone width: a screenshot, axe-core's
+  // serious and critical violations, and how many GraphQL requests it made.
+  async tour() {
+    const axe = readFileSync(join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
+    const shots = process.env.SHOTS ?? args.shots;
+    if (shots) mkdirSync(shots, { recursive: true });
+    const report = [];
+    for (const [width, height] of [[1280, 900], [375, 812]]) {
+      // axe is injected as a script: the one thing CSP is bypassed for.
+      const { context, page } = await open(args.state, { viewport: { width, height }, bypassCSP: true });
+      for (const [name, path] of args.pages) {
+        let requests = 0;
+        const count = (r) => { if (r.url().endsWith('/graphql') && r.method() === 'POST') requests += 1; };
+        page.on('request', count);
+        await page.goto(args.base + path, { waitUntil: 'networkidle' });
+        await page.locator('h1').first().waitFor();
+        await page.waitForTimeout(150);
+        page.off('request', count);
+        if (shots) await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
+        await page.addScriptTag({ content: axe });
+        const violations = await page.evaluate(async () => {
+          const r = await globalThis.axe.run(document, { resultTypes: ['violations'] });
+          return r.violations
+            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+        });
+        const title = await page.title();
+        report.push({ name, path, width, title, graphql: requests, violations });
+      }
+      await context.close();
+    }
+    finish({ pages: report });
+  },
+
+  // GraphiQL from the binary's own assets lists the schema.
+  async graphiql() {
+    const { page } = await open(args.state);
+    await page.goto(args.base + '/graphql');
+    await page.getByRole('button', { name: /documentation explorer|show documentation/i }).first().click();
+    await page.getByText('Query', { exact: true }).first().waitFor();
+    await page.getByText(/organization|signUp|plans/).first().waitFor();
+    const text = await page.locator('body').innerText();
+    finish({ listsQuery: text.includes('Query'), listsMutation: text.includes('Mutation') });
+  },
+};
+
+try {
+  if (!steps[step]) {
+    console.error(`usage: node journey.mjs <${Object.keys(steps).join('|')}> '<json>'`);
+    process.exit(2);
+  }
+  await steps[step]();
+} catch (e) {
+  console.error(`journey.mjs ${step}: ${e.stack ?? e}`);
+  if (process.env.SHOTS) {
+    for (const ctx of browser.contexts()) {
+      for (const [i, p] of ctx.pages().entries()) {
+        await p.screenshot({ path: join(process.env.SHOTS, `failed-${step}-${i}.png`) }).catch(() => {});
+      }
+    }
+  }
+  process.exitCode = 1;
+} finally {
+  clearTimeout(watchdog);
+  await browser.close();
+}

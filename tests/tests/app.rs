@@ -1,0 +1,336 @@
+//! The web app end to end, in Debian's Chromium (playwright-core, driven by
+//! `tests/browser/journey.mjs`) against the real server: sign up, verify
+//! from the emailed link, create an organization and a site, install the
+//! copied snippet on a page and see "Installation verified"; invite a
+//! member who accepts from the emailed link in a second browser and, as a
+//! VIEWER, sees no settings or billing; an API key made in the app works
+//! over HTTP until revoked there; an upgrade goes to Stripe Checkout and a
+//! signed webhook moves the plan the billing page shows; an export is
+//! requested and downloaded; a password change logs the other browser out;
+//! the account is deleted. Then every page, at desktop and phone width:
+//! screenshots (written to `target/app-screenshots/<backend>`, not
+//! committed) and axe-core, which must find no serious or critical
+//! violation. GraphiQL, from the binary's own assets, lists the schema.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use trackr_tests::{
+    serve_pages,
+    stripe::{event, signature, FakeStripe, Sub},
+    Backend, TestApp,
+};
+
+const WEBHOOK_SECRET: &str = "whsec_app_journey";
+const GROWTH: &str = "price_growth_monthly";
+
+fn browser_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser")
+}
+
+/// One browser step (`journey.mjs <step> <args>`): its JSON answer.
+async fn step(name: &str, args: Value) -> Value {
+    assert!(
+        browser_dir().join("node_modules/axe-core").exists(),
+        "run `npm ci` in tests/browser (bash scripts/test.sh does)"
+    );
+    let out = tokio::process::Command::new("node")
+        .arg(browser_dir().join("journey.mjs"))
+        .arg(name)
+        .arg(args.to_string())
+        .output()
+        .await
+        .expect("node is installed (bash scripts/test.sh installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{name}: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("a JSON answer")
+}
+
+/// A port free now, for a server whose public URL must be known before it
+/// starts (emailed links and export links name it).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The link an email carries to the app (the line holding `#token=`).
+fn emailed_link(mail: &str) -> String {
+    mail.lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("http") && l.contains("#token="))
+        .unwrap_or_else(|| panic!("an emailed link: {mail}"))
+        .to_owned()
+}
+
+fn state(dir: &Path, who: &str) -> String {
+    dir.join(format!("{who}.json")).display().to_string()
+}
+
+async fn the_web_app_end_to_end(b: Backend) {
+    let stripe = FakeStripe::start().await;
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{port}");
+    let app = TestApp::spawn_with(
+        b,
+        &[
+            ("listen", &listen),
+            ("public_url", &base),
+            ("plans.free.max_seats", "3"),
+            ("stripe_secret_key", "sk_test_trackr"),
+            ("stripe_api_base", &stripe.url),
+            ("stripe_webhook_secret", WEBHOOK_SECRET),
+            ("plans.growth.stripe_prices", GROWTH),
+        ],
+    )
+    .await;
+    assert_eq!(app.url(""), format!("{base}/"));
+    let states = tempfile::tempdir().unwrap();
+    let ada = state(states.path(), "ada");
+    let ada_phone = state(states.path(), "ada-phone");
+    let bob = state(states.path(), "bob");
+    let password = "correct horse battery staple";
+
+    // Sign up: the session is an HttpOnly cookie, nothing for page scripts.
+    let signed = step(
+        "signup",
+        json!({"base": base, "state": ada, "email": "ada@example.com", "username": "ada", "password": password}),
+    )
+    .await;
+    assert_eq!(signed["path"], "/orgs/new", "{signed}");
+    let text = signed["visible"].to_string();
+    assert!(!text.contains("trk_s_"), "no session secret readable by page JavaScript: {text}");
+    assert_eq!(
+        signed["cookies"],
+        json!([{"name": "trackr_session", "httpOnly": true, "sameSite": "Lax"}])
+    );
+
+    // Verify the email from the link in the outbox.
+    let welcome = app.wait_for_email("ada@example.com", "Welcome").await;
+    let verified = step(
+        "visit",
+        json!({"base": base, "state": ada, "url": emailed_link(&welcome), "expect": "verified"}),
+    )
+    .await;
+    assert!(verified["text"].as_str().unwrap().to_lowercase().contains("verified"), "{verified}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await,
+        1
+    );
+
+    // An organization and a site; the snippet shown is the one copied.
+    let created = step(
+        "create-site",
+        json!({"base": base, "state": ada, "org": "Acme", "domain": "example.test"}),
+    )
+    .await;
+    let snippet = created["copied"].as_str().unwrap().to_owned();
+    assert_eq!(created["shown"], snippet);
+    assert!(snippet.contains("data-domain=\"example.test\""), "{snippet}");
+    assert!(snippet.contains(&format!("{base}/js/script.js")), "{snippet}");
+    let org_slug = created["org"].as_str().unwrap().to_owned();
+    let site = created["site"].as_str().unwrap().to_owned();
+
+    // A page carrying the copied snippet sends a page view: verified.
+    let page_port = serve_pages(move |_| {
+        format!("<!doctype html><html><head><title>Shop</title>{snippet}</head><body><h1>Shop</h1></body></html>")
+    })
+    .await;
+    let installed = step(
+        "verify-install",
+        json!({"base": base, "state": ada, "settings": created["settings"], "testPage": format!("http://example.test:{page_port}/")}),
+    )
+    .await;
+    assert_eq!(installed["verified"], true);
+    assert!(app.count("SELECT COUNT(*) FROM events WHERE hostname = 'example.test'").await >= 1);
+
+    // Invite Bob as a VIEWER; he accepts from the emailed link in his own
+    // browser, signing up on the way; he sees no settings, keys or billing.
+    step(
+        "invite",
+        json!({"base": base, "state": ada, "org": org_slug, "email": "bob@example.com", "role": "VIEWER"}),
+    )
+    .await;
+    let invitation = app.wait_for_email("bob@example.com", "invited").await;
+    let accepted = step(
+        "accept",
+        json!({"base": base, "state": bob, "link": emailed_link(&invitation), "email": "bob@example.com", "username": "bob", "password": "bob's own long passphrase"}),
+    )
+    .await;
+    assert!(accepted["path"].as_str().unwrap().starts_with(&format!("/orgs/{org_slug}")), "{accepted}");
+    let viewer = step(
+        "visit",
+        json!({"base": base, "state": bob, "url": format!("/orgs/{org_slug}/sites"), "expect": "example.test"}),
+    )
+    .await;
+    let links: Vec<String> = viewer["links"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().trim().to_owned()).collect();
+    assert!(links.iter().any(|l| l == "Sites"), "{links:?}");
+    for hidden in ["Billing", "Settings", "API keys"] {
+        assert!(!links.iter().any(|l| l == hidden), "a VIEWER sees no {hidden}: {links:?}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM memberships WHERE role = 'viewer'").await,
+        1
+    );
+
+    // An API key made in the app works over HTTP until revoked in the app.
+    let key = step(
+        "create-key",
+        json!({"base": base, "state": ada, "org": org_slug, "name": "ci-reader"}),
+    )
+    .await;
+    let secret = key["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("trk_k_"), "{key}");
+    let stats = format!("{{ site(id: \"{site}\") {{ domain }} }}");
+    let with_key = app.gql(Some(&secret), &stats, json!({})).await;
+    assert_eq!(with_key["data"]["site"]["domain"], "example.test", "{with_key}");
+    step(
+        "revoke-key",
+        json!({"base": base, "state": ada, "org": org_slug, "name": "ci-reader"}),
+    )
+    .await;
+    let revoked = app.gql(Some(&secret), &stats, json!({})).await;
+    assert_eq!(
+        trackr_tests::error_code(&revoked).as_deref(),
+        Some("UNAUTHENTICATED"),
+        "{revoked}"
+    );
+
+    // Upgrade: Checkout at Stripe, then Stripe's signed webhook moves the
+    // plan, and the billing page shows it.
+    let upgrade = step(
+        "upgrade",
+        json!({"base": base, "state": ada, "org": org_slug, "plan": "Growth"}),
+    )
+    .await;
+    assert!(upgrade["checkout"].as_str().unwrap().starts_with("https://checkout.stripe.test/"), "{upgrade}");
+    let org_uuid: String = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        trackr_entity::organization::Entity::find()
+            .filter(trackr_entity::organization::Column::Slug.eq(org_slug.clone()))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("the organization")
+            .id
+            .to_string()
+    };
+    let now = chrono::Utc::now().timestamp();
+    let sub = Sub {
+        id: "sub_app",
+        customer: "cus_test1",
+        status: "active",
+        price: GROWTH,
+        period_end: now + 30 * 86_400,
+        cancel_at_period_end: false,
+        organization: Some(&org_uuid),
+    };
+    let body = event("evt_app_1", "customer.subscription.created", now, sub.json()).to_string();
+    let hook = app
+        .client
+        .post(app.url("/webhooks/stripe"))
+        .header("stripe-signature", signature(&body, WEBHOOK_SECRET, now))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hook.status(), 200);
+    for _ in 0..200 {
+        if app.count("SELECT COUNT(*) FROM organizations WHERE plan = 'growth'").await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let billing = step(
+        "visit",
+        json!({"base": base, "state": ada, "url": format!("/orgs/{org_slug}/billing"), "expect": "Growth"}),
+    )
+    .await;
+    assert!(billing["text"].as_str().unwrap().contains("Growth"), "{billing}");
+
+    // An export, requested and downloaded in the app.
+    let export = step(
+        "export",
+        json!({"base": base, "state": ada, "org": org_slug, "site": site}),
+    )
+    .await;
+    assert!(export["lines"].as_u64().unwrap() >= 1, "{export}");
+    assert!(export["first"].as_str().unwrap().contains("example.test"), "{export}");
+
+    // Every page, at desktop and phone width: axe finds nothing serious.
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/app-screenshots")
+        .join(format!("{b:?}").to_lowercase());
+    let pages = json!([
+        ["sites", format!("/orgs/{org_slug}/sites")],
+        ["new-site", format!("/orgs/{org_slug}/sites/new")],
+        ["site-settings", format!("/orgs/{org_slug}/sites/{site}/settings")],
+        ["site-data", format!("/orgs/{org_slug}/sites/{site}/data")],
+        ["team", format!("/orgs/{org_slug}/team")],
+        ["api-keys", format!("/orgs/{org_slug}/keys")],
+        ["billing", format!("/orgs/{org_slug}/billing")],
+        ["organization", format!("/orgs/{org_slug}/settings")],
+        ["new-organization", "/orgs/new"],
+        ["account", "/account"],
+        ["not-found", "/orgs/nope/nothing"],
+    ]);
+    let tour = step(
+        "tour",
+        json!({"base": base, "state": ada, "pages": pages, "shots": shots}),
+    )
+    .await;
+    let logged_out = step(
+        "tour",
+        json!({"base": base, "state": state(states.path(), "nobody"), "shots": shots, "pages": [
+            ["log-in", "/login"], ["sign-up", "/signup"], ["forgot-password", "/forgot-password"],
+            ["reset-password", "/reset-password#token=x"], ["verify-email", "/verify-email#token=x"],
+            ["invitation", "/invitations/accept#token=x"],
+        ]}),
+    )
+    .await;
+    let mut seen = 0;
+    for page in tour["pages"].as_array().unwrap().iter().chain(logged_out["pages"].as_array().unwrap()) {
+        assert_eq!(page["violations"], json!([]), "axe: {page}");
+        assert!(page["title"].as_str().unwrap().contains("TrackR"), "{page}");
+        seen += 1;
+    }
+    assert_eq!(seen, 34, "17 pages at two widths");
+    println!("pages: {tour}\n{logged_out}");
+
+    // GraphiQL, from the binary's own assets, lists the schema.
+    let graphiql = step("graphiql", json!({"base": base, "state": ada})).await;
+    assert_eq!(graphiql["listsQuery"], true, "{graphiql}");
+
+    // A password change in one browser logs the other out.
+    step(
+        "login",
+        json!({"base": base, "state": ada_phone, "email": "ada@example.com", "password": password}),
+    )
+    .await;
+    let changed = step(
+        "change-password",
+        json!({"base": base, "state": ada, "other": ada_phone, "current": password, "next": "a brand new passphrase for ada"}),
+    )
+    .await;
+    assert_eq!(changed["otherPath"], "/login", "{changed}");
+
+    // Bob deletes his account (Ada, Acme's last owner, could not: the API
+    // tests keep that rule).
+    let deleted = step(
+        "delete-account",
+        json!({"base": base, "state": bob, "password": "bob's own long passphrase"}),
+    )
+    .await;
+    assert!(!deleted["path"].as_str().unwrap().starts_with("/account"), "{deleted}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE username = 'bob'").await, 0);
+}
+
+trackr_tests::both_backends!(the_web_app_end_to_end);
