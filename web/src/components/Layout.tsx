@@ -77,9 +77,9 @@ function OrgSwitcher({ me }: { me: Me }) {
         className="button ghost switcher-button"
         aria-expanded={open}
         aria-controls="org-switcher-list"
-        aria-label={`Switch organization (current: ${label})`}
         onClick={() => setOpen((o) => !o)}
       >
+        <span className="visually-hidden">Switch organization, current: </span>
         <span className="switcher-name">{label}</span>
         <span aria-hidden="true"> ▾</span>
       </button>
