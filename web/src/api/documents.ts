@@ -345,3 +345,24 @@ export const ReconciliationQuery = graphql(`
     }
   }
 `);
+
+export const InvitationsQuery = graphql(`
+  query Invitations($id: ID!) {
+    organization(id: $id) {
+      id
+      invitations { id email role createdAt expiresAt expired }
+    }
+  }
+`);
+
+export const ResendInvitationMutation = graphql(`
+  mutation ResendInvitation($id: ID!) { resendInvitation(id: $id) }
+`);
+
+export const CancelInvitationMutation = graphql(`
+  mutation CancelInvitation($id: ID!) { cancelInvitation(id: $id) }
+`);
+
+export const MyDataQuery = graphql(`
+  query MyData { myData }
+`);

@@ -141,7 +141,7 @@ function unknownItem(error: unknown): ApiErrorItem {
 
 const HEADLINES: Record<ErrorCode, string> = {
   UNAUTHENTICATED: 'You are not logged in, or your session has ended.',
-  FORBIDDEN: 'Your role does not allow this.',
+  FORBIDDEN: 'This is not allowed.',
   NOT_FOUND: 'This does not exist, or you have no access to it.',
   BAD_USER_INPUT: 'Some input was not accepted.',
   PLAN_LIMIT: 'Your plan does not allow this. Upgrade to do more.',

@@ -3,7 +3,7 @@ import { formatCompact, formatDate, formatDays, formatLimit, formatMoney, format
 import { addDays, dayIn, isDay, isMonth, lastDays } from './dates';
 import { sparklinePath } from './sparkline';
 import { assignableRoles, can, canManageMember, orgLanding } from './permissions';
-import { addJobId, describeResult, fileNameOf, loadJobIds } from './jobs';
+import { addJobId, describeResult, downloadLabel, fileNameOf, loadJobIds } from './jobs';
 
 describe('formatters', () => {
   it('formats numbers', () => {
@@ -95,5 +95,6 @@ describe('jobs', () => {
     expect(describeResult({ events: 12, files: 2, expired: true })).toBe('events: 12, files: 2, expired');
     expect(describeResult(null)).toBe('');
     expect(fileNameOf('http://h/exports/j/j.ndjson.gz?expires=1&sig=ab')).toBe('j.ndjson.gz');
+    expect(downloadLabel('http://h/exports/j/j.csv.gz?expires=1')).toBe('CSV (gzip)');
   });
 });

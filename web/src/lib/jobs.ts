@@ -54,3 +54,11 @@ export function fileNameOf(url: string): string {
     return url;
   }
 }
+
+/** A link text for an export file: "NDJSON (gzip)", "CSV (gzip)", else its file name. */
+export function downloadLabel(url: string): string {
+  const name = fileNameOf(url).toLowerCase();
+  if (name.endsWith('.ndjson.gz')) return 'NDJSON (gzip)';
+  if (name.endsWith('.csv.gz')) return 'CSV (gzip)';
+  return fileNameOf(url);
+}

@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useLocation } from 'wouter';
 import { request } from '../api/client';
-import { ChangePasswordMutation, DeleteAccountMutation, UpdateEmailMutation, UpdateNameMutation } from '../api/documents';
+import { ChangePasswordMutation, DeleteAccountMutation, MyDataQuery, UpdateEmailMutation, UpdateNameMutation } from '../api/documents';
 import { useAction, useMe, type Me } from '../api/hooks';
 import { ActionErrors } from '../components/ErrorBox';
 import { TextField } from '../components/Field';
@@ -21,6 +21,7 @@ export function AccountPage() {
       <NameSection me={me.data} />
       <EmailSection me={me.data} />
       <PasswordSection />
+      <MyDataSection />
       <DeleteSection />
     </>
   );
@@ -197,6 +198,36 @@ function DeleteSection() {
           Delete account
         </button>
       </form>
+    </section>
+  );
+}
+
+function MyDataSection() {
+  const [url, setUrl] = useState<string | null>(null);
+  const action = useAction(() => request(MyDataQuery), {
+    onSuccess: (data) => {
+      const blob = new Blob([JSON.stringify(data.myData, null, 2)], { type: 'application/json' });
+      setUrl((old) => {
+        if (old) URL.revokeObjectURL(old);
+        return URL.createObjectURL(blob);
+      });
+    },
+  });
+  return (
+    <section className="card section" aria-labelledby="my-data-heading">
+      <h2 id="my-data-heading">Your data</h2>
+      <p>Everything TrackR keeps about you: profile, memberships, open sessions and the audit entries by or about you, as one JSON file.</p>
+      <ActionErrors action={action} />
+      <div className="actions">
+        <button type="button" className="button secondary" disabled={action.pending} onClick={() => action.run(undefined)}>
+          Prepare my data
+        </button>
+        {url ? (
+          <a href={url} download="trackr-my-data.json">
+            Download my data (JSON)
+          </a>
+        ) : null}
+      </div>
     </section>
   );
 }

@@ -24,7 +24,9 @@ export function SignupPage() {
       fields: ['email', 'username', 'password'],
       onSuccess: async () => {
         qc.clear();
-        navigate(next === '/' ? paths.newOrg() : next);
+        // A new account belongs to no organization yet: only an invitation
+        // (or the account page) is worth coming back to.
+        navigate(next.startsWith('/invitations/') || next.startsWith('/account') ? next : paths.newOrg());
       },
     },
   );

@@ -11,7 +11,7 @@ import { useOrg } from '../components/OrgContext';
 import { PageHeader } from '../components/PageHeader';
 import { dayIn, isDay, lastDays } from '../lib/dates';
 import { formatDateTime, formatPercent, titleCase } from '../lib/format';
-import { addJobId, describeResult, fileNameOf, loadJobIds, TERMINAL } from '../lib/jobs';
+import { addJobId, describeResult, downloadLabel, loadJobIds, TERMINAL } from '../lib/jobs';
 import { can } from '../lib/permissions';
 import { paths } from '../lib/routes';
 
@@ -272,7 +272,7 @@ function JobRow({ id }: { id: string }) {
           {job.downloadUrls.map((u) => (
             <li key={u}>
               <a href={u} download>
-                Download {fileNameOf(u)}
+                Download {downloadLabel(u)}
               </a>
             </li>
           ))}

@@ -132,7 +132,7 @@ function SnippetSection({ site, plan }: { site: Site; plan: Plan }) {
           />
         ) : null}
       </fieldset>
-      <pre className="snippet" aria-label="Tracking snippet" tabIndex={0}>
+      <pre className="snippet" aria-label="Script tag" tabIndex={0}>
         <code>{snippet}</code>
       </pre>
       <CopyButton text={snippet} label="Copy snippet" />

@@ -2,7 +2,15 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useLocation } from 'wouter';
 import { request } from '../api/client';
-import { InviteMemberMutation, RemoveMemberMutation, TeamQuery, UpdateMemberRoleMutation } from '../api/documents';
+import {
+  CancelInvitationMutation,
+  InvitationsQuery,
+  InviteMemberMutation,
+  RemoveMemberMutation,
+  ResendInvitationMutation,
+  TeamQuery,
+  UpdateMemberRoleMutation,
+} from '../api/documents';
 import type { ResultOf } from '../api/graphql';
 import { retryOnce, useAction, useMe } from '../api/hooks';
 import { ActionErrors, ErrorBox } from '../components/ErrorBox';
@@ -10,7 +18,7 @@ import { SelectField, TextField } from '../components/Field';
 import { Loading } from '../components/Loading';
 import { useOrg } from '../components/OrgContext';
 import { PageHeader } from '../components/PageHeader';
-import { formatDate, formatLimit, roleName } from '../lib/format';
+import { formatDate, formatDateTime, formatLimit, roleName } from '../lib/format';
 import { assignableRoles, can, canManageMember, type Role } from '../lib/permissions';
 import { paths } from '../lib/routes';
 
@@ -43,6 +51,7 @@ export function TeamPage() {
               ))}
             </ul>
           </section>
+          {manage ? <InvitationsSection /> : null}
           {manage ? <InviteSection actor={org.viewerRole} /> : null}
         </>
       )}
@@ -134,7 +143,7 @@ function InviteSection({ actor }: { actor: Role | null }) {
   const [sentTo, setSentTo] = useState<string | null>(null);
   const action = useAction((v: { organizationId: string; email: string; role: Role }) => request(InviteMemberMutation, v), {
     fields: ['email', 'role'],
-    invalidate: [['team', org.id]],
+    invalidate: [['team', org.id], ['invitations', org.id]],
     onSuccess: (_d, v) => {
       setSentTo(v.email);
       setEmail('');
@@ -167,5 +176,62 @@ function InviteSection({ actor }: { actor: Role | null }) {
         </div>
       </form>
     </section>
+  );
+}
+
+type Invitation = ResultOf<typeof InvitationsQuery>['organization']['invitations'][number];
+
+function InvitationsSection() {
+  const org = useOrg();
+  const q = useQuery({
+    queryKey: ['invitations', org.id],
+    queryFn: async () => (await request(InvitationsQuery, { id: org.id })).organization.invitations,
+    retry: retryOnce,
+  });
+  return (
+    <section className="card section" aria-labelledby="invitations-heading">
+      <h2 id="invitations-heading">Pending invitations</h2>
+      {q.isPending ? (
+        <Loading lines={1} />
+      ) : q.isError ? (
+        <ErrorBox error={q.error} onRetry={() => void q.refetch()} />
+      ) : q.data.length === 0 ? (
+        <p className="muted">No pending invitations.</p>
+      ) : (
+        <ul className="members">
+          {q.data.map((i) => (
+            <InvitationRow key={i.id} invitation={i} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function InvitationRow({ invitation: i }: { invitation: Invitation }) {
+  const org = useOrg();
+  const opts = { invalidate: [['invitations', org.id], ['team', org.id]] as const };
+  const resend = useAction((v: { id: string }) => request(ResendInvitationMutation, v), opts);
+  const cancel = useAction((v: { id: string }) => request(CancelInvitationMutation, v), opts);
+  return (
+    <li className="member">
+      <div className="member-who">
+        <strong>{i.email}</strong>
+        <span className="muted">
+          {roleName(i.role)} · {i.expired ? `expired ${formatDateTime(i.expiresAt)}` : `valid until ${formatDateTime(i.expiresAt)}`}
+        </span>
+      </div>
+      <div className="member-actions">
+        <span role="status">{resend.succeeded ? 'Sent again' : ''}</span>
+        <button type="button" className="button secondary" disabled={resend.pending} onClick={() => resend.run({ id: i.id })} aria-label={`Resend invitation to ${i.email}`}>
+          Resend
+        </button>
+        <button type="button" className="button danger" disabled={cancel.pending} onClick={() => cancel.run({ id: i.id })} aria-label={`Cancel invitation to ${i.email}`}>
+          Cancel invitation
+        </button>
+      </div>
+      <ActionErrors action={resend} />
+      <ActionErrors action={cancel} />
+    </li>
   );
 }
