@@ -32,7 +32,8 @@ export default defineConfig(({ mode }): UserConfig => {
     // The app's own public files (favicon) belong to the app build only.
     publicDir: graphiql ? false : 'public',
     plugins: graphiql ? [stripDataFonts] : [],
-    esbuild: { jsx: 'automatic', legalComments: 'none' },
+    // GraphiQL names its icons after their components' function names: keep them.
+    esbuild: { jsx: 'automatic', legalComments: 'none', keepNames: graphiql },
     build: {
       outDir,
       emptyOutDir: !graphiql,

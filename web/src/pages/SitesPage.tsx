@@ -24,7 +24,19 @@ export function SitesPage() {
       (await request(SitesQuery, { id: org.id, today: { from: today, to: today }, month })).organization,
     retry: retryOnce,
     refetchInterval: 60_000,
+    enabled: can(org.viewerRole, 'readSites'),
   });
+  if (!can(org.viewerRole, 'readSites')) {
+    return (
+      <>
+        <PageHeader title="Sites" docTitle={`Sites · ${org.name}`} />
+        <p>
+          Your role in {org.name} does not include reading sites and reports.{' '}
+          {can(org.viewerRole, 'billing') ? <Link href={paths.billing(org.slug)}>Go to billing</Link> : null}
+        </p>
+      </>
+    );
+  }
   const manage = can(org.viewerRole, 'manageSites');
   const sites = q.data?.sites ?? [];
   const maxSites = q.data?.plan.maxSites ?? null;
