@@ -169,8 +169,27 @@ function OrgNav() {
   );
 }
 
+/**
+ * After an in-app navigation, moves focus to the main landmark so that
+ * keyboard and screen-reader users start at the new page's content.
+ */
+function useFocusMainOnNavigate() {
+  const [location] = useLocation();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const main = document.getElementById('main');
+    if (main && !main.contains(document.activeElement)) main.focus({ preventScroll: false });
+    window.scrollTo(0, 0);
+  }, [location]);
+}
+
 /** Pages of a logged-in user: header with organization switcher and user menu. */
 export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
+  useFocusMainOnNavigate();
   return (
     <>
       <SkipLink />
