@@ -1,0 +1,31 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { isUnauthenticated } from './api/hooks';
+import { App } from './App';
+import './styles.css';
+
+const queryClient: QueryClient = new QueryClient({
+  // A session that ended while a page was open: ask `me` again, whose
+  // UNAUTHENTICATED sends to /login?next=… (see App.tsx).
+  queryCache: new QueryCache({
+    onError: (error, query) => {
+      if (query.queryKey[0] !== 'me' && isUnauthenticated(error)) void queryClient.invalidateQueries({ queryKey: ['me'] });
+    },
+  }),
+  defaultOptions: {
+    queries: { refetchOnWindowFocus: false, staleTime: 10_000 },
+    mutations: { retry: false },
+  },
+});
+
+const root = document.getElementById('root');
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <QueryClientProvider client={queryClient}>
+        <App />
+      </QueryClientProvider>
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,491 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { Link, useLocation, useParams } from 'wouter';
+import { request } from '../api/client';
+import { DeleteSiteMutation, InstallationQuery, SiteSettingsFields, SiteSettingsQuery, UpdateSiteMutation } from '../api/documents';
+import { readFragment, type ResultOf, type VariablesOf } from '../api/graphql';
+import { retryOnce, useAction, type ActionState } from '../api/hooks';
+import { ConfirmDelete } from '../components/ConfirmDelete';
+import { CopyButton } from '../components/CopyButton';
+import { ActionErrors, ErrorBox } from '../components/ErrorBox';
+import { CheckboxField, SelectField, TextField } from '../components/Field';
+import { Loading } from '../components/Loading';
+import { useOrg } from '../components/OrgContext';
+import { PageHeader } from '../components/PageHeader';
+import { addDays, browserTimeZone, dayIn, timeZones } from '../lib/dates';
+import { formatDateTime, formatDays, formatNumber } from '../lib/format';
+import { can } from '../lib/permissions';
+import { paths } from '../lib/routes';
+import { buildSnippet, defaultSnippetOptions, type SnippetOptions } from '../lib/snippet';
+
+type Site = ResultOf<typeof SiteSettingsFields>;
+type SiteInput = VariablesOf<typeof UpdateSiteMutation>['input'];
+type Plan = ResultOf<typeof SiteSettingsQuery>['organization']['plan'];
+
+export function SiteSettingsPage() {
+  const org = useOrg();
+  const { site: siteId } = useParams<{ site: string }>();
+  const q = useQuery({
+    queryKey: ['site', siteId, 'settings'],
+    queryFn: () => request(SiteSettingsQuery, { id: siteId, org: org.id }),
+    retry: retryOnce,
+  });
+  if (q.isPending)
+    return (
+      <>
+        <PageHeader title="Site settings" />
+        <Loading lines={6} />
+      </>
+    );
+  if (q.isError)
+    return (
+      <>
+        <PageHeader title="Site settings" />
+        <ErrorBox error={q.error} onRetry={() => void q.refetch()} />
+      </>
+    );
+  const site = readFragment(SiteSettingsFields, q.data.site);
+  return <Settings key={site.id} site={site} plan={q.data.organization.plan} />;
+}
+
+function Section({ title, id, children }: { title: string; id: string; children: ReactNode }) {
+  return (
+    <section className="card section" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+function Saved({ action }: { action: ActionState<SiteInput, unknown> }) {
+  return (
+    <span role="status" className="saved">
+      {action.succeeded ? 'Saved' : ''}
+    </span>
+  );
+}
+
+function useSiteUpdate(siteId: string, fields: string[]) {
+  const qc = useQueryClient();
+  return useAction((input: SiteInput) => request(UpdateSiteMutation, { id: siteId, input }), {
+    fields,
+    invalidate: [['site', siteId]],
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['sites'] }),
+  });
+}
+
+function Settings({ site, plan }: { site: Site; plan: Plan }) {
+  const org = useOrg();
+  const manage = can(org.viewerRole, 'manageSites');
+  return (
+    <>
+      <PageHeader title={`Settings of ${site.name}`} docTitle={`Settings · ${site.name}`}>
+        <Link href={paths.siteData(org.slug, site.id)}>Data and exports</Link>
+      </PageHeader>
+      <p className="mono muted">{site.domain}</p>
+      <SnippetSection site={site} plan={plan} />
+      <VerifySection site={site} />
+      {manage ? (
+        <>
+          <GeneralSection site={site} />
+          <HostnamesSection site={site} />
+          <PrivacySection site={site} />
+          <RetentionSection site={site} plan={plan} />
+          <RecordingsSection site={site} plan={plan} />
+          <DeleteSection site={site} />
+        </>
+      ) : (
+        <p>Only owners and admins can change this site's settings.</p>
+      )}
+    </>
+  );
+}
+
+function SnippetSection({ site, plan }: { site: Site; plan: Plan }) {
+  const [opts, setOpts] = useState<SnippetOptions>({ ...defaultSnippetOptions, requireConsent: site.requireConsent });
+  const recordings = (plan.recordingRetentionDays ?? 0) > 0;
+  const snippet = buildSnippet(site.domain, window.location.origin, opts);
+  const toggle = (key: keyof SnippetOptions) => (e: { target: { checked: boolean } }) =>
+    setOpts((o) => ({ ...o, [key]: e.target.checked }));
+  return (
+    <Section title="Tracking snippet" id="snippet-heading">
+      <p>
+        Put this tag in the <code>&lt;head&gt;</code> of every page of <strong>{site.domain}</strong>. It sets no cookies.
+      </p>
+      <fieldset className="options">
+        <legend>Options</legend>
+        <CheckboxField label="Hash-based routing (count changes of the URL hash as page views)" checked={opts.hash} onChange={toggle('hash')} />
+        <CheckboxField label="Track outbound links" checked={opts.outboundLinks} onChange={toggle('outboundLinks')} />
+        <CheckboxField
+          label="Wait for consent (send nothing until the page calls trackr('consent', true))"
+          checked={opts.requireConsent}
+          onChange={toggle('requireConsent')}
+        />
+        <CheckboxField label="Heatmaps (report click positions)" checked={opts.heatmaps} onChange={toggle('heatmaps')} />
+        <CheckboxField label="Also count visits from localhost" checked={opts.allowLocalhost} onChange={toggle('allowLocalhost')} />
+        {recordings ? (
+          <CheckboxField
+            label="Session recorder"
+            hint={site.recordingsEnabled ? undefined : 'Turn recordings on below, too.'}
+            checked={opts.recorder}
+            onChange={toggle('recorder')}
+          />
+        ) : null}
+      </fieldset>
+      <pre className="snippet" aria-label="Script tag" tabIndex={0}>
+        <code>{snippet}</code>
+      </pre>
+      <CopyButton text={snippet} label="Copy snippet" />
+    </Section>
+  );
+}
+
+const POLL_MS = 3000;
+
+function VerifySection({ site }: { site: Site }) {
+  const [checking, setChecking] = useState(false);
+  const [verified, setVerified] = useState(false);
+  const tz = site.timezone;
+  const today = dayIn(new Date(), tz);
+  const created = dayIn(new Date(site.createdAt), tz);
+  const range = { from: addDays(created < today ? created : today, -1), to: addDays(today, 1) };
+  const q = useQuery({
+    queryKey: ['site', site.id, 'installation', range.from],
+    queryFn: async () => (await request(InstallationQuery, { id: site.id, range })).site,
+    enabled: checking,
+    refetchInterval: checking && !verified ? POLL_MS : false,
+    retry: retryOnce,
+  });
+  useEffect(() => {
+    if (q.data && (q.data.stats.events > 0 || q.data.realtimeVisitors > 0)) {
+      setVerified(true);
+      setChecking(false);
+    }
+  }, [q.data]);
+  const issues = q.data?.ingestIssues ?? [];
+  return (
+    <Section title="Installation" id="verify-heading">
+      <div className="verify">
+        {verified ? (
+          <p className="success" role="status">
+            <span aria-hidden="true">✓ </span>Installation verified
+          </p>
+        ) : checking ? (
+          <p role="status" className="waiting">
+            <span className="spinner" aria-hidden="true" />
+            Waiting for the first event from {site.domain}… Open a page of your site that has the snippet.
+          </p>
+        ) : (
+          <p>After adding the snippet, open a page of your site, then check that TrackR receives its events.</p>
+        )}
+        {!verified ? (
+          checking ? (
+            <button type="button" className="button secondary" onClick={() => setChecking(false)}>
+              Stop checking
+            </button>
+          ) : (
+            <button type="button" className="button primary" onClick={() => setChecking(true)}>
+              Verify installation
+            </button>
+          )
+        ) : null}
+      </div>
+      {q.isError && checking ? <ErrorBox error={q.error} onRetry={() => void q.refetch()} /> : null}
+      {!verified && issues.length > 0 ? (
+        <div className="notice">
+          <h3>Refused events that look meant for this site</h3>
+          <ul>
+            {issues.map((i) => (
+              <li key={i.kind}>
+                {formatNumber(i.count)} from <span className="mono">{i.example}</span> (last at {formatDateTime(i.lastSeenAt)}): {i.hint}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </Section>
+  );
+}
+
+function GeneralSection({ site }: { site: Site }) {
+  const [name, setName] = useState(site.name);
+  const [timezone, setTimezone] = useState(site.timezone);
+  const zones = useMemo(() => timeZones([site.timezone, browserTimeZone()]), [site.timezone]);
+  const action = useSiteUpdate(site.id, ['name', 'timezone']);
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    action.run({ name: name.trim(), timezone });
+  }
+  return (
+    <Section title="General" id="general-heading">
+      <form onSubmit={submit} className="form" noValidate>
+        <TextField label="Site name" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} error={action.fieldErrors.name} />
+        <SelectField
+          label="Time zone"
+          hint="Reports count days in this time zone. Changing it rebuilds the daily reports."
+          value={timezone}
+          onChange={(e) => setTimezone(e.target.value)}
+          error={action.fieldErrors.timezone}
+        >
+          {zones.map((z) => (
+            <option key={z} value={z}>
+              {z}
+            </option>
+          ))}
+        </SelectField>
+        <ActionErrors action={action} />
+        <div className="actions">
+          <button type="submit" className="button primary" disabled={action.pending}>
+            Save general settings
+          </button>
+          <Saved action={action} />
+        </div>
+      </form>
+    </Section>
+  );
+}
+
+function HostnamesSection({ site }: { site: Site }) {
+  const [text, setText] = useState(site.allowedHostnames.join('\n'));
+  const action = useSiteUpdate(site.id, ['allowedHostnames']);
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const list = text
+      .split(/[\s,]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+    action.run({ allowedHostnames: list });
+  }
+  const err = action.fieldErrors.allowedHostnames;
+  return (
+    <Section title="Allowed hostnames" id="hostnames-heading">
+      <form onSubmit={submit} className="form" noValidate>
+        <div className="field">
+          <label htmlFor="allowed-hostnames">Other hostnames whose pages count for this site</label>
+          <textarea
+            id="allowed-hostnames"
+            rows={4}
+            spellCheck={false}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            aria-invalid={err ? true : undefined}
+            aria-describedby={`allowed-hostnames-hint${err ? ' allowed-hostnames-error' : ''}`}
+          />
+          <p className="hint" id="allowed-hostnames-hint">
+            One per line, at most 50. {site.domain} and its subdomains always count; a hostname listed here counts exactly
+            (not its subdomains).
+          </p>
+          {err ? (
+            <p className="field-error" id="allowed-hostnames-error">
+              {err}
+            </p>
+          ) : null}
+        </div>
+        <ActionErrors action={action} />
+        <div className="actions">
+          <button type="submit" className="button primary" disabled={action.pending}>
+            Save allowed hostnames
+          </button>
+          <Saved action={action} />
+        </div>
+      </form>
+    </Section>
+  );
+}
+
+function PrivacySection({ site }: { site: Site }) {
+  const [honorDnt, setHonorDnt] = useState(site.honorDnt);
+  const [requireConsent, setRequireConsent] = useState(site.requireConsent);
+  const action = useSiteUpdate(site.id, ['honorDnt', 'requireConsent']);
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    action.run({ honorDnt, requireConsent });
+  }
+  return (
+    <Section title="Privacy" id="privacy-heading">
+      <form onSubmit={submit} className="form" noValidate>
+        <CheckboxField
+          label="Honor Do-Not-Track"
+          hint="Drop events and recordings from browsers that send Do-Not-Track or Global Privacy Control."
+          checked={honorDnt}
+          onChange={(e) => setHonorDnt(e.target.checked)}
+          error={action.fieldErrors.honorDnt}
+        />
+        <CheckboxField
+          label="Require consent"
+          hint="Drop everything until the page calls trackr('consent', true)."
+          checked={requireConsent}
+          onChange={(e) => setRequireConsent(e.target.checked)}
+          error={action.fieldErrors.requireConsent}
+        />
+        <ActionErrors action={action} />
+        <div className="actions">
+          <button type="submit" className="button primary" disabled={action.pending}>
+            Save privacy settings
+          </button>
+          <Saved action={action} />
+        </div>
+      </form>
+    </Section>
+  );
+}
+
+function RetentionSection({ site, plan }: { site: Site; plan: Plan }) {
+  const [days, setDays] = useState(site.retentionOverrideDays?.toString() ?? '');
+  const [local, setLocal] = useState<string | undefined>();
+  const action = useSiteUpdate(site.id, ['retentionOverrideDays']);
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const t = days.trim();
+    if (t === '') {
+      setLocal(undefined);
+      action.run({ retentionOverrideDays: null });
+      return;
+    }
+    const n = Number(t);
+    if (!Number.isInteger(n) || n < 1 || n > plan.retentionDays) {
+      setLocal(`Enter a whole number of days from 1 to ${plan.retentionDays}, or leave it empty.`);
+      return;
+    }
+    setLocal(undefined);
+    action.run({ retentionOverrideDays: n });
+  }
+  return (
+    <Section title="Data retention" id="retention-heading">
+      <p>
+        Your {plan.name} plan keeps data for at most <strong>{formatDays(plan.retentionDays)}</strong>. This site keeps it for{' '}
+        <strong>{formatDays(site.retentionDays)}</strong>.
+      </p>
+      <form onSubmit={submit} className="form" noValidate>
+        <TextField
+          label="Keep data for (days)"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={plan.retentionDays}
+          hint={`1 to ${plan.retentionDays}. Leave empty to keep data as long as the plan allows. Older data is deleted.`}
+          value={days}
+          onChange={(e) => setDays(e.target.value)}
+          error={local ?? action.fieldErrors.retentionOverrideDays}
+        />
+        <ActionErrors action={action} />
+        <div className="actions">
+          <button type="submit" className="button primary" disabled={action.pending}>
+            Save retention
+          </button>
+          <Saved action={action} />
+        </div>
+      </form>
+    </Section>
+  );
+}
+
+function RecordingsSection({ site, plan }: { site: Site; plan: Plan }) {
+  const org = useOrg();
+  const [enabled, setEnabled] = useState(site.recordingsEnabled);
+  const [rate, setRate] = useState(String(Math.round(site.recordingSampleRate * 100)));
+  const [maxSeconds, setMaxSeconds] = useState(String(site.recordingMaxSeconds));
+  const [maskAll, setMaskAll] = useState(site.recordingMaskAllText);
+  const [local, setLocal] = useState<Record<string, string>>({});
+  const action = useSiteUpdate(site.id, ['recordingsEnabled', 'recordingSampleRate', 'recordingMaxSeconds', 'recordingMaskAllText']);
+  const included = (plan.recordingRetentionDays ?? 0) > 0;
+  if (!included) {
+    return (
+      <Section title="Session recordings" id="recordings-heading">
+        <p>Session recordings are not included in the {plan.name} plan.</p>
+        {can(org.viewerRole, 'billing') ? (
+          <Link href={paths.billing(org.slug)} className="button primary">
+            See plans with recordings
+          </Link>
+        ) : (
+          <p>An owner or billing member can upgrade the plan.</p>
+        )}
+      </Section>
+    );
+  }
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const errs: Record<string, string> = {};
+    const r = Number(rate);
+    const m = Number(maxSeconds);
+    if (!Number.isFinite(r) || r < 0 || r > 100) errs.recordingSampleRate = 'Enter a percentage from 0 to 100.';
+    if (!Number.isInteger(m) || m < 10 || m > 14400) errs.recordingMaxSeconds = 'Enter a whole number of seconds from 10 to 14400.';
+    setLocal(errs);
+    if (Object.keys(errs).length) return;
+    action.run({ recordingsEnabled: enabled, recordingSampleRate: r / 100, recordingMaxSeconds: m, recordingMaskAllText: maskAll });
+  }
+  return (
+    <Section title="Session recordings" id="recordings-heading">
+      <p>Your {plan.name} plan keeps recordings for {formatDays(plan.recordingRetentionDays ?? 0)}. Inputs are always masked.</p>
+      <form onSubmit={submit} className="form" noValidate>
+        <CheckboxField
+          label="Record sessions"
+          checked={enabled}
+          onChange={(e) => setEnabled(e.target.checked)}
+          error={action.fieldErrors.recordingsEnabled}
+        />
+        <TextField
+          label="Share of page loads recorded (%)"
+          type="number"
+          inputMode="decimal"
+          min={0}
+          max={100}
+          value={rate}
+          onChange={(e) => setRate(e.target.value)}
+          error={local.recordingSampleRate ?? action.fieldErrors.recordingSampleRate}
+        />
+        <TextField
+          label="Longest recording (seconds)"
+          type="number"
+          inputMode="numeric"
+          min={10}
+          max={14400}
+          value={maxSeconds}
+          onChange={(e) => setMaxSeconds(e.target.value)}
+          error={local.recordingMaxSeconds ?? action.fieldErrors.recordingMaxSeconds}
+        />
+        <CheckboxField
+          label="Mask all text, not only inputs"
+          checked={maskAll}
+          onChange={(e) => setMaskAll(e.target.checked)}
+          error={action.fieldErrors.recordingMaskAllText}
+        />
+        <ActionErrors action={action} />
+        <div className="actions">
+          <button type="submit" className="button primary" disabled={action.pending}>
+            Save recording settings
+          </button>
+          <Saved action={action} />
+        </div>
+      </form>
+    </Section>
+  );
+}
+
+function DeleteSection({ site }: { site: Site }) {
+  const org = useOrg();
+  const qc = useQueryClient();
+  const [, navigate] = useLocation();
+  const action = useAction((v: { id: string }) => request(DeleteSiteMutation, v), {
+    onSuccess: async () => {
+      qc.removeQueries({ queryKey: ['site', site.id] });
+      await qc.invalidateQueries({ queryKey: ['sites'] });
+      navigate(paths.sites(org.slug));
+    },
+  });
+  return (
+    <section className="card section danger-zone" aria-labelledby="delete-heading">
+      <h2 id="delete-heading">Delete site</h2>
+      <p>Deletes {site.domain} with all its analytics data, recordings and exports, at once. This cannot be undone.</p>
+      <ConfirmDelete
+        expected={site.domain}
+        what={`${site.domain} and all its data`}
+        buttonLabel="Delete site"
+        onConfirm={() => action.run({ id: site.id })}
+        pending={action.pending}
+        errors={action.errors}
+        onRetry={action.retry}
+      />
+    </section>
+  );
+}
