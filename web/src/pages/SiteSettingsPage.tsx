@@ -29,7 +29,15 @@ export function SiteSettingsPage() {
     queryKey: ['site', siteId, 'settings'],
     queryFn: () => request(SiteSettingsQuery, { id: siteId, org: org.id }),
     retry: retryOnce,
+    enabled: can(org.viewerRole, 'readSites'),
   });
+  if (!can(org.viewerRole, 'readSites'))
+    return (
+      <>
+        <PageHeader title="Site settings" />
+        <p>Your role in {org.name} does not include sites.</p>
+      </>
+    );
   if (q.isPending)
     return (
       <>
