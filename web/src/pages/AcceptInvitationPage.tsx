@@ -19,7 +19,7 @@ export function AcceptInvitationPage() {
     invalidate: [['me']],
   });
   const started = useRef(false);
-  const loggedIn = Boolean(me.data);
+  const loggedIn = me.isSuccess;
   useEffect(() => {
     if (token && loggedIn && !started.current) {
       started.current = true;
@@ -80,5 +80,5 @@ export function AcceptInvitationPage() {
       <div className="card">{body}</div>
     </>
   );
-  return me.data ? <AppLayout me={me.data}>{content}</AppLayout> : <PublicLayout>{content}</PublicLayout>;
+  return me.isSuccess ? <AppLayout me={me.data}>{content}</AppLayout> : <PublicLayout>{content}</PublicLayout>;
 }

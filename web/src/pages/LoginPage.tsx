@@ -24,7 +24,7 @@ export function LoginPage() {
       navigate(next);
     },
   });
-  if (me.data && !action.pending && !action.succeeded) return <Redirect to={next} replace />;
+  if (me.isSuccess && !action.pending && !action.succeeded) return <Redirect to={next} replace />;
   function submit(e: FormEvent) {
     e.preventDefault();
     action.run({ email: email.trim(), password });

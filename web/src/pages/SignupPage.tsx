@@ -30,7 +30,7 @@ export function SignupPage() {
       },
     },
   );
-  if (me.data && !action.pending && !action.succeeded) return <Redirect to={next} replace />;
+  if (me.isSuccess && !action.pending && !action.succeeded) return <Redirect to={next} replace />;
   function submit(e: FormEvent) {
     e.preventDefault();
     action.run({ email: email.trim(), username: username.trim(), password });

@@ -22,9 +22,17 @@ export function SiteDataPage() {
     queryKey: ['site', siteId, 'name'],
     queryFn: async () => (await request(SiteNameQuery, { id: siteId })).site,
     retry: retryOnce,
+    enabled: can(org.viewerRole, 'readSites'),
   });
   const [jobs, setJobs] = useState(() => loadJobIds(siteId));
   const track = (id: string) => setJobs(addJobId(siteId, id));
+  if (!can(org.viewerRole, 'readSites'))
+    return (
+      <>
+        <PageHeader title="Site data" />
+        <p>Your role in {org.name} does not include sites.</p>
+      </>
+    );
   if (q.isPending)
     return (
       <>
@@ -147,6 +155,9 @@ function DeleteSection({ siteId, domain, onJob }: { siteId: string; domain: stri
       },
     },
   );
+  // A refused request closes the confirmation: the errors show by their fields.
+  const failed = action.errors.length > 0 || Object.keys(action.fieldErrors).length > 0;
+  if (failed && confirming && !action.pending) setConfirming(false);
   const hasRange = Boolean(from || to);
   const vid = visitorId.trim();
   function review(e: FormEvent) {

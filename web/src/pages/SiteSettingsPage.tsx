@@ -29,7 +29,15 @@ export function SiteSettingsPage() {
     queryKey: ['site', siteId, 'settings'],
     queryFn: () => request(SiteSettingsQuery, { id: siteId, org: org.id }),
     retry: retryOnce,
+    enabled: can(org.viewerRole, 'readSites'),
   });
+  if (!can(org.viewerRole, 'readSites'))
+    return (
+      <>
+        <PageHeader title="Site settings" />
+        <p>Your role in {org.name} does not include sites.</p>
+      </>
+    );
   if (q.isPending)
     return (
       <>
@@ -123,6 +131,14 @@ function SnippetSection({ site, plan }: { site: Site; plan: Plan }) {
         />
         <CheckboxField label="Heatmaps (report click positions)" checked={opts.heatmaps} onChange={toggle('heatmaps')} />
         <CheckboxField label="Also count visits from localhost" checked={opts.allowLocalhost} onChange={toggle('allowLocalhost')} />
+        {!site.honorDnt ? (
+          <CheckboxField
+            label="Send even when the browser asks not to be tracked"
+            hint="This site does not honor Do-Not-Track (see Privacy below); this makes the script send too."
+            checked={opts.ignoreDnt}
+            onChange={toggle('ignoreDnt')}
+          />
+        ) : null}
         {recordings ? (
           <CheckboxField
             label="Session recorder"
