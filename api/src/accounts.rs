@@ -288,6 +288,23 @@ async fn per_ip_email_limit(app: &App, meta: &RequestMeta, kind: &str) -> ApiRes
     Ok(())
 }
 
+/// Sends the caller a new email-verification link (the old one stays
+/// valid until it expires). `false` when the address is verified already.
+/// Counts against the same per-address limit as sign-ups and resets.
+pub async fn resend_verification(
+    app: &App,
+    principal: &Principal,
+    meta: &RequestMeta,
+) -> ApiResult<bool> {
+    let user = principal.user()?;
+    if user.email_verified_at.is_some() {
+        return Ok(false);
+    }
+    per_ip_email_limit(app, meta, "verify-ip").await?;
+    send_verification(app, user).await?;
+    Ok(true)
+}
+
 /// Signs up a new account. An email that already has an account is
 /// answered as a new one would be (a payload whose token opens nothing),
 /// and its owner is told by email: the answer never reveals who has an

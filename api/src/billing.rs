@@ -186,9 +186,7 @@ pub async fn portal_url(
         })?;
     let base = app.settings.public_url.trim_end_matches('/');
     let back = format!("{base}/orgs/{}/billing", grant.organization.id);
-    api.create_portal(customer, &back)
-        .await
-        .map_err(upstream)
+    api.create_portal(customer, &back).await.map_err(upstream)
 }
 
 fn refuse(status: StatusCode, message: impl Into<String>) -> Response {

@@ -169,6 +169,22 @@ pub async fn delete(
 
 /// Seats in use: members, plus open invitations when inviting (not
 /// counting one to `inviting`, which the new invitation replaces).
+/// How many sites the organization has, and how many seats are taken
+/// (members and open invitations), as the plan's limits count them.
+pub async fn sites_and_seats(app: &App, org: &organization::Model) -> ApiResult<(u64, u64)> {
+    let sites = trackr_entity::site::Entity::find()
+        .filter(trackr_entity::site::Column::OrganizationId.eq(org.id))
+        .count(&app.db)
+        .await?;
+    let members = membership::Entity::count_members(&app.db, org.id).await?;
+    let invited = invitation::Entity::find()
+        .filter(invitation::Column::OrganizationId.eq(org.id))
+        .filter(invitation::Column::ExpiresAt.gt(now()))
+        .count(&app.db)
+        .await?;
+    Ok((sites, members + invited))
+}
+
 async fn check_seats<C: sea_orm::ConnectionTrait>(
     app: &App,
     db: &C,

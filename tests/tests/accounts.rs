@@ -408,7 +408,12 @@ async fn emails_show_how_to_use_their_token_and_it_works(b: Backend) {
     let token = app.email_token(&ada.email, "Welcome").await;
     let link = format!("http://localhost:8000/verify-email#token={token}");
     assert!(welcome.contains(&link), "{welcome}");
-    let page = app.client.get(app.url("/verify-email")).send().await.unwrap();
+    let page = app
+        .client
+        .get(app.url("/verify-email"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200, "the link's page exists");
     let body = curl_body(&welcome);
     let sent: Value = app

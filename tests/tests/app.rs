@@ -91,7 +91,11 @@ async fn the_web_app_end_to_end(b: Backend) {
         ],
     )
     .await;
-    assert_eq!(app.url(""), base, "the server listens where its public URL says");
+    assert_eq!(
+        app.url(""),
+        base,
+        "the server listens where its public URL says"
+    );
     let states = tempfile::tempdir().unwrap();
     let ada = state(states.path(), "ada");
     let ada_phone = state(states.path(), "ada-phone");
@@ -106,7 +110,10 @@ async fn the_web_app_end_to_end(b: Backend) {
     .await;
     assert_eq!(signed["path"], "/orgs/new", "{signed}");
     let text = signed["visible"].to_string();
-    assert!(!text.contains("trk_s_"), "no session secret readable by page JavaScript: {text}");
+    assert!(
+        !text.contains("trk_s_"),
+        "no session secret readable by page JavaScript: {text}"
+    );
     assert_eq!(
         signed["cookies"],
         json!([{"name": "trackr_session", "httpOnly": true, "sameSite": "Lax"}])
@@ -119,9 +126,17 @@ async fn the_web_app_end_to_end(b: Backend) {
         json!({"base": base, "state": ada, "url": emailed_link(&welcome), "expect": "verified"}),
     )
     .await;
-    assert!(verified["text"].as_str().unwrap().to_lowercase().contains("verified"), "{verified}");
+    assert!(
+        verified["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("verified"),
+        "{verified}"
+    );
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await,
+        app.count("SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL")
+            .await,
         1
     );
 
@@ -133,8 +148,14 @@ async fn the_web_app_end_to_end(b: Backend) {
     .await;
     let snippet = created["copied"].as_str().unwrap().to_owned();
     assert_eq!(created["shown"], snippet);
-    assert!(snippet.contains("data-domain=\"example.test\""), "{snippet}");
-    assert!(snippet.contains(&format!("{base}/js/script.js")), "{snippet}");
+    assert!(
+        snippet.contains("data-domain=\"example.test\""),
+        "{snippet}"
+    );
+    assert!(
+        snippet.contains(&format!("{base}/js/script.js")),
+        "{snippet}"
+    );
     let org_slug = created["org"].as_str().unwrap().to_owned();
     let site = created["site"].as_str().unwrap().to_owned();
 
@@ -149,7 +170,11 @@ async fn the_web_app_end_to_end(b: Backend) {
     )
     .await;
     assert_eq!(installed["verified"], true);
-    assert!(app.count("SELECT COUNT(*) FROM events WHERE hostname = 'example.test'").await >= 1);
+    assert!(
+        app.count("SELECT COUNT(*) FROM events WHERE hostname = 'example.test'")
+            .await
+            >= 1
+    );
 
     // Invite Bob as a VIEWER; he accepts from the emailed link in his own
     // browser, signing up on the way; he sees no settings, keys or billing.
@@ -164,19 +189,34 @@ async fn the_web_app_end_to_end(b: Backend) {
         json!({"base": base, "state": bob, "link": emailed_link(&invitation), "email": "bob@example.com", "username": "bob", "password": "bob's own long passphrase"}),
     )
     .await;
-    assert!(accepted["path"].as_str().unwrap().starts_with(&format!("/orgs/{org_slug}")), "{accepted}");
+    assert!(
+        accepted["path"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("/orgs/{org_slug}")),
+        "{accepted}"
+    );
     let viewer = step(
         "visit",
         json!({"base": base, "state": bob, "url": format!("/orgs/{org_slug}/sites"), "expect": "example.test"}),
     )
     .await;
-    let links: Vec<String> = viewer["links"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().trim().to_owned()).collect();
+    let links: Vec<String> = viewer["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().trim().to_owned())
+        .collect();
     assert!(links.iter().any(|l| l == "Sites"), "{links:?}");
     for hidden in ["Billing", "Settings", "API keys"] {
-        assert!(!links.iter().any(|l| l == hidden), "a VIEWER sees no {hidden}: {links:?}");
+        assert!(
+            !links.iter().any(|l| l == hidden),
+            "a VIEWER sees no {hidden}: {links:?}"
+        );
     }
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM memberships WHERE role = 'viewer'").await,
+        app.count("SELECT COUNT(*) FROM memberships WHERE role = 'viewer'")
+            .await,
         1
     );
 
@@ -190,7 +230,10 @@ async fn the_web_app_end_to_end(b: Backend) {
     assert!(secret.starts_with("trk_k_"), "{key}");
     let stats = format!("{{ site(id: \"{site}\") {{ domain }} }}");
     let with_key = app.gql(Some(&secret), &stats, json!({})).await;
-    assert_eq!(with_key["data"]["site"]["domain"], "example.test", "{with_key}");
+    assert_eq!(
+        with_key["data"]["site"]["domain"], "example.test",
+        "{with_key}"
+    );
     step(
         "revoke-key",
         json!({"base": base, "state": ada, "org": org_slug, "name": "ci-reader"}),
@@ -210,7 +253,13 @@ async fn the_web_app_end_to_end(b: Backend) {
         json!({"base": base, "state": ada, "org": org_slug, "plan": "Growth"}),
     )
     .await;
-    assert!(upgrade["checkout"].as_str().unwrap().starts_with("https://checkout.stripe.test/"), "{upgrade}");
+    assert!(
+        upgrade["checkout"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://checkout.stripe.test/"),
+        "{upgrade}"
+    );
     let org_uuid: String = {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         trackr_entity::organization::Entity::find()
@@ -232,7 +281,13 @@ async fn the_web_app_end_to_end(b: Backend) {
         cancel_at_period_end: false,
         organization: Some(&org_uuid),
     };
-    let body = event("evt_app_1", "customer.subscription.created", now, sub.json()).to_string();
+    let body = event(
+        "evt_app_1",
+        "customer.subscription.created",
+        now,
+        sub.json(),
+    )
+    .to_string();
     let hook = app
         .client
         .post(app.url("/webhooks/stripe"))
@@ -244,7 +299,11 @@ async fn the_web_app_end_to_end(b: Backend) {
         .unwrap();
     assert_eq!(hook.status(), 200);
     for _ in 0..200 {
-        if app.count("SELECT COUNT(*) FROM organizations WHERE plan = 'growth'").await == 1 {
+        if app
+            .count("SELECT COUNT(*) FROM organizations WHERE plan = 'growth'")
+            .await
+            == 1
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -254,7 +313,10 @@ async fn the_web_app_end_to_end(b: Backend) {
         json!({"base": base, "state": ada, "url": format!("/orgs/{org_slug}/billing"), "expect": "Growth"}),
     )
     .await;
-    assert!(billing["text"].as_str().unwrap().contains("Growth"), "{billing}");
+    assert!(
+        billing["text"].as_str().unwrap().contains("Growth"),
+        "{billing}"
+    );
 
     // An export, requested and downloaded in the app.
     let export = step(
@@ -263,7 +325,10 @@ async fn the_web_app_end_to_end(b: Backend) {
     )
     .await;
     assert!(export["lines"].as_u64().unwrap() >= 1, "{export}");
-    assert!(export["first"].as_str().unwrap().contains("example.test"), "{export}");
+    assert!(
+        export["first"].as_str().unwrap().contains("example.test"),
+        "{export}"
+    );
 
     // Every page, at desktop and phone width: axe finds nothing serious.
     let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -272,7 +337,10 @@ async fn the_web_app_end_to_end(b: Backend) {
     let pages = json!([
         ["sites", format!("/orgs/{org_slug}/sites")],
         ["new-site", format!("/orgs/{org_slug}/sites/new")],
-        ["site-settings", format!("/orgs/{org_slug}/sites/{site}/settings")],
+        [
+            "site-settings",
+            format!("/orgs/{org_slug}/sites/{site}/settings")
+        ],
         ["site-data", format!("/orgs/{org_slug}/sites/{site}/data")],
         ["team", format!("/orgs/{org_slug}/team")],
         ["api-keys", format!("/orgs/{org_slug}/keys")],
@@ -297,7 +365,12 @@ async fn the_web_app_end_to_end(b: Backend) {
     )
     .await;
     let mut seen = 0;
-    for page in tour["pages"].as_array().unwrap().iter().chain(logged_out["pages"].as_array().unwrap()) {
+    for page in tour["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(logged_out["pages"].as_array().unwrap())
+    {
         assert_eq!(page["violations"], json!([]), "axe: {page}");
         assert!(page["title"].as_str().unwrap().contains("TrackR"), "{page}");
         seen += 1;
@@ -329,8 +402,15 @@ async fn the_web_app_end_to_end(b: Backend) {
         json!({"base": base, "state": bob, "password": "bob's own long passphrase"}),
     )
     .await;
-    assert!(!deleted["path"].as_str().unwrap().starts_with("/account"), "{deleted}");
-    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE username = 'bob'").await, 0);
+    assert!(
+        !deleted["path"].as_str().unwrap().starts_with("/account"),
+        "{deleted}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE username = 'bob'")
+            .await,
+        0
+    );
 }
 
 trackr_tests::both_backends!(the_web_app_end_to_end);

@@ -365,7 +365,133 @@ async fn finance_staff_read_billing_across_organizations_and_nothing_else(b: Bac
     assert_eq!(still["organization"]["name"], "Acme");
 }
 
+async fn a_sites_data_requests_are_listed_for_those_who_manage_it(b: Backend) {
+    let app = TestApp::spawn_with(b, &[("plans.free.max_seats", "10")]).await;
+    let (ada, org, site) = app.site_owner("acme.test").await;
+    let range = json!({"from": "2026-01-01", "to": "2026-01-31"});
+    let export = app
+        .gql_ok(
+            Some(&ada.token),
+            "mutation($s: ID!, $r: DateRange!) { requestExport(siteId: $s, range: $r) }",
+            json!({"s": site, "r": range}),
+        )
+        .await;
+    let deletion = app
+        .gql_ok(
+            Some(&ada.token),
+            "mutation($s: ID!, $r: DateRange!) { deleteSiteData(siteId: $s, range: $r) }",
+            json!({"s": site, "r": range}),
+        )
+        .await;
+    const JOBS: &str =
+        "query($s: ID!, $n: Int! = 20) { site(id: $s) { jobs(limit: $n) { id kind status } } }";
+    let listed = app.gql_ok(Some(&ada.token), JOBS, json!({"s": site})).await;
+    let ids: Vec<&Value> = listed["site"]["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| &j["id"])
+        .collect();
+    assert_eq!(
+        ids,
+        vec![&deletion["deleteSiteData"], &export["requestExport"]],
+        "newest first: {listed}"
+    );
+    assert_eq!(listed["site"]["jobs"][1]["kind"], "EXPORT");
+    let one = app
+        .gql_ok(Some(&ada.token), JOBS, json!({"s": site, "n": 1}))
+        .await;
+    assert_eq!(one["site"]["jobs"].as_array().unwrap().len(), 1);
+    let bad = app
+        .gql(Some(&ada.token), JOBS, json!({"s": site, "n": 0}))
+        .await;
+    assert_eq!(error_code(&bad).as_deref(), Some("BAD_USER_INPUT"), "{bad}");
+
+    // A VIEWER reads the site, not its data requests; another tenant not even the site.
+    let vic = app.sign_up("vic").await;
+    app.add_member(&ada, &org, &vic, "VIEWER").await;
+    let viewer = app.gql(Some(&vic.token), JOBS, json!({"s": site})).await;
+    assert_eq!(
+        error_code(&viewer).as_deref(),
+        Some("FORBIDDEN"),
+        "{viewer}"
+    );
+    let eve = app.sign_up("eve").await;
+    let other = app.gql(Some(&eve.token), JOBS, json!({"s": site})).await;
+    assert_eq!(error_code(&other).as_deref(), Some("NOT_FOUND"), "{other}");
+}
+
+async fn verification_emails_can_be_sent_again_and_usage_counts_sites_and_seats(b: Backend) {
+    let app = TestApp::spawn_with(b, &[("plans.free.max_seats", "10")]).await;
+    let (ada, org, _) = app.site_owner("acme.test").await;
+    let first = app.email_token(&ada.email, "Welcome").await;
+    let again = app
+        .gql_ok(
+            Some(&ada.token),
+            "mutation { resendVerificationEmail }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(again["resendVerificationEmail"], true);
+    // Sent after the answer, as sign-up's is.
+    let welcomes = || {
+        app.emails()
+            .into_iter()
+            .filter(|m| m.contains("Confirm your email"))
+            .count()
+    };
+    for _ in 0..200 {
+        if welcomes() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(welcomes(), 2);
+    let second = app.email_token(&ada.email, "Welcome").await;
+    assert_ne!(first, second);
+    app.gql_ok(
+        None,
+        "mutation($t: String!) { verifyEmail(token: $t) }",
+        json!({"t": second}),
+    )
+    .await;
+    let done = app
+        .gql_ok(
+            Some(&ada.token),
+            "mutation { resendVerificationEmail }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        done["resendVerificationEmail"], false,
+        "verified already: nothing sent"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(welcomes(), 2);
+
+    app.gql_ok(
+        Some(&ada.token),
+        "mutation($o: ID!) { inviteMember(organizationId: $o, email: \"bob@example.com\", role: BILLING) }",
+        json!({"o": org}),
+    )
+    .await;
+    let usage = app
+        .gql_ok(
+            Some(&ada.token),
+            "query($o: ID!) { organization(id: $o) { usage { sites seats } } }",
+            json!({"o": org}),
+        )
+        .await;
+    assert_eq!(
+        usage["organization"]["usage"],
+        json!({"sites": 1, "seats": 2}),
+        "one member, one invitation"
+    );
+}
+
 both_backends!(
+    a_sites_data_requests_are_listed_for_those_who_manage_it,
+    verification_emails_can_be_sent_again_and_usage_counts_sites_and_seats,
     sessions_name_their_device_and_last_use_and_one_can_be_ended,
     promise_13_users_download_their_own_personal_data,
     pending_invitations_are_listed_resent_and_cancelled,

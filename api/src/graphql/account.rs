@@ -101,6 +101,13 @@ impl AccountMutation {
         accounts::verify_email(ctx.app(), &token).await
     }
 
+    /// Emails a new verification link; `false` when the email is verified
+    /// already.
+    #[graphql(guard = "LoggedIn")]
+    async fn resend_verification_email(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        accounts::resend_verification(ctx.app(), ctx.principal(), ctx.meta()).await
+    }
+
     /// The username is immutable. Changing the email needs the current
     /// password; the new address is verified again, the old one is told,
     /// and the user's other sessions end.

@@ -220,6 +220,11 @@ pub struct Usage {
     pub events: i32,
     pub limit: i32,
     pub over_quota: bool,
+    /// Sites now, against the plan's `maxSites`.
+    pub sites: i32,
+    /// Seats taken now: members and open invitations, against the plan's
+    /// `maxSeats`.
+    pub seats: i32,
 }
 
 /// A subscription's status: Stripe's, by the same names.

@@ -294,11 +294,14 @@ impl Organization {
             .plans
             .get(self.0.organization.plan)
             .monthly_events;
+        let (sites, seats) = organizations::sites_and_seats(app, &self.0.organization).await?;
         Ok(Usage {
             period_start: Date(start),
             events: clamp_i32(events.max(0) as u64),
             limit: clamp_i32(limit),
             over_quota: events.max(0) as u64 > limit,
+            sites: clamp_i32(sites),
+            seats: clamp_i32(seats),
         })
     }
     /// OWNER and BILLING roles only.

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use trackr_entity::{api_key, job, site};
 
 use super::{clamp_i32, parse_id, Ctx, Date, DateRange};
@@ -390,6 +390,8 @@ pub struct Site {
     reports_readable: bool,
     /// Whether the caller's grant includes session recordings.
     recordings_readable: bool,
+    /// Whether the caller manages the site's data (deletions, exports).
+    data_manageable: bool,
 }
 
 impl Site {
@@ -400,6 +402,7 @@ impl Site {
             plan_retention_days: plan.retention_days,
             reports_readable: grant.allows(Action::ReadSites),
             recordings_readable: grant.allows(Action::ReadRecordings),
+            data_manageable: grant.allows(Action::ManageSites),
         }
     }
 
@@ -473,6 +476,46 @@ impl Site {
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.model.created_at
+    }
+    /// The site's data requests (deletions and exports), newest first, at
+    /// most `limit` (1 to 100): what was asked, by whom's role, and how it
+    /// went. For those who manage the site's data.
+    #[graphql(complexity = "limit.max(1) as usize * child_complexity")]
+    async fn jobs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] limit: i32,
+    ) -> ApiResult<Vec<Job>> {
+        if !self.data_manageable {
+            return Err(ApiError::Forbidden(
+                "data requests are for those who manage the site (OWNER, ADMIN)".into(),
+            ));
+        }
+        if !(1..=100).contains(&limit) {
+            return Err(ApiError::bad_input("limit", "must be 1 to 100"));
+        }
+        let rows = job::Entity::find()
+            .filter(job::Column::SiteId.eq(self.model.id))
+            .filter(job::Column::Kind.is_in([job::Kind::DeleteData, job::Kind::Export]))
+            .order_by_desc(job::Column::CreatedAt)
+            .limit(limit as u64)
+            .all(&ctx.app().db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let kind = match row.kind {
+                    job::Kind::DeleteData => JobKindGql::DeleteData,
+                    job::Kind::Export => JobKindGql::Export,
+                    job::Kind::StripeEvent => return None,
+                };
+                Some(Job {
+                    downloads_readable: self.reports_readable,
+                    kind,
+                    row,
+                })
+            })
+            .collect())
     }
     /// Extra hostnames whose events count for this site.
     async fn allowed_hostnames(&self) -> Vec<String> {
