@@ -54,6 +54,7 @@ async function open(state, options = {}) {
     viewport: options.viewport ?? { width: 1280, height: 900 },
     acceptDownloads: true,
     bypassCSP: options.bypassCSP ?? false,
+    colorScheme: options.colorScheme ?? 'light',
   });
   context.setDefaultTimeout(TIMEOUT);
   const page = await context.newPage();
@@ -114,15 +115,52 @@ const steps = {
     finish({ path, visible, cookies: cookies.map((c) => ({ name: c.name, httpOnly: c.httpOnly, sameSite: c.sameSite })) });
   },
 
+  // Logs in with the keyboard only: Tab to each field, Enter to submit.
   async login() {
     const { context, page } = await open(args.state);
     await page.goto(args.base + (args.path ?? '/login'));
+    const focused = () => page.evaluate(() => document.activeElement?.labels?.[0]?.textContent?.trim() ?? '');
+    const tabTo = async (label) => {
+      for (let i = 0; i < 20; i += 1) {
+        await page.keyboard.press('Tab');
+        if ((await focused()) === label) return;
+      }
+      throw new Error(`Tab never reached the field "${label}"`);
+    };
+    await tabTo('Email');
+    await page.keyboard.type(args.email);
+    await tabTo('Password');
+    await page.keyboard.type(args.password);
+    await page.keyboard.press('Enter');
+    const path = await landed(page, (u) => !u.pathname.startsWith('/login'));
+    await save(context);
+    finish({ path });
+  },
+
+  async forgot() {
+    const { page } = await open(args.state);
+    await page.goto(args.base + '/forgot-password');
+    await field(page, 'Email').fill(args.email);
+    await role(page, 'button', /^Send reset link$/).click();
+    const said = await page.getByRole('status').innerText();
+    finish({ said });
+  },
+
+  // Sets a new password from the emailed link, then logs in with it.
+  async reset() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.link);
+    await field(page, 'New password').fill(args.password);
+    await field(page, 'Repeat the new password').fill(args.password);
+    await role(page, 'button', /^Set new password$/).click();
+    const said = await page.getByRole('status').innerText();
+    await page.getByRole('link', { name: /^Log in$/ }).click();
     await field(page, 'Email').fill(args.email);
     await field(page, 'Password').fill(args.password);
     await role(page, 'button', /^Log in$/).click();
     const path = await landed(page, (u) => !u.pathname.startsWith('/login'));
     await save(context);
-    finish({ path });
+    finish({ said, path });
   },
 
   // Opens a URL and waits for a text: an emailed link, a page to check.
@@ -281,9 +319,10 @@ const steps = {
     const shots = process.env.SHOTS ?? args.shots;
     if (shots) mkdirSync(shots, { recursive: true });
     const report = [];
-    for (const [width, height] of [[1280, 900], [375, 812]]) {
+    const looks = [[1280, 900, 'light'], [375, 812, 'light'], [1280, 900, 'dark']];
+    for (const [width, height, colorScheme] of looks) {
       // axe is injected as a script: the one thing CSP is bypassed for.
-      const { context, page } = await open(args.state, { viewport: { width, height }, bypassCSP: true });
+      const { context, page } = await open(args.state, { viewport: { width, height }, bypassCSP: true, colorScheme });
       for (const [name, path] of args.pages) {
         let requests = 0;
         const count = (r) => { if (r.url().endsWith('/graphql') && r.method() === 'POST') requests += 1; };
@@ -292,7 +331,8 @@ const steps = {
         await page.locator('h1').first().waitFor();
         await page.waitForTimeout(150);
         page.off('request', count);
-        if (shots) await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
+        const look = colorScheme === 'dark' ? `${width}-dark` : `${width}`;
+        if (shots) await page.screenshot({ path: join(shots, `${name}-${look}.png`), fullPage: true });
         await page.addScriptTag({ content: axe });
         const violations = await page.evaluate(async () => {
           const r = await globalThis.axe.run(document, { resultTypes: ['violations'] });
@@ -301,7 +341,7 @@ const steps = {
             .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
         });
         const title = await page.title();
-        report.push({ name, path, width, title, graphql: requests, violations });
+        report.push({ name, path, width, colorScheme, title, graphql: requests, violations });
       }
       await context.close();
     }

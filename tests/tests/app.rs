@@ -6,11 +6,13 @@
 //! VIEWER, sees no settings or billing; an API key made in the app works
 //! over HTTP until revoked there; an upgrade goes to Stripe Checkout and a
 //! signed webhook moves the plan the billing page shows; an export is
-//! requested and downloaded; a password change logs the other browser out;
-//! the account is deleted. Then every page, at desktop and phone width:
-//! screenshots (written to `target/app-screenshots/<backend>`, not
-//! committed) and axe-core, which must find no serious or critical
-//! violation. GraphiQL, from the binary's own assets, lists the schema.
+//! requested and downloaded. Every page, at desktop and phone width and in
+//! the dark theme: screenshots (written to `target/app-screenshots/<backend>`,
+//! not committed) and axe-core, which must find no serious or critical
+//! violation. GraphiQL, from the binary's own assets, lists the schema. A
+//! forgotten password is reset from the emailed link; a password change
+//! logs another browser (logged in with the keyboard alone) out; the
+//! member deletes their account.
 
 use std::path::{Path, PathBuf};
 
@@ -375,14 +377,32 @@ async fn the_web_app_end_to_end(b: Backend) {
         assert!(page["title"].as_str().unwrap().contains("TrackR"), "{page}");
         seen += 1;
     }
-    assert_eq!(seen, 34, "17 pages at two widths");
+    assert_eq!(seen, 51, "17 pages at two widths, and at desktop width in the dark theme");
     println!("pages: {tour}\n{logged_out}");
 
     // GraphiQL, from the binary's own assets, lists the schema.
     let graphiql = step("graphiql", json!({"base": base, "state": ada})).await;
     assert_eq!(graphiql["listsQuery"], true, "{graphiql}");
 
-    // A password change in one browser logs the other out.
+    // Forgot the password: the emailed link sets a new one.
+    let forgot = step(
+        "forgot",
+        json!({"base": base, "state": state(states.path(), "forgetful"), "email": "ada@example.com"}),
+    )
+    .await;
+    assert!(forgot["said"].as_str().unwrap().contains("ada@example.com"), "{forgot}");
+    let reset_mail = app.wait_for_email("ada@example.com", "reset").await;
+    let new_password = "ada resets to this passphrase";
+    let reset = step(
+        "reset",
+        json!({"base": base, "state": ada, "link": emailed_link(&reset_mail), "email": "ada@example.com", "password": new_password}),
+    )
+    .await;
+    assert!(reset["path"].as_str().unwrap().starts_with("/orgs/"), "{reset}");
+    let password = new_password;
+
+    // A password change in one browser logs the other out (which logged
+    // in with the keyboard alone).
     step(
         "login",
         json!({"base": base, "state": ada_phone, "email": "ada@example.com", "password": password}),

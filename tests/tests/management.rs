@@ -33,7 +33,7 @@ async fn log_in_from(app: &TestApp, user: &TestUser, agent: &str) -> String {
 
 const SESSIONS: &str = "{ me { sessions { id device current createdAt lastSeenAt expiresAt } } }";
 
-async fn sessions_name_their_device_and_last_use_and_one_can_be_ended(b: Backend) {
+async fn promise_13_sessions_name_their_device_and_last_use_and_one_can_be_ended(b: Backend) {
     let app = TestApp::spawn(b).await;
     let ada = app.sign_up("ada").await;
     let laptop = log_in_from(&app, &ada, FIREFOX).await;
@@ -282,7 +282,7 @@ async fn pending_invitations_are_listed_resent_and_cancelled(b: Backend) {
     );
 }
 
-async fn finance_staff_read_billing_across_organizations_and_nothing_else(b: Backend) {
+async fn promise_12_finance_staff_read_billing_across_organizations_and_nothing_else(b: Backend) {
     let app = TestApp::spawn(b).await;
     let (ada, org, site) = app.site_owner("acme.test").await;
     let fin = app.sign_up("fin").await;
@@ -365,7 +365,7 @@ async fn finance_staff_read_billing_across_organizations_and_nothing_else(b: Bac
     assert_eq!(still["organization"]["name"], "Acme");
 }
 
-async fn a_sites_data_requests_are_listed_for_those_who_manage_it(b: Backend) {
+async fn promise_14_a_sites_data_requests_are_listed_for_those_who_manage_it(b: Backend) {
     let app = TestApp::spawn_with(b, &[("plans.free.max_seats", "10")]).await;
     let (ada, org, site) = app.site_owner("acme.test").await;
     let range = json!({"from": "2026-01-01", "to": "2026-01-31"});
@@ -490,10 +490,10 @@ async fn verification_emails_can_be_sent_again_and_usage_counts_sites_and_seats(
 }
 
 both_backends!(
-    a_sites_data_requests_are_listed_for_those_who_manage_it,
+    promise_14_a_sites_data_requests_are_listed_for_those_who_manage_it,
     verification_emails_can_be_sent_again_and_usage_counts_sites_and_seats,
-    sessions_name_their_device_and_last_use_and_one_can_be_ended,
+    promise_13_sessions_name_their_device_and_last_use_and_one_can_be_ended,
     promise_13_users_download_their_own_personal_data,
     pending_invitations_are_listed_resent_and_cancelled,
-    finance_staff_read_billing_across_organizations_and_nothing_else,
+    promise_12_finance_staff_read_billing_across_organizations_and_nothing_else,
 );
