@@ -242,9 +242,12 @@ export const RequestExportMutation = graphql(`
   }
 `);
 
-export const JobQuery = graphql(`
-  query Job($id: ID!) {
-    job(id: $id) { id kind status progress error result downloadUrls createdAt updatedAt }
+export const SiteJobsQuery = graphql(`
+  query SiteJobs($id: ID!, $limit: Int!) {
+    site(id: $id) {
+      id
+      jobs(limit: $limit) { id kind status progress error result downloadUrls createdAt updatedAt }
+    }
   }
 `);
 

@@ -3,7 +3,7 @@ import { formatCompact, formatDate, formatDays, formatLimit, formatMoney, format
 import { addDays, dayIn, isDay, isMonth, lastDays } from './dates';
 import { sparklinePath } from './sparkline';
 import { assignableRoles, can, canManageMember, orgLanding } from './permissions';
-import { addJobId, describeResult, downloadLabel, fileNameOf, loadJobIds } from './jobs';
+import { describeResult, downloadLabel, fileNameOf, jobKindName, jobsPollInterval, jobStatusName } from './jobs';
 
 describe('formatters', () => {
   it('formats numbers', () => {
@@ -82,14 +82,21 @@ describe('permissions', () => {
 });
 
 describe('jobs', () => {
-  it('keeps job ids per site, newest first', () => {
-    const store = new Map<string, string>();
-    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
-    addJobId('s', 'a', storage);
-    addJobId('s', 'b', storage);
-    expect(addJobId('s', 'a', storage)).toEqual(['a', 'b']);
-    expect(loadJobIds('s', storage)).toEqual(['a', 'b']);
-    expect(loadJobIds('other', storage)).toEqual([]);
+  it('polls while a job may still change', () => {
+    expect(jobsPollInterval(undefined)).toBe(false);
+    expect(jobsPollInterval([])).toBe(false);
+    expect(jobsPollInterval([{ status: 'SUCCEEDED' }, { status: 'DEAD' }])).toBe(false);
+    expect(jobsPollInterval([{ status: 'SUCCEEDED' }, { status: 'QUEUED' }])).toBe(2000);
+    expect(jobsPollInterval([{ status: 'RUNNING' }], 500)).toBe(500);
+    // FAILED is tried again.
+    expect(jobsPollInterval([{ status: 'FAILED' }])).toBe(2000);
+  });
+  it('names kinds and statuses', () => {
+    expect(jobKindName('EXPORT')).toBe('Export');
+    expect(jobKindName('DELETE_DATA')).toBe('Deletion');
+    expect(jobStatusName('FAILED')).toBe('Failed, will retry');
+    expect(jobStatusName('DEAD')).toBe('Failed');
+    expect(jobStatusName('SUCCEEDED')).toBe('Done');
   });
   it('describes results and file names', () => {
     expect(describeResult({ events: 12, files: 2, expired: true })).toBe('events: 12, files: 2, expired');
