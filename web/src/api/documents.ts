@@ -298,8 +298,7 @@ export const BillingQuery = graphql(
       name
       viewerRole
       plan { ...PlanFields }
-      usage { periodStart events limit overQuota }
-      members { role }
+      usage { periodStart events limit overQuota sites seats }
       subscription { status currentPeriodEnd cancelAtPeriodEnd plan { id name } }
       invoices {
         id
@@ -319,12 +318,6 @@ export const BillingQuery = graphql(
 `,
   [PlanFields],
 );
-
-export const SiteCountQuery = graphql(`
-  query SiteCount($id: ID!) {
-    organization(id: $id) { id sites { id } }
-  }
-`);
 
 export const StartCheckoutMutation = graphql(`
   mutation StartCheckout($organizationId: ID!, $plan: PlanId!, $interval: BillingInterval) {
