@@ -66,6 +66,20 @@ export const ChangePasswordMutation = graphql(`
   }
 `);
 
+export const ResendVerificationEmailMutation = graphql(`
+  mutation ResendVerificationEmail { resendVerificationEmail }
+`);
+
+export const SessionsQuery = graphql(`
+  query Sessions {
+    me { id sessions { id device createdAt lastSeenAt expiresAt current } }
+  }
+`);
+
+export const EndSessionMutation = graphql(`
+  mutation EndSession($id: ID!) { endSession(id: $id) }
+`);
+
 export const DeleteAccountMutation = graphql(`
   mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }
 `);
