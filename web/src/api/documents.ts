@@ -13,6 +13,7 @@ export const MeQuery = graphql(`
       name
       emailVerified
       isStaff
+      isFinance
       organizations { id name slug viewerRole }
     }
   }

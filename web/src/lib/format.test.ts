@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatCompact, formatDate, formatDays, formatLimit, formatMoney, formatNumber, formatPercent, roleName, titleCase } from './format';
 import { addDays, dayIn, isDay, isMonth, lastDays } from './dates';
 import { sparklinePath } from './sparkline';
-import { assignableRoles, can, canManageMember, orgLanding } from './permissions';
+import { assignableRoles, can, canManageMember, canReadFinance, orgLanding } from './permissions';
 import { describeResult, downloadLabel, fileNameOf, jobKindName, jobsPollInterval, jobStatusName } from './jobs';
 
 describe('formatters', () => {
@@ -78,6 +78,12 @@ describe('permissions', () => {
     expect(canManageMember('ADMIN', 'VIEWER')).toBe(true);
     expect(orgLanding('BILLING')).toBe('billing');
     expect(orgLanding('VIEWER')).toBe('sites');
+  });
+  it('opens finance to operators and finance staff', () => {
+    expect(canReadFinance({ isStaff: true, isFinance: false })).toBe(true);
+    expect(canReadFinance({ isStaff: false, isFinance: true })).toBe(true);
+    expect(canReadFinance({ isStaff: false, isFinance: false })).toBe(false);
+    expect(canReadFinance(undefined)).toBe(false);
   });
 });
 
