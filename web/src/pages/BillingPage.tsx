@@ -194,7 +194,7 @@ function PlansSection({ plans, current, live, canAct }: { plans: Plan[]; current
         </fieldset>
       ) : null}
       {live && canAct ? <p>To change plan, card or cancel, use Manage billing.</p> : null}
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Plans">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Plan comparison">
         <table className="plans">
           <thead>
             <tr>
