@@ -21,7 +21,8 @@ const stripDataFonts: Plugin = {
   },
 };
 
-const backend = 'http://127.0.0.1:8000';
+// TRACKR_DEV_BACKEND points the dev proxy at another `trackr serve`.
+const backend = process.env.TRACKR_DEV_BACKEND || 'http://127.0.0.1:8000';
 const proxy = { target: backend, changeOrigin: false };
 
 export default defineConfig(({ mode }): UserConfig => {
@@ -64,7 +65,14 @@ export default defineConfig(({ mode }): UserConfig => {
     server: {
       port: 5173,
       strictPort: true,
-      proxy: { '/graphql': proxy, '/js': proxy, '/api': proxy, '/exports': proxy },
+      proxy: {
+        '/graphql': proxy,
+        '/js': proxy,
+        '/api': proxy,
+        '/exports': proxy,
+        // The app's own /finance page stays with Vite; only the CSV goes through.
+        '^/finance/invoices\\.csv': proxy,
+      },
     },
     test: {
       include: ['src/**/*.test.ts'],

@@ -13,6 +13,7 @@ export const MeQuery = graphql(`
       name
       emailVerified
       isStaff
+      isFinance
       organizations { id name slug viewerRole }
     }
   }
@@ -64,6 +65,20 @@ export const ChangePasswordMutation = graphql(`
   mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
     changePassword(currentPassword: $currentPassword, newPassword: $newPassword)
   }
+`);
+
+export const ResendVerificationEmailMutation = graphql(`
+  mutation ResendVerificationEmail { resendVerificationEmail }
+`);
+
+export const SessionsQuery = graphql(`
+  query Sessions {
+    me { id sessions { id device createdAt lastSeenAt expiresAt current } }
+  }
+`);
+
+export const EndSessionMutation = graphql(`
+  mutation EndSession($id: ID!) { endSession(id: $id) }
 `);
 
 export const DeleteAccountMutation = graphql(`
@@ -242,9 +257,12 @@ export const RequestExportMutation = graphql(`
   }
 `);
 
-export const JobQuery = graphql(`
-  query Job($id: ID!) {
-    job(id: $id) { id kind status progress error result downloadUrls createdAt updatedAt }
+export const SiteJobsQuery = graphql(`
+  query SiteJobs($id: ID!, $limit: Int!) {
+    site(id: $id) {
+      id
+      jobs(limit: $limit) { id kind status progress error result downloadUrls createdAt updatedAt }
+    }
   }
 `);
 
@@ -295,8 +313,7 @@ export const BillingQuery = graphql(
       name
       viewerRole
       plan { ...PlanFields }
-      usage { periodStart events limit overQuota }
-      members { role }
+      usage { periodStart events limit overQuota sites seats }
       subscription { status currentPeriodEnd cancelAtPeriodEnd plan { id name } }
       invoices {
         id
@@ -316,12 +333,6 @@ export const BillingQuery = graphql(
 `,
   [PlanFields],
 );
-
-export const SiteCountQuery = graphql(`
-  query SiteCount($id: ID!) {
-    organization(id: $id) { id sites { id } }
-  }
-`);
 
 export const StartCheckoutMutation = graphql(`
   mutation StartCheckout($organizationId: ID!, $plan: PlanId!, $interval: BillingInterval) {

@@ -6,7 +6,7 @@ import { LogOutMutation } from '../api/documents';
 import type { Me } from '../api/hooks';
 import { paths } from '../lib/routes';
 import { useCurrentOrg } from './OrgContext';
-import { can } from '../lib/permissions';
+import { can, canReadFinance } from '../lib/permissions';
 
 export function Brand() {
   return (
@@ -199,7 +199,7 @@ export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
           {me.organizations.length > 0 ? <OrgSwitcher me={me} /> : null}
           <nav className="user-nav" aria-label="Account">
             <ul>
-              {me.isStaff ? (
+              {canReadFinance(me) ? (
                 <li>
                   <NavLink href={paths.finance()}>Finance</NavLink>
                 </li>

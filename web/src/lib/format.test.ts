@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { formatCompact, formatDate, formatDays, formatLimit, formatMoney, formatNumber, formatPercent, roleName, titleCase } from './format';
 import { addDays, dayIn, isDay, isMonth, lastDays } from './dates';
 import { sparklinePath } from './sparkline';
-import { assignableRoles, can, canManageMember, orgLanding } from './permissions';
-import { addJobId, describeResult, downloadLabel, fileNameOf, loadJobIds } from './jobs';
+import { assignableRoles, can, canManageMember, canReadFinance, orgLanding } from './permissions';
+import { describeResult, downloadLabel, fileNameOf, jobKindName, jobsPollInterval, jobStatusName } from './jobs';
 
 describe('formatters', () => {
   it('formats numbers', () => {
@@ -79,17 +79,30 @@ describe('permissions', () => {
     expect(orgLanding('BILLING')).toBe('billing');
     expect(orgLanding('VIEWER')).toBe('sites');
   });
+  it('opens finance to operators and finance staff', () => {
+    expect(canReadFinance({ isStaff: true, isFinance: false })).toBe(true);
+    expect(canReadFinance({ isStaff: false, isFinance: true })).toBe(true);
+    expect(canReadFinance({ isStaff: false, isFinance: false })).toBe(false);
+    expect(canReadFinance(undefined)).toBe(false);
+  });
 });
 
 describe('jobs', () => {
-  it('keeps job ids per site, newest first', () => {
-    const store = new Map<string, string>();
-    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
-    addJobId('s', 'a', storage);
-    addJobId('s', 'b', storage);
-    expect(addJobId('s', 'a', storage)).toEqual(['a', 'b']);
-    expect(loadJobIds('s', storage)).toEqual(['a', 'b']);
-    expect(loadJobIds('other', storage)).toEqual([]);
+  it('polls while a job may still change', () => {
+    expect(jobsPollInterval(undefined)).toBe(false);
+    expect(jobsPollInterval([])).toBe(false);
+    expect(jobsPollInterval([{ status: 'SUCCEEDED' }, { status: 'DEAD' }])).toBe(false);
+    expect(jobsPollInterval([{ status: 'SUCCEEDED' }, { status: 'QUEUED' }])).toBe(2000);
+    expect(jobsPollInterval([{ status: 'RUNNING' }], 500)).toBe(500);
+    // FAILED is tried again.
+    expect(jobsPollInterval([{ status: 'FAILED' }])).toBe(2000);
+  });
+  it('names kinds and statuses', () => {
+    expect(jobKindName('EXPORT')).toBe('Export');
+    expect(jobKindName('DELETE_DATA')).toBe('Deletion');
+    expect(jobStatusName('FAILED')).toBe('Failed, will retry');
+    expect(jobStatusName('DEAD')).toBe('Failed');
+    expect(jobStatusName('SUCCEEDED')).toBe('Done');
   });
   it('describes results and file names', () => {
     expect(describeResult({ events: 12, files: 2, expired: true })).toBe('events: 12, files: 2, expired');

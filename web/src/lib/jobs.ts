@@ -1,39 +1,30 @@
-// Job ids the user started from this browser tab, per site, so that their
-// progress survives a reload. Only ids are kept (sessionStorage), never
-// download links.
+// A site's data requests (deletions and exports), as `Site.jobs` lists them.
 
-const KEY = (siteId: string) => `trackr.jobs.${siteId}`;
-const MAX = 20;
+/** Statuses a job does not leave (FAILED is tried again, so it is not one). */
+export const TERMINAL: ReadonlySet<string> = new Set(['SUCCEEDED', 'DEAD']);
 
-export function loadJobIds(siteId: string, storage: Pick<Storage, 'getItem'> | undefined = safeStorage()): string[] {
-  try {
-    const raw = storage?.getItem(KEY(siteId));
-    const list: unknown = raw ? JSON.parse(raw) : [];
-    return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string').slice(0, MAX) : [];
-  } catch {
-    return [];
-  }
+/** How often to poll a site's jobs: every `ms` while one may still change, else never. */
+export function jobsPollInterval(jobs: readonly { status: string }[] | undefined, ms = 2000): number | false {
+  return jobs?.some((j) => !TERMINAL.has(j.status)) ? ms : false;
 }
 
-export function addJobId(siteId: string, id: string, storage: Pick<Storage, 'getItem' | 'setItem'> | undefined = safeStorage()): string[] {
-  const list = [id, ...loadJobIds(siteId, storage).filter((x) => x !== id)].slice(0, MAX);
-  try {
-    storage?.setItem(KEY(siteId), JSON.stringify(list));
-  } catch {
-    // Storage full or disabled: the list lives in memory only.
-  }
-  return list;
+/** "Export" or "Deletion". */
+export function jobKindName(kind: string): string {
+  return kind === 'EXPORT' ? 'Export' : kind === 'DELETE_DATA' ? 'Deletion' : kind;
 }
 
-function safeStorage(): Storage | undefined {
-  try {
-    return typeof sessionStorage === 'undefined' ? undefined : sessionStorage;
-  } catch {
-    return undefined;
-  }
-}
+const STATUS_NAMES: Record<string, string> = {
+  QUEUED: 'Queued',
+  RUNNING: 'Running',
+  SUCCEEDED: 'Done',
+  FAILED: 'Failed, will retry',
+  DEAD: 'Failed',
+};
 
-export const TERMINAL = new Set(['SUCCEEDED', 'DEAD']);
+/** A job's status in words: FAILED is retried, DEAD is final. */
+export function jobStatusName(status: string): string {
+  return STATUS_NAMES[status] ?? status;
+}
 
 /** "events: 120, files: 2" from a job's JSON result. */
 export function describeResult(result: unknown): string {

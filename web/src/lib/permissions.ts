@@ -53,3 +53,8 @@ export function orgLanding(role: Role | null | undefined): 'sites' | 'billing' |
   if (can(role, 'billing')) return 'billing';
   return 'team';
 }
+
+/** Whether a user may read finance reports: operators and finance staff. */
+export function canReadFinance(user: { isStaff: boolean; isFinance: boolean } | undefined): boolean {
+  return user != null && (user.isStaff || user.isFinance);
+}

@@ -26,6 +26,9 @@ describe('paths', () => {
     expect(paths.siteSettings('acme', 'id-1')).toBe('/orgs/acme/sites/id-1/settings');
     expect(paths.siteData('a b', 'x')).toBe('/orgs/a%20b/sites/x/data');
   });
+  it('builds the invoices CSV link of a month', () => {
+    expect(paths.invoicesCsv('2026-11')).toBe('/finance/invoices.csv?month=2026-11');
+  });
 });
 
 describe('fragmentParam', () => {

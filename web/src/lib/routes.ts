@@ -11,6 +11,8 @@ export const paths = {
   forgotPassword: () => '/forgot-password',
   account: () => '/account',
   finance: () => '/finance',
+  /** Served by the server, not the app: a month's invoices of every organization. */
+  invoicesCsv: (month: string) => `/finance/invoices.csv?month=${enc(month)}`,
   newOrg: () => '/orgs/new',
   sites: (org: string) => `/orgs/${enc(org)}/sites`,
   newSite: (org: string) => `/orgs/${enc(org)}/sites/new`,

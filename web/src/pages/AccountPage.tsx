@@ -1,13 +1,28 @@
-import { useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useRef, useState, type FormEvent } from 'react';
 import { useLocation } from 'wouter';
 import { request } from '../api/client';
-import { ChangePasswordMutation, DeleteAccountMutation, MyDataQuery, UpdateEmailMutation, UpdateNameMutation } from '../api/documents';
-import { useAction, useMe, type Me } from '../api/hooks';
-import { ActionErrors } from '../components/ErrorBox';
+import {
+  ChangePasswordMutation,
+  DeleteAccountMutation,
+  EndSessionMutation,
+  MyDataQuery,
+  ResendVerificationEmailMutation,
+  SessionsQuery,
+  UpdateEmailMutation,
+  UpdateNameMutation,
+} from '../api/documents';
+import type { ResultOf } from '../api/graphql';
+import { retryOnce, useAction, useMe, type Me } from '../api/hooks';
+import { ActionErrors, ErrorBox } from '../components/ErrorBox';
 import { TextField } from '../components/Field';
+import { Loading } from '../components/Loading';
 import { PageHeader } from '../components/PageHeader';
+import { formatDateTime } from '../lib/format';
 import { paths } from '../lib/routes';
+import { deviceName, orderSessions } from '../lib/sessions';
+
+const SESSIONS_KEY = ['me', 'sessions'] as const;
 
 export function AccountPage() {
   const me = useMe();
@@ -21,6 +36,7 @@ export function AccountPage() {
       <NameSection me={me.data} />
       <EmailSection me={me.data} />
       <PasswordSection />
+      <SessionsSection />
       <MyDataSection />
       <DeleteSection />
     </>
@@ -73,6 +89,7 @@ function EmailSection({ me }: { me: Me }) {
         Your email is <strong>{me.email}</strong>
         {me.emailVerified ? ' (verified).' : ' (not verified yet: open the link in the email we sent).'}
       </p>
+      <ResendVerification me={me} />
       <form onSubmit={submit} className="form" noValidate>
         <TextField label="New email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={action.fieldErrors.email} />
         <TextField
@@ -97,6 +114,37 @@ function EmailSection({ me }: { me: Me }) {
   );
 }
 
+/** For an unverified email: sends the verification link again. */
+function ResendVerification({ me }: { me: Me }) {
+  const qc = useQueryClient();
+  const action = useAction(() => request(ResendVerificationEmailMutation), {
+    // false: verified already (in another tab, say); `me` then tells.
+    onSuccess: (data) => (data.resendVerificationEmail ? undefined : qc.invalidateQueries({ queryKey: ['me'] })),
+  });
+  // Stays after an "already verified" answer, so that its message is read.
+  if (me.emailVerified && action.data?.resendVerificationEmail !== false) return null;
+  const status = !action.succeeded
+    ? ''
+    : action.data?.resendVerificationEmail
+      ? `Sent to ${me.email}. Open the link in that email to verify it.`
+      : 'Your email is verified already.';
+  return (
+    <div className="resend">
+      <div className="actions">
+        {!me.emailVerified ? (
+          <button type="button" className="button secondary" disabled={action.pending} onClick={() => action.run(undefined)}>
+            Send the verification email again
+          </button>
+        ) : null}
+        <span role="status" className="saved">
+          {status}
+        </span>
+      </div>
+      <ActionErrors action={action} />
+    </div>
+  );
+}
+
 function PasswordSection() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
@@ -104,6 +152,7 @@ function PasswordSection() {
   const [mismatch, setMismatch] = useState(false);
   const action = useAction((v: { currentPassword: string; newPassword: string }) => request(ChangePasswordMutation, v), {
     fields: ['currentPassword', 'newPassword'],
+    invalidate: [SESSIONS_KEY],
     onSuccess: () => {
       setCurrent('');
       setNext('');
@@ -229,5 +278,65 @@ function MyDataSection() {
         ) : null}
       </div>
     </section>
+  );
+}
+
+type Session = ResultOf<typeof SessionsQuery>['me']['sessions'][number];
+
+function SessionsSection() {
+  const heading = useRef<HTMLHeadingElement>(null);
+  const q = useQuery({
+    queryKey: SESSIONS_KEY,
+    queryFn: async () => (await request(SessionsQuery)).me.sessions,
+    retry: retryOnce,
+  });
+  const sessions = q.data ? orderSessions(q.data) : [];
+  return (
+    <section className="card section" aria-labelledby="sessions-heading" aria-busy={q.isPending}>
+      <h2 id="sessions-heading" ref={heading} tabIndex={-1}>
+        Active sessions
+      </h2>
+      <p>The browsers and devices logged in to your account. End a session you do not recognise, then change your password.</p>
+      {q.isPending ? (
+        <Loading lines={2} label="Loading sessions…" />
+      ) : q.isError && !q.data ? (
+        <ErrorBox error={q.error} onRetry={() => void q.refetch()} />
+      ) : (
+        <>
+          <ul className="sessions">
+            {sessions.map((s) => (
+              <SessionRow key={s.id} session={s} onEnded={() => heading.current?.focus()} />
+            ))}
+          </ul>
+          {sessions.every((s) => s.current) ? <p className="muted">You are not logged in anywhere else.</p> : null}
+        </>
+      )}
+    </section>
+  );
+}
+
+function SessionRow({ session: s, onEnded }: { session: Session; onEnded: () => void }) {
+  const name = deviceName(s.device);
+  const end = useAction((v: { id: string }) => request(EndSessionMutation, v), {
+    invalidate: [SESSIONS_KEY],
+    onSuccess: onEnded,
+  });
+  return (
+    <li className="session">
+      <div>
+        <strong>{name}</strong> {s.current ? <span className="badge">This device</span> : null}
+        <div className="muted">
+          {s.lastSeenAt ? `Last seen ${formatDateTime(s.lastSeenAt)}` : 'Not seen since it started'} · started {formatDateTime(s.createdAt)}
+        </div>
+      </div>
+      {!s.current ? (
+        <div className="actions">
+          <button type="button" className="button secondary" disabled={end.pending} onClick={() => end.run({ id: s.id })} aria-label={`End session on ${name}`}>
+            End session
+          </button>
+        </div>
+      ) : null}
+      <ActionErrors action={end} />
+    </li>
   );
 }

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { request } from '../api/client';
-import { BillingPortalMutation, BillingQuery, PlanFields, SiteCountQuery, StartCheckoutMutation } from '../api/documents';
+import { BillingPortalMutation, BillingQuery, PlanFields, StartCheckoutMutation } from '../api/documents';
 import { readFragment, type ResultOf, type VariablesOf } from '../api/graphql';
 import { retryOnce, useAction } from '../api/hooks';
 import { ActionErrors, ErrorBox } from '../components/ErrorBox';
@@ -25,13 +25,6 @@ export function BillingPage() {
     queryFn: () => request(BillingQuery, { id: org.id }),
     retry: retryOnce,
     enabled: allowed,
-  });
-  const readSites = can(org.viewerRole, 'readSites');
-  const sites = useQuery({
-    queryKey: ['siteCount', org.id],
-    queryFn: async () => (await request(SiteCountQuery, { id: org.id })).organization.sites.length,
-    retry: retryOnce,
-    enabled: allowed && readSites,
   });
   if (!allowed) {
     return (
@@ -93,11 +86,12 @@ export function BillingPage() {
         <dl className="limits">
           <div>
             <dt>Sites</dt>
-            <dd>{readSites ? (sites.data != null ? formatLimit(sites.data, plan.maxSites) : '…') : plan.maxSites == null ? 'Unlimited' : `up to ${plan.maxSites}`}</dd>
+            <dd>{formatLimit(usage.sites, plan.maxSites)}</dd>
           </div>
           <div>
             <dt>Seats</dt>
-            <dd>{formatLimit(o.members.length, plan.maxSeats)}</dd>
+            <dd>{formatLimit(usage.seats, plan.maxSeats)}</dd>
+            <dd className="hint">members and open invitations</dd>
           </div>
           <div>
             <dt>Data retention</dt>
@@ -200,7 +194,7 @@ function PlansSection({ plans, current, live, canAct }: { plans: Plan[]; current
         </fieldset>
       ) : null}
       {live && canAct ? <p>To change plan, card or cancel, use Manage billing.</p> : null}
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Plans">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Plan comparison">
         <table className="plans">
           <thead>
             <tr>

@@ -9,13 +9,15 @@ import { Loading } from '../components/Loading';
 import { PageHeader } from '../components/PageHeader';
 import { isMonth, monthOf } from '../lib/dates';
 import { formatMoney, formatNumber } from '../lib/format';
+import { canReadFinance } from '../lib/permissions';
+import { paths } from '../lib/routes';
 
 export function FinancePage() {
   const me = useMe();
   const [input, setInput] = useState(() => monthOf(new Date()));
   const [month, setMonth] = useState(input);
   const [local, setLocal] = useState<string | undefined>();
-  const staff = me.data?.isStaff === true;
+  const staff = canReadFinance(me.data);
   const q = useQuery({
     queryKey: ['reconciliation', month],
     queryFn: async () => (await request(ReconciliationQuery, { month })).reconciliation,
@@ -26,7 +28,7 @@ export function FinancePage() {
     return (
       <>
         <PageHeader title="Finance" />
-        <p>This page is for TrackR staff only.</p>
+        <p>This page is for TrackR staff (operators and finance) only.</p>
       </>
     );
   }
@@ -48,6 +50,10 @@ export function FinancePage() {
         <button type="submit" className="button primary">
           Show reconciliation
         </button>
+        {/* A plain link: the server answers it with the session cookie (same-origin navigation). */}
+        <a className="button secondary" href={paths.invoicesCsv(isMonth(input) ? input : month)}>
+          Download invoices (CSV)
+        </a>
       </form>
       {q.isPending ? (
         <Loading lines={4} />

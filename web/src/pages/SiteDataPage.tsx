@@ -2,7 +2,8 @@ import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'wouter';
 import { request } from '../api/client';
-import { DeleteSiteDataMutation, JobQuery, RequestExportMutation, SiteNameQuery } from '../api/documents';
+import { DeleteSiteDataMutation, RequestExportMutation, SiteJobsQuery, SiteNameQuery } from '../api/documents';
+import type { ResultOf } from '../api/graphql';
 import { retryOnce, useAction } from '../api/hooks';
 import { ActionErrors, ErrorBox } from '../components/ErrorBox';
 import { TextField } from '../components/Field';
@@ -10,8 +11,8 @@ import { Loading } from '../components/Loading';
 import { useOrg } from '../components/OrgContext';
 import { PageHeader } from '../components/PageHeader';
 import { dayIn, isDay, lastDays } from '../lib/dates';
-import { formatDateTime, formatPercent, titleCase } from '../lib/format';
-import { addJobId, describeResult, downloadLabel, loadJobIds, TERMINAL } from '../lib/jobs';
+import { formatDateTime, formatPercent } from '../lib/format';
+import { describeResult, downloadLabel, jobKindName, jobsPollInterval, jobStatusName, TERMINAL } from '../lib/jobs';
 import { can } from '../lib/permissions';
 import { paths } from '../lib/routes';
 
@@ -24,8 +25,6 @@ export function SiteDataPage() {
     retry: retryOnce,
     enabled: can(org.viewerRole, 'readSites'),
   });
-  const [jobs, setJobs] = useState(() => loadJobIds(siteId));
-  const track = (id: string) => setJobs(addJobId(siteId, id));
   if (!can(org.viewerRole, 'readSites'))
     return (
       <>
@@ -56,9 +55,9 @@ export function SiteDataPage() {
       </PageHeader>
       {manage ? (
         <>
-          <ExportSection siteId={site.id} timezone={site.timezone} onJob={track} />
-          <DeleteSection siteId={site.id} domain={site.domain} onJob={track} />
-          <JobsSection jobIds={jobs} />
+          <ExportSection siteId={site.id} timezone={site.timezone} />
+          <DeleteSection siteId={site.id} domain={site.domain} />
+          <JobsSection siteId={site.id} />
         </>
       ) : (
         <p>Only owners and admins can export or delete this site's data.</p>
@@ -109,14 +108,14 @@ function checkRange(from: string, to: string, optional: boolean): string | undef
   return undefined;
 }
 
-function ExportSection({ siteId, timezone, onJob }: { siteId: string; timezone: string; onJob: (id: string) => void }) {
+function ExportSection({ siteId, timezone }: { siteId: string; timezone: string }) {
   const initial = lastDays(dayIn(new Date(), timezone), 30);
   const [from, setFrom] = useState(initial.from);
   const [to, setTo] = useState(initial.to);
   const [local, setLocal] = useState<string | undefined>();
   const action = useAction((v: { siteId: string; range: { from: string; to: string } }) => request(RequestExportMutation, v), {
     fields: ['range'],
-    onSuccess: (data) => onJob(data.requestExport),
+    invalidate: [jobsKey(siteId)],
   });
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -139,7 +138,7 @@ function ExportSection({ siteId, timezone, onJob }: { siteId: string; timezone: 
   );
 }
 
-function DeleteSection({ siteId, domain, onJob }: { siteId: string; domain: string; onJob: (id: string) => void }) {
+function DeleteSection({ siteId, domain }: { siteId: string; domain: string }) {
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [visitorId, setVisitorId] = useState('');
@@ -149,10 +148,8 @@ function DeleteSection({ siteId, domain, onJob }: { siteId: string; domain: stri
     (v: { siteId: string; range: { from: string; to: string } | null; visitorId: string | null }) => request(DeleteSiteDataMutation, v),
     {
       fields: ['range', 'visitorId'],
-      onSuccess: (data) => {
-        setConfirming(false);
-        onJob(data.deleteSiteData);
-      },
+      invalidate: [jobsKey(siteId)],
+      onSuccess: () => setConfirming(false),
     },
   );
   // A refused request closes the confirmation: the errors show by their fields.
@@ -225,63 +222,76 @@ function DeleteSection({ siteId, domain, onJob }: { siteId: string; domain: stri
   );
 }
 
-function JobsSection({ jobIds }: { jobIds: string[] }) {
+const JOBS_SHOWN = 20;
+
+type Job = ResultOf<typeof SiteJobsQuery>['site']['jobs'][number];
+
+function jobsKey(siteId: string) {
+  return ['site', siteId, 'jobs'] as const;
+}
+
+function JobsSection({ siteId }: { siteId: string }) {
+  const q = useQuery({
+    queryKey: jobsKey(siteId),
+    queryFn: async () => (await request(SiteJobsQuery, { id: siteId, limit: JOBS_SHOWN })).site.jobs,
+    retry: retryOnce,
+    refetchInterval: (query) => jobsPollInterval(query.state.data),
+  });
   return (
-    <section className="card section" aria-labelledby="jobs-heading">
+    <section className="card section" aria-labelledby="jobs-heading" aria-busy={q.isPending}>
       <h2 id="jobs-heading">Requests</h2>
-      {jobIds.length === 0 ? (
-        <p className="muted">Exports and deletions you request here show their progress below.</p>
+      {q.isPending ? (
+        <Loading lines={3} label="Loading requests…" />
+      ) : q.isError && !q.data ? (
+        <ErrorBox error={q.error} onRetry={() => void q.refetch()} />
+      ) : q.data.length === 0 ? (
+        <p className="muted">No exports or deletions yet. Those you or your team request show here with their progress.</p>
       ) : (
-        <ul className="jobs">
-          {jobIds.map((id) => (
-            <JobRow key={id} id={id} />
-          ))}
-        </ul>
+        <>
+          <p className="muted">
+            The latest {JOBS_SHOWN} exports and deletions of this site, by anyone in the team, newest first.
+          </p>
+          {q.isError ? <ErrorBox error={q.error} title="Could not refresh the requests" onRetry={() => void q.refetch()} /> : null}
+          <ul className="jobs">
+            {q.data.map((job) => (
+              <JobRow key={job.id} job={job} />
+            ))}
+          </ul>
+        </>
       )}
     </section>
   );
 }
 
-function JobRow({ id }: { id: string }) {
-  const q = useQuery({
-    queryKey: ['job', id],
-    queryFn: async () => (await request(JobQuery, { id })).job,
-    retry: retryOnce,
-    refetchInterval: (query) => (query.state.data && TERMINAL.has(query.state.data.status) ? false : 2000),
-  });
-  if (q.isPending)
-    return (
-      <li className="job">
-        <Loading lines={1} />
-      </li>
-    );
-  if (q.isError)
-    return (
-      <li className="job">
-        <ErrorBox error={q.error} onRetry={() => void q.refetch()} />
-      </li>
-    );
-  const job = q.data;
-  const kind = job.kind === 'EXPORT' ? 'Export' : 'Deletion';
+function JobRow({ job }: { job: Job }) {
+  const kind = jobKindName(job.kind);
   const result = describeResult(job.result);
+  const running = !TERMINAL.has(job.status);
   return (
     <li className="job">
       <div className="job-head">
-        <strong>{kind}</strong> <span className={`badge status-${job.status.toLowerCase()}`}>{titleCase(job.status)}</span>
+        <strong>{kind}</strong> <span className={`badge status-${job.status.toLowerCase()}`}>{jobStatusName(job.status)}</span>
         <span className="muted"> requested {formatDateTime(job.createdAt)}</span>
+        {!running ? <span className="muted"> · finished {formatDateTime(job.updatedAt)}</span> : null}
       </div>
-      {!TERMINAL.has(job.status) ? (
+      {running ? (
         <div className="progress-row">
           <progress max={1} value={job.progress} aria-label={`${kind} progress`} />
           <span>{formatPercent(job.progress)}</span>
         </div>
       ) : null}
-      {job.error ? <p className="field-error">Last failure: {job.error}</p> : null}
+      {job.error ? (
+        <p className="field-error">
+          {job.status === 'DEAD' ? 'Error' : 'Last failure'}: {job.error}
+        </p>
+      ) : null}
       {result ? <p className="muted">{result}</p> : null}
       {job.downloadUrls.length > 0 ? (
         <ul className="downloads">
-          {job.downloadUrls.map((u) => (
-            <li key={u}>
+          {job.downloadUrls.map((u, i) => (
+            // Keyed by position: each refresh signs the links anew, and a
+            // changed key would drop the keyboard focus from the link.
+            <li key={i}>
               <a href={u} download>
                 Download {downloadLabel(u)}
               </a>
