@@ -31,7 +31,8 @@ done
 if [ ${#lazy[@]} -gt 0 ]; then
   echo "app pages loaded on demand: ${#lazy[@]} files, $(kb "$(sum "${lazy[@]}")") gzipped in all"
 fi
-echo "GraphiQL (GET /graphql, not part of the app): ${#graphiql[@]} files, $(kb "$(sum "${graphiql[@]}")") gzipped in all"
+mapfile -t graphiql_page < <(shell_files graphiql.html)
+echo "GraphiQL (GET /graphql, not part of the app), gzipped: $(kb "$(sum "${graphiql_page[@]}")") when the page loads, $(kb "$(sum "${graphiql[@]}")") with the ${#graphiql[@]} editor parts it may load later"
 if [ "$shell_gz" -gt "$BUDGET" ]; then
   echo "OVER BUDGET" >&2
   exit 1

@@ -158,7 +158,8 @@ const steps = {
     await field(page, 'Email').fill(args.email);
     await field(page, 'Password').fill(args.password);
     await role(page, 'button', /^Log in$/).click();
-    const path = await landed(page, (u) => !u.pathname.startsWith('/login'));
+    // Home sends a member on to their organization.
+    const path = await landed(page, (u) => u.pathname.startsWith('/orgs/'));
     await save(context);
     finish({ said, path });
   },

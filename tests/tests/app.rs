@@ -377,7 +377,10 @@ async fn the_web_app_end_to_end(b: Backend) {
         assert!(page["title"].as_str().unwrap().contains("TrackR"), "{page}");
         seen += 1;
     }
-    assert_eq!(seen, 51, "17 pages at two widths, and at desktop width in the dark theme");
+    assert_eq!(
+        seen, 51,
+        "17 pages at two widths, and at desktop width in the dark theme"
+    );
     println!("pages: {tour}\n{logged_out}");
 
     // GraphiQL, from the binary's own assets, lists the schema.
@@ -390,7 +393,10 @@ async fn the_web_app_end_to_end(b: Backend) {
         json!({"base": base, "state": state(states.path(), "forgetful"), "email": "ada@example.com"}),
     )
     .await;
-    assert!(forgot["said"].as_str().unwrap().contains("ada@example.com"), "{forgot}");
+    assert!(
+        forgot["said"].as_str().unwrap().contains("ada@example.com"),
+        "{forgot}"
+    );
     let reset_mail = app.wait_for_email("ada@example.com", "reset").await;
     let new_password = "ada resets to this passphrase";
     let reset = step(
@@ -398,7 +404,10 @@ async fn the_web_app_end_to_end(b: Backend) {
         json!({"base": base, "state": ada, "link": emailed_link(&reset_mail), "email": "ada@example.com", "password": new_password}),
     )
     .await;
-    assert!(reset["path"].as_str().unwrap().starts_with("/orgs/"), "{reset}");
+    assert!(
+        reset["path"].as_str().unwrap().starts_with("/orgs/"),
+        "{reset}"
+    );
     let password = new_password;
 
     // A password change in one browser logs the other out (which logged
