@@ -205,6 +205,64 @@ const steps = {
     finish({ verified: true });
   },
 
+  // A second organization: switched to, renamed, deleted after typing
+  // its name.
+  async 'org-lifecycle'() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.base + '/orgs/new');
+    await field(page, 'Organization name').fill(args.name);
+    await role(page, 'button', /^Create organization$/).click();
+    await landed(page, /\/orgs\/[^/]+\/sites\/new$/);
+    // The switcher lists both organizations and switches back and forth.
+    await role(page, 'button', /^Switch organization/).click();
+    const listed = await page.getByRole('link', { name: new RegExp(args.other) }).count();
+    await page.keyboard.press('Escape');
+    await page.goto(args.base + `/orgs/${new URL(page.url()).pathname.split('/')[2]}/settings`);
+    const rename = page.locator('form', { has: page.getByRole('button', { name: /^Rename organization$/ }) });
+    await rename.getByLabel('Organization name', { exact: true }).fill(args.renamed);
+    await role(page, 'button', /^Rename organization$/).click();
+    await page.getByRole('button', { name: /^Switch organization, current: / }).filter({ hasText: args.renamed }).waitFor();
+    const remove = page.locator('form', { has: page.getByRole('button', { name: /^Delete organization$/ }) });
+    const button = role(page, 'button', /^Delete organization$/);
+    const disabledBeforeTyping = await button.isDisabled();
+    await remove.getByRole('textbox').fill(args.renamed);
+    await button.click();
+    const path = await landed(page, (u) => !u.pathname.endsWith('/settings'));
+    await save(context);
+    finish({ listed, disabledBeforeTyping, path });
+  },
+
+  // Back and forward between pages of the app, and a reload, keep the URL
+  // and the page.
+  async history() {
+    const { context, page } = await open(args.state);
+    const heading = () => page.locator('h1').first().innerText();
+    await page.goto(args.base + `/orgs/${args.org}/sites`);
+    await page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Team' }).click();
+    await landed(page, /\/team$/);
+    const team = await heading();
+    await page.goBack();
+    await landed(page, /\/sites$/);
+    const back = await heading();
+    await page.goForward();
+    await landed(page, /\/team$/);
+    await page.reload();
+    const reloaded = await heading();
+    await save(context);
+    finish({ team, back, reloaded, path: new URL(page.url()).pathname });
+  },
+
+  async logout() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.base + '/account');
+    await role(page, 'button', /^Log out$/).click();
+    const path = await landed(page, /\/login/);
+    await save(context);
+    await page.goto(args.base + '/account');
+    const after = await landed(page, /\/login/);
+    finish({ path, after });
+  },
+
   async invite() {
     const { context, page } = await open(args.state);
     await page.goto(args.base + `/orgs/${args.org}/team`);

@@ -672,3 +672,34 @@ where
     });
     port
 }
+
+/// `tests/browser`, where the Node.js scripts that drive Chromium live.
+pub fn browser_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser")
+}
+
+/// Runs `node tests/browser/<script> <args…>`, which drives Debian's
+/// Chromium, and returns the JSON of its last line on stdout; panics with
+/// its output if it fails.
+pub async fn browser_script(script: &str, args: &[&str]) -> Value {
+    for module in ["playwright-core", "axe-core"] {
+        assert!(
+            browser_dir().join("node_modules").join(module).exists(),
+            "run `npm ci` in tests/browser (bash scripts/test.sh does)"
+        );
+    }
+    let out = tokio::process::Command::new("node")
+        .arg(browser_dir().join(script))
+        .args(args)
+        .output()
+        .await
+        .expect("node is installed (bash scripts/test.sh installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{script} {}: {stdout}\n{}",
+        args.first().unwrap_or(&""),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("a JSON answer")
+}

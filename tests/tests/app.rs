@@ -6,13 +6,14 @@
 //! VIEWER, sees no settings or billing; an API key made in the app works
 //! over HTTP until revoked there; an upgrade goes to Stripe Checkout and a
 //! signed webhook moves the plan the billing page shows; an export is
-//! requested and downloaded. Every page, at desktop and phone width and in
+//! requested and downloaded. A second organization is switched to, renamed
+//! and deleted; back, forward and reload keep the page. Every page, at desktop and phone width and in
 //! the dark theme: screenshots (written to `target/app-screenshots/<backend>`,
 //! not committed) and axe-core, which must find no serious or critical
 //! violation. GraphiQL, from the binary's own assets, lists the schema. A
 //! forgotten password is reset from the emailed link; a password change
-//! logs another browser (logged in with the keyboard alone) out; the
-//! member deletes their account.
+//! logs another browser (logged in with the keyboard alone) out; "Log
+//! out" ends a session; the member deletes their account.
 
 use std::path::{Path, PathBuf};
 
@@ -26,30 +27,9 @@ use trackr_tests::{
 const WEBHOOK_SECRET: &str = "whsec_app_journey";
 const GROWTH: &str = "price_growth_monthly";
 
-fn browser_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser")
-}
-
 /// One browser step (`journey.mjs <step> <args>`): its JSON answer.
 async fn step(name: &str, args: Value) -> Value {
-    assert!(
-        browser_dir().join("node_modules/axe-core").exists(),
-        "run `npm ci` in tests/browser (bash scripts/test.sh does)"
-    );
-    let out = tokio::process::Command::new("node")
-        .arg(browser_dir().join("journey.mjs"))
-        .arg(name)
-        .arg(args.to_string())
-        .output()
-        .await
-        .expect("node is installed (bash scripts/test.sh installs it)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{name}: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("a JSON answer")
+    trackr_tests::browser_script("journey.mjs", &[name, &args.to_string()]).await
 }
 
 /// A port free now, for a server whose public URL must be known before it
@@ -177,6 +157,29 @@ async fn the_web_app_end_to_end(b: Backend) {
             .await
             >= 1
     );
+
+    // Another organization: listed in the switcher, renamed, deleted after
+    // typing its name; back and forward and reload keep the page.
+    let lifecycle = step(
+        "org-lifecycle",
+        json!({"base": base, "state": ada, "name": "Scratch", "other": "Acme", "renamed": "Scratch Two"}),
+    )
+    .await;
+    assert!(lifecycle["listed"].as_u64().unwrap() >= 1, "{lifecycle}");
+    assert_eq!(lifecycle["disabledBeforeTyping"], true, "{lifecycle}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM organizations").await,
+        1,
+        "only Acme is left"
+    );
+    let history = step(
+        "history",
+        json!({"base": base, "state": ada, "org": org_slug}),
+    )
+    .await;
+    assert_eq!(history["team"], "Team", "{history}");
+    assert_eq!(history["back"], "Sites", "{history}");
+    assert_eq!(history["reloaded"], "Team", "{history}");
 
     // Invite Bob as a VIEWER; he accepts from the emailed link in his own
     // browser, signing up on the way; he sees no settings, keys or billing.
@@ -423,6 +426,10 @@ async fn the_web_app_end_to_end(b: Backend) {
     )
     .await;
     assert_eq!(changed["otherPath"], "/login", "{changed}");
+
+    // Log out ends the session: the app goes back to the log-in page.
+    let out = step("logout", json!({"base": base, "state": ada})).await;
+    assert_eq!(out["after"], "/login", "{out}");
 
     // Bob deletes his account (Ada, Acme's last owner, could not: the API
     // tests keep that rule).

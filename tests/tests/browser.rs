@@ -4,16 +4,10 @@
 //! follows consent is sent. Needs `node`, `/usr/bin/chromium` and
 //! `tests/browser/node_modules` (the test command installs them).
 
-use std::path::PathBuf;
-
 use serde_json::json;
 use std::io::Read;
 
-use trackr_tests::{moto, Backend, TestApp};
-
-fn browser_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser")
-}
+use trackr_tests::{browser_dir, moto, Backend, TestApp};
 
 /// Serves the test pages (the browser reaches them as example.test), with
 /// the script URL of the TrackR server under test.
@@ -36,24 +30,7 @@ async fn page_server(script_src: String) -> u16 {
 }
 
 async fn run(scenario: &str, url: &str) -> serde_json::Value {
-    let modules = browser_dir().join("node_modules/playwright-core");
-    assert!(
-        modules.exists(),
-        "run `npm ci` in tests/browser (bash scripts/test.sh does)"
-    );
-    let out = tokio::process::Command::new("node")
-        .arg(browser_dir().join("run.mjs"))
-        .args([scenario, url])
-        .output()
-        .await
-        .expect("node is installed (bash scripts/test.sh installs it)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{scenario}: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.lines().last().unwrap_or_default()).expect("a JSON summary")
+    trackr_tests::browser_script("run.mjs", &[scenario, url]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

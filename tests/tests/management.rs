@@ -355,6 +355,43 @@ async fn promise_12_finance_staff_read_billing_across_organizations_and_nothing_
             "{query}: {r}"
         );
     }
+    // The invoices CSV, from the web app's Finance page: the session cookie
+    // counts on a same-origin navigation, not on a link from elsewhere.
+    let login = app
+        .client
+        .post(app.url("/graphql"))
+        .header("origin", app.url("").trim_end_matches('/'))
+        .header("sec-fetch-site", "same-origin")
+        .json(&json!({
+            "query": "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }",
+            "variables": {"e": fin.email, "p": fin.password},
+        }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csv = |site: &'static str| {
+        app.client
+            .get(app.url(&format!("/finance/invoices.csv?month={month}")))
+            .header("cookie", cookie.clone())
+            .header("sec-fetch-site", site)
+            .send()
+    };
+    let own = csv("same-origin").await.unwrap();
+    assert_eq!(own.status(), 200);
+    assert!(own.text().await.unwrap().starts_with("stripe_invoice_id,"));
+    assert_eq!(
+        csv("cross-site").await.unwrap().status(),
+        401,
+        "a link on another site"
+    );
+
     let still = app
         .gql_ok(
             Some(&ada.token),
