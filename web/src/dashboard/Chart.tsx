@@ -160,7 +160,7 @@ export function Chart({
             </p>
             {tipPrev ? (
               <p className="muted">
-                <span className="swatch prev" /> {formatBucket(tipPrev.at, interval, timeZone)}: <strong>{formatNumber(tipPrev.value)}</strong>
+                <span className="swatch prev" /> {formatBucket(tipPrev.at, interval, timeZone, true)}: <strong>{formatNumber(tipPrev.value)}</strong>
               </p>
             ) : null}
           </div>

@@ -172,6 +172,7 @@ describe('formatting', () => {
     expect(formatBucket('2026-11-29T23:00:00Z', 'DAY', 'Europe/Berlin')).toBe('Mon, 30 Nov 2026');
     expect(formatBucket('2026-11-30T14:00:00Z', 'HOUR', 'Europe/Berlin')).toBe('15:00');
     expect(formatBucket('2026-11-01T00:00:00Z', 'MONTH', 'UTC')).toBe('November 2026');
+    expect(formatBucket('2026-11-29T21:00:00Z', 'HOUR', 'Europe/Berlin', true)).toBe('Sun 29 Nov, 22:00');
   });
   it('names countries', () => {
     expect(displayValue('COUNTRY', 'DE')).toBe('Germany');

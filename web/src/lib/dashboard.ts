@@ -376,12 +376,14 @@ export function formatRange(r: DayRange): string {
 }
 
 /** A chart bucket's label in the site's zone, for the given interval. */
-export function formatBucket(at: string, interval: Interval, timeZone: string): string {
+export function formatBucket(at: string, interval: Interval, timeZone: string, withDay = false): string {
   const d = new Date(at);
   if (Number.isNaN(d.getTime())) return at;
   const opts: Intl.DateTimeFormatOptions =
     interval === 'HOUR'
-      ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+      ? withDay
+        ? { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+        : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
       : interval === 'MONTH'
         ? { month: 'long', year: 'numeric' }
         : { weekday: interval === 'WEEK' ? undefined : 'short', day: 'numeric', month: 'short', year: 'numeric' };

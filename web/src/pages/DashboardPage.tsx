@@ -140,7 +140,7 @@ function Dashboard({
     // Waiting for the first page view: ask again until it comes.
     refetchInterval: (query) => {
       const d = query.state.data;
-      return d && d.stats.events === 0 && state.filters.length === 0 ? 10_000 : false;
+      return d && d.stats.events === 0 && state.filters.length === 0 && range && range.to >= today ? 10_000 : false;
     },
   });
 
@@ -178,7 +178,8 @@ function Dashboard({
   }, [setPeriod, setState, state]);
 
   const data = q.data;
-  const empty = !!data && data.stats.events === 0 && site.realtimeVisitors === 0 && state.filters.length === 0;
+  // Nothing yet: no events in a range up to today, nobody on the site, no filter.
+  const empty = !!data && !!range && range.to >= today && data.stats.events === 0 && site.realtimeVisitors === 0 && state.filters.length === 0;
   const updating = q.isFetching && q.isPlaceholderData;
 
   const addRowFilter = (dimension: Dim, value: string) => setState({ ...state, filters: addFilter(state.filters, { dimension, op: 'IS', value }) });
@@ -598,7 +599,7 @@ function EmptySite({ orgSlug, siteId, manage, range }: { orgSlug: string; siteId
         Waiting for the first page view
       </h2>
       <p>
-        No page views between {formatRange(range)}, and nobody on the site right now. This page checks again every few seconds.
+        No page views in {formatRange(range)} and nobody on the site right now. This page checks again every few seconds.
       </p>
       {manage ? (
         <Link href={paths.siteSettings(orgSlug, siteId)} className="button primary">
