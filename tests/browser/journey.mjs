@@ -407,6 +407,51 @@ const steps = {
     finish({ pages: report });
   },
 
+  // A site's dashboard (args.org, args.site; the site has page views today):
+  // the site name links to it, its state lives in the URL, a breakdown row
+  // adds a filter, shortcuts change the range (not while typing), back and
+  // forward step through the changes, and it loads with few requests.
+  async dashboard() {
+    const { context, page } = await open(args.state);
+    await page.goto(args.base + `/orgs/${args.org}/sites`, { waitUntil: 'networkidle' });
+    let requests = 0;
+    page.on('request', (r) => {
+      if (r.url().endsWith('/graphql') && r.method() === 'POST') requests += 1;
+    });
+    await page.locator('.site-name a').first().click();
+    const path = await landed(page, new RegExp(`/orgs/[^/]+/sites/${args.site}$`));
+    await role(page, 'button', /^Unique visitors/).waitFor();
+    await page.waitForLoadState('networkidle');
+    const onLoad = requests;
+    const rowCount = await page.locator('.bars button').count();
+    await page.locator('#panel-sources-body .bars button').first().click();
+    await page.getByRole('button', { name: /^Remove filter: Source is / }).waitFor();
+    const filtered = new URL(page.url()).search;
+    await page.locator('body').click({ position: { x: 2, y: 2 } });
+    await page.keyboard.press('d');
+    await page.waitForURL(/period=day/);
+    await role(page, 'tab', 'Operating systems').click();
+    await page.waitForURL(/devices=os/);
+    await page.goBack();
+    await page.waitForURL((u) => !u.search.includes('devices=os'));
+    const back = new URL(page.url()).search;
+    await page.goForward();
+    await page.waitForURL(/devices=os/);
+    await role(page, 'combobox', 'Date range').selectOption('custom');
+    await field(page, 'From').focus();
+    await page.keyboard.press('w');
+    const shortcutWhileTyping = new URL(page.url()).search.includes('period=7d');
+    await page.reload();
+    await role(page, 'tab', 'Operating systems').waitFor();
+    const reloaded = {
+      tab: await role(page, 'tab', 'Operating systems').getAttribute('aria-selected'),
+      chips: await page.locator('.chip').count(),
+      range: await role(page, 'combobox', 'Date range').inputValue(),
+    };
+    await save(context);
+    finish({ path, onLoad, rowCount, filtered, back, shortcutWhileTyping, reloaded });
+  },
+
   // GraphiQL from the binary's own assets lists the schema.
   async graphiql() {
     const { page } = await open(args.state);

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import type { ComponentType, ReactNode } from 'react';
-import { createContext, useContext } from 'react';
+import { createContext, lazy, Suspense, useContext } from 'react';
 import { Redirect, Route, Switch, useLocation, useParams } from 'wouter';
 import { request } from './api/client';
 import { OrgHeaderQuery } from './api/documents';
@@ -29,6 +29,17 @@ import { OrgSettingsPage } from './pages/OrgSettingsPage';
 import { AccountPage } from './pages/AccountPage';
 import { FinancePage } from './pages/FinancePage';
 import { NotFoundPage } from './pages/NotFoundPage';
+
+// The dashboard (charts, uPlot) loads on demand, keeping the app shell small.
+const LazyDashboardPage = lazy(() => import('./pages/DashboardPage'));
+
+function DashboardPage() {
+  return (
+    <Suspense fallback={<Loading label="Loading the dashboard…" lines={4} />}>
+      <LazyDashboardPage />
+    </Suspense>
+  );
+}
 
 export function App() {
   return (
@@ -80,6 +91,7 @@ function Authenticated() {
           <Route path="/orgs/:org/sites/new" component={inOrg(NewSitePage)} />
           <Route path="/orgs/:org/sites/:site/settings" component={inOrg(SiteSettingsPage)} />
           <Route path="/orgs/:org/sites/:site/data" component={inOrg(SiteDataPage)} />
+          <Route path="/orgs/:org/sites/:site" component={inOrg(DashboardPage)} />
           <Route path="/orgs/:org/team" component={inOrg(TeamPage)} />
           <Route path="/orgs/:org/keys" component={inOrg(ApiKeysPage)} />
           <Route path="/orgs/:org/billing" component={inOrg(BillingPage)} />

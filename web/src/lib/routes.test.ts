@@ -24,6 +24,7 @@ describe('paths', () => {
   it('builds organization pages', () => {
     expect(paths.sites('acme')).toBe('/orgs/acme/sites');
     expect(paths.siteSettings('acme', 'id-1')).toBe('/orgs/acme/sites/id-1/settings');
+    expect(paths.dashboard('acme', 'id-1')).toBe('/orgs/acme/sites/id-1');
     expect(paths.siteData('a b', 'x')).toBe('/orgs/a%20b/sites/x/data');
   });
   it('builds the invoices CSV link of a month', () => {

@@ -16,6 +16,7 @@ export const paths = {
   newOrg: () => '/orgs/new',
   sites: (org: string) => `/orgs/${enc(org)}/sites`,
   newSite: (org: string) => `/orgs/${enc(org)}/sites/new`,
+  dashboard: (org: string, site: string) => `/orgs/${enc(org)}/sites/${enc(site)}`,
   siteSettings: (org: string, site: string) => `/orgs/${enc(org)}/sites/${enc(site)}/settings`,
   siteData: (org: string, site: string) => `/orgs/${enc(org)}/sites/${enc(site)}/data`,
   team: (org: string) => `/orgs/${enc(org)}/team`,

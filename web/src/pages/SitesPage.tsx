@@ -82,7 +82,9 @@ export function SitesPage() {
               return (
                 <li key={s.id} className="card site-card">
                   <div className="site-main">
-                    <h2 className="site-name">{s.name}</h2>
+                    <h2 className="site-name">
+                      <Link href={paths.dashboard(org.slug, s.id)}>{s.name}</Link>
+                    </h2>
                     <p className="site-domain mono">{s.domain}</p>
                   </div>
                   <dl className="site-figures">

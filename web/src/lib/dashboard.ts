@@ -1,0 +1,422 @@
+// The dashboard's state (range, comparison, filters, chart metric, panel
+// tabs) lives in the URL's query string, so a copied link reproduces the
+// view. Days are local days of the site's time zone (the API's DateRange).
+import { addDays, dayIn, isDay } from './dates';
+
+export type Period = 'day' | 'yesterday' | '7d' | '30d' | 'month' | 'lastmonth' | '12mo' | 'custom';
+export type Metric = 'visitors' | 'visits' | 'pageviews' | 'viewsPerVisit' | 'bounceRate' | 'visitDurationSeconds';
+export type ChartMetric = 'visitors' | 'pageviews';
+export type Dim =
+  | 'PAGE'
+  | 'ENTRY_PAGE'
+  | 'EXIT_PAGE'
+  | 'SOURCE'
+  | 'REFERRER'
+  | 'UTM_SOURCE'
+  | 'UTM_MEDIUM'
+  | 'UTM_CAMPAIGN'
+  | 'COUNTRY'
+  | 'REGION'
+  | 'CITY'
+  | 'BROWSER'
+  | 'OS'
+  | 'DEVICE'
+  | 'EVENT_NAME';
+export type Op = 'IS' | 'IS_NOT' | 'CONTAINS';
+export type Interval = 'HOUR' | 'DAY' | 'WEEK' | 'MONTH';
+export type PanelId = 'sources' | 'pages' | 'locations' | 'devices';
+
+export interface DashFilter {
+  dimension: Dim;
+  op: Op;
+  value: string;
+}
+
+export interface DayRange {
+  from: string;
+  to: string;
+}
+
+export interface DashState {
+  period: Period;
+  /** Only for `custom`. */
+  from: string | null;
+  to: string | null;
+  compare: boolean;
+  metric: ChartMetric;
+  filters: DashFilter[];
+  tabs: Record<PanelId, Dim>;
+}
+
+export const PERIODS: { id: Period; label: string; key: string; short: string }[] = [
+  { id: 'day', label: 'Today', key: 'd', short: 'today' },
+  { id: 'yesterday', label: 'Yesterday', key: 'e', short: 'yesterday' },
+  { id: '7d', label: 'Last 7 days', key: 'w', short: '7 days' },
+  { id: '30d', label: 'Last 30 days', key: 'm', short: '30 days' },
+  { id: 'month', label: 'Month to date', key: 't', short: 'month to date' },
+  { id: 'lastmonth', label: 'Last month', key: 'l', short: 'last month' },
+  { id: '12mo', label: 'Last 12 months', key: 'y', short: '12 months' },
+  { id: 'custom', label: 'Custom range', key: 'c', short: 'custom' },
+];
+
+export const PANELS: { id: PanelId; title: string; tabs: { dim: Dim; label: string; column: string }[] }[] = [
+  {
+    id: 'sources',
+    title: 'Top sources',
+    tabs: [
+      { dim: 'SOURCE', label: 'Sources', column: 'Source' },
+      { dim: 'REFERRER', label: 'Referrers', column: 'Referrer' },
+      { dim: 'UTM_SOURCE', label: 'UTM sources', column: 'UTM source' },
+      { dim: 'UTM_MEDIUM', label: 'UTM mediums', column: 'UTM medium' },
+      { dim: 'UTM_CAMPAIGN', label: 'UTM campaigns', column: 'UTM campaign' },
+    ],
+  },
+  {
+    id: 'pages',
+    title: 'Pages',
+    tabs: [
+      { dim: 'PAGE', label: 'Top pages', column: 'Page' },
+      { dim: 'ENTRY_PAGE', label: 'Entry pages', column: 'Entry page' },
+      { dim: 'EXIT_PAGE', label: 'Exit pages', column: 'Exit page' },
+    ],
+  },
+  {
+    id: 'locations',
+    title: 'Locations',
+    tabs: [
+      { dim: 'COUNTRY', label: 'Countries', column: 'Country' },
+      { dim: 'REGION', label: 'Regions', column: 'Region' },
+      { dim: 'CITY', label: 'Cities', column: 'City' },
+    ],
+  },
+  {
+    id: 'devices',
+    title: 'Devices',
+    tabs: [
+      { dim: 'BROWSER', label: 'Browsers', column: 'Browser' },
+      { dim: 'OS', label: 'Operating systems', column: 'Operating system' },
+      { dim: 'DEVICE', label: 'Device types', column: 'Device type' },
+    ],
+  },
+];
+
+const DIMS: readonly Dim[] = [
+  'PAGE',
+  'ENTRY_PAGE',
+  'EXIT_PAGE',
+  'SOURCE',
+  'REFERRER',
+  'UTM_SOURCE',
+  'UTM_MEDIUM',
+  'UTM_CAMPAIGN',
+  'COUNTRY',
+  'REGION',
+  'CITY',
+  'BROWSER',
+  'OS',
+  'DEVICE',
+  'EVENT_NAME',
+];
+const OPS: readonly Op[] = ['IS', 'IS_NOT', 'CONTAINS'];
+
+const DIM_NAMES: Record<Dim, string> = {
+  PAGE: 'Page',
+  ENTRY_PAGE: 'Entry page',
+  EXIT_PAGE: 'Exit page',
+  SOURCE: 'Source',
+  REFERRER: 'Referrer',
+  UTM_SOURCE: 'UTM source',
+  UTM_MEDIUM: 'UTM medium',
+  UTM_CAMPAIGN: 'UTM campaign',
+  COUNTRY: 'Country',
+  REGION: 'Region',
+  CITY: 'City',
+  BROWSER: 'Browser',
+  OS: 'Operating system',
+  DEVICE: 'Device type',
+  EVENT_NAME: 'Event',
+};
+const OP_NAMES: Record<Op, string> = { IS: 'is', IS_NOT: 'is not', CONTAINS: 'contains' };
+
+export const MAX_FILTERS = 20;
+export const MAX_RANGE_DAYS = 1830;
+
+export const DEFAULT_TABS: Record<PanelId, Dim> = {
+  sources: 'SOURCE',
+  pages: 'PAGE',
+  locations: 'COUNTRY',
+  devices: 'BROWSER',
+};
+
+export const DEFAULT_STATE: DashState = {
+  period: '30d',
+  from: null,
+  to: null,
+  compare: false,
+  metric: 'visitors',
+  filters: [],
+  tabs: DEFAULT_TABS,
+};
+
+// ---- days ----
+
+/** Today in the site's time zone, as YYYY-MM-DD. */
+export function siteToday(now: Date, timeZone: string): string {
+  return dayIn(now, timeZone);
+}
+
+/** Number of days from `from` to `to`, both included. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
+}
+
+function firstOfMonth(day: string, monthsBack = 0): string {
+  const d = new Date(`${day.slice(0, 7)}-01T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() - monthsBack);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The days a period covers, given today in the site's zone; null for an invalid custom range. */
+export function rangeOf(state: Pick<DashState, 'period' | 'from' | 'to'>, today: string): DayRange | null {
+  switch (state.period) {
+    case 'day':
+      return { from: today, to: today };
+    case 'yesterday': {
+      const y = addDays(today, -1);
+      return { from: y, to: y };
+    }
+    case '7d':
+      return { from: addDays(today, -6), to: today };
+    case '30d':
+      return { from: addDays(today, -29), to: today };
+    case 'month':
+      return { from: firstOfMonth(today), to: today };
+    case 'lastmonth': {
+      const first = firstOfMonth(today, 1);
+      return { from: first, to: addDays(firstOfMonth(today), -1) };
+    }
+    case '12mo':
+      return { from: firstOfMonth(today, 11), to: today };
+    case 'custom':
+      return customRangeError(state.from, state.to) === null ? { from: state.from!, to: state.to! } : null;
+  }
+}
+
+/** Why a custom range cannot be used, or null when it can. */
+export function customRangeError(from: string | null, to: string | null): string | null {
+  if (!from || !isDay(from)) return 'Enter a start date.';
+  if (!to || !isDay(to)) return 'Enter an end date.';
+  if (from > to) return 'The start date must not be after the end date.';
+  if (daysBetween(from, to) > MAX_RANGE_DAYS) return `A range spans at most ${MAX_RANGE_DAYS} days.`;
+  return null;
+}
+
+/** The period of equal length just before `range` (what the API's `previous` covers). */
+export function previousRange(range: DayRange): DayRange {
+  const n = daysBetween(range.from, range.to);
+  return { from: addDays(range.from, -n), to: addDays(range.from, -1) };
+}
+
+/** The chart's interval: hours for one day, days up to about three months, then weeks, then months. */
+export function intervalFor(range: DayRange, period?: Period): Interval {
+  const n = daysBetween(range.from, range.to);
+  if (n <= 1) return 'HOUR';
+  if (n <= 93) return 'DAY';
+  if (period === '12mo' || n > 190) return 'MONTH';
+  return 'WEEK';
+}
+
+// ---- the URL ----
+
+function parseFilter(raw: string): DashFilter | null {
+  const a = raw.indexOf(':');
+  const b = a < 0 ? -1 : raw.indexOf(':', a + 1);
+  if (a < 0 || b < 0) return null;
+  const dimension = raw.slice(0, a).toUpperCase() as Dim;
+  const op = raw.slice(a + 1, b).toUpperCase() as Op;
+  const value = raw.slice(b + 1);
+  if (!DIMS.includes(dimension) || !OPS.includes(op) || value === '' || value.length > 2000) return null;
+  return { dimension, op, value };
+}
+
+/** Reads the dashboard's state from a query string ("?period=7d&f=page:is:/blog"); unknown values fall back to defaults. */
+export function parseState(search: string): DashState {
+  const p = new URLSearchParams(search.replace(/^\?/, ''));
+  const periodRaw = p.get('period');
+  const period = (PERIODS.find((x) => x.id === periodRaw)?.id ?? DEFAULT_STATE.period) as Period;
+  const from = p.get('from');
+  const to = p.get('to');
+  const metricRaw = p.get('metric');
+  const metric: ChartMetric = metricRaw === 'pageviews' ? 'pageviews' : 'visitors';
+  const filters: DashFilter[] = [];
+  for (const raw of p.getAll('f')) {
+    const f = parseFilter(raw);
+    if (f && filters.length < MAX_FILTERS && !filters.some((g) => sameFilter(g, f))) filters.push(f);
+  }
+  const tabs = { ...DEFAULT_TABS };
+  for (const panel of PANELS) {
+    const v = p.get(panel.id)?.toUpperCase();
+    const tab = panel.tabs.find((t) => t.dim === v);
+    if (tab) tabs[panel.id] = tab.dim;
+  }
+  return {
+    period,
+    from: period === 'custom' && from && isDay(from) ? from : null,
+    to: period === 'custom' && to && isDay(to) ? to : null,
+    compare: p.get('compare') === 'previous',
+    metric,
+    filters,
+    tabs,
+  };
+}
+
+/** The query string of a state, defaults left out ("" when everything is default). */
+export function stateToSearch(s: DashState): string {
+  const p = new URLSearchParams();
+  if (s.period !== DEFAULT_STATE.period) p.set('period', s.period);
+  if (s.period === 'custom') {
+    if (s.from) p.set('from', s.from);
+    if (s.to) p.set('to', s.to);
+  }
+  if (s.compare) p.set('compare', 'previous');
+  if (s.metric !== DEFAULT_STATE.metric) p.set('metric', s.metric);
+  for (const panel of PANELS) {
+    if (s.tabs[panel.id] !== DEFAULT_TABS[panel.id]) p.set(panel.id, s.tabs[panel.id].toLowerCase());
+  }
+  for (const f of s.filters) p.append('f', `${f.dimension.toLowerCase()}:${f.op.toLowerCase()}:${f.value}`);
+  const qs = p.toString();
+  return qs ? `?${qs}` : '';
+}
+
+export function sameFilter(a: DashFilter, b: DashFilter): boolean {
+  return a.dimension === b.dimension && a.op === b.op && a.value === b.value;
+}
+
+/** Adds `f`, replacing an `IS` filter on the same dimension (a row click narrows to that value). */
+export function addFilter(filters: readonly DashFilter[], f: DashFilter): DashFilter[] {
+  const rest = filters.filter((g) => !(g.dimension === f.dimension && g.op === 'IS' && f.op === 'IS'));
+  if (rest.some((g) => sameFilter(g, f))) return rest;
+  return [...rest, f].slice(0, MAX_FILTERS);
+}
+
+export function removeFilter(filters: readonly DashFilter[], f: DashFilter): DashFilter[] {
+  return filters.filter((g) => !sameFilter(g, f));
+}
+
+export function dimensionName(d: Dim): string {
+  return DIM_NAMES[d];
+}
+
+/** "Country is Germany" */
+export function describeFilter(f: DashFilter, display: (d: Dim, v: string) => string = (_d, v) => v): string {
+  return `${DIM_NAMES[f.dimension]} ${OP_NAMES[f.op]} ${display(f.dimension, f.value)}`;
+}
+
+/** The shortcut's period for a key press, or null. */
+export function periodForKey(key: string): Period | null {
+  return PERIODS.find((p) => p.key === key.toLowerCase())?.id ?? null;
+}
+
+/** Whether a key press comes from a place where typing must not trigger shortcuts. */
+export function isTypingTarget(target: EventTarget | null): boolean {
+  const el = target as (HTMLElement & { isContentEditable?: boolean }) | null;
+  if (!el || typeof el.tagName !== 'string') return false;
+  const tag = el.tagName.toUpperCase();
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || el.isContentEditable === true;
+}
+
+// ---- formatting ----
+
+/** 96.35 → "1m 36s", 3725 → "1h 2m", 7 → "7s". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) {
+    const m = Math.floor(s / 60);
+    const r = s % 60;
+    return r ? `${m}m ${r}s` : `${m}m`;
+  }
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return m ? `${h}h ${m}m` : `${h}h`;
+}
+
+/**
+ * The change from `previous` to `current`: percent for counts and
+ * averages, percentage points for the bounce rate. null when there is
+ * nothing to compare with.
+ */
+export function change(metric: Metric, current: number, previous: number): { value: number; text: string } | null {
+  if (metric === 'bounceRate') {
+    if (previous === 0 && current === 0) return { value: 0, text: '0 pp' };
+    const d = Math.round((current - previous) * 10) / 10;
+    return { value: d, text: `${d > 0 ? '+' : d < 0 ? '−' : ''}${Math.abs(d)} pp` };
+  }
+  if (previous === 0) return current === 0 ? { value: 0, text: '0%' } : null;
+  const pct = Math.round(((current - previous) / previous) * 100);
+  return { value: pct, text: `${pct > 0 ? '+' : pct < 0 ? '−' : ''}${Math.abs(pct)}%` };
+}
+
+/** Whether a rise of `metric` is good news (a rising bounce rate is not). */
+export function higherIsBetter(metric: Metric): boolean {
+  return metric !== 'bounceRate';
+}
+
+/** A day range for people: "30 Nov 2026", "1 – 30 Nov 2026", "1 Dec 2025 – 30 Nov 2026". */
+export function formatRange(r: DayRange): string {
+  const fmt = (day: string, opts: Intl.DateTimeFormatOptions) =>
+    new Date(`${day}T12:00:00Z`).toLocaleDateString('en-GB', { ...opts, timeZone: 'UTC' });
+  if (r.from === r.to) return fmt(r.from, { day: 'numeric', month: 'short', year: 'numeric' });
+  const sameYear = r.from.slice(0, 4) === r.to.slice(0, 4);
+  const sameMonth = sameYear && r.from.slice(0, 7) === r.to.slice(0, 7);
+  const start = sameMonth
+    ? fmt(r.from, { day: 'numeric' })
+    : fmt(r.from, sameYear ? { day: 'numeric', month: 'short' } : { day: 'numeric', month: 'short', year: 'numeric' });
+  return `${start} – ${fmt(r.to, { day: 'numeric', month: 'short', year: 'numeric' })}`;
+}
+
+/** A chart bucket's label in the site's zone, for the given interval. */
+export function formatBucket(at: string, interval: Interval, timeZone: string, withDay = false): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return at;
+  const opts: Intl.DateTimeFormatOptions =
+    interval === 'HOUR'
+      ? withDay
+        ? { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+        : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+      : interval === 'MONTH'
+        ? { month: 'long', year: 'numeric' }
+        : { weekday: interval === 'WEEK' ? undefined : 'short', day: 'numeric', month: 'short', year: 'numeric' };
+  try {
+    const s = d.toLocaleString('en-GB', { ...opts, timeZone });
+    return interval === 'WEEK' ? `Week of ${s}` : s;
+  } catch {
+    return d.toLocaleString('en-GB', { ...opts, timeZone: 'UTC' });
+  }
+}
+
+let regionNames: Intl.DisplayNames | null | undefined;
+
+/** "DE" → "Germany" (the code itself when the browser does not know it). */
+export function countryName(code: string): string {
+  if (regionNames === undefined) {
+    try {
+      regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+    } catch {
+      regionNames = null;
+    }
+  }
+  if (!regionNames || !/^[A-Za-z]{2}$/.test(code)) return code;
+  try {
+    return regionNames.of(code.toUpperCase()) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/** How a breakdown value reads: country names for codes, "(none)" for empty values. */
+export function displayValue(d: Dim, v: string): string {
+  if (v === '') return '(none)';
+  if (d === 'COUNTRY') return countryName(v);
+  return v;
+}
