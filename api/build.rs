@@ -5,8 +5,12 @@
 use std::{fs, io::Write, path::Path};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/web");
-    println!("cargo:rerun-if-changed={}", root.display());
+    // Read at run time, and named relative to the package in what this
+    // writes: a target directory shared by two checkouts (a clone for CI
+    // beside the working copy) must never embed the other one's files.
+    let package = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let root = Path::new(&package).join("assets/web");
+    println!("cargo:rerun-if-changed=assets/web");
     let mut files = Vec::new();
     if root.is_dir() {
         walk(&root, &root, &mut files);
@@ -14,8 +18,11 @@ fn main() {
     files.sort();
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("web_assets.rs");
     let mut code = String::from("/// The web app's files: (path below the build's root, contents).\npub static FILES: &[(&str, &[u8])] = &[\n");
-    for (name, path) in &files {
-        code.push_str(&format!("    ({name:?}, include_bytes!({path:?})),\n"));
+    for name in &files {
+        let path = format!("/assets/web/{name}");
+        code.push_str(&format!(
+            "    ({name:?}, include_bytes!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {path:?}))),\n"
+        ));
     }
     code.push_str("];\n");
     fs::File::create(out)
@@ -23,7 +30,7 @@ fn main() {
         .expect("write web_assets.rs");
 }
 
-fn walk(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
+fn walk(root: &Path, dir: &Path, files: &mut Vec<String>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -37,7 +44,7 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
                 .expect("below root")
                 .to_string_lossy()
                 .replace('\\', "/");
-            files.push((name, path.to_string_lossy().into_owned()));
+            files.push(name);
         }
     }
 }

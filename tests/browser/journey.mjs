@@ -423,6 +423,12 @@ const steps = {
     await role(page, 'button', /^Unique visitors/).waitFor();
     await page.waitForLoadState('networkidle');
     const onLoad = requests;
+    // The top stats as shown, by their labels.
+    const stats = {};
+    for (const tile of await page.locator('.stat-tiles li').all()) {
+      // textContent: the label's CSS capitalises what innerText reads.
+      stats[(await tile.locator('.stat-label').textContent()).trim()] = (await tile.locator('.stat-value').textContent()).trim();
+    }
     const rowCount = await page.locator('.bars button').count();
     await page.locator('#panel-sources-body .bars button').first().click();
     await page.getByRole('button', { name: /^Remove filter: Source is / }).waitFor();
@@ -449,7 +455,7 @@ const steps = {
       range: await role(page, 'combobox', 'Date range').inputValue(),
     };
     await save(context);
-    finish({ path, onLoad, rowCount, filtered, back, shortcutWhileTyping, reloaded });
+    finish({ path, onLoad, stats, rowCount, filtered, back, shortcutWhileTyping, reloaded });
   },
 
   // GraphiQL from the binary's own assets lists the schema.

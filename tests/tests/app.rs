@@ -32,6 +32,19 @@ async fn step(name: &str, args: Value) -> Value {
     trackr_tests::browser_script("journey.mjs", &[name, &args.to_string()]).await
 }
 
+/// A session token for API calls beside the browser's (an API client's
+/// log-in: no cookie).
+async fn app_token(app: &TestApp, email: &str, password: &str) -> String {
+    let data = app
+        .gql_ok(
+            None,
+            "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }",
+            json!({"e": email, "p": password}),
+        )
+        .await;
+    data["logIn"]["token"].as_str().unwrap().to_owned()
+}
+
 /// A port free now, for a server whose public URL must be known before it
 /// starts (emailed links and export links name it).
 fn free_port() -> u16 {
@@ -335,12 +348,74 @@ async fn the_web_app_end_to_end(b: Backend) {
         "{export}"
     );
 
+    // The site's dashboard shows what the API answers, in at most three
+    // requests; a row filters it; the view lives in the URL. Three more
+    // visitors first, from a news site.
+    let before = app.count("SELECT COUNT(*) FROM events").await;
+    for (i, path) in ["/", "/pricing", "/", "/docs", "/pricing"]
+        .iter()
+        .enumerate()
+    {
+        let body = json!({"n": "pageview", "u": format!("http://example.test{path}"), "d": "example.test", "r": "https://news.example/"});
+        assert_eq!(
+            app.event(&body, &format!("203.0.113.{}", i % 3 + 1)).await,
+            202
+        );
+    }
+    for _ in 0..200 {
+        if app.count("SELECT COUNT(*) FROM events").await == before + 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let dashboard = step(
+        "dashboard",
+        json!({"base": base, "state": ada, "org": org_slug, "site": site}),
+    )
+    .await;
+    let today = chrono::Utc::now().date_naive();
+    let api = app
+        .gql_ok(
+            Some(&app_token(&app, "ada@example.com", password).await),
+            "query($s: ID!, $r: DateRange!) { site(id: $s) { stats(range: $r) { visitors visits pageviews } } }",
+            json!({"s": site, "r": {"from": (today - chrono::Duration::days(29)).to_string(), "to": today.to_string()}}),
+        )
+        .await;
+    let shown = &dashboard["stats"];
+    for (label, field) in [
+        ("Unique visitors", "visitors"),
+        ("Visits", "visits"),
+        ("Page views", "pageviews"),
+    ] {
+        assert_eq!(
+            shown[label].as_str().unwrap_or_default(),
+            api["site"]["stats"][field].to_string(),
+            "{label}: {dashboard} vs {api}"
+        );
+    }
+    assert!(
+        api["site"]["stats"]["visitors"].as_i64().unwrap() >= 4,
+        "{api}"
+    );
+    assert!(dashboard["onLoad"].as_u64().unwrap() <= 3, "{dashboard}");
+    assert!(
+        dashboard["filtered"].as_str().unwrap().contains("f=source"),
+        "{dashboard}"
+    );
+    assert!(
+        !dashboard["back"].as_str().unwrap().contains("devices=os"),
+        "{dashboard}"
+    );
+    assert_eq!(dashboard["shortcutWhileTyping"], false, "{dashboard}");
+    assert_eq!(dashboard["reloaded"]["tab"], "true", "{dashboard}");
+
     // Every page, at desktop and phone width: axe finds nothing serious.
     let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../target/app-screenshots")
         .join(format!("{b:?}").to_lowercase());
     let pages = json!([
         ["sites", format!("/orgs/{org_slug}/sites")],
+        ["dashboard", format!("/orgs/{org_slug}/sites/{site}")],
         ["new-site", format!("/orgs/{org_slug}/sites/new")],
         [
             "site-settings",
@@ -381,8 +456,8 @@ async fn the_web_app_end_to_end(b: Backend) {
         seen += 1;
     }
     assert_eq!(
-        seen, 51,
-        "17 pages at two widths, and at desktop width in the dark theme"
+        seen, 54,
+        "18 pages at two widths, and at desktop width in the dark theme"
     );
     println!("pages: {tour}\n{logged_out}");
 
