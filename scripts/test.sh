@@ -86,16 +86,18 @@ fi
 # The real-browser test: Node.js with playwright-core, and Debian's Chromium.
 command -v node >/dev/null 2>&1 || { echo "test.sh: installing Node.js"; apt_install nodejs npm; }
 [ -x /usr/bin/chromium ] || { echo "test.sh: installing Chromium"; apt_install chromium; }
-[ -d tests/browser/node_modules/playwright-core ] && [ -d tests/browser/node_modules/axe-core ] \
-  || (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+# npm packages, installed again whenever a lockfile is newer than what
+# npm last installed from it (after a pull that changed dependencies).
+npm_ready() {
+  [ -f "$1/node_modules/.package-lock.json" ] && [ ! "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]
+}
+npm_ready tests/browser || (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 # The session recorder's build (rrweb + esbuild): a test checks that the
 # committed api/assets/recorder.js is what it makes.
-[ -d tracker/node_modules/@rrweb/record ] \
-  || (cd tracker && npm ci --no-audit --no-fund --loglevel=error)
+npm_ready tracker || (cd tracker && npm ci --no-audit --no-fund --loglevel=error)
 # The web app (web/): tests rebuild it to check the committed build in
 # api/assets/web, and run its unit tests (vitest).
-[ -d web/node_modules/vite ] \
-  || (cd web && npm ci --no-audit --no-fund --loglevel=error)
+npm_ready web || (cd web && npm ci --no-audit --no-fund --loglevel=error)
 
 # From PyPI, in a venv of our own: moto (an S3 protocol server for the
 # object-storage tests) and schemathesis (the GraphQL fuzz run).

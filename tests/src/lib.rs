@@ -78,6 +78,10 @@ pub struct TestApp {
 }
 
 /// A signed-up user.
+/// `logIn` with `$e` and `$p`, selecting the token.
+pub const LOG_IN: &str =
+    "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }";
+
 #[derive(Clone, Debug)]
 pub struct TestUser {
     pub token: String,
@@ -193,6 +197,30 @@ impl TestApp {
         let resp = self.gql(token, query, variables).await;
         assert!(resp.get("errors").is_none(), "unexpected errors: {resp:#}");
         resp["data"].clone()
+    }
+
+    /// Logs in as an API client: the session token.
+    pub async fn log_in(&self, email: &str, password: &str) -> String {
+        let data = self
+            .gql_ok(None, LOG_IN, json!({"e": email, "p": password}))
+            .await;
+        data["logIn"]["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Logs in as the web app does (same origin, JSON): the session
+    /// cookie's `name=value`.
+    pub async fn browser_session(&self, user: &TestUser) -> String {
+        let resp = self
+            .client
+            .post(self.url("/graphql"))
+            .header("origin", self.url("").trim_end_matches('/'))
+            .header("sec-fetch-site", "same-origin")
+            .json(&json!({"query": LOG_IN, "variables": {"e": user.email, "p": user.password}}))
+            .send()
+            .await
+            .expect("request sent");
+        let set = resp.headers()["set-cookie"].to_str().expect("a cookie");
+        set.split(';').next().unwrap_or_default().to_owned()
     }
 
     pub async fn sign_up(&self, username: &str) -> TestUser {

@@ -32,19 +32,6 @@ async fn step(name: &str, args: Value) -> Value {
     trackr_tests::browser_script("journey.mjs", &[name, &args.to_string()]).await
 }
 
-/// A session token for API calls beside the browser's (an API client's
-/// log-in: no cookie).
-async fn app_token(app: &TestApp, email: &str, password: &str) -> String {
-    let data = app
-        .gql_ok(
-            None,
-            "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }",
-            json!({"e": email, "p": password}),
-        )
-        .await;
-    data["logIn"]["token"].as_str().unwrap().to_owned()
-}
-
 /// A port free now, for a server whose public URL must be known before it
 /// starts (emailed links and export links name it).
 fn free_port() -> u16 {
@@ -376,7 +363,7 @@ async fn the_web_app_end_to_end(b: Backend) {
     let today = chrono::Utc::now().date_naive();
     let api = app
         .gql_ok(
-            Some(&app_token(&app, "ada@example.com", password).await),
+            Some(&app.log_in("ada@example.com", password).await),
             "query($s: ID!, $r: DateRange!) { site(id: $s) { stats(range: $r) { visitors visits pageviews } } }",
             json!({"s": site, "r": {"from": (today - chrono::Duration::days(29)).to_string(), "to": today.to_string()}}),
         )

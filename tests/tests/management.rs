@@ -16,7 +16,7 @@ async fn log_in_from(app: &TestApp, user: &TestUser, agent: &str) -> String {
         .post(app.url("/graphql"))
         .header("user-agent", agent)
         .json(&json!({
-            "query": "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }",
+            "query": trackr_tests::LOG_IN,
             "variables": {"e": user.email, "p": user.password},
         }))
         .send()
@@ -357,25 +357,7 @@ async fn promise_12_finance_staff_read_billing_across_organizations_and_nothing_
     }
     // The invoices CSV, from the web app's Finance page: the session cookie
     // counts on a same-origin navigation, not on a link from elsewhere.
-    let login = app
-        .client
-        .post(app.url("/graphql"))
-        .header("origin", app.url("").trim_end_matches('/'))
-        .header("sec-fetch-site", "same-origin")
-        .json(&json!({
-            "query": "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }",
-            "variables": {"e": fin.email, "p": fin.password},
-        }))
-        .send()
-        .await
-        .unwrap();
-    let cookie = login.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = app.browser_session(&fin).await;
     let csv = |site: &'static str| {
         app.client
             .get(app.url(&format!("/finance/invoices.csv?month={month}")))

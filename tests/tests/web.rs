@@ -258,16 +258,7 @@ async fn no_session_secret_is_readable_by_page_javascript_and_cookies_work_only_
 async fn a_cross_origin_request_with_the_session_cookie_changes_nothing(b: Backend) {
     let app = TestApp::spawn(b).await;
     let user = app.sign_up("ada").await;
-    let resp = from_app(
-        &app,
-        None,
-        "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }",
-        json!({"e": user.email, "p": user.password}),
-    )
-    .send()
-    .await
-    .unwrap();
-    let cookie = session_cookie(&resp);
+    let cookie = app.browser_session(&user).await;
     let create =
         json!({"query": "mutation { createOrganization(name: \"Evil\") { id } }"}).to_string();
     let orgs = || app.count("SELECT COUNT(*) FROM organizations");
@@ -354,16 +345,7 @@ async fn a_cross_origin_request_with_the_session_cookie_changes_nothing(b: Backe
 async fn log_out_ends_the_session_server_side_and_clears_the_cookie(b: Backend) {
     let app = TestApp::spawn(b).await;
     let user = app.sign_up("ada").await;
-    let resp = from_app(
-        &app,
-        None,
-        "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }",
-        json!({"e": user.email, "p": user.password}),
-    )
-    .send()
-    .await
-    .unwrap();
-    let cookie = session_cookie(&resp);
+    let cookie = app.browser_session(&user).await;
     let out = from_app(&app, Some(&cookie), "mutation { logOut }", json!({}))
         .send()
         .await
