@@ -172,17 +172,26 @@ pub async fn delete(
 /// How many sites the organization has, and how many seats are taken
 /// (members and open invitations), as the plan's limits count them.
 pub async fn sites_and_seats(app: &App, org: &organization::Model) -> ApiResult<(u64, u64)> {
-    let sites = trackr_entity::site::Entity::find()
-        .filter(trackr_entity::site::Column::OrganizationId.eq(org.id))
-        .count(&app.db)
-        .await?;
+    let sites = trackr_entity::site::Entity::count_for_org(&app.db, org.id).await?;
     let members = membership::Entity::count_members(&app.db, org.id).await?;
-    let invited = invitation::Entity::find()
-        .filter(invitation::Column::OrganizationId.eq(org.id))
-        .filter(invitation::Column::ExpiresAt.gt(now()))
-        .count(&app.db)
-        .await?;
+    let invited = open_invitations(&app.db, org.id, None).await?;
     Ok((sites, members + invited))
+}
+
+/// Invitations not yet expired, but the one to `except` (an address being
+/// invited again replaces its invitation).
+async fn open_invitations<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    organization: Uuid,
+    except: Option<&str>,
+) -> ApiResult<u64> {
+    let mut open = invitation::Entity::find()
+        .filter(invitation::Column::OrganizationId.eq(organization))
+        .filter(invitation::Column::ExpiresAt.gt(now()));
+    if let Some(email) = except {
+        open = open.filter(invitation::Column::Email.ne(email));
+    }
+    Ok(open.count(db).await?)
 }
 
 async fn check_seats<C: sea_orm::ConnectionTrait>(
@@ -197,14 +206,7 @@ async fn check_seats<C: sea_orm::ConnectionTrait>(
     };
     let members = membership::Entity::count_members(db, org.id).await?;
     let pending = match inviting {
-        Some(email) => {
-            invitation::Entity::find()
-                .filter(invitation::Column::OrganizationId.eq(org.id))
-                .filter(invitation::Column::ExpiresAt.gt(now()))
-                .filter(invitation::Column::Email.ne(email))
-                .count(db)
-                .await?
-        }
+        Some(email) => open_invitations(db, org.id, Some(email)).await?,
         None => 0,
     };
     if members + pending >= u64::from(max) {
