@@ -783,11 +783,18 @@ pub async fn breakdown_rolled<C: ConnectionTrait>(
     // other values, those seen in the range (a visit row, `gap = -1`,
     // counts no visitors, views or events: its value may have been seen
     // only after the range). Values asked for by name are read whole.
-    let (visitors, having) = if dimension.page_views_only() {
-        ("r.pv_visitors", " HAVING SUM(r.pageviews) > 0")
+    // A page's events are its page views (its rows count every event on
+    // it, for the page filter's sake).
+    let (visitors, events, having) = if dimension.page_views_only() {
+        (
+            "r.pv_visitors",
+            "r.pageviews",
+            " HAVING SUM(r.pageviews) > 0",
+        )
     } else {
         (
             "r.visitors",
+            "r.events",
             " HAVING SUM(CASE WHEN r.gap >= 0 THEN 1 ELSE 0 END) > 0",
         )
     };
@@ -796,7 +803,7 @@ pub async fn breakdown_rolled<C: ConnectionTrait>(
         let first = sql.param(plan.first);
         sql.push(&format!(
             "SELECT r.{column}, CAST(SUM(CASE WHEN r.gap = 0 OR r.gap > r.day - {first} THEN {visitors} ELSE 0 END) AS BIGINT), \
-             CAST(SUM(r.pageviews) AS BIGINT), CAST(SUM(r.events) AS BIGINT), CAST(SUM(r.visits) AS BIGINT), \
+             CAST(SUM(r.pageviews) AS BIGINT), CAST(SUM({events}) AS BIGINT), CAST(SUM(r.visits) AS BIGINT), \
              CAST(SUM(r.bounces) AS BIGINT), CAST(SUM(r.duration_ms) AS BIGINT), CAST(SUM(r.visit_pageviews) AS BIGINT) \
              FROM rollups r WHERE r.site_id = "
         ));

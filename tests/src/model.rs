@@ -55,15 +55,18 @@ pub struct Ev {
     pub host: &'static str,
     /// UTM content and term in a visit's first URL; the model gives every
     /// event of the visit its first event's.
-    pub utm: (Option<&'static str>, Option<&'static str>),
+    pub utm: Utm,
 }
+
+/// UTM content and term.
+pub type Utm = (Option<&'static str>, Option<&'static str>);
 
 /// The UTM content and term of a visit's landing URL, by its referrer (no
 /// draw of the generator, so the event set stays what it was).
-pub fn utm_of(referrer: Option<&str>) -> (Option<&'static str>, Option<&'static str>) {
+pub fn utm_of(referrer: Option<&str>) -> Utm {
     match referrer {
         Some(r) if r.contains("google") => (Some("text-ad"), Some("analytics")),
-        Some(r) if r.contains("t.co") => (Some("banner"), None),
+        Some(r) if r.contains("t.co") => (Some("banner"), Some("social")),
         _ => (None, None),
     }
 }
@@ -187,7 +190,7 @@ pub fn sessionize(events: &mut [Ev]) -> Vec<Visit> {
         e.visit = idx;
     }
     // Events after the first take their visit's source and UTM values.
-    let first: HashMap<usize, (&'static str, (Option<&str>, Option<&str>))> = events
+    let first: HashMap<usize, (&'static str, Utm)> = events
         .iter()
         .filter(|e| !e.source.is_empty())
         .map(|e| (e.visit, (e.source, e.utm)))

@@ -1,0 +1,332 @@
+// Drives Debian's Chromium through the site dashboard, its realtime view,
+// recordings, player and heatmap, for tests/tests/dashboard.rs: the Rust
+// test runs the real server and holds the model; each step reads what the
+// page shows and prints one JSON line on stdout (or explains on stderr and
+// exits non-zero).
+//
+//   node dashboard.mjs <step> '<json arguments>'
+//
+// Steps take {base, state} (the server's URL; a storage-state file with the
+// session cookie). Console errors, page errors and CSP reports on the
+// app's pages fail the step. CHROMIUM overrides the browser binary.
+import { chromium } from 'playwright-core';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const [step, raw] = process.argv.slice(2);
+const args = JSON.parse(raw ?? '{}');
+const TIMEOUT = 20_000;
+
+const watchdog = setTimeout(() => {
+  console.error(`dashboard.mjs: step '${step}' did not finish within 120 s`);
+  process.exit(3);
+}, 120_000);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--host-resolver-rules=MAP example.test 127.0.0.1',
+  ],
+});
+// Headless Chromium's own user agent is dropped by the tracker as a bot.
+const userAgent =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+
+const problems = [];
+async function open(options = {}) {
+  const context = await browser.newContext({
+    userAgent,
+    storageState: args.state || undefined,
+    viewport: options.viewport ?? { width: 1280, height: 900 },
+    bypassCSP: options.bypassCSP ?? false,
+    colorScheme: options.colorScheme ?? 'light',
+    acceptDownloads: true,
+  });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  const base = args.base ?? '';
+  page.on('console', (m) => {
+    if (m.type() === 'error' && base && page.url().startsWith(base)) problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
+  return { context, page };
+}
+
+function finish(result) {
+  if (problems.length) {
+    console.error(`dashboard.mjs: ${step}: problems on the page:\n${problems.join('\n')}`);
+    process.exit(1);
+  }
+  console.log(JSON.stringify(result));
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const mark = (page, name) =>
+  page.waitForFunction((n) => performance.getEntriesByName(n).length > 0, name, { timeout: TIMEOUT });
+const num = (v) => (v === undefined || v === null || v === '' ? null : Number(v));
+
+// The dataset of every element matching `selector` in `root`, numbers as
+// numbers (the row contract: data-value, data-visitors, data-<measure>).
+async function rows(root, selector = '[data-testid="row"]') {
+  return root.locator(selector).evaluateAll((els) =>
+    els.map((el) => {
+      const out = {};
+      for (const [k, v] of Object.entries(el.dataset)) {
+        if (k === 'testid') continue;
+        out[k] = k === 'value' || Number.isNaN(Number(v)) ? v : Number(v);
+      }
+      return out;
+    }),
+  );
+}
+
+// Waits for the dashboard to show its data, then reads every panel's rows.
+async function panels(page) {
+  await mark(page, 'trackr:dashboard:ready');
+  await page.waitForFunction(() => !document.querySelector('.dash-body.updating, [aria-busy="true"]'));
+  const out = {};
+  for (const id of ['pages', 'sources', 'locations', 'devices', 'events']) {
+    out[id] = await rows(page.locator(`[data-testid="panel-${id}"]`));
+  }
+  return out;
+}
+
+async function stats(page) {
+  const out = {};
+  for (const m of ['visitors', 'visits', 'pageviews', 'viewsPerVisit', 'bounceRate', 'visitDurationSeconds']) {
+    const el = page.locator(`[data-testid="stat-${m}"]`);
+    out[m] = { value: num(await el.getAttribute('data-value')), previous: num(await el.getAttribute('data-previous')) };
+  }
+  return out;
+}
+
+async function chart(page) {
+  return page.locator('[data-testid="chart-table"] tr[data-at]').evaluateAll((trs) =>
+    trs.map((tr) => ({ at: tr.dataset.at, value: Number(tr.dataset.value), previous: tr.dataset.previous === undefined ? null : Number(tr.dataset.previous) })),
+  );
+}
+
+const steps = {
+  // The dashboard against the model: stats, chart (visitors, then visits),
+  // panels; a page row filters everything; back removes the filter.
+  async model() {
+    const { page } = await open();
+    let requests = 0;
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/graphql' && r.method() === 'POST') requests += 1;
+    });
+    await page.goto(args.base + args.path);
+    const shownPanels = await panels(page);
+    const onLoad = requests;
+    const shownStats = await stats(page);
+    const visitorsChart = await chart(page);
+    await page.locator('[data-testid="stat-visits"]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="stat-visits"]')?.getAttribute('aria-pressed') === 'true');
+    await page.waitForFunction(() => !document.querySelector('.dash-body.updating, [aria-busy="true"]'));
+    const visitsChart = await chart(page);
+    const pages = page.locator('[data-testid="panel-pages"]');
+    await pages.locator(`[data-testid="row"][data-value="${args.filterPage}"]`).getByRole('button').first().click();
+    await page.waitForURL((u) => u.search.includes('f='));
+    await page.locator('[data-testid="filter-chip"]').first().waitFor();
+    const filteredUrl = page.url();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="panel-pages"] [data-testid="row"]').length === 1);
+    const filtered = await panels(page);
+    const filteredVisitors = num(await page.locator('[data-testid="stat-visitors"]').getAttribute('data-value'));
+    await page.goBack();
+    await page.waitForURL((u) => !u.search.includes('f='));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="filter-chip"]').length === 0);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="panel-pages"] [data-testid="row"]').length > 1);
+    const back = await panels(page);
+    finish({
+      requests: onLoad,
+      stats: shownStats,
+      chart: visitorsChart,
+      visitsChart,
+      panels: shownPanels,
+      filtered,
+      filteredUrl,
+      filteredVisitors,
+      back,
+      backUrl: page.url(),
+    });
+  },
+
+  // The current visitors' count, then (once the Rust side, told through
+  // the `ready` file, sent an event) the same count risen by itself, and
+  // the realtime view's last 30 minutes.
+  async realtime() {
+    const { page } = await open();
+    await page.goto(args.base + args.path);
+    const count = page.locator('[data-testid="current-visitors"]');
+    await count.waitFor();
+    const before = num(await count.getAttribute('data-value'));
+    writeFileSync(args.ready, String(before));
+    await page.waitForFunction((b) => Number(document.querySelector('[data-testid="current-visitors"]')?.dataset.value) > b, before, {
+      timeout: 90_000,
+    });
+    const after = num(await count.getAttribute('data-value'));
+    await page.goto(args.base + args.path + '?period=realtime');
+    const table = page.locator('[data-testid="realtime-table"] tr[data-at]');
+    await table.first().waitFor({ state: 'attached' });
+    const minutes = await table.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.visitors)));
+    finish({ before, after, minutes: minutes.length, lastMinute: minutes[minutes.length - 1] });
+  },
+
+  // A visitor on the test shop (no session: a stranger): types into the
+  // form, clicks "Buy now" three times and elsewhere once, and waits for
+  // every beacon and recording chunk to be answered.
+  async visit() {
+    const { page } = await open();
+    let pending = 0, clicks = 0;
+    page.on('request', (r) => {
+      const p = new URL(r.url()).pathname;
+      if (p === '/api/event' || p === '/api/recording') pending += 1;
+    });
+    page.on('requestfinished', (r) => {
+      const p = new URL(r.url()).pathname;
+      if (p === '/api/event' || p === '/api/recording') pending -= 1;
+      if (p === '/api/event' && JSON.parse(r.postData() ?? '{}').n === 'click') clicks += 1;
+    });
+    await page.goto(args.url);
+    await page.waitForFunction(() => typeof window.trackrRecorder === 'function');
+    await sleep(800);
+    await page.type('#email', 'typed-text-xyz', { delay: 5 });
+    await page.type('#password', 'hunter2-secret', { delay: 5 });
+    const box = await page.locator('#buy').boundingBox();
+    const buy = { x: box.x + 40, y: box.y + 20 };
+    for (let i = 0; i < 3; i++) await page.mouse.click(buy.x, buy.y);
+    await page.locator('#other').click();
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    await sleep(600);
+    await page.evaluate(() => window.trackrRecorder('flush'));
+    const end = Date.now() + 10_000;
+    while ((pending > 0 || clicks < 4) && Date.now() < end) await sleep(100);
+    await sleep(300);
+    finish({ clicks, buy, scrollWidth });
+  },
+
+  // The recordings list shows the session; its player replays the page's
+  // text, never what was typed.
+  async player() {
+    const { page } = await open();
+    await page.goto(args.base + args.list);
+    const row = page.locator(`[data-testid="recording-row"][data-session-id="${args.session}"]`);
+    await row.waitFor();
+    await row.getByRole('link').first().click();
+    await page.waitForURL((u) => u.pathname.endsWith(`/recordings/${args.session}`));
+    await mark(page, 'trackr:player:ready');
+    const frame = page.frameLocator('[data-testid="player"] iframe').first();
+    await frame.locator('h1').waitFor({ state: 'attached' });
+    const text = await frame.locator('body').evaluate((b) => b.textContent ?? '');
+    const inputs = await frame.locator('input').evaluateAll((els) => els.map((e) => e.value));
+    await sleep(1500); // let the replay run its input events
+    const later = await frame.locator('input').evaluateAll((els) => els.map((e) => e.value));
+    const all = [text, ...inputs, ...later].join(' ');
+    finish({
+      listed: true,
+      heading: text.includes('Visible heading for the replay'),
+      secrets: ['typed-text-xyz', 'hunter2-secret'].filter((s) => all.includes(s)),
+      masked: later.filter((v) => /^\*+$/.test(v)).length,
+    });
+  },
+
+  // The heatmap's hottest cell (and its grid), drawn over the snapshot.
+  async heatmap() {
+    const { page } = await open();
+    await page.goto(args.base + args.path);
+    const hot = page.locator('[data-testid="heatmap-hottest"]');
+    await hot.waitFor({ state: 'attached' });
+    const overlay = page.locator('[data-testid="heatmap-overlay"]');
+    const snapshot = (await page.locator('iframe').count()) > 0;
+    finish({
+      col: num(await hot.getAttribute('data-col')),
+      row: num(await hot.getAttribute('data-row')),
+      columns: num(await overlay.getAttribute('data-columns')),
+      cellHeight: num(await overlay.getAttribute('data-cell-height')),
+      snapshot,
+    });
+  },
+
+  // Screenshots of the dashboard (desktop, phone, dark) and axe-core's
+  // serious and critical findings with its dialogs open.
+  async shots() {
+    const axe = readFileSync(join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
+    mkdirSync(args.shots, { recursive: true });
+    const violations = [];
+    for (const [width, height, colorScheme] of [[1280, 900, 'light'], [375, 812, 'light'], [1280, 900, 'dark']]) {
+      const { context, page } = await open({ viewport: { width, height }, bypassCSP: true, colorScheme });
+      await page.goto(args.base + args.path);
+      await mark(page, 'trackr:dashboard:ready');
+      await sleep(300);
+      const look = colorScheme === 'dark' ? `${width}-dark` : `${width}`;
+      await page.screenshot({ path: join(args.shots, `dashboard-${look}.png`), fullPage: true });
+      violations.push(...(await audit(page, axe, `dashboard ${look}`)));
+      if (width === 1280 && colorScheme === 'light') {
+        await page.getByRole('button', { name: 'Add filter' }).click();
+        await page.getByRole('dialog', { name: 'Add filter' }).waitFor();
+        violations.push(...(await audit(page, axe, 'filter dialog')));
+        await page.screenshot({ path: join(args.shots, 'dashboard-filter.png') });
+        await page.keyboard.press('Escape');
+        await page.locator('[data-testid="panel-pages"]').getByRole('button', { name: 'Details' }).click();
+        const dialog = page.getByRole('dialog', { name: /details/i });
+        await dialog.locator('[data-testid="details-row"]').first().waitFor();
+        violations.push(...(await audit(page, axe, 'details dialog')));
+        await page.screenshot({ path: join(args.shots, 'dashboard-details.png') });
+      }
+      await context.close();
+    }
+    finish({ violations });
+  },
+
+  // Other pages: a screenshot each (desktop, phone, dark) and axe.
+  async tour() {
+    const axe = readFileSync(join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
+    mkdirSync(args.shots, { recursive: true });
+    const violations = [];
+    for (const [width, height, colorScheme] of [[1280, 900, 'light'], [375, 812, 'light'], [1280, 900, 'dark']]) {
+      const { context, page } = await open({ viewport: { width, height }, bypassCSP: true, colorScheme });
+      for (const [name, path] of args.pages) {
+        await page.goto(args.base + path, { waitUntil: 'networkidle' });
+        await page.locator('h1').first().waitFor();
+        await sleep(400);
+        const look = colorScheme === 'dark' ? `${width}-dark` : `${width}`;
+        await page.screenshot({ path: join(args.shots, `${name}-${look}.png`), fullPage: true });
+        violations.push(...(await audit(page, axe, `${name} ${look}`)));
+      }
+      await context.close();
+    }
+    finish({ violations });
+  },
+};
+
+async function audit(page, axe, label) {
+  await page.addScriptTag({ content: axe });
+  const found = await page.evaluate(async () => {
+    const r = await globalThis.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  });
+  return found.map((v) => `${label}: ${v}`);
+}
+
+try {
+  if (!steps[step]) throw new Error(`unknown step '${step}'`);
+  await steps[step]();
+} catch (e) {
+  console.error(`dashboard.mjs: ${step}: ${e.stack ?? e}`);
+  if (problems.length) console.error(problems.join('\n'));
+  process.exitCode = 1;
+} finally {
+  clearTimeout(watchdog);
+  await browser.close();
+}
