@@ -53,7 +53,7 @@ export function Details({
   const search = useRef<HTMLInputElement>(null);
   const [text, setText] = useState('');
   const [sort, setSort] = useState<Sort>({ key: 'visitors', dir: 'descending' });
-  const vars = { id: siteId, range, dimension: tab.dim, filters: filters.length ? filters : null, limit: DETAIL_ROWS + (tab.dim === 'EVENT_NAME' ? 1 : 0) };
+  const vars = { id: siteId, range, dimension: tab.dim, filters: filters.length ? filters : null, limit: DETAIL_ROWS };
   const q = useQuery({
     queryKey: ['dashboardDetails', vars],
     queryFn: async () => (await request(BreakdownDetailsQuery, vars)).site.breakdown,
@@ -63,7 +63,7 @@ export function Details({
   const loaded: TableRow[] = useMemo(() => {
     const rows = q.data ?? [];
     // The events panel lists custom events: page views are the rest of the dashboard.
-    return (tab.dim === 'EVENT_NAME' ? rows.filter((r) => r.value !== 'pageview') : rows).slice(0, DETAIL_ROWS);
+    return tab.dim === 'EVENT_NAME' ? rows.filter((r) => r.value !== 'pageview') : rows;
   }, [q.data, tab.dim]);
   const rows = useMemo(() => sortRows(searchRows(loaded, text, tab.dim), sort, tab.dim, total), [loaded, text, sort, tab.dim, total]);
   const measures = detailMeasures(tab.id);
@@ -112,12 +112,14 @@ export function Details({
       <p id={`${id}-count`} className="hint" aria-live="polite">
         {q.isPending
           ? 'Loading…'
+          : !q.data
+            ? ''
           : `${tab.label}: ${formatNumber(rows.length)} of ${formatNumber(loaded.length)} rows${loaded.length >= DETAIL_ROWS ? ` (the top ${formatNumber(DETAIL_ROWS)})` : ''}. The CSV holds the rows shown.`}
       </p>
       {q.isError ? <ErrorBox error={q.error} onRetry={() => void q.refetch()} /> : null}
       {q.isPending ? (
         <div className="skeleton details-skeleton" aria-hidden="true" />
-      ) : (
+      ) : !q.data ? null : (
         <div className="details-scroll" tabIndex={0} role="region" aria-label={`${tab.label} table`}>
           <table className="details-table">
             <caption className="visually-hidden">
