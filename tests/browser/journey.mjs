@@ -431,7 +431,7 @@ const steps = {
     }
     const rowCount = await page.locator('.bars button').count();
     await page.locator('#panel-sources-body .bars button').first().click();
-    await page.getByRole('button', { name: /^Remove filter: Source is / }).waitFor();
+    await page.getByRole('button', { name: /^Remove filter Source is / }).waitFor();
     const filtered = new URL(page.url()).search;
     await page.locator('body').click({ position: { x: 2, y: 2 } });
     await page.keyboard.press('d');

@@ -11,37 +11,80 @@ export const DashboardSiteQuery = graphql(`
 
 /**
  * Everything one view of the dashboard shows, in one request: top stats
- * (with the previous period when comparing), the chart's series (and the
- * previous period's), and each panel's open tab.
+ * (with the compared period's when comparing), the chart's series with
+ * every figure (so that switching the chart's metric costs nothing) and
+ * the compared period's point beside each, each panel's open tab, and the
+ * custom events. `$comparison` is null when not comparing (`stats` needs
+ * one all the same: `$statsComparison`, whose `previous` is then left out).
  */
 export const DashboardQuery = graphql(`
   query Dashboard(
     $id: ID!
     $range: DateRange!
-    $previousRange: DateRange!
-    $compare: Boolean!
+    $comparing: Boolean!
+    $comparison: Comparison
+    $statsComparison: Comparison!
     $interval: Interval!
     $filters: [Filter!]
     $sources: Dimension!
     $pages: Dimension!
     $locations: Dimension!
+    $locationsLimit: Int!
     $devices: Dimension!
     $limit: Int!
+    $eventsLimit: Int!
   ) {
     site(id: $id) {
       id
-      stats(range: $range, filters: $filters) {
+      stats(range: $range, filters: $filters, compare: $statsComparison) {
         visitors visits pageviews events bounceRate visitDurationSeconds viewsPerVisit
-        previous @include(if: $compare) { visitors visits pageviews events bounceRate visitDurationSeconds viewsPerVisit }
+        previous @include(if: $comparing) { visitors visits pageviews events bounceRate visitDurationSeconds viewsPerVisit }
       }
-      series: timeseries(range: $range, interval: $interval, filters: $filters) { at visitors pageviews }
-      previousSeries: timeseries(range: $previousRange, interval: $interval, filters: $filters) @include(if: $compare) {
-        at visitors pageviews
+      series: timeseries(range: $range, interval: $interval, filters: $filters, compare: $comparison) {
+        at visitors visits pageviews events bounceRate visitDurationSeconds viewsPerVisit
+        previous { at visitors visits pageviews events bounceRate visitDurationSeconds viewsPerVisit }
       }
-      sources: breakdown(range: $range, dimension: $sources, filters: $filters, limit: $limit) { value visitors pageviews }
-      pages: breakdown(range: $range, dimension: $pages, filters: $filters, limit: $limit) { value visitors pageviews }
-      locations: breakdown(range: $range, dimension: $locations, filters: $filters, limit: $limit) { value visitors pageviews }
-      devices: breakdown(range: $range, dimension: $devices, filters: $filters, limit: $limit) { value visitors pageviews }
+      sources: breakdown(range: $range, dimension: $sources, filters: $filters, limit: $limit) { value visitors visits pageviews events bounceRate visitDurationSeconds }
+      pages: breakdown(range: $range, dimension: $pages, filters: $filters, limit: $limit) { value visitors visits pageviews events bounceRate visitDurationSeconds }
+      locations: breakdown(range: $range, dimension: $locations, filters: $filters, limit: $locationsLimit) { value visitors visits pageviews events bounceRate visitDurationSeconds }
+      devices: breakdown(range: $range, dimension: $devices, filters: $filters, limit: $limit) { value visitors visits pageviews events bounceRate visitDurationSeconds }
+      events: breakdown(range: $range, dimension: EVENT_NAME, filters: $filters, limit: $eventsLimit) { value visitors visits pageviews events bounceRate visitDurationSeconds }
+    }
+  }
+`);
+
+/** A details dialog's rows: up to 1000 of one dimension. */
+export const BreakdownDetailsQuery = graphql(`
+  query BreakdownDetails($id: ID!, $range: DateRange!, $dimension: Dimension!, $filters: [Filter!], $limit: Int!) {
+    site(id: $id) {
+      id
+      breakdown(range: $range, dimension: $dimension, filters: $filters, limit: $limit) { value visitors visits pageviews events bounceRate visitDurationSeconds }
+    }
+  }
+`);
+
+/** Values a filter may take, for the "Add filter" dialog. */
+export const SuggestionsQuery = graphql(`
+  query FilterSuggestions($id: ID!, $range: DateRange!, $dimension: Dimension!, $text: String!, $filters: [Filter!]) {
+    site(id: $id) {
+      id
+      suggestions(range: $range, dimension: $dimension, text: $text, filters: $filters, limit: 10)
+    }
+  }
+`);
+
+/** The realtime view: the last 30 minutes; polled. */
+export const RealtimeQuery = graphql(`
+  query DashboardRealtime($id: ID!) {
+    site(id: $id) {
+      id
+      realtime {
+        visitors
+        perMinute { at visitors pageviews }
+        pages { value visitors visits pageviews events bounceRate visitDurationSeconds }
+        sources { value visitors visits pageviews events bounceRate visitDurationSeconds }
+        countries { value visitors visits pageviews events bounceRate visitDurationSeconds }
+      }
     }
   }
 `);

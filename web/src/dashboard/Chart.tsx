@@ -1,12 +1,23 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { formatBucket, type Interval } from '../lib/dashboard';
-import { formatCompact, formatNumber } from '../lib/format';
+import { formatBucket, formatDuration, formatMetric, type Interval, type Metric } from '../lib/dashboard';
+import { formatCompact } from '../lib/format';
+import { mark } from './marks';
 
 export interface ChartPoint {
   at: string;
   value: number;
+  /** The compared period's point at the same place, when comparing and it has one. */
+  previous?: { at: string; value: number } | null;
+}
+
+/** The y axis' labels: compact counts, percentages, durations, decimals for views per visit. */
+function axisValue(metric: Metric, v: number): string {
+  if (metric === 'bounceRate') return Number.isInteger(v) ? `${v}%` : '';
+  if (metric === 'visitDurationSeconds') return Number.isInteger(v) ? formatDuration(v) : '';
+  if (metric === 'viewsPerVisit') return String(Math.round(v * 100) / 100);
+  return Number.isInteger(v) ? formatCompact(v) : '';
 }
 
 const HEIGHT = 260;
@@ -30,20 +41,26 @@ function useScheme(): string {
 }
 
 /**
- * The chosen metric over time (uPlot on a canvas), with the previous
- * period as a dashed line when comparing. The canvas is hidden from
- * assistive technologies; a visually hidden table carries the same data.
+ * The chosen metric over time (uPlot on a canvas), with the compared
+ * period as a dashed line. The canvas is hidden from assistive
+ * technologies; a visually hidden table carries the same data (and the
+ * raw numbers, for the end-to-end test).
  */
 export function Chart({
   points,
-  previous,
+  comparing,
+  comparedLabel,
+  metric,
   interval,
   timeZone,
   metricLabel,
   caption,
 }: {
   points: ChartPoint[];
-  previous: ChartPoint[] | null;
+  /** Whether a compared series is drawn (from each point's `previous`). */
+  comparing: boolean;
+  comparedLabel: string;
+  metric: Metric;
   interval: Interval;
   timeZone: string;
   metricLabel: string;
@@ -57,9 +74,9 @@ export function Chart({
     const xs = points.map((p) => Date.parse(p.at) / 1000);
     const ys = points.map((p) => p.value);
     const cols: (number | null)[][] = [xs, ys];
-    if (previous) cols.push(points.map((_, i) => previous[i]?.value ?? null));
+    if (comparing) cols.push(points.map((p) => p.previous?.value ?? null));
     return cols as uPlot.AlignedData;
-  }, [points, previous]);
+  }, [points, comparing]);
 
   useEffect(() => {
     const el = wrap.current;
@@ -97,7 +114,7 @@ export function Chart({
         points: { show: points.length <= 40, size: 5, fill: primary },
       },
     ];
-    if (previous) series.push({ label: 'Previous period', stroke: muted, width: 1.5, dash: [6, 4], points: { show: false } });
+    if (comparing) series.push({ label: comparedLabel, stroke: muted, width: 1.5, dash: [6, 4], points: { show: false } });
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height: HEIGHT,
@@ -110,13 +127,31 @@ export function Chart({
       },
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 8 } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.1)] } },
+      scales: {
+        x: { time: true },
+        y: {
+          range: (_u, _min, max) =>
+            metric === 'bounceRate' ? [0, Math.min(100, Math.max(10, max * 1.1))] : [0, Math.max(metric === 'viewsPerVisit' ? 2 : 4, max * 1.1)],
+        },
+      },
       axes: [
-        { ...axis, values: (_u, splits) => splits.map((v) => tick.format(new Date(v * 1000))) },
-        { ...axis, size: 48, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatCompact(v) : '')) },
+        {
+          ...axis,
+          // Ticks on the buckets themselves (uPlot's own would split days into hours), thinned to fit.
+          splits: (u) => {
+            const xs = (u.data[0] ?? []) as number[];
+            const fit = Math.max(2, Math.floor(u.width / (interval === 'MONTH' ? 90 : 70)));
+            const step = Math.ceil(xs.length / fit);
+            return xs.filter((_, i) => i % step === 0);
+          },
+          values: (_u, splits) => splits.map((v) => tick.format(new Date(v * 1000))),
+        },
+        { ...axis, size: metric === 'visitDurationSeconds' ? 64 : 48, values: (_u, splits) => splits.map((v) => axisValue(metric, v)) },
       ],
       series,
       hooks: {
+        // The benchmark's mark: the chart has drawn (once per page load).
+        draw: [() => mark('chart')],
         setCursor: [
           (u) => {
             const idx = u.cursor.idx;
@@ -137,10 +172,10 @@ export function Chart({
       plot.destroy();
       setTip(null);
     };
-  }, [data, points.length, previous, timeZone, metricLabel, scheme, interval]);
+  }, [data, points.length, comparing, comparedLabel, metric, timeZone, metricLabel, scheme, interval]);
 
   const tipPoint = tip ? points[tip.idx] : undefined;
-  const tipPrev = tip && previous ? previous[tip.idx] : undefined;
+  const tipPrev = tip && comparing ? tipPoint?.previous : undefined;
   const width = wrap.current?.clientWidth ?? 0;
   return (
     <div className="chart">
@@ -156,36 +191,43 @@ export function Chart({
           >
             <p className="chart-tip-date">{formatBucket(tipPoint.at, interval, timeZone)}</p>
             <p>
-              <span className="swatch" /> {metricLabel}: <strong>{formatNumber(tipPoint.value)}</strong>
+              <span className="swatch" /> {metricLabel}: <strong>{formatMetric(metric, tipPoint.value)}</strong>
             </p>
             {tipPrev ? (
               <p className="muted">
-                <span className="swatch prev" /> {formatBucket(tipPrev.at, interval, timeZone, true)}: <strong>{formatNumber(tipPrev.value)}</strong>
+                <span className="swatch prev" /> {formatBucket(tipPrev.at, interval, timeZone, true)}: <strong>{formatMetric(metric, tipPrev.value)}</strong>
               </p>
             ) : null}
           </div>
         ) : null}
       </div>
       <div className="visually-hidden">
-      <table>
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{interval === 'HOUR' ? 'Hour' : interval === 'MONTH' ? 'Month' : interval === 'WEEK' ? 'Week' : 'Day'}</th>
-            <th scope="col">{metricLabel}</th>
-            {previous ? <th scope="col">Previous period</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {points.map((p, i) => (
-            <tr key={p.at}>
-              <th scope="row">{formatBucket(p.at, interval, timeZone)}</th>
-              <td>{formatNumber(p.value)}</td>
-              {previous ? <td>{previous[i] ? formatNumber(previous[i]!.value) : '–'}</td> : null}
+        <table data-testid="chart-table">
+          <caption>{caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{interval === 'HOUR' ? 'Hour' : interval === 'MONTH' ? 'Month' : interval === 'WEEK' ? 'Week' : 'Day'}</th>
+              <th scope="col">{metricLabel}</th>
+              {comparing ? <th scope="col">{comparedLabel}</th> : null}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {points.map((p) => (
+              <tr
+                key={p.at}
+                data-at={p.at}
+                data-value={p.value}
+                data-previous={comparing && p.previous ? p.previous.value : undefined}
+              >
+                <th scope="row">{formatBucket(p.at, interval, timeZone)}</th>
+                <td>{formatMetric(metric, p.value)}</td>
+                {comparing ? (
+                  <td>{p.previous ? `${formatMetric(metric, p.previous.value)} (${formatBucket(p.previous.at, interval, timeZone, true)})` : '–'}</td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </div>
     </div>
   );

@@ -2,13 +2,17 @@ import { describe, expect, it } from 'vitest';
 import {
   addFilter,
   change,
+  comparedRange,
+  comparisonOf,
   customRangeError,
   DEFAULT_STATE,
   describeFilter,
   displayValue,
   formatBucket,
   formatDuration,
+  formatMetric,
   formatRange,
+  higherIsBetter,
   intervalFor,
   isTypingTarget,
   parseState,
@@ -18,6 +22,7 @@ import {
   removeFilter,
   siteToday,
   stateToSearch,
+  yearBefore,
   type DashState,
 } from './dashboard';
 
@@ -65,6 +70,15 @@ describe('rangeOf', () => {
 });
 
 describe('previousRange and intervalFor', () => {
+  it('gives the same dates a year before', () => {
+    expect(yearBefore({ from: '2026-11-01', to: '2026-11-30' })).toEqual({ from: '2025-11-01', to: '2025-11-30' });
+    expect(yearBefore({ from: '2024-02-01', to: '2024-02-29' })).toEqual({ from: '2023-02-01', to: '2023-02-28' });
+    expect(comparedRange({ from: '2026-11-01', to: '2026-11-30' }, 'previous')).toEqual({ from: '2026-10-02', to: '2026-10-31' });
+    expect(comparedRange({ from: '2026-11-01', to: '2026-11-30' }, 'off')).toBeNull();
+    expect(comparisonOf('year')).toBe('YEAR_OVER_YEAR');
+    expect(comparisonOf('previous')).toBe('PREVIOUS_PERIOD');
+    expect(comparisonOf('off')).toBeNull();
+  });
   it('gives the equal-length period before', () => {
     expect(previousRange({ from: '2026-11-01', to: '2026-11-30' })).toEqual({ from: '2026-10-02', to: '2026-10-31' });
     expect(previousRange({ from: '2026-11-30', to: '2026-11-30' })).toEqual({ from: '2026-11-29', to: '2026-11-29' });
@@ -89,23 +103,66 @@ describe('URL state', () => {
       period: 'custom',
       from: '2026-01-01',
       to: '2026-01-31',
-      compare: true,
-      metric: 'pageviews',
+      compare: 'year',
+      metric: 'bounceRate',
       filters: [
         { dimension: 'PAGE', op: 'IS', value: '/blog/a:b?c=d&e' },
         { dimension: 'COUNTRY', op: 'IS_NOT', value: 'DE' },
       ],
-      tabs: { sources: 'UTM_CAMPAIGN', pages: 'EXIT_PAGE', locations: 'CITY', devices: 'OS' },
+      tabs: { sources: 'UTM_TERM', pages: 'EXIT_PAGE', locations: 'MAP', devices: 'SCREEN_SIZE', events: 'EVENT_NAME' },
+      details: 'devices',
     };
     const qs = stateToSearch(s);
     expect(qs).toContain('period=custom');
-    expect(qs).toContain('compare=previous');
+    expect(qs).toContain('compare=year');
+    expect(qs).toContain('metric=bounceRate');
+    expect(qs).toContain('locations=map');
+    expect(qs).toContain('devices=screen_size');
+    expect(qs).toContain('details=devices');
     expect(parseState(qs)).toEqual(s);
+  });
+  it('keeps the URL parameters of the first part', () => {
+    const s = parseState('?period=7d&compare=previous&metric=pageviews&sources=utm_campaign&f=country:is_not:DE');
+    expect(s).toMatchObject({ period: '7d', compare: 'previous', metric: 'pageviews', details: null });
+    expect(s.tabs.sources).toBe('UTM_CAMPAIGN');
+    expect(s.filters).toEqual([{ dimension: 'COUNTRY', op: 'IS_NOT', value: 'DE' }]);
+    expect(stateToSearch(s)).toBe('?period=7d&compare=previous&metric=pageviews&sources=utm_campaign&f=country%3Ais_not%3ADE');
+  });
+  it('reads every chart metric, comparison and the new dimensions', () => {
+    for (const m of ['visitors', 'visits', 'pageviews', 'viewsPerVisit', 'bounceRate', 'visitDurationSeconds'] as const) {
+      expect(parseState(stateToSearch({ ...DEFAULT_STATE, metric: m })).metric).toBe(m);
+    }
+    expect(parseState('?compare=year').compare).toBe('year');
+    expect(parseState('?compare=previous').compare).toBe('previous');
+    expect(parseState('?compare=off').compare).toBe('off');
+    expect(parseState('?compare=decade').compare).toBe('off');
+    expect(parseState('?f=utm_content:is:a&f=utm_term:contains:b&f=screen_size:is:Mobile&f=hostname:is_not:x.io').filters.map((f) => f.dimension)).toEqual([
+      'UTM_CONTENT',
+      'UTM_TERM',
+      'SCREEN_SIZE',
+      'HOSTNAME',
+    ]);
+  });
+  it('has a realtime period without details', () => {
+    const s = parseState('?period=realtime&details=pages');
+    expect(s.period).toBe('realtime');
+    expect(s.details).toBeNull();
+    expect(stateToSearch({ ...DEFAULT_STATE, period: 'realtime', details: 'pages' })).toBe('?period=realtime');
+    expect(rangeOf({ period: 'realtime', from: null, to: null }, '2026-03-15')).toEqual({ from: '2026-03-15', to: '2026-03-15' });
+    expect(periodForKey('r')).toBe('realtime');
+  });
+  it('opens details only for known panels, the map only in locations', () => {
+    expect(parseState('?details=events').details).toBe('events');
+    expect(parseState('?details=nope').details).toBeNull();
+    expect(parseState('?sources=map').tabs.sources).toBe('SOURCE');
+    expect(parseState('?locations=MAP').tabs.locations).toBe('MAP');
+    expect(parseState('?events=page').tabs.events).toBe('EVENT_NAME');
   });
   it('ignores unknown or broken values', () => {
     const s = parseState('?period=forever&metric=x&f=nope:is:x&f=page:maybe:x&f=page:is:&sources=CITY&from=2026-01-01');
     expect(s.period).toBe('30d');
     expect(s.metric).toBe('visitors');
+    expect(s.compare).toBe('off');
     expect(s.filters).toEqual([]);
     expect(s.tabs.sources).toBe('SOURCE');
     expect(s.from).toBeNull();
@@ -157,12 +214,22 @@ describe('formatting', () => {
     expect(formatDuration(120)).toBe('2m');
     expect(formatDuration(3725)).toBe('1h 2m');
   });
+  it('formats figures', () => {
+    expect(formatMetric('visitors', 12345)).toBe('12,345');
+    expect(formatMetric('bounceRate', 41.6)).toBe('42%');
+    expect(formatMetric('viewsPerVisit', 2.456)).toBe('2.46');
+    expect(formatMetric('viewsPerVisit', 2)).toBe('2');
+    expect(formatMetric('visitDurationSeconds', 96)).toBe('1m 36s');
+  });
   it('formats changes', () => {
     expect(change('visitors', 1840, 1702)).toEqual({ value: 8, text: '+8%' });
     expect(change('visitors', 50, 100)).toEqual({ value: -50, text: '−50%' });
     expect(change('visitors', 5, 0)).toBeNull();
     expect(change('visitors', 0, 0)).toEqual({ value: 0, text: '0%' });
     expect(change('bounceRate', 41.2, 45)).toEqual({ value: -3.8, text: '−3.8 pp' });
+    // A lower bounce rate is the good news.
+    expect(higherIsBetter('bounceRate')).toBe(false);
+    expect(higherIsBetter('visitDurationSeconds')).toBe(true);
   });
   it('formats ranges and buckets', () => {
     expect(formatRange({ from: '2026-11-30', to: '2026-11-30' })).toBe('30 Nov 2026');

@@ -3,9 +3,10 @@
 // view. Days are local days of the site's time zone (the API's DateRange).
 import { addDays, dayIn, isDay } from './dates';
 
-export type Period = 'day' | 'yesterday' | '7d' | '30d' | 'month' | 'lastmonth' | '12mo' | 'custom';
+export type Period = 'day' | 'yesterday' | 'realtime' | '7d' | '30d' | 'month' | 'lastmonth' | '12mo' | 'custom';
 export type Metric = 'visitors' | 'visits' | 'pageviews' | 'viewsPerVisit' | 'bounceRate' | 'visitDurationSeconds';
-export type ChartMetric = 'visitors' | 'pageviews';
+/** What the reports are compared with (`compare=` in the URL; the API's `Comparison`). */
+export type Compare = 'off' | 'previous' | 'year';
 export type Dim =
   | 'PAGE'
   | 'ENTRY_PAGE'
@@ -15,16 +16,22 @@ export type Dim =
   | 'UTM_SOURCE'
   | 'UTM_MEDIUM'
   | 'UTM_CAMPAIGN'
+  | 'UTM_CONTENT'
+  | 'UTM_TERM'
   | 'COUNTRY'
   | 'REGION'
   | 'CITY'
   | 'BROWSER'
   | 'OS'
   | 'DEVICE'
+  | 'SCREEN_SIZE'
+  | 'HOSTNAME'
   | 'EVENT_NAME';
 export type Op = 'IS' | 'IS_NOT' | 'CONTAINS';
 export type Interval = 'HOUR' | 'DAY' | 'WEEK' | 'MONTH';
-export type PanelId = 'sources' | 'pages' | 'locations' | 'devices';
+export type PanelId = 'sources' | 'pages' | 'locations' | 'devices' | 'events';
+/** A panel's tab: a dimension, or the world map (countries drawn, not listed). */
+export type Tab = Dim | 'MAP';
 
 export interface DashFilter {
   dimension: Dim;
@@ -42,15 +49,18 @@ export interface DashState {
   /** Only for `custom`. */
   from: string | null;
   to: string | null;
-  compare: boolean;
-  metric: ChartMetric;
+  compare: Compare;
+  metric: Metric;
   filters: DashFilter[];
-  tabs: Record<PanelId, Dim>;
+  tabs: Record<PanelId, Tab>;
+  /** The panel whose details dialog is open. */
+  details: PanelId | null;
 }
 
 export const PERIODS: { id: Period; label: string; key: string; short: string }[] = [
   { id: 'day', label: 'Today', key: 'd', short: 'today' },
   { id: 'yesterday', label: 'Yesterday', key: 'e', short: 'yesterday' },
+  { id: 'realtime', label: 'Realtime', key: 'r', short: 'realtime' },
   { id: '7d', label: 'Last 7 days', key: 'w', short: '7 days' },
   { id: '30d', label: 'Last 30 days', key: 'm', short: '30 days' },
   { id: 'month', label: 'Month to date', key: 't', short: 'month to date' },
@@ -59,48 +69,75 @@ export const PERIODS: { id: Period; label: string; key: string; short: string }[
   { id: 'custom', label: 'Custom range', key: 'c', short: 'custom' },
 ];
 
-export const PANELS: { id: PanelId; title: string; tabs: { dim: Dim; label: string; column: string }[] }[] = [
+export const COMPARISONS: { id: Compare; label: string; against: string }[] = [
+  { id: 'off', label: 'Off', against: '' },
+  { id: 'previous', label: 'Previous period', against: 'the previous period' },
+  { id: 'year', label: 'Same period last year', against: 'the same period last year' },
+];
+
+export interface PanelTab {
+  id: Tab;
+  /** The dimension asked for (the map asks for countries). */
+  dim: Dim;
+  label: string;
+  column: string;
+}
+
+export interface PanelDef {
+  id: PanelId;
+  title: string;
+  tabs: PanelTab[];
+}
+
+const tab = (dim: Dim, label: string, column: string): PanelTab => ({ id: dim, dim, label, column });
+
+export const PANELS: PanelDef[] = [
   {
     id: 'sources',
-    title: 'Top sources',
+    title: 'Sources',
     tabs: [
-      { dim: 'SOURCE', label: 'Sources', column: 'Source' },
-      { dim: 'REFERRER', label: 'Referrers', column: 'Referrer' },
-      { dim: 'UTM_SOURCE', label: 'UTM sources', column: 'UTM source' },
-      { dim: 'UTM_MEDIUM', label: 'UTM mediums', column: 'UTM medium' },
-      { dim: 'UTM_CAMPAIGN', label: 'UTM campaigns', column: 'UTM campaign' },
+      tab('SOURCE', 'Sources', 'Source'),
+      tab('REFERRER', 'Referrers', 'Referrer'),
+      tab('UTM_SOURCE', 'UTM sources', 'UTM source'),
+      tab('UTM_MEDIUM', 'UTM mediums', 'UTM medium'),
+      tab('UTM_CAMPAIGN', 'UTM campaigns', 'UTM campaign'),
+      tab('UTM_CONTENT', 'UTM contents', 'UTM content'),
+      tab('UTM_TERM', 'UTM terms', 'UTM term'),
     ],
   },
   {
     id: 'pages',
     title: 'Pages',
-    tabs: [
-      { dim: 'PAGE', label: 'Top pages', column: 'Page' },
-      { dim: 'ENTRY_PAGE', label: 'Entry pages', column: 'Entry page' },
-      { dim: 'EXIT_PAGE', label: 'Exit pages', column: 'Exit page' },
-    ],
+    tabs: [tab('PAGE', 'Top pages', 'Page'), tab('ENTRY_PAGE', 'Entry pages', 'Entry page'), tab('EXIT_PAGE', 'Exit pages', 'Exit page')],
   },
   {
     id: 'locations',
     title: 'Locations',
     tabs: [
-      { dim: 'COUNTRY', label: 'Countries', column: 'Country' },
-      { dim: 'REGION', label: 'Regions', column: 'Region' },
-      { dim: 'CITY', label: 'Cities', column: 'City' },
+      { id: 'MAP', dim: 'COUNTRY', label: 'Map', column: 'Country' },
+      tab('COUNTRY', 'Countries', 'Country'),
+      tab('REGION', 'Regions', 'Region'),
+      tab('CITY', 'Cities', 'City'),
     ],
   },
   {
     id: 'devices',
     title: 'Devices',
     tabs: [
-      { dim: 'BROWSER', label: 'Browsers', column: 'Browser' },
-      { dim: 'OS', label: 'Operating systems', column: 'Operating system' },
-      { dim: 'DEVICE', label: 'Device types', column: 'Device type' },
+      tab('BROWSER', 'Browsers', 'Browser'),
+      tab('OS', 'Operating systems', 'Operating system'),
+      tab('DEVICE', 'Device types', 'Device type'),
+      tab('SCREEN_SIZE', 'Screen sizes', 'Screen size'),
     ],
+  },
+  {
+    id: 'events',
+    title: 'Events',
+    tabs: [tab('EVENT_NAME', 'Custom events', 'Event')],
   },
 ];
 
-const DIMS: readonly Dim[] = [
+export const DIMS: readonly Dim[] = [
   'PAGE',
   'ENTRY_PAGE',
   'EXIT_PAGE',
@@ -109,15 +146,20 @@ const DIMS: readonly Dim[] = [
   'UTM_SOURCE',
   'UTM_MEDIUM',
   'UTM_CAMPAIGN',
+  'UTM_CONTENT',
+  'UTM_TERM',
   'COUNTRY',
   'REGION',
   'CITY',
   'BROWSER',
   'OS',
   'DEVICE',
+  'SCREEN_SIZE',
+  'HOSTNAME',
   'EVENT_NAME',
 ];
-const OPS: readonly Op[] = ['IS', 'IS_NOT', 'CONTAINS'];
+export const OPS: readonly Op[] = ['IS', 'IS_NOT', 'CONTAINS'];
+export const METRICS: readonly Metric[] = ['visitors', 'visits', 'pageviews', 'viewsPerVisit', 'bounceRate', 'visitDurationSeconds'];
 
 const DIM_NAMES: Record<Dim, string> = {
   PAGE: 'Page',
@@ -128,35 +170,50 @@ const DIM_NAMES: Record<Dim, string> = {
   UTM_SOURCE: 'UTM source',
   UTM_MEDIUM: 'UTM medium',
   UTM_CAMPAIGN: 'UTM campaign',
+  UTM_CONTENT: 'UTM content',
+  UTM_TERM: 'UTM term',
   COUNTRY: 'Country',
   REGION: 'Region',
   CITY: 'City',
   BROWSER: 'Browser',
   OS: 'Operating system',
   DEVICE: 'Device type',
+  SCREEN_SIZE: 'Screen size',
+  HOSTNAME: 'Hostname',
   EVENT_NAME: 'Event',
 };
-const OP_NAMES: Record<Op, string> = { IS: 'is', IS_NOT: 'is not', CONTAINS: 'contains' };
+export const OP_NAMES: Record<Op, string> = { IS: 'is', IS_NOT: 'is not', CONTAINS: 'contains' };
 
 export const MAX_FILTERS = 20;
 export const MAX_RANGE_DAYS = 1830;
 
-export const DEFAULT_TABS: Record<PanelId, Dim> = {
+export const DEFAULT_TABS: Record<PanelId, Tab> = {
   sources: 'SOURCE',
   pages: 'PAGE',
   locations: 'COUNTRY',
   devices: 'BROWSER',
+  events: 'EVENT_NAME',
 };
 
 export const DEFAULT_STATE: DashState = {
   period: '30d',
   from: null,
   to: null,
-  compare: false,
+  compare: 'off',
   metric: 'visitors',
   filters: [],
   tabs: DEFAULT_TABS,
+  details: null,
 };
+
+/** A panel's open tab (its first when the state names another panel's). */
+export function panelTab(panel: PanelDef, t: Tab): PanelTab {
+  return panel.tabs.find((x) => x.id === t) ?? panel.tabs[0]!;
+}
+
+export function panelById(id: PanelId): PanelDef {
+  return PANELS.find((p) => p.id === id)!;
+}
 
 // ---- days ----
 
@@ -180,6 +237,7 @@ function firstOfMonth(day: string, monthsBack = 0): string {
 export function rangeOf(state: Pick<DashState, 'period' | 'from' | 'to'>, today: string): DayRange | null {
   switch (state.period) {
     case 'day':
+    case 'realtime':
       return { from: today, to: today };
     case 'yesterday': {
       const y = addDays(today, -1);
@@ -217,6 +275,28 @@ export function previousRange(range: DayRange): DayRange {
   return { from: addDays(range.from, -n), to: addDays(range.from, -1) };
 }
 
+/** The same dates a year before (29 February becomes the 28th). */
+export function yearBefore(range: DayRange): DayRange {
+  const back = (day: string) => {
+    const y = String(Number(day.slice(0, 4)) - 1).padStart(4, '0');
+    const md = day.slice(5);
+    return md === '02-29' ? `${y}-02-28` : `${y}-${md}`;
+  };
+  return { from: back(range.from), to: back(range.to) };
+}
+
+/** The days the comparison covers, or null when not comparing. */
+export function comparedRange(range: DayRange, compare: Compare): DayRange | null {
+  if (compare === 'previous') return previousRange(range);
+  if (compare === 'year') return yearBefore(range);
+  return null;
+}
+
+/** The API's `Comparison` for a comparison, null when off. */
+export function comparisonOf(compare: Compare): 'PREVIOUS_PERIOD' | 'YEAR_OVER_YEAR' | null {
+  return compare === 'previous' ? 'PREVIOUS_PERIOD' : compare === 'year' ? 'YEAR_OVER_YEAR' : null;
+}
+
 /** The chart's interval: hours for one day, days up to about three months, then weeks, then months. */
 export function intervalFor(range: DayRange, period?: Period): Interval {
   const n = daysBetween(range.from, range.to);
@@ -239,6 +319,8 @@ function parseFilter(raw: string): DashFilter | null {
   return { dimension, op, value };
 }
 
+const COMPARE_PARAMS: Record<Compare, string | null> = { off: null, previous: 'previous', year: 'year' };
+
 /** Reads the dashboard's state from a query string ("?period=7d&f=page:is:/blog"); unknown values fall back to defaults. */
 export function parseState(search: string): DashState {
   const p = new URLSearchParams(search.replace(/^\?/, ''));
@@ -247,7 +329,9 @@ export function parseState(search: string): DashState {
   const from = p.get('from');
   const to = p.get('to');
   const metricRaw = p.get('metric');
-  const metric: ChartMetric = metricRaw === 'pageviews' ? 'pageviews' : 'visitors';
+  const metric = METRICS.find((m) => m === metricRaw) ?? DEFAULT_STATE.metric;
+  const compareRaw = p.get('compare');
+  const compare = (Object.keys(COMPARE_PARAMS) as Compare[]).find((c) => c !== 'off' && COMPARE_PARAMS[c] === compareRaw) ?? 'off';
   const filters: DashFilter[] = [];
   for (const raw of p.getAll('f')) {
     const f = parseFilter(raw);
@@ -256,17 +340,21 @@ export function parseState(search: string): DashState {
   const tabs = { ...DEFAULT_TABS };
   for (const panel of PANELS) {
     const v = p.get(panel.id)?.toUpperCase();
-    const tab = panel.tabs.find((t) => t.dim === v);
-    if (tab) tabs[panel.id] = tab.dim;
+    const t = panel.tabs.find((x) => x.id === v);
+    if (t) tabs[panel.id] = t.id;
   }
+  const detailsRaw = p.get('details');
+  const details = PANELS.find((x) => x.id === detailsRaw)?.id ?? null;
   return {
     period,
     from: period === 'custom' && from && isDay(from) ? from : null,
     to: period === 'custom' && to && isDay(to) ? to : null,
-    compare: p.get('compare') === 'previous',
+    compare,
     metric,
     filters,
     tabs,
+    // The realtime view has no details dialogs.
+    details: period === 'realtime' ? null : details,
   };
 }
 
@@ -278,11 +366,13 @@ export function stateToSearch(s: DashState): string {
     if (s.from) p.set('from', s.from);
     if (s.to) p.set('to', s.to);
   }
-  if (s.compare) p.set('compare', 'previous');
+  const compare = COMPARE_PARAMS[s.compare];
+  if (compare) p.set('compare', compare);
   if (s.metric !== DEFAULT_STATE.metric) p.set('metric', s.metric);
   for (const panel of PANELS) {
     if (s.tabs[panel.id] !== DEFAULT_TABS[panel.id]) p.set(panel.id, s.tabs[panel.id].toLowerCase());
   }
+  if (s.details && s.period !== 'realtime') p.set('details', s.details);
   for (const f of s.filters) p.append('f', `${f.dimension.toLowerCase()}:${f.op.toLowerCase()}:${f.value}`);
   const qs = p.toString();
   return qs ? `?${qs}` : '';
@@ -355,6 +445,23 @@ export function change(metric: Metric, current: number, previous: number): { val
   if (previous === 0) return current === 0 ? { value: 0, text: '0%' } : null;
   const pct = Math.round(((current - previous) / previous) * 100);
   return { value: pct, text: `${pct > 0 ? '+' : pct < 0 ? '−' : ''}${Math.abs(pct)}%` };
+}
+
+export const METRIC_LABELS: Record<Metric, string> = {
+  visitors: 'Unique visitors',
+  visits: 'Visits',
+  pageviews: 'Page views',
+  viewsPerVisit: 'Views per visit',
+  bounceRate: 'Bounce rate',
+  visitDurationSeconds: 'Visit duration',
+};
+
+/** A figure for people: counts grouped, rates in percent, durations in minutes and seconds. */
+export function formatMetric(m: Metric, v: number): string {
+  if (m === 'bounceRate') return `${Math.round(v)}%`;
+  if (m === 'visitDurationSeconds') return formatDuration(v);
+  if (m === 'viewsPerVisit') return (Math.round(v * 100) / 100).toString();
+  return new Intl.NumberFormat('en-US').format(Math.round(v));
 }
 
 /** Whether a rise of `metric` is good news (a rising bounce rate is not). */

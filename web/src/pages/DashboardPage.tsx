@@ -1,7 +1,7 @@
 // A site's dashboard: /orgs/:org/sites/:site. Loaded on demand (React.lazy
 // in App.tsx). Its whole state lives in the query string (lib/dashboard.ts).
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation, useParams, useSearch } from 'wouter';
 import { request } from '../api/client';
 import { DashboardQuery, DashboardSiteQuery } from '../api/dashboardDocuments';
@@ -12,32 +12,45 @@ import { useOrg } from '../components/OrgContext';
 import { PageHeader } from '../components/PageHeader';
 import { Chart } from '../dashboard/Chart';
 import '../dashboard/dashboard.css';
+import { Details } from '../dashboard/Details';
+import { FilterDialog } from '../dashboard/FilterDialog';
+import { mark } from '../dashboard/marks';
+import { Panel, PANEL_ROWS } from '../dashboard/Panel';
+import { RealtimeView } from '../dashboard/RealtimeView';
 import {
   addFilter,
   change,
+  COMPARISONS,
+  comparedRange,
+  comparisonOf,
   customRangeError,
   describeFilter,
   dimensionName,
   displayValue,
-  formatDuration,
+  formatMetric,
   formatRange,
   higherIsBetter,
   intervalFor,
   isTypingTarget,
+  METRIC_LABELS,
+  METRICS,
+  OP_NAMES,
   PANELS,
+  panelById,
+  panelTab,
   parseState,
   periodForKey,
   PERIODS,
-  previousRange,
   rangeOf,
   removeFilter,
   siteToday,
   stateToSearch,
+  type Compare,
   type DashFilter,
   type DashState,
+  type DayRange,
   type Dim,
   type Metric,
-  type PanelId,
   type Period,
 } from '../lib/dashboard';
 import { formatNumber } from '../lib/format';
@@ -45,9 +58,9 @@ import { can } from '../lib/permissions';
 import { paths } from '../lib/routes';
 
 type Dash = NonNullable<ResultOf<typeof DashboardQuery>['site']>;
-type Row = Dash['sources'][number];
 
-const ROWS = 10;
+/** Countries asked for when the map is open: all of them. */
+const MAP_ROWS = 300;
 
 /** The dashboard's state from the URL, and a setter that pushes a history entry. */
 function useDashState(): [DashState, (next: DashState, opts?: { replace?: boolean }) => void] {
@@ -114,23 +127,30 @@ function Dashboard({
 }) {
   const [state, setState] = useDashState();
   const today = siteToday(new Date(), site.timezone);
+  const realtime = state.period === 'realtime';
   const range = rangeOf(state, today);
   const interval = range ? intervalFor(range, state.period) : 'DAY';
-  const vars = range
-    ? {
-        id: site.id,
-        range,
-        previousRange: previousRange(range),
-        compare: state.compare,
-        interval,
-        filters: state.filters.length ? state.filters : null,
-        sources: state.tabs.sources,
-        pages: state.tabs.pages,
-        locations: state.tabs.locations,
-        devices: state.tabs.devices,
-        limit: ROWS,
-      }
-    : null;
+  const comparison = comparisonOf(state.compare);
+  const vars =
+    range && !realtime
+      ? {
+          id: site.id,
+          range,
+          comparing: comparison !== null,
+          comparison,
+          statsComparison: comparison ?? 'PREVIOUS_PERIOD',
+          interval,
+          filters: state.filters.length ? state.filters : null,
+          sources: panelTab(panelById('sources'), state.tabs.sources).dim,
+          pages: panelTab(panelById('pages'), state.tabs.pages).dim,
+          locations: panelTab(panelById('locations'), state.tabs.locations).dim,
+          locationsLimit: state.tabs.locations === 'MAP' ? MAP_ROWS : PANEL_ROWS,
+          devices: panelTab(panelById('devices'), state.tabs.devices).dim,
+          limit: PANEL_ROWS,
+          // One more than shown: page views are among the event names, and left out.
+          eventsLimit: PANEL_ROWS + 1,
+        }
+      : null;
   const q = useQuery({
     queryKey: ['dashboard', vars],
     queryFn: async () => (await request(DashboardQuery, vars!)).site,
@@ -144,6 +164,7 @@ function Dashboard({
     },
   });
 
+  const [adding, setAdding] = useState(false);
   const customFrom = useRef<HTMLInputElement>(null);
   const setPeriod = useCallback(
     (period: Period) => {
@@ -151,18 +172,19 @@ function Dashboard({
         const r = range ?? { from: today, to: today };
         setState({ ...state, period, from: state.from ?? r.from, to: state.to ?? r.to });
         window.setTimeout(() => customFrom.current?.focus(), 0);
-      } else setState({ ...state, period, from: null, to: null });
+      } else setState({ ...state, period, from: null, to: null, details: period === 'realtime' ? null : state.details });
     },
     [range, setState, state, today],
   );
 
-  // Keyboard shortcuts: one letter, never while typing in a field.
+  // Keyboard shortcuts: one letter, never while typing in a field or with a dialog open.
   useEffect(() => {
     const onKey = (e: globalThis.KeyboardEvent) => {
       if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target)) return;
+      if (document.querySelector('dialog[open]')) return;
       if (e.key.toLowerCase() === 'x') {
         e.preventDefault();
-        setState({ ...state, compare: !state.compare });
+        setState({ ...state, compare: state.compare === 'off' ? 'previous' : 'off' });
         return;
       }
       const p = periodForKey(e.key);
@@ -177,17 +199,21 @@ function Dashboard({
     return () => document.removeEventListener('keydown', onKey);
   }, [setPeriod, setState, state]);
 
-  const data = q.data;
+  const data = realtime ? undefined : q.data;
   // Nothing yet: no events in a range up to today, nobody on the site, no filter.
   const empty = !!data && !!range && range.to >= today && data.stats.events === 0 && site.realtimeVisitors === 0 && state.filters.length === 0;
   const updating = q.isFetching && q.isPlaceholderData;
 
-  const addRowFilter = (dimension: Dim, value: string) => setState({ ...state, filters: addFilter(state.filters, { dimension, op: 'IS', value }) });
+  const addRowFilter = (dimension: Dim, value: string) =>
+    setState({ ...state, details: null, filters: addFilter(state.filters, { dimension, op: 'IS', value }) });
+  const compared = COMPARISONS.find((c) => c.id === state.compare)!;
+  const metricLabel = METRIC_LABELS[state.metric];
+  const detailsPanel = state.details ? panelById(state.details) : null;
 
   return (
     <>
       <PageHeader title={site.name} docTitle={`Dashboard · ${site.name}`}>
-        <Realtime count={site.realtimeVisitors} />
+        <CurrentVisitors count={site.realtimeVisitors} onOpen={() => setPeriod('realtime')} />
         {manage ? (
           <>
             <Link href={paths.siteSettings(orgSlug, site.id)} aria-label={`Settings of ${site.name}`}>
@@ -203,11 +229,34 @@ function Dashboard({
 
       <Controls state={state} setState={setState} setPeriod={setPeriod} range={range} today={today} timeZone={site.timezone} customFrom={customFrom} />
 
-      {state.filters.length ? (
-        <FilterChips filters={state.filters} onRemove={(f) => setState({ ...state, filters: removeFilter(state.filters, f) })} onClear={() => setState({ ...state, filters: [] })} />
+      <FilterBar
+        filters={state.filters}
+        realtime={realtime}
+        onAdd={() => setAdding(true)}
+        onRemove={(f) => setState({ ...state, filters: removeFilter(state.filters, f) })}
+        onClear={() => setState({ ...state, filters: [] })}
+      />
+      {adding && range ? (
+        <FilterDialog
+          siteId={site.id}
+          range={range}
+          filters={state.filters}
+          onClose={() => setAdding(false)}
+          onApply={(f) => {
+            setAdding(false);
+            setState({ ...state, period: realtime ? 'day' : state.period, filters: addFilter(state.filters, f) });
+          }}
+        />
       ) : null}
 
-      {!range ? (
+      {realtime ? (
+        <RealtimeView
+          siteId={site.id}
+          timeZone={site.timezone}
+          // The realtime figures are not filtered: a row opens today's dashboard filtered by it.
+          onRow={(dimension, value) => setState({ ...state, period: 'day', filters: addFilter(state.filters, { dimension, op: 'IS', value }) })}
+        />
+      ) : !range ? (
         <p className="notice">Choose a valid custom range to see the reports.</p>
       ) : q.isPending ? (
         <DashSkeleton label="Loading the reports…" />
@@ -222,16 +271,22 @@ function Dashboard({
             <TopStats stats={data.stats} compare={state.compare} metric={state.metric} onMetric={(metric) => setState({ ...state, metric })} />
             <section className="card dash-chart" aria-labelledby="chart-h">
               <h2 id="chart-h">
-                {state.metric === 'visitors' ? 'Unique visitors' : 'Page views'}
+                {metricLabel}
                 <span className="muted"> · {formatRange(range)}</span>
               </h2>
               <Chart
-                points={data.series.map((p) => ({ at: p.at, value: p[state.metric] }))}
-                previous={state.compare && data.previousSeries ? data.previousSeries.map((p) => ({ at: p.at, value: p[state.metric] })) : null}
+                points={data.series.map((p) => ({
+                  at: p.at,
+                  value: p[state.metric],
+                  previous: p.previous ? { at: p.previous.at, value: p.previous[state.metric] } : null,
+                }))}
+                comparing={state.compare !== 'off'}
+                comparedLabel={compared.label}
+                metric={state.metric}
                 interval={interval}
                 timeZone={site.timezone}
-                metricLabel={state.metric === 'visitors' ? 'Unique visitors' : 'Page views'}
-                caption={`${state.metric === 'visitors' ? 'Unique visitors' : 'Page views'} per ${interval.toLowerCase()}, ${formatRange(range)}${state.compare ? ', with the previous period' : ''}`}
+                metricLabel={metricLabel}
+                caption={`${metricLabel} per ${interval.toLowerCase()}, ${formatRange(range)}${state.compare !== 'off' ? `, with ${compared.against}` : ''}`}
               />
             </section>
             <div className="panels">
@@ -240,12 +295,28 @@ function Dashboard({
                   key={panel.id}
                   panel={panel}
                   tab={state.tabs[panel.id]}
-                  rows={data[panel.id]}
-                  onTab={(dim) => setState({ ...state, tabs: { ...state.tabs, [panel.id]: dim } })}
+                  rows={panel.id === 'events' ? data.events.filter((r) => r.value !== 'pageview') : data[panel.id]}
+                  total={data.stats.visitors}
+                  onTab={(t) => setState({ ...state, tabs: { ...state.tabs, [panel.id]: t } })}
                   onRow={addRowFilter}
+                  onDetails={() => setState({ ...state, details: panel.id })}
                 />
               ))}
             </div>
+            {detailsPanel ? (
+              <Details
+                key={`${detailsPanel.id}:${state.tabs[detailsPanel.id]}`}
+                siteId={site.id}
+                domain={site.domain}
+                panel={detailsPanel}
+                tab={panelTab(detailsPanel, state.tabs[detailsPanel.id])}
+                range={range}
+                filters={state.filters}
+                total={data.stats.visitors}
+                onRow={addRowFilter}
+                onClose={() => setState({ ...state, details: null })}
+              />
+            ) : null}
           </div>
         )
       ) : null}
@@ -253,12 +324,13 @@ function Dashboard({
   );
 }
 
-function Realtime({ count }: { count: number }) {
+/** "12 current visitors" in the header (polled with the site); opens the realtime view. */
+function CurrentVisitors({ count, onOpen }: { count: number; onOpen: () => void }) {
   return (
-    <p className="realtime">
+    <button type="button" className="realtime" data-testid="current-visitors" data-value={count} onClick={onOpen} title="Open the realtime view">
       <span className={count > 0 ? 'pulse on' : 'pulse'} aria-hidden="true" />
       <strong>{formatNumber(count)}</strong> {count === 1 ? 'current visitor' : 'current visitors'}
-    </p>
+    </button>
   );
 }
 
@@ -274,7 +346,7 @@ function Controls({
   state: DashState;
   setState: (s: DashState) => void;
   setPeriod: (p: Period) => void;
-  range: { from: string; to: string } | null;
+  range: DayRange | null;
   today: string;
   timeZone: string;
   customFrom: React.RefObject<HTMLInputElement>;
@@ -294,6 +366,8 @@ function Controls({
     setError(err);
     if (!err) setState({ ...state, period: 'custom', from, to });
   };
+  const realtime = state.period === 'realtime';
+  const against = range ? comparedRange(range, state.compare) : null;
   return (
     <div className="dash-controls">
       <div className="dash-pickers">
@@ -313,22 +387,31 @@ function Controls({
             ))}
           </select>
         </div>
-        <div className="field">
-          <label htmlFor={`${id}-compare`}>Comparison</label>
-          <select
-            id={`${id}-compare`}
-            value={state.compare ? 'previous' : 'off'}
-            onChange={(e) => setState({ ...state, compare: e.target.value === 'previous' })}
-            aria-keyshortcuts="x"
-          >
-            <option value="off">Off</option>
-            <option value="previous">Previous period</option>
-          </select>
-        </div>
-        {range ? (
+        {realtime ? null : (
+          <div className="field">
+            <label htmlFor={`${id}-compare`}>Comparison</label>
+            <select
+              id={`${id}-compare`}
+              value={state.compare}
+              onChange={(e) => setState({ ...state, compare: e.target.value as Compare })}
+              aria-keyshortcuts="x"
+            >
+              {COMPARISONS.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.label}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+        {realtime ? (
+          <p className="dash-range" aria-live="polite">
+            The last 30 minutes
+          </p>
+        ) : range ? (
           <p className="dash-range" aria-live="polite">
             {formatRange(range)}
-            {state.compare ? <span className="muted"> vs {formatRange(previousRange(range))}</span> : null}
+            {against ? <span className="muted"> vs {formatRange(against)}</span> : null}
           </p>
         ) : null}
       </div>
@@ -376,68 +459,74 @@ function Controls({
             <kbd>{p.key.toUpperCase()}</kbd> {p.short},{' '}
           </span>
         ))}
-        <kbd>X</kbd> comparison on or off. Days are in the site's time zone ({timeZone}).
+        <kbd>X</kbd> comparison with the previous period on or off. Days are in the site's time zone ({timeZone}).
       </p>
     </div>
   );
 }
 
-function FilterChips({ filters, onRemove, onClear }: { filters: DashFilter[]; onRemove: (f: DashFilter) => void; onClear: () => void }) {
+function FilterBar({
+  filters,
+  realtime,
+  onAdd,
+  onRemove,
+  onClear,
+}: {
+  filters: DashFilter[];
+  realtime: boolean;
+  onAdd: () => void;
+  onRemove: (f: DashFilter) => void;
+  onClear: () => void;
+}) {
   const listRef = useRef<HTMLUListElement>(null);
-  const heading = useRef<HTMLHeadingElement>(null);
+  const addRef = useRef<HTMLButtonElement>(null);
   // Keep the keyboard focus in the filter bar when a chip goes away.
   const remove = (f: DashFilter, i: number) => {
     onRemove(f);
     window.setTimeout(() => {
       const buttons = listRef.current?.querySelectorAll<HTMLButtonElement>('button');
       const next = buttons?.[Math.min(i, (buttons?.length ?? 1) - 1)];
-      (next ?? heading.current)?.focus();
+      (next ?? addRef.current)?.focus();
     }, 0);
   };
   return (
     <section className="dash-filters" aria-labelledby="filters-h">
-      <h2 id="filters-h" className="visually-hidden" tabIndex={-1} ref={heading}>
+      <h2 id="filters-h" className="visually-hidden">
         Filters
       </h2>
-      <ul ref={listRef} className="chips">
-        {filters.map((f, i) => {
-          const text = describeFilter(f, displayValue);
-          return (
-            <li key={`${f.dimension}:${f.op}:${f.value}`} className="chip">
-              <span className="chip-text">
-                <span className="chip-dim">{dimensionName(f.dimension)}</span> {f.op === 'IS' ? 'is' : f.op === 'IS_NOT' ? 'is not' : 'contains'}{' '}
-                <strong>{displayValue(f.dimension, f.value)}</strong>
-              </span>
-              <button type="button" className="chip-remove" aria-label={`Remove filter: ${text}`} onClick={() => remove(f, i)}>
-                <span aria-hidden="true">×</span>
-              </button>
-            </li>
-          );
-        })}
-      </ul>
-      {filters.length > 1 ? (
-        <button type="button" className="button ghost" onClick={onClear}>
+      {filters.length ? (
+        <ul ref={listRef} className="chips">
+          {filters.map((f, i) => {
+            const text = describeFilter(f, displayValue);
+            return (
+              <li key={`${f.dimension}:${f.op}:${f.value}`} className="chip" data-testid="filter-chip" data-dimension={f.dimension} data-op={f.op} data-value={f.value}>
+                <span className="chip-text">
+                  <span className="chip-dim">{dimensionName(f.dimension)}</span> {OP_NAMES[f.op]} <strong>{displayValue(f.dimension, f.value)}</strong>
+                </span>
+                <button type="button" className="chip-remove" aria-label={`Remove filter ${text}`} onClick={() => remove(f, i)} />
+              </li>
+            );
+          })}
+        </ul>
+      ) : null}
+      <button ref={addRef} type="button" className="button secondary add-filter" onClick={onAdd}>
+        Add filter
+      </button>
+      {filters.length ? (
+        <button
+          type="button"
+          className="button ghost"
+          onClick={() => {
+            onClear();
+            window.setTimeout(() => addRef.current?.focus(), 0);
+          }}
+        >
           Remove all filters
         </button>
       ) : null}
+      {realtime && filters.length ? <p className="hint">Filters do not apply to the realtime view.</p> : null}
     </section>
   );
-}
-
-const METRICS: { id: Metric; label: string; chart: boolean }[] = [
-  { id: 'visitors', label: 'Unique visitors', chart: true },
-  { id: 'visits', label: 'Visits', chart: false },
-  { id: 'pageviews', label: 'Page views', chart: true },
-  { id: 'viewsPerVisit', label: 'Views per visit', chart: false },
-  { id: 'bounceRate', label: 'Bounce rate', chart: false },
-  { id: 'visitDurationSeconds', label: 'Visit duration', chart: false },
-];
-
-function formatMetric(m: Metric, v: number): string {
-  if (m === 'bounceRate') return `${Math.round(v)}%`;
-  if (m === 'visitDurationSeconds') return formatDuration(v);
-  if (m === 'viewsPerVisit') return v.toFixed(2).replace(/\.?0+$/, '') || '0';
-  return formatNumber(v);
 }
 
 function TopStats({
@@ -447,146 +536,59 @@ function TopStats({
   onMetric,
 }: {
   stats: Dash['stats'];
-  compare: boolean;
-  metric: string;
-  onMetric: (m: 'visitors' | 'pageviews') => void;
+  compare: Compare;
+  metric: Metric;
+  onMetric: (m: Metric) => void;
 }) {
+  // The benchmark's mark: the top stats show data (once per page load).
+  useEffect(() => mark('stats'), []);
+  const against = COMPARISONS.find((c) => c.id === compare)!.against;
   return (
     <section className="dash-stats" aria-labelledby="stats-h">
       <h2 id="stats-h" className="visually-hidden">
-        Top stats
+        Top stats (select one to chart it)
       </h2>
       <ul className="stat-tiles">
         {METRICS.map((m) => {
-          const value = stats[m.id];
-          const prev = compare && stats.previous ? stats.previous[m.id] : null;
+          const value = stats[m];
+          const prev = compare !== 'off' && stats.previous ? stats.previous[m] : null;
           // Averages of no visits compare with nothing.
-          const prevEmpty = stats.previous ? (m.id === 'visitors' || m.id === 'pageviews' ? stats.previous.events === 0 : stats.previous.visits === 0) : true;
-          const ch = prev !== null && !prevEmpty ? change(m.id, value, prev) : null;
-          const good = ch ? (ch.value === 0 ? 'flat' : (ch.value > 0) === higherIsBetter(m.id) ? 'good' : 'bad') : '';
-          const body = (
-            <>
-              <span className="stat-label">{m.label}</span>
-              <span className="stat-value">{formatMetric(m.id, value)}</span>
-              {prev !== null ? (
-                <span className={`stat-change ${good}`}>
-                  {ch ? (
-                    <>
-                      <span aria-hidden="true">{ch.value > 0 ? '↑' : ch.value < 0 ? '↓' : '→'} </span>
-                      {ch.text}
-                    </>
-                  ) : (
-                    <span aria-hidden="true">—</span>
-                  )}
-                  <span className="visually-hidden">
-                    {ch ? ` vs the previous period (${formatMetric(m.id, prev)})` : ' no data to compare in the previous period'}
-                  </span>
-                </span>
-              ) : null}
-            </>
-          );
+          const prevEmpty = stats.previous ? (m === 'visitors' || m === 'pageviews' ? stats.previous.events === 0 : stats.previous.visits === 0) : true;
+          const ch = prev !== null && !prevEmpty ? change(m, value, prev) : null;
+          const good = ch ? (ch.value === 0 ? 'flat' : (ch.value > 0) === higherIsBetter(m) ? 'good' : 'bad') : '';
           return (
-            <li key={m.id}>
-              {m.chart ? (
-                <button type="button" className="stat chartable" aria-pressed={metric === m.id} onClick={() => onMetric(m.id as 'visitors' | 'pageviews')}>
-                  {body}
-                </button>
-              ) : (
-                <div className="stat">{body}</div>
-              )}
+            <li key={m}>
+              <button
+                type="button"
+                className="stat"
+                aria-pressed={metric === m}
+                onClick={() => onMetric(m)}
+                data-testid={`stat-${m}`}
+                data-value={value}
+                data-previous={prev ?? undefined}
+              >
+                <span className="stat-label">{METRIC_LABELS[m]}</span>
+                <span className="stat-value">{formatMetric(m, value)}</span>
+                {prev !== null ? (
+                  <span className={`stat-change ${good}`}>
+                    {ch ? (
+                      <>
+                        <span aria-hidden="true">{ch.value > 0 ? '↑' : ch.value < 0 ? '↓' : '→'} </span>
+                        {ch.text}
+                      </>
+                    ) : (
+                      <span aria-hidden="true">—</span>
+                    )}
+                    <span className="visually-hidden">
+                      {ch ? ` vs ${against} (${formatMetric(m, prev)})` : ` no data to compare in ${against}`}
+                    </span>
+                  </span>
+                ) : null}
+              </button>
             </li>
           );
         })}
       </ul>
-    </section>
-  );
-}
-
-function Panel({
-  panel,
-  tab,
-  rows,
-  onTab,
-  onRow,
-}: {
-  panel: (typeof PANELS)[number];
-  tab: Dim;
-  rows: Row[];
-  onTab: (d: Dim) => void;
-  onRow: (d: Dim, v: string) => void;
-}) {
-  const id = `panel-${panel.id as PanelId}`;
-  const current = panel.tabs.find((t) => t.dim === tab) ?? panel.tabs[0]!;
-  const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    const i = panel.tabs.findIndex((t) => t.dim === current.dim);
-    let n = -1;
-    if (e.key === 'ArrowRight') n = (i + 1) % panel.tabs.length;
-    else if (e.key === 'ArrowLeft') n = (i - 1 + panel.tabs.length) % panel.tabs.length;
-    else if (e.key === 'Home') n = 0;
-    else if (e.key === 'End') n = panel.tabs.length - 1;
-    if (n < 0) return;
-    e.preventDefault();
-    onTab(panel.tabs[n]!.dim);
-    tabRefs.current[n]?.focus();
-  };
-  const max = Math.max(1, ...rows.map((r) => r.visitors));
-  return (
-    <section className="card panel" aria-labelledby={`${id}-h`}>
-      <div className="panel-head">
-        <h2 id={`${id}-h`}>{panel.title}</h2>
-        <div role="tablist" aria-label={panel.title} className="tabs" onKeyDown={onKeyDown}>
-          {panel.tabs.map((t, i) => (
-            <button
-              key={t.dim}
-              ref={(el) => {
-                tabRefs.current[i] = el;
-              }}
-              type="button"
-              role="tab"
-              id={`${id}-tab-${t.dim}`}
-              aria-selected={t.dim === current.dim}
-              aria-controls={`${id}-body`}
-              tabIndex={t.dim === current.dim ? 0 : -1}
-              onClick={() => onTab(t.dim)}
-            >
-              {t.label}
-            </button>
-          ))}
-        </div>
-      </div>
-      <div role="tabpanel" id={`${id}-body`} aria-labelledby={`${id}-tab-${current.dim}`} className="panel-body">
-        <p className="panel-cols" aria-hidden="true">
-          <span>{current.column}</span>
-          <span>Visitors</span>
-        </p>
-        {rows.length === 0 ? (
-          <p className="panel-empty muted">
-            {panel.id === 'locations' ? 'No locations in this range (they need a GeoIP database on the server).' : 'Nothing in this range.'}
-          </p>
-        ) : (
-          <ol className="bars">
-            {rows.map((r) => {
-              const label = displayValue(current.dim, r.value);
-              return (
-                <li key={r.value}>
-                  <button type="button" className="bar-row" onClick={() => onRow(current.dim, r.value)}>
-                    <span className="bar" style={{ width: `${(r.visitors / max) * 100}%` }} aria-hidden="true" />
-                    <span className="bar-label">
-                      <span className="visually-hidden">Filter by {dimensionName(current.dim).toLowerCase()}: </span>
-                      {label}
-                    </span>
-                    <span className="bar-value">
-                      {formatNumber(r.visitors)}
-                      <span className="visually-hidden"> {r.visitors === 1 ? 'visitor' : 'visitors'}</span>
-                    </span>
-                  </button>
-                </li>
-              );
-            })}
-          </ol>
-        )}
-      </div>
     </section>
   );
 }

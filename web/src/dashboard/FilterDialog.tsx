@@ -1,0 +1,216 @@
+// "Add filter": dimension, operator and value, the value suggested from
+// the site's own data as you type (Site.suggestions, debounced), in an
+// ARIA combobox (a text box with a listbox of options).
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { request } from '../api/client';
+import { SuggestionsQuery } from '../api/dashboardDocuments';
+import { countryName, dimensionName, DIMS, displayValue, OP_NAMES, OPS, type DashFilter, type DayRange, type Dim, type Op } from '../lib/dashboard';
+import { Dialog } from './Dialog';
+
+const DEBOUNCE_MS = 250;
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = window.setTimeout(() => setV(value), ms);
+    return () => window.clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+export function FilterDialog({
+  siteId,
+  range,
+  filters,
+  onApply,
+  onClose,
+}: {
+  siteId: string;
+  range: DayRange;
+  filters: DashFilter[];
+  onApply: (f: DashFilter) => void;
+  onClose: () => void;
+}) {
+  const id = useId();
+  const first = useRef<HTMLSelectElement>(null);
+  const [dimension, setDimension] = useState<Dim>('PAGE');
+  const [op, setOp] = useState<Op>('IS');
+  const [text, setText] = useState('');
+  // The raw value of the chosen suggestion (a country's code behind its name).
+  const [chosen, setChosen] = useState<string | null>(null);
+  const [open, setOpen] = useState(false);
+  const [active, setActive] = useState(-1);
+  const [error, setError] = useState<string | null>(null);
+  const debounced = useDebounced(text, DEBOUNCE_MS);
+
+  // Countries are codes: ask for the top ones and match their names here.
+  const asked = dimension === 'COUNTRY' ? '' : debounced;
+  const vars = {
+    id: siteId,
+    range,
+    dimension,
+    text: asked,
+    // The other dimensions' filters narrow the suggestions; this one's would hide its own values.
+    filters: filters.filter((f) => f.dimension !== dimension),
+  };
+  const q = useQuery({
+    queryKey: ['dashboardSuggestions', vars],
+    queryFn: async () => (await request(SuggestionsQuery, { ...vars, filters: vars.filters.length ? vars.filters : null })).site.suggestions,
+    placeholderData: keepPreviousData,
+    staleTime: 60_000,
+    retry: false,
+  });
+  const values = (q.data ?? []).filter((v) => {
+    if (dimension !== 'COUNTRY') return true;
+    const t = text.trim().toLowerCase();
+    return !t || v.toLowerCase().includes(t) || countryName(v).toLowerCase().includes(t);
+  });
+  const options = values.slice(0, 10);
+  const expanded = open && options.length > 0;
+
+  const choose = (v: string) => {
+    setChosen(v);
+    setText(displayValue(dimension, v));
+    setOpen(false);
+    setActive(-1);
+    setError(null);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      setOpen(true);
+      setActive((a) => Math.min(options.length - 1, a + 1));
+    } else if (e.key === 'ArrowUp') {
+      e.preventDefault();
+      setActive((a) => Math.max(-1, a - 1));
+    } else if (e.key === 'Enter' && expanded && active >= 0 && options[active] !== undefined) {
+      e.preventDefault();
+      choose(options[active]!);
+    } else if (e.key === 'Escape' && expanded) {
+      // Close the list, not the dialog.
+      e.preventDefault();
+      e.stopPropagation();
+      setOpen(false);
+      setActive(-1);
+    }
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    let value = chosen ?? text.trim();
+    // A country typed by name: its code, when a suggestion has that name.
+    if (dimension === 'COUNTRY' && chosen === null) {
+      const byName = (q.data ?? []).find((v) => countryName(v).toLowerCase() === value.toLowerCase());
+      value = byName ?? value.toUpperCase();
+    }
+    if (!value) {
+      setError('Enter a value.');
+      return;
+    }
+    onApply({ dimension, op, value });
+  };
+
+  return (
+    <Dialog title="Add filter" onClose={onClose} className="filter-dialog" initialFocus={first} fallbackFocus={() => document.querySelector<HTMLElement>('.add-filter')}>
+      <form onSubmit={submit} noValidate className="filter-form">
+        <div className="field">
+          <label htmlFor={`${id}-dim`}>Dimension</label>
+          <select
+            ref={first}
+            id={`${id}-dim`}
+            value={dimension}
+            onChange={(e) => {
+              setDimension(e.target.value as Dim);
+              setText('');
+              setChosen(null);
+              setActive(-1);
+            }}
+          >
+            {DIMS.map((d) => (
+              <option key={d} value={d}>
+                {dimensionName(d)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-op`}>Operator</label>
+          <select id={`${id}-op`} value={op} onChange={(e) => setOp(e.target.value as Op)}>
+            {OPS.map((o) => (
+              <option key={o} value={o}>
+                {OP_NAMES[o]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field combo">
+          <label htmlFor={`${id}-value`}>Value</label>
+          <input
+            id={`${id}-value`}
+            type="text"
+            role="combobox"
+            aria-autocomplete="list"
+            aria-expanded={expanded}
+            aria-controls={`${id}-list`}
+            aria-activedescendant={expanded && active >= 0 ? `${id}-opt-${active}` : undefined}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? `${id}-err` : `${id}-hint`}
+            autoComplete="off"
+            spellCheck={false}
+            value={text}
+            onChange={(e) => {
+              setText(e.target.value);
+              setChosen(null);
+              setOpen(true);
+              setActive(-1);
+              setError(null);
+            }}
+            onFocus={() => setOpen(true)}
+            onBlur={() => window.setTimeout(() => setOpen(false), 150)}
+            onKeyDown={onKeyDown}
+          />
+          <ul id={`${id}-list`} role="listbox" aria-label="Suggestions" className="combo-list" hidden={!expanded}>
+            {options.map((v, i) => (
+              <li
+                key={v}
+                id={`${id}-opt-${i}`}
+                role="option"
+                data-testid="suggestion"
+                data-value={v}
+                aria-selected={i === active}
+                className={i === active ? 'active' : undefined}
+                // mousedown: before the text box's blur closes the list.
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  choose(v);
+                }}
+              >
+                {displayValue(dimension, v)}
+                {dimension === 'COUNTRY' && v ? <span className="muted"> {v}</span> : null}
+              </li>
+            ))}
+          </ul>
+          {error ? (
+            <p id={`${id}-err`} className="field-error" role="alert">
+              {error}
+            </p>
+          ) : (
+            <p id={`${id}-hint`} className="hint">
+              {q.isFetching ? 'Looking for values…' : options.length ? `${options.length} suggestions from this range, most visitors first.` : 'No suggestions: type the value.'}
+            </p>
+          )}
+        </div>
+        <div className="filter-actions">
+          <button type="submit" className="button primary">
+            Apply filter
+          </button>
+          <button type="button" className="button ghost" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { legend, levelOf } from './choropleth';
+import {
+  breakdownCsv,
+  csvField,
+  csvFileName,
+  detailMeasures,
+  formatMeasure,
+  measureAttr,
+  measureValue,
+  nextSort,
+  panelMeasures,
+  rowAttrs,
+  searchRows,
+  sortRows,
+  toCsv,
+  type TableRow,
+} from './table';
+
+const row = (value: string, visitors: number, more: Partial<TableRow> = {}): TableRow => ({
+  value,
+  visitors,
+  visits: visitors,
+  pageviews: visitors * 2,
+  events: visitors * 2,
+  bounceRate: 50,
+  visitDurationSeconds: 60,
+  ...more,
+});
+
+describe('measures', () => {
+  it('shows what fits each tab', () => {
+    expect(panelMeasures('PAGE')).toEqual(['visitors', 'pageviews']);
+    expect(panelMeasures('ENTRY_PAGE')).toEqual(['visitors', 'bounceRate']);
+    expect(panelMeasures('EXIT_PAGE')).toEqual(['visitors', 'visits']);
+    expect(panelMeasures('EVENT_NAME')).toEqual(['visitors', 'events', 'conversionRate']);
+    expect(panelMeasures('SOURCE')).toEqual(['visitors', 'percentage']);
+    expect(detailMeasures('EVENT_NAME')).toContain('conversionRate');
+    expect(detailMeasures('PAGE')).toEqual(['visitors', 'percentage', 'visits', 'pageviews', 'events', 'bounceRate', 'visitDurationSeconds']);
+  });
+  it('computes shares against all visitors', () => {
+    expect(measureValue(row('a', 25), 'percentage', 200)).toBe(12.5);
+    expect(measureValue(row('a', 25), 'conversionRate', 0)).toBe(0);
+    expect(measureValue(row('a', 25, { bounceRate: 33.3 }), 'bounceRate', 200)).toBe(33.3);
+    expect(formatMeasure('percentage', 12.5)).toBe('13%');
+    expect(formatMeasure('percentage', 0.42)).toBe('0.4%');
+    expect(formatMeasure('visitDurationSeconds', 75)).toBe('1m 15s');
+    expect(formatMeasure('pageviews', 1234)).toBe('1,234');
+  });
+  it('names data attributes in kebab case', () => {
+    expect(measureAttr('bounceRate')).toBe('data-bounce-rate');
+    expect(measureAttr('visitDurationSeconds')).toBe('data-visit-duration-seconds');
+    expect(rowAttrs(row('/a', 3), ['visitors', 'pageviews'], 6)).toEqual({ 'data-value': '/a', 'data-visitors': '3', 'data-pageviews': '6' });
+  });
+});
+
+describe('sorting and search', () => {
+  const rows = [row('/b', 10, { bounceRate: 20 }), row('/a', 30, { bounceRate: 80 }), row('/c', 10, { bounceRate: 50 })];
+  it('sorts by a measure, ties in the API order', () => {
+    expect(sortRows(rows, { key: 'visitors', dir: 'descending' }, 'PAGE', 50).map((r) => r.value)).toEqual(['/a', '/b', '/c']);
+    expect(sortRows(rows, { key: 'visitors', dir: 'ascending' }, 'PAGE', 50).map((r) => r.value)).toEqual(['/b', '/c', '/a']);
+    expect(sortRows(rows, { key: 'bounceRate', dir: 'ascending' }, 'PAGE', 50).map((r) => r.value)).toEqual(['/b', '/c', '/a']);
+    expect(sortRows(rows, { key: 'value', dir: 'ascending' }, 'PAGE', 50).map((r) => r.value)).toEqual(['/a', '/b', '/c']);
+    // The input is left alone.
+    expect(rows.map((r) => r.value)).toEqual(['/b', '/a', '/c']);
+  });
+  it('sorts values naturally and countries by name', () => {
+    expect(sortRows([row('/p10', 1), row('/p9', 1)], { key: 'value', dir: 'ascending' }, 'PAGE', 2).map((r) => r.value)).toEqual(['/p9', '/p10']);
+    // Germany < Spain < United States, though DE < ES < US too; Austria (AT) comes first, Switzerland (CH) after Spain.
+    expect(sortRows([row('CH', 1), row('US', 1), row('AT', 1), row('ES', 1)], { key: 'value', dir: 'ascending' }, 'COUNTRY', 4).map((r) => r.value)).toEqual([
+      'AT',
+      'ES',
+      'CH',
+      'US',
+    ]);
+  });
+  it('toggles the direction on the same column, starts new ones sensibly', () => {
+    expect(nextSort({ key: 'visitors', dir: 'descending' }, 'visitors')).toEqual({ key: 'visitors', dir: 'ascending' });
+    expect(nextSort({ key: 'visitors', dir: 'ascending' }, 'visitors')).toEqual({ key: 'visitors', dir: 'descending' });
+    expect(nextSort({ key: 'visitors', dir: 'descending' }, 'value')).toEqual({ key: 'value', dir: 'ascending' });
+    expect(nextSort({ key: 'value', dir: 'ascending' }, 'pageviews')).toEqual({ key: 'pageviews', dir: 'descending' });
+  });
+  it('searches values and country names', () => {
+    expect(searchRows(rows, 'A', 'PAGE').map((r) => r.value)).toEqual(['/a']);
+    expect(searchRows(rows, '  ', 'PAGE')).toHaveLength(3);
+    expect(searchRows([row('DE', 1), row('FR', 1)], 'germ', 'COUNTRY').map((r) => r.value)).toEqual(['DE']);
+  });
+});
+
+describe('CSV', () => {
+  it('quotes what needs quoting', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(csvField(' edge')).toBe('" edge"');
+    expect(csvField(12.5)).toBe('12.5');
+    expect(csvField(-3)).toBe('-3');
+    expect(csvField(Number.NaN)).toBe('');
+  });
+  it('keeps spreadsheets from running formulas', () => {
+    expect(csvField('=HYPERLINK("x")')).toBe('"\'=HYPERLINK(""x"")"');
+    expect(csvField('+1')).toBe("'+1");
+    expect(csvField('@me')).toBe("'@me");
+  });
+  it('joins rows with CRLF', () => {
+    expect(toCsv([['a', 1], ['b,c', 2]])).toBe('a,1\r\n"b,c",2\r\n');
+  });
+  it('writes a breakdown with every measure', () => {
+    const csv = breakdownCsv([row('DE', 3, { bounceRate: 33.333 })], 'COUNTRY', 'COUNTRY', 9);
+    expect(csv.split('\r\n')[0]).toBe(
+      'Country,Country name,Visitors,Share of visitors (%),Visits,Page views,Events,Bounce rate (%),Visit duration (s)',
+    );
+    expect(csv.split('\r\n')[1]).toBe('DE,Germany,3,33.33,3,6,6,33.33,60');
+  });
+  it('names the file after the site, dimension and range', () => {
+    expect(csvFileName('example.com', 'ENTRY_PAGE', { from: '2026-11-01', to: '2026-11-30' })).toBe('example.com-entry_page-2026-11-01-2026-11-30.csv');
+    expect(csvFileName('a b/c', 'PAGE', { from: '2026-11-01', to: '2026-11-01' })).toBe('a_b_c-page-2026-11-01-2026-11-01.csv');
+  });
+});
+
+describe('map shades', () => {
+  it('levels on a square-root scale', () => {
+    expect(levelOf(0, 100)).toBe(0);
+    expect(levelOf(100, 100)).toBe(5);
+    expect(levelOf(1, 100)).toBe(1);
+    expect(levelOf(4, 100)).toBe(1);
+    expect(levelOf(5, 100)).toBe(2);
+    expect(levelOf(50, 100)).toBe(4);
+  });
+  it('has a legend covering 1..max without gaps', () => {
+    for (const max of [1, 2, 7, 100, 12345]) {
+      const l = legend(max);
+      expect(l[0]!.from).toBe(1);
+      expect(l[l.length - 1]!.to).toBe(max);
+      for (let i = 1; i < l.length; i++) expect(l[i]!.from).toBe(l[i - 1]!.to + 1);
+      for (const step of l) {
+        expect(levelOf(step.from, max)).toBe(step.level);
+        expect(levelOf(step.to, max)).toBe(step.level);
+      }
+    }
+    expect(legend(0)).toEqual([]);
+  });
+});
