@@ -26,30 +26,7 @@ for n in $SIZES; do
   make_site "bench$n.example"
   echo "== generating $n events over 30 days"
   t0=$(date +%s)
-  # 5 events per visit, ~6 visits per visitor-day; 200 pages; 3 sources,
-  # 4 browsers and 12 countries per visit, skewed (one value in two, one in
-  # four, …), as real traffic is.
-  psql "$DB_URL" -q <<SQL
--- The value of visit n among k (the first one in two, the next one in four,
--- …), from a hash of n and a salt, so that dimensions are independent.
-CREATE FUNCTION pg_temp.skewed(n bigint, k int, salt int) RETURNS int LANGUAGE sql IMMUTABLE AS
-  \$\$ SELECT LEAST(k, 1 + floor(-ln(((hashint8(n * 64 + salt)::bigint & 2147483647) + 1)::float8 / 2147483649.0) / ln(2))::int) \$\$;
-INSERT INTO events (site_id, ts, name, pathname, hostname, referrer, referrer_source, browser, os, device, country, visitor_hash, session_id)
-SELECT '$SITE_ID'::uuid, $START_MS + (g::bigint * 30 * $DAY_MS) / $n,
-       CASE WHEN g % 10 = 0 THEN 'Signup' ELSE 'pageview' END,
-       '/page/' || (g % 200), 'bench$n.example', NULL,
-       (ARRAY['Direct / None', 'Google', 'Twitter'])[pg_temp.skewed(g / 5, 3, 1)],
-       (ARRAY['Chrome', 'Safari', 'Firefox', 'Edge'])[pg_temp.skewed(g / 5, 4, 2)], 'Linux', 'Desktop',
-       (ARRAY['US', 'DE', 'GB', 'FR', 'IN', 'BR', 'CA', 'NL', 'JP', 'ES', 'IT', 'PL'])[pg_temp.skewed(g / 5, 12, 3)],
-       ((g / 30)::bigint * 2654435761) % 9223372036854775807, g / 5
-FROM generate_series(0, $n - 1) g;
-INSERT INTO visits (session_id, site_id, visitor_hash, started_at, ended_at, entry_page, exit_page, pageviews, events, referrer_source)
-SELECT s, '$SITE_ID'::uuid, ((s / 6)::bigint * 2654435761) % 9223372036854775807,
-       $START_MS + (s::bigint * 5 * 30 * $DAY_MS) / $n, $START_MS + (s::bigint * 5 * 30 * $DAY_MS) / $n + 120000,
-       '/page/' || (s * 5 % 200), '/page/' || ((s * 5 + 4) % 200), 4, 5, (ARRAY['Direct / None', 'Google', 'Twitter'])[pg_temp.skewed(s, 3, 1)]
-FROM generate_series(0, $n / 5 - 1) s;
-ANALYZE events; ANALYZE visits;
-SQL
+  generate_events "$n" "$START_MS"
   echo "   generated in $(( $(date +%s) - t0 )) s"
   R="range: {from: \"$FROM\", to: \"$TO\"}"
   q_for() { echo "{ site(id: \"$SITE_ID\") { stats($1) { visitors visits pageviews bounceRate } timeseries($1, interval: DAY) { visitors } breakdown($1, dimension: PAGE, limit: 10) { value visitors } } }"; }

@@ -14,17 +14,23 @@ pub enum Dimension {
     UtmSource,
     UtmMedium,
     UtmCampaign,
+    UtmContent,
+    UtmTerm,
     Country,
     Region,
     City,
     Browser,
     Os,
     Device,
+    /// The class of the viewport's width the tracker sends (`Mobile` below
+    /// 576 px, `Tablet` below 992, `Laptop` below 1440, else `Desktop`).
+    ScreenSize,
+    Hostname,
     EventName,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 15] = [
+    pub const ALL: [Dimension; 19] = [
         Dimension::Page,
         Dimension::EntryPage,
         Dimension::ExitPage,
@@ -33,17 +39,36 @@ impl Dimension {
         Dimension::UtmSource,
         Dimension::UtmMedium,
         Dimension::UtmCampaign,
+        Dimension::UtmContent,
+        Dimension::UtmTerm,
         Dimension::Country,
         Dimension::Region,
         Dimension::City,
         Dimension::Browser,
         Dimension::Os,
         Dimension::Device,
+        Dimension::ScreenSize,
+        Dimension::Hostname,
         Dimension::EventName,
     ];
 
-    /// Its column of `events`, for the dimensions that live on events.
-    pub fn event_column(self) -> Option<&'static str> {
+    /// Its value on an event row aliased `alias`, as SQL: a column of
+    /// `events`, or (screen size) an expression over one; none for the
+    /// dimensions that live on visits.
+    pub fn event_expr(self, alias: &str) -> Option<String> {
+        if self == Dimension::ScreenSize {
+            return Some(format!(
+                "(CASE WHEN {alias}.viewport_width IS NULL THEN NULL \
+                 WHEN {alias}.viewport_width < 576 THEN 'Mobile' \
+                 WHEN {alias}.viewport_width < 992 THEN 'Tablet' \
+                 WHEN {alias}.viewport_width < 1440 THEN 'Laptop' ELSE 'Desktop' END)"
+            ));
+        }
+        self.event_column().map(|c| format!("{alias}.{c}"))
+    }
+
+    /// Its column of `events`, for the dimensions stored as one.
+    fn event_column(self) -> Option<&'static str> {
         Some(match self {
             Dimension::Page => "pathname",
             Dimension::Source => "referrer_source",
@@ -51,14 +76,17 @@ impl Dimension {
             Dimension::UtmSource => "utm_source",
             Dimension::UtmMedium => "utm_medium",
             Dimension::UtmCampaign => "utm_campaign",
+            Dimension::UtmContent => "utm_content",
+            Dimension::UtmTerm => "utm_term",
             Dimension::Country => "country",
             Dimension::Region => "region",
             Dimension::City => "city",
             Dimension::Browser => "browser",
             Dimension::Os => "os",
             Dimension::Device => "device",
+            Dimension::Hostname => "hostname",
             Dimension::EventName => "name",
-            Dimension::EntryPage | Dimension::ExitPage => return None,
+            Dimension::EntryPage | Dimension::ExitPage | Dimension::ScreenSize => return None,
         })
     }
 
@@ -88,6 +116,10 @@ impl Dimension {
             Dimension::Os => 11,
             Dimension::Device => 12,
             Dimension::EventName => 13,
+            Dimension::UtmContent => 14,
+            Dimension::UtmTerm => 15,
+            Dimension::ScreenSize => 16,
+            Dimension::Hostname => 17,
             Dimension::EntryPage | Dimension::ExitPage => return None,
         })
     }
@@ -109,10 +141,10 @@ impl Dimension {
     /// it, with `alias` the events table's alias: the value is present
     /// (and, for pages, the event is a page view).
     pub fn event_condition(self, alias: &str) -> String {
-        let Some(column) = self.event_column() else {
+        let Some(expr) = self.event_expr(alias) else {
             return String::new();
         };
-        let mut cond = format!(" AND {alias}.{column} IS NOT NULL");
+        let mut cond = format!(" AND {expr} IS NOT NULL");
         if self.page_views_only() {
             cond.push_str(&format!(" AND {alias}.name = 'pageview'"));
         }
@@ -235,18 +267,18 @@ mod tests {
         let mut codes = std::collections::HashSet::new();
         for d in Dimension::ALL {
             assert!(
-                d.event_column().is_some() != d.visit_column().is_some(),
+                d.event_expr("e").is_some() != d.visit_column().is_some(),
                 "{d:?} lives in exactly one table"
             );
             if let Some(code) = d.rollup_code() {
                 assert!(codes.insert(code), "{d:?}'s code {code} is taken");
                 assert!(
-                    d.event_column().is_some(),
-                    "rolled-up dimensions are event columns"
+                    d.event_expr("e").is_some(),
+                    "rolled-up dimensions live on events"
                 );
             }
         }
-        assert_eq!(Dimension::rolled_up().count(), 13);
+        assert_eq!(Dimension::rolled_up().count(), 17);
         let combos = Combo::rolled();
         let codes: std::collections::HashSet<i32> = combos.iter().map(Combo::code).collect();
         assert_eq!(
@@ -254,7 +286,7 @@ mod tests {
             combos.len(),
             "every combination has its own code"
         );
-        assert_eq!(combos.len(), 13 + 6 + 3);
+        assert_eq!(combos.len(), 17 + 6 + 3);
         for c in &combos {
             assert!(c.is_rolled(), "{c:?}");
             assert!(c.code() != crate::rollup::TOTAL && c.code() != crate::rollup::VISITS);

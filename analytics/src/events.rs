@@ -36,21 +36,30 @@ pub struct ReportQuery {
     pub filters: Vec<Filter>,
 }
 
-/// A point of a timeseries: where its bucket starts, its visitors and page
-/// views.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A point of a timeseries: where its bucket starts, and its figures
+/// (visits: those started in the bucket).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TimePoint {
     pub at: DateTime<Utc>,
-    pub visitors: i64,
-    pub pageviews: i64,
+    pub figures: StatsRow,
 }
 
-/// A row of a breakdown.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A row of a breakdown: a value and its figures (visits: those with an
+/// event of the value).
+#[derive(Debug, Clone, PartialEq)]
 pub struct BreakdownRow {
     pub value: String,
-    pub visitors: i64,
-    pub pageviews: i64,
+    pub figures: StatsRow,
+}
+
+/// The last minutes of a site, from the raw events: visitors per minute
+/// (oldest first) and the top pages, sources and countries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Realtime {
+    pub per_minute: Vec<TimePoint>,
+    pub pages: Vec<BreakdownRow>,
+    pub sources: Vec<BreakdownRow>,
+    pub countries: Vec<BreakdownRow>,
 }
 
 /// What a purge step deleted (or, dry, would delete), and whether it got
@@ -102,13 +111,20 @@ pub trait EventStore: Send + Sync {
     /// Distinct visitors since `since_ms`.
     async fn visitors_since(&self, site: Uuid, since_ms: i64) -> Result<i64>;
 
-    /// Recorded sessions that started in `window`, newest first, after the
+    /// The `minutes` whole minutes up to the one going on at `now_ms`, and
+    /// the top `limit` values over them.
+    async fn realtime(&self, site: Uuid, minutes: u32, limit: u32, now_ms: i64)
+        -> Result<Realtime>;
+
+    /// Recorded sessions that started in `window` and lasted `durations`
+    /// (ms, from its start to its end inclusive), newest first, after the
     /// cursor `(started_at, session)`.
     async fn recordings(
         &self,
         site: Uuid,
         window: Window,
         filters: &[Filter],
+        durations: (i64, i64),
         after: Option<(i64, String)>,
         limit: u64,
     ) -> Result<Vec<RecordingRow>>;
@@ -293,11 +309,7 @@ impl EventStore for SqlEventStore {
         Ok(buckets
             .into_iter()
             .zip(counts)
-            .map(|((at, _), (visitors, pageviews))| TimePoint {
-                at,
-                visitors,
-                pageviews,
-            })
+            .map(|((at, _), figures)| TimePoint { at, figures })
             .collect())
     }
 
@@ -324,11 +336,7 @@ impl EventStore for SqlEventStore {
         };
         Ok(rows
             .into_iter()
-            .map(|(value, visitors, pageviews)| BreakdownRow {
-                value,
-                visitors,
-                pageviews,
-            })
+            .map(|(value, figures)| BreakdownRow { value, figures })
             .collect())
     }
 
@@ -336,15 +344,66 @@ impl EventStore for SqlEventStore {
         Ok(reports::visitors_since(&self.db, site, since_ms).await?)
     }
 
+    async fn realtime(
+        &self,
+        site: Uuid,
+        minutes: u32,
+        limit: u32,
+        now_ms: i64,
+    ) -> Result<Realtime> {
+        const MINUTE: i64 = 60_000;
+        let end = now_ms.div_euclid(MINUTE) * MINUTE + MINUTE;
+        let start = end - i64::from(minutes) * MINUTE;
+        let buckets: Vec<Window> = (start..end)
+            .step_by(MINUTE as usize)
+            .map(|from_ms| Window {
+                from_ms,
+                to_ms: from_ms + MINUTE,
+            })
+            .collect();
+        let whole = Window {
+            from_ms: start,
+            to_ms: end,
+        };
+        let db = &reports::snapshot(&self.db).await?;
+        let per_minute = reports::timeseries(db, site, &buckets, &[])
+            .await?
+            .into_iter()
+            .zip(&buckets)
+            .map(|(figures, w)| TimePoint {
+                at: DateTime::from_timestamp_millis(w.from_ms).unwrap_or_default(),
+                figures,
+            })
+            .collect();
+        let mut top = Vec::new();
+        for d in [Dimension::Page, Dimension::Source, Dimension::Country] {
+            let rows = reports::breakdown(db, site, whole, d, &[], limit).await?;
+            top.push(
+                rows.into_iter()
+                    .map(|(value, figures)| BreakdownRow { value, figures })
+                    .collect(),
+            );
+        }
+        let [pages, sources, countries]: [Vec<BreakdownRow>; 3] =
+            top.try_into().unwrap_or_default();
+        Ok(Realtime {
+            per_minute,
+            pages,
+            sources,
+            countries,
+        })
+    }
+
     async fn recordings(
         &self,
         site: Uuid,
         window: Window,
         filters: &[Filter],
+        durations: (i64, i64),
         after: Option<(i64, String)>,
         limit: u64,
     ) -> Result<Vec<RecordingRow>> {
-        Ok(reports::recordings(&self.db, site, window, filters, after, limit).await?)
+        Ok(reports::recordings(&self.db, site, window, filters, durations, after, limit).await?)
     }
 
     async fn clicks(

@@ -158,7 +158,7 @@ mod tests {
         ] {
             assert!(!header.contains(&internal.to_owned()), "{internal}");
         }
-        assert_eq!(header.len(), 20);
+        assert_eq!(header.len(), 22);
         let e = event::Model {
             ts: 1_700_000_000_000,
             name: "pageview".into(),

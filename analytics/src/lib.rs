@@ -28,6 +28,6 @@ pub mod writer;
 pub use dimension::{Dimension, Filter, Op};
 pub use error::{AnalyticsError, Result};
 pub use events::{
-    BreakdownRow, ClickGrid, EventStore, Purged, ReportQuery, SqlEventStore, TimePoint,
+    BreakdownRow, ClickGrid, EventStore, Purged, Realtime, ReportQuery, SqlEventStore, TimePoint,
 };
 pub use time::Window;

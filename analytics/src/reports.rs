@@ -31,6 +31,26 @@ pub struct StatsRow {
     pub visit_pageviews: i64,
 }
 
+impl StatsRow {
+    /// Adds the visit aggregates of `other` (visits, bounces, duration and
+    /// their page views).
+    pub fn add_visits(&mut self, other: &StatsRow) {
+        self.visits += other.visits;
+        self.bounces += other.bounces;
+        self.duration_ms += other.duration_ms;
+        self.visit_pageviews += other.visit_pageviews;
+    }
+
+    /// The visit aggregates read at `first` onwards (`VISIT_AGGREGATES`).
+    fn read_visits(&mut self, row: &sea_orm::QueryResult, first: usize) -> Result<(), DbErr> {
+        self.visits = get(row, first)?;
+        self.bounces = get(row, first + 1)?;
+        self.duration_ms = get(row, first + 2)?;
+        self.visit_pageviews = get(row, first + 3)?;
+        Ok(())
+    }
+}
+
 fn get(row: &sea_orm::QueryResult, i: usize) -> Result<i64, DbErr> {
     row.try_get_by_index::<Option<i64>>(i)
         .map(|v| v.unwrap_or(0))
@@ -64,11 +84,7 @@ pub async fn stats<C: ConnectionTrait>(
     }
 
     for (site, v) in visit_totals(db, sites, window, filters).await? {
-        let s = out.entry(site).or_default();
-        s.visits = v.visits;
-        s.bounces = v.bounces;
-        s.duration_ms = v.duration_ms;
-        s.visit_pageviews = v.visit_pageviews;
+        out.entry(site).or_default().add_visits(&v);
     }
     Ok(out)
 }
@@ -94,27 +110,13 @@ async fn visit_totals<C: ConnectionTrait>(
     sql.push(" GROUP BY v.site_id");
     for row in db.query_all(sql.statement()).await? {
         let site: Uuid = row.try_get_by_index(0)?;
-        let s = out.entry(site).or_default();
-        s.visits = get(&row, 1)?;
-        s.bounces = get(&row, 2)?;
-        s.duration_ms = get(&row, 3)?;
-        s.visit_pageviews = get(&row, 4)?;
+        out.entry(site).or_default().read_visits(&row, 1)?;
     }
     Ok(out)
 }
 
-/// Visitors and pageviews per bucket; empty buckets are zero.
-pub async fn timeseries<C: ConnectionTrait>(
-    db: &C,
-    site: Uuid,
-    buckets: &[Window],
-    filters: &[Filter],
-) -> Result<Vec<(i64, i64)>, DbErr> {
-    let mut out = vec![(0, 0); buckets.len()];
-    if buckets.is_empty() {
-        return Ok(out);
-    }
-    let mut sql = Sql::new(db.get_database_backend());
+/// The buckets as a `VALUES` list `b(i, s, t)` opening a `WITH`.
+fn buckets_cte(sql: &mut Sql, buckets: &[Window]) {
     sql.push("WITH b(i, s, t) AS (VALUES ");
     let rows: Vec<String> = buckets
         .iter()
@@ -129,20 +131,58 @@ pub async fn timeseries<C: ConnectionTrait>(
         })
         .collect();
     sql.push(&rows.join(", "));
-    sql.push(&format!(") SELECT b.i, COUNT(DISTINCT e.visitor_hash), {PAGEVIEWS} FROM b JOIN events e ON e.ts >= b.s AND e.ts < b.t WHERE 1 = 1"));
+    sql.push(")");
+}
+
+/// Every figure per bucket (visits: those started in it); empty buckets
+/// are zero.
+pub async fn timeseries<C: ConnectionTrait>(
+    db: &C,
+    site: Uuid,
+    buckets: &[Window],
+    filters: &[Filter],
+) -> Result<Vec<StatsRow>, DbErr> {
+    let mut out = vec![StatsRow::default(); buckets.len()];
+    let (Some(first), Some(last)) = (buckets.first(), buckets.last()) else {
+        return Ok(out);
+    };
+    let mut sql = Sql::new(db.get_database_backend());
+    buckets_cte(&mut sql, buckets);
+    sql.push(&format!(" SELECT b.i, COUNT(DISTINCT e.visitor_hash), {PAGEVIEWS}, COUNT(*) FROM b JOIN events e ON e.ts >= b.s AND e.ts < b.t WHERE 1 = 1"));
     sql.sites("e", &[site]);
     sql.event_filters(filters);
     sql.push(" GROUP BY b.i");
     for row in db.query_all(sql.statement()).await? {
-        let i = get(&row, 0)? as usize;
-        if let Some(slot) = out.get_mut(i) {
-            *slot = (get(&row, 1)?, get(&row, 2)?);
+        if let Some(slot) = out.get_mut(get(&row, 0)? as usize) {
+            slot.visitors = get(&row, 1)?;
+            slot.pageviews = get(&row, 2)?;
+            slot.events = get(&row, 3)?;
+        }
+    }
+    let mut sql = Sql::new(db.get_database_backend());
+    buckets_cte(&mut sql, buckets);
+    sql.push(&format!(
+        " SELECT b.i, {} FROM b JOIN visits v ON v.started_at >= b.s AND v.started_at < b.t WHERE 1 = 1",
+        rollup::VISIT_AGGREGATES
+    ));
+    sql.sites("v", &[site]);
+    let whole = Window {
+        from_ms: first.from_ms,
+        to_ms: last.to_ms,
+    };
+    sql.visit_filters(&[site], whole, filters);
+    sql.push(" GROUP BY b.i");
+    for row in db.query_all(sql.statement()).await? {
+        if let Some(slot) = out.get_mut(get(&row, 0)? as usize) {
+            slot.read_visits(&row, 1)?;
         }
     }
     Ok(out)
 }
 
-/// Top values of a dimension by visitors.
+/// Top values of a dimension by visitors, with every figure: visitors,
+/// page views and events of the events with the value; the visits (started
+/// in the window) with an event of the value that passes the filters.
 pub async fn breakdown<C: ConnectionTrait>(
     db: &C,
     site: Uuid,
@@ -150,11 +190,14 @@ pub async fn breakdown<C: ConnectionTrait>(
     dimension: Dimension,
     filters: &[Filter],
     limit: u32,
-) -> Result<Vec<(String, i64, i64)>, DbErr> {
+) -> Result<Vec<(String, StatsRow)>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    if let Some(col) = dimension.visit_column().map(|c| format!("v.{c}")) {
+    let visit_column = dimension.visit_column().map(|c| format!("v.{c}"));
+    if let Some(col) = &visit_column {
         sql.push(&format!(
-            "SELECT {col}, COUNT(DISTINCT v.visitor_hash), CAST(COALESCE(SUM(v.pageviews), 0) AS BIGINT) FROM visits v WHERE v.started_at >= "
+            "SELECT {col}, COUNT(DISTINCT v.visitor_hash), CAST(COALESCE(SUM(v.pageviews), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(v.events), 0) AS BIGINT), {} FROM visits v WHERE v.started_at >= ",
+            rollup::VISIT_AGGREGATES
         ));
         let (a, b) = (sql.param(window.from_ms), sql.param(window.to_ms));
         sql.text.push_str(&format!("{a} AND v.started_at < {b}"));
@@ -162,14 +205,11 @@ pub async fn breakdown<C: ConnectionTrait>(
         sql.visit_filters(&[site], window, filters);
         sql.push(&format!(" GROUP BY {col}"));
     } else {
-        let col = format!("e.{}", dimension.event_column().unwrap_or("name"));
-        sql.push(&format!("SELECT {col}, COUNT(DISTINCT e.visitor_hash), {PAGEVIEWS} FROM events e WHERE e.ts >= "));
+        let col = dimension.event_expr("e").unwrap_or_else(|| "e.name".into());
+        sql.push(&format!("SELECT {col}, COUNT(DISTINCT e.visitor_hash), {PAGEVIEWS}, COUNT(*) FROM events e WHERE e.ts >= "));
         let (a, b) = (sql.param(window.from_ms), sql.param(window.to_ms));
-        sql.text
-            .push_str(&format!("{a} AND e.ts < {b} AND {col} IS NOT NULL"));
-        if dimension.page_views_only() {
-            sql.push(" AND e.name = 'pageview'");
-        }
+        sql.text.push_str(&format!("{a} AND e.ts < {b}"));
+        sql.push(&dimension.event_condition("e"));
         sql.sites("e", &[site]);
         sql.event_filters(filters);
         sql.push(&format!(" GROUP BY {col}"));
@@ -179,9 +219,74 @@ pub async fn breakdown<C: ConnectionTrait>(
     let mut out = Vec::new();
     for row in db.query_all(sql.statement()).await? {
         let value: Option<String> = row.try_get_by_index(0)?;
-        out.push((value.unwrap_or_default(), get(&row, 1)?, get(&row, 2)?));
+        let mut figures = StatsRow {
+            visitors: get(&row, 1)?,
+            pageviews: get(&row, 2)?,
+            events: get(&row, 3)?,
+            ..StatsRow::default()
+        };
+        if visit_column.is_some() {
+            figures.read_visits(&row, 4)?;
+        }
+        out.push((value.unwrap_or_default(), figures));
+    }
+    if visit_column.is_none() {
+        add_visit_breakdown(db, site, window, dimension, filters, &mut out).await?;
     }
     Ok(out)
+}
+
+/// Adds to each row of a breakdown by an event dimension the visits
+/// started in `window` with an event of its value passing `filters` (as
+/// the rollups count them: any event, not only page views, and the value
+/// and the filters on one event).
+async fn add_visit_breakdown<C: ConnectionTrait>(
+    db: &C,
+    site: Uuid,
+    window: Window,
+    dimension: Dimension,
+    filters: &[Filter],
+    rows: &mut [(String, StatsRow)],
+) -> Result<(), DbErr> {
+    let Some(expr) = dimension.event_expr("e") else {
+        return Ok(());
+    };
+    let mut found: HashMap<String, StatsRow> = HashMap::new();
+    let values: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    for chunk in values.chunks(500) {
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push(&format!(
+            "SELECT v.val, {} FROM (SELECT DISTINCT {expr} AS val, x.session_id, x.pageviews, x.events, \
+             x.started_at, x.ended_at FROM visits x JOIN events e ON e.session_id = x.session_id \
+             WHERE x.site_id = ",
+            rollup::VISIT_AGGREGATES
+        ));
+        let (p, a, b) = (
+            sql.param(site),
+            sql.param(window.from_ms),
+            sql.param(window.to_ms),
+        );
+        sql.push(&format!(
+            "{p} AND x.started_at >= {a} AND x.started_at < {b} AND e.ts >= "
+        ));
+        let a = sql.param(window.from_ms);
+        sql.push(&a);
+        sql.sites("e", &[site]);
+        let params: Vec<String> = chunk.iter().map(|v| sql.param(v.clone())).collect();
+        sql.push(&format!(" AND {expr} IN ({})", params.join(", ")));
+        sql.event_filters(filters);
+        sql.push(") v GROUP BY v.val");
+        for row in db.query_all(sql.statement()).await? {
+            let value: String = row.try_get_by_index(0)?;
+            found.entry(value).or_default().read_visits(&row, 1)?;
+        }
+    }
+    for (value, figures) in rows.iter_mut() {
+        if let Some(v) = found.get(value) {
+            figures.add_visits(v);
+        }
+    }
+    Ok(())
 }
 
 /// How a report over whole local days reads the rollups: the days
@@ -477,11 +582,11 @@ async fn tail_rows<C: ConnectionTrait>(
     filters: &[Filter],
 ) -> Result<Vec<(String, i64, i64, i64)>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    let column = dimension.and_then(Dimension::event_column);
-    let (value, group, join, cond) = match (dimension, column) {
+    let column = dimension.and_then(|d| d.event_expr("e"));
+    let (value, group, join, cond) = match (dimension, &column) {
         (Some(d), Some(c)) => (
-            format!(", e.{c} AS v"),
-            format!(", e.{c}"),
+            format!(", {c} AS v"),
+            format!(", {c}"),
             " AND q.v = t.v",
             d.event_condition("e"),
         ),
@@ -563,10 +668,7 @@ pub async fn stats_rolled<C: ConnectionTrait>(
         let mut s = StatsRow::default();
         for r in rows.remove(&plan.site).unwrap_or_default() {
             if r.visit {
-                s.visits += r.totals.visits;
-                s.bounces += r.totals.bounces;
-                s.duration_ms += r.totals.duration_ms;
-                s.visit_pageviews += r.totals.visit_pageviews;
+                s.add_visits(&r.totals);
                 continue;
             }
             if first_seen(r.gap, r.day, plan.first) {
@@ -593,11 +695,7 @@ pub async fn stats_rolled<C: ConnectionTrait>(
     // Today's visits, read raw (they are still changing), per window.
     for (tail, sites) in visit_tails {
         for (site, v) in visit_totals(db, &sites, tail, filters).await? {
-            let s = out.entry(site).or_default();
-            s.visits += v.visits;
-            s.bounces += v.bounces;
-            s.duration_ms += v.duration_ms;
-            s.visit_pageviews += v.visit_pageviews;
+            out.entry(site).or_default().add_visits(&v);
         }
     }
     Ok(out)
@@ -609,7 +707,7 @@ pub async fn timeseries_rolled<C: ConnectionTrait>(
     plan: &Plan,
     buckets: &[Window],
     filters: &[Filter],
-) -> Result<Vec<(i64, i64)>, DbErr> {
+) -> Result<Vec<StatsRow>, DbErr> {
     let rows = rolled_totals(db, std::slice::from_ref(plan), filters)
         .await?
         .remove(&plan.site)
@@ -620,28 +718,38 @@ pub async fn timeseries_rolled<C: ConnectionTrait>(
             time::local_day(plan.tz, w.from_ms).max(plan.first),
             time::local_day(plan.tz, w.to_ms),
         );
-        let (mut visitors, mut pageviews) = (0, 0);
-        for r in rows
-            .iter()
-            .filter(|r| !r.visit && (start..end).contains(&r.day))
-        {
+        let mut s = StatsRow::default();
+        for r in rows.iter().filter(|r| (start..end).contains(&r.day)) {
+            if r.visit {
+                s.add_visits(&r.totals);
+                continue;
+            }
             if first_seen(r.gap, r.day, start) {
-                visitors += r.totals.visitors;
+                s.visitors += r.totals.visitors;
             }
-            pageviews += r.totals.pageviews;
+            s.pageviews += r.totals.pageviews;
+            s.events += r.totals.events;
         }
+        let part = |tail: Window| Window {
+            from_ms: w.from_ms.max(tail.from_ms),
+            to_ms: w.to_ms.min(tail.to_ms),
+        };
         if let Some(tail) = plan.tail.filter(|t| w.to_ms > t.from_ms) {
-            let part = Window {
-                from_ms: w.from_ms.max(tail.from_ms),
-                to_ms: w.to_ms.min(tail.to_ms),
-            };
             let lookback = w.from_ms.max(tail.from_ms - LOOKBACK_MS);
-            for (_, new, pv, _) in tail_rows(db, plan.site, part, lookback, None, filters).await? {
-                visitors += new;
-                pageviews += pv;
+            for (_, new, pageviews, events) in
+                tail_rows(db, plan.site, part(tail), lookback, None, filters).await?
+            {
+                s.visitors += new;
+                s.pageviews += pageviews;
+                s.events += events;
             }
         }
-        out.push((visitors, pageviews));
+        if let Some(tail) = plan.visits_tail.filter(|t| w.to_ms > t.from_ms) {
+            for (_, v) in visit_totals(db, &[plan.site], part(tail), filters).await? {
+                s.add_visits(&v);
+            }
+        }
+        out.push(s);
     }
     Ok(out)
 }
@@ -654,7 +762,7 @@ pub async fn breakdown_rolled<C: ConnectionTrait>(
     dimension: Dimension,
     filters: &[Filter],
     limit: u32,
-) -> Result<Option<Vec<(String, i64, i64)>>, DbErr> {
+) -> Result<Option<Vec<(String, StatsRow)>>, DbErr> {
     let Some(key) = Key::of(filters) else {
         return Ok(None);
     };
@@ -671,32 +779,46 @@ pub async fn breakdown_rolled<C: ConnectionTrait>(
         }
         None => Vec::new(),
     };
-    // Pages count their viewers, and only pages with views are listed.
-    let (visitors, having) = if dimension.page_views_only() {
-        ("r.pv_visitors", " HAVING SUM(r.pageviews) > 0")
+    // Pages count their viewers, and only pages with views are listed;
+    // other values, those seen in the range (a visit row, `gap = -1`,
+    // counts no visitors, views or events: its value may have been seen
+    // only after the range). Values asked for by name are read whole.
+    // A page's events are its page views (its rows count every event on
+    // it, for the page filter's sake).
+    let (visitors, events, having) = if dimension.page_views_only() {
+        (
+            "r.pv_visitors",
+            "r.pageviews",
+            " HAVING SUM(r.pageviews) > 0",
+        )
     } else {
-        ("r.visitors", "")
+        (
+            "r.visitors",
+            "r.events",
+            " HAVING SUM(CASE WHEN r.gap >= 0 THEN 1 ELSE 0 END) > 0",
+        )
     };
     let rolled = |values: Option<&[String]>, limit: Option<i64>| {
         let mut sql = Sql::new(db.get_database_backend());
         let first = sql.param(plan.first);
         sql.push(&format!(
             "SELECT r.{column}, CAST(SUM(CASE WHEN r.gap = 0 OR r.gap > r.day - {first} THEN {visitors} ELSE 0 END) AS BIGINT), \
-             CAST(SUM(r.pageviews) AS BIGINT) FROM rollups r WHERE r.site_id = "
+             CAST(SUM(r.pageviews) AS BIGINT), CAST(SUM({events}) AS BIGINT), CAST(SUM(r.visits) AS BIGINT), \
+             CAST(SUM(r.bounces) AS BIGINT), CAST(SUM(r.duration_ms) AS BIGINT), CAST(SUM(r.visit_pageviews) AS BIGINT) \
+             FROM rollups r WHERE r.site_id = "
         ));
         let (site, a, b) = (
             sql.param(plan.site),
             sql.param(plan.first),
             sql.param(plan.rolled_end),
         );
-        sql.push(&format!(
-            "{site} AND r.day >= {a} AND r.day < {b} AND r.gap >= 0"
-        ));
+        sql.push(&format!("{site} AND r.day >= {a} AND r.day < {b}"));
         key.select(&mut sql, &combo);
         if let Some(values) = values {
             let params: Vec<String> = values.iter().map(|v| sql.param(v.clone())).collect();
             sql.push(&format!(" AND r.{column} IN ({})", params.join(", ")));
         }
+        let having = if values.is_none() { having } else { "" };
         sql.push(&format!(
             " GROUP BY r.{column}{having} ORDER BY 2 DESC, 3 DESC, 1 ASC"
         ));
@@ -707,11 +829,14 @@ pub async fn breakdown_rolled<C: ConnectionTrait>(
         async move {
             let mut out = Vec::new();
             for row in db.query_all(sql.statement()).await? {
-                out.push((
-                    row.try_get_by_index::<String>(0)?,
-                    get(&row, 1)?,
-                    get(&row, 2)?,
-                ));
+                let mut figures = StatsRow {
+                    visitors: get(&row, 1)?,
+                    pageviews: get(&row, 2)?,
+                    events: get(&row, 3)?,
+                    ..StatsRow::default()
+                };
+                figures.read_visits(&row, 4)?;
+                out.push((row.try_get_by_index::<String>(0)?, figures));
             }
             Ok::<_, DbErr>(out)
         }
@@ -719,30 +844,35 @@ pub async fn breakdown_rolled<C: ConnectionTrait>(
     // The top values are among the rolled-up top `limit + k` and the k
     // values of the tail.
     let top = rolled(None, Some(i64::from(limit) + tail.len() as i64)).await?;
-    if tail.is_empty() {
-        return Ok(Some(top));
-    }
-    let mut merged: HashMap<String, (i64, i64)> =
-        top.into_iter().map(|(v, a, b)| (v, (a, b))).collect();
-    let missing: Vec<String> = tail
-        .iter()
-        .map(|t| t.0.clone())
-        .filter(|v| !merged.contains_key(v))
-        .collect();
-    for chunk in missing.chunks(500) {
-        for (v, a, b) in rolled(Some(chunk), None).await? {
-            merged.insert(v, (a, b));
+    let mut out = if tail.is_empty() {
+        top
+    } else {
+        let mut merged: HashMap<String, StatsRow> = top.into_iter().collect();
+        let missing: Vec<String> = tail
+            .iter()
+            .map(|t| t.0.clone())
+            .filter(|v| !merged.contains_key(v))
+            .collect();
+        for chunk in missing.chunks(500) {
+            merged.extend(rolled(Some(chunk), None).await?);
         }
+        for (v, new, pageviews, events) in tail {
+            let e = merged.entry(v).or_default();
+            e.visitors += new;
+            e.pageviews += pageviews;
+            e.events += events;
+        }
+        let mut out: Vec<(String, StatsRow)> = merged.into_iter().collect();
+        out.sort_by(|x, y| {
+            (y.1.visitors, y.1.pageviews, &x.0).cmp(&(x.1.visitors, x.1.pageviews, &y.0))
+        });
+        out.truncate(limit as usize);
+        out
+    };
+    // The visits of the days not closed, read raw.
+    if let Some(tail) = plan.visits_tail {
+        add_visit_breakdown(db, plan.site, tail, dimension, filters, &mut out).await?;
     }
-    for (v, new, pageviews, _) in tail {
-        let e = merged.entry(v).or_default();
-        e.0 += new;
-        e.1 += pageviews;
-    }
-    let mut out: Vec<(String, i64, i64)> =
-        merged.into_iter().map(|(v, (a, b))| (v, a, b)).collect();
-    out.sort_by(|x, y| y.1.cmp(&x.1).then(y.2.cmp(&x.2)).then(x.0.cmp(&y.0)));
-    out.truncate(limit as usize);
     Ok(Some(out))
 }
 
@@ -798,13 +928,15 @@ pub fn recording_filter_supported(d: Dimension) -> bool {
     recording_column(d).is_some()
 }
 
-/// Recorded sessions of `site` that started in `window`, newest first,
-/// after the cursor `(started_at, session_id)`; at most `limit`.
+/// Recorded sessions of `site` that started in `window` and lasted
+/// `durations` (ms, both ends included), newest first, after the cursor
+/// `(started_at, session_id)`; at most `limit`.
 pub async fn recordings<C: ConnectionTrait>(
     db: &C,
     site: Uuid,
     window: Window,
     filters: &[Filter],
+    durations: (i64, i64),
     after: Option<(i64, String)>,
     limit: u64,
 ) -> Result<Vec<RecordingRow>, DbErr> {
@@ -865,6 +997,10 @@ pub async fn recordings<C: ConnectionTrait>(
     sql.push(" GROUP BY r.session_id HAVING MIN(r.started_at) >= ");
     let (a, b) = (sql.param(window.from_ms), sql.param(window.to_ms));
     sql.push(&format!("{a} AND MIN(r.started_at) < {b}"));
+    let (lo, hi) = (sql.param(durations.0), sql.param(durations.1));
+    sql.push(&format!(
+        " AND MAX(r.ended_at) - MIN(r.started_at) >= {lo} AND MAX(r.ended_at) - MIN(r.started_at) <= {hi}"
+    ));
     if let Some((ts, session)) = after {
         let (t1, t2, s) = (sql.param(ts), sql.param(ts), sql.param(session));
         sql.push(&format!(

@@ -74,8 +74,8 @@ impl Sql {
     /// Filters on events `e` (entry and exit pages through their visit).
     pub fn event_filters(&mut self, filters: &[Filter]) {
         for f in filters {
-            let cond = match (f.dimension.event_column(), f.dimension.visit_column()) {
-                (Some(col), _) => self.condition(&format!("e.{col}"), f.op, &f.value),
+            let cond = match (f.dimension.event_expr("e"), f.dimension.visit_column()) {
+                (Some(expr), _) => self.condition(&expr, f.op, &f.value),
                 (None, Some(col)) => {
                     let inner = self.condition(&format!("v.{col}"), f.op, &f.value);
                     format!("e.session_id IN (SELECT v.session_id FROM visits v WHERE {inner})")

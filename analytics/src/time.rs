@@ -99,6 +99,12 @@ pub fn previous(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
     (from - Duration::days(days), from - Duration::days(1))
 }
 
+/// The same dates a year before (29 February: the 28th).
+pub fn year_before(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let back = |d: NaiveDate| d.checked_sub_months(chrono::Months::new(12)).unwrap_or(d);
+    (back(from), back(to))
+}
+
 /// Buckets `(label, window)` covering the range, in the site's zone.
 pub fn buckets(
     tz: Tz,

@@ -644,6 +644,8 @@ async fn prepare(
                         utm_source: e.row.utm_source.clone(),
                         utm_medium: e.row.utm_medium.clone(),
                         utm_campaign: e.row.utm_campaign.clone(),
+                        utm_content: e.row.utm_content.clone(),
+                        utm_term: e.row.utm_term.clone(),
                     },
                 );
                 key
@@ -664,6 +666,8 @@ async fn prepare(
                 utm_source: v.utm_source.clone(),
                 utm_medium: v.utm_medium.clone(),
                 utm_campaign: v.utm_campaign.clone(),
+                utm_content: v.utm_content.clone(),
+                utm_term: v.utm_term.clone(),
                 visitor_hash: v.visitor_hash,
                 session_id: v.session_id,
                 ..e.row

@@ -65,10 +65,26 @@ pub async fn list(
     site_id: Uuid,
     window: Window,
     filters: &[Filter],
+    durations: (Option<i32>, Option<i32>),
     first: Option<i32>,
     after: Option<&str>,
 ) -> ApiResult<(Vec<Summary>, bool)> {
     validate_filters(filters)?;
+    let seconds = |s: Option<i32>, default: i64| match s {
+        None => Ok(default),
+        Some(s) if s >= 0 => Ok(i64::from(s) * 1000),
+        Some(_) => Err(ApiError::bad_input(
+            "durationSeconds",
+            "must not be negative",
+        )),
+    };
+    let durations = (seconds(durations.0, 0)?, seconds(durations.1, i64::MAX)?);
+    if durations.0 > durations.1 {
+        return Err(ApiError::bad_input(
+            "durationSeconds",
+            "the least must not exceed the most",
+        ));
+    }
     let first = match first {
         None => 20,
         Some(n) if (1..=MAX_PAGE as i32).contains(&n) => n as usize,
@@ -82,7 +98,7 @@ pub async fn list(
     let after = after.map(parse_cursor).transpose()?;
     let mut rows = app
         .events
-        .recordings(site_id, window, filters, after, first as u64 + 1)
+        .recordings(site_id, window, filters, durations, after, first as u64 + 1)
         .await?;
     let more = rows.len() > first;
     rows.truncate(first);

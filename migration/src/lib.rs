@@ -15,6 +15,7 @@ mod m20261130_000009_create_ingest_issues;
 mod m20261130_000010_filtered_rollups;
 mod m20261130_000011_session_devices;
 mod m20261130_000012_finance_staff;
+mod m20261130_000013_utm_content_term;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_filtered_rollups::Migration),
             Box::new(m20261130_000011_session_devices::Migration),
             Box::new(m20261130_000012_finance_staff::Migration),
+            Box::new(m20261130_000013_utm_content_term::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! file), its own data directory and, on PostgreSQL, real Redis under its
 //! own key prefix. Tests talk to it over real HTTP.
 
+pub mod model;
 pub mod spans;
 pub mod stripe;
 

@@ -633,6 +633,54 @@ async fn recordings_are_listed_newest_first_in_pages_and_filtered(b: Backend) {
         vec!["sess-list-0004", "sess-list-0002", "sess-list-0000"],
         "{not_mobile}"
     );
+    // How long they lasted (issue 16): sess-list-0001 has two chunks
+    // (9 s from its first event to its last), the others one (4 s).
+    let q = "query($s: ID!, $r: DateRange!, $min: Int, $max: Int) { site(id: $s) { recordings(range: $r, minDurationSeconds: $min, maxDurationSeconds: $max) { nodes { sessionId durationSeconds } } } }";
+    let all: Vec<String> = (0..5).rev().map(|i| format!("sess-list-{i:04}")).collect();
+    for (min, max, want) in [
+        (json!(5), Value::Null, vec!["sess-list-0001".to_owned()]),
+        (
+            Value::Null,
+            json!(4),
+            all.iter()
+                .filter(|s| *s != "sess-list-0001")
+                .cloned()
+                .collect(),
+        ),
+        (json!(4), json!(9), all.clone()),
+        (json!(10), Value::Null, vec![]),
+    ] {
+        let r = app
+            .gql_ok(
+                Some(&owner.token),
+                q,
+                json!({"s": site, "r": around_today(), "min": min, "max": max}),
+            )
+            .await;
+        let nodes = r["site"]["recordings"]["nodes"].as_array().unwrap();
+        let ids: Vec<String> = nodes
+            .iter()
+            .map(|n| n["sessionId"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(ids, want, "{min}..{max}");
+        for n in nodes {
+            let d = n["durationSeconds"].as_f64().unwrap();
+            assert!(
+                min.as_f64().is_none_or(|m| d >= m) && max.as_f64().is_none_or(|m| d <= m),
+                "{n}"
+            );
+        }
+    }
+    for (min, max) in [(json!(-1), Value::Null), (json!(9), json!(4))] {
+        let r = app
+            .gql(
+                Some(&owner.token),
+                q,
+                json!({"s": site, "r": around_today(), "min": min, "max": max}),
+            )
+            .await;
+        assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
+    }
     let r = app.gql(Some(&owner.token), LIST, json!({"s": site, "r": around_today(), "f": [{"dimension": "UTM_SOURCE", "op": "IS", "value": "x"}]})).await;
     assert_eq!(error_code(&r).as_deref(), Some("BAD_USER_INPUT"), "{r}");
     let r = app

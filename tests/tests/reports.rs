@@ -4,219 +4,20 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
-use trackr_tests::{both_backends, Backend, TestApp, CHROME, FIREFOX, IPHONE};
+use trackr_tests::{
+    both_backends,
+    model::{
+        self, expected_breakdown, expected_stats, ny_window, row_json, screen_size, Ev, Visit, ROW,
+    },
+    Backend, TestApp,
+};
 
-const PAGES: [&str; 5] = ["/", "/pricing", "/blog/a", "/blog/b", "/signup"];
-const REFERRERS: [Option<(&str, &str)>; 4] = [
-    None,
-    Some(("https://www.google.com/search?q=x", "Google")),
-    Some(("https://t.co/abc", "Twitter")),
-    Some(("https://news.example.org/post", "news.example.org")),
-];
-
-/// Who a visitor is to the product: the same IP and browser on one UTC day.
-type Identity = (String, &'static str, NaiveDate);
-/// Breakdown rows: visitors and pageviews per value.
-type Rows = BTreeMap<String, (HashSet<Identity>, i64)>;
-type Keep = Box<dyn Fn(&Ev) -> bool>;
-
-/// A deterministic generator (an LCG), so failures reproduce.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
-
-#[derive(Clone, Debug)]
-struct Ev {
-    ip: String,
-    ua: &'static str,
-    browser: &'static str,
-    ts: DateTime<Utc>,
-    name: &'static str,
-    path: &'static str,
-    referrer: Option<&'static str>,
-    /// Filled in by the model: the visit's source.
-    source: &'static str,
-    visit: usize,
-}
-
-struct Visit {
-    start: i64,
-    end: i64,
-    entry: &'static str,
-    pageviews: i64,
-    events: i64,
-    identity: Identity,
-}
-
-fn generate() -> Vec<Ev> {
-    let mut rng = Rng(42);
-    let uas = [(CHROME, "Chrome"), (FIREFOX, "Firefox"), (IPHONE, "Safari")];
-    let mut out = Vec::new();
-    for v in 1..=30 {
-        let ip = format!("198.51.100.{v}");
-        let (ua, browser) = uas[v % 3];
-        for day in 14..=16 {
-            if rng.next(3) == 0 {
-                continue;
-            }
-            // Visits start between 01:00 and 20:00 UTC, so none crosses UTC
-            // midnight (the salt's day); 05:00 UTC is New York's midnight.
-            let mut t = Utc.with_ymd_and_hms(2026, 1, day, 1, 0, 0).unwrap()
-                + Duration::minutes(rng.next(19 * 60) as i64);
-            for _visit in 0..(1 + rng.next(2)) {
-                let referrer = REFERRERS[rng.next(4) as usize];
-                let n = 1 + rng.next(5);
-                for i in 0..n {
-                    let custom = rng.next(10) == 0;
-                    out.push(Ev {
-                        ip: ip.clone(),
-                        ua,
-                        browser,
-                        ts: t,
-                        name: if custom { "Signup" } else { "pageview" },
-                        path: PAGES[rng.next(5) as usize],
-                        referrer: if i == 0 { referrer.map(|r| r.0) } else { None },
-                        source: "",
-                        visit: 0,
-                    });
-                    t += Duration::minutes(1 + rng.next(20) as i64);
-                }
-                t += Duration::minutes(45);
-            }
-        }
-    }
-    // One visit crosses New York's midnight (05:00 UTC): 04:50, 05:05, 05:20.
-    for (i, path) in ["/", "/pricing", "/signup"].into_iter().enumerate() {
-        out.push(Ev {
-            ip: "198.51.100.99".into(),
-            ua: CHROME,
-            browser: "Chrome",
-            ts: Utc.with_ymd_and_hms(2026, 1, 15, 4, 50, 0).unwrap()
-                + Duration::minutes(15 * i as i64),
-            name: "pageview",
-            path,
-            referrer: None,
-            source: "",
-            visit: 0,
-        });
-    }
-    out.sort_by_key(|e| e.ts);
-    out
-}
-
-/// Visits as the product defines them: a visitor's events less than 30
-/// minutes apart; the source is the first event's referrer.
-fn sessionize(events: &mut [Ev]) -> Vec<Visit> {
-    let mut visits: Vec<Visit> = Vec::new();
-    let mut open: HashMap<(String, &'static str), usize> = HashMap::new();
-    for e in events.iter_mut() {
-        let key = (e.ip.clone(), e.ua);
-        let ts = e.ts.timestamp_millis();
-        let idx = match open.get(&key) {
-            Some(&i) if ts - visits[i].end <= 30 * 60 * 1000 => i,
-            _ => {
-                let source = REFERRERS
-                    .iter()
-                    .flatten()
-                    .find(|(url, _)| Some(*url) == e.referrer)
-                    .map(|(_, s)| *s)
-                    .unwrap_or("Direct / None");
-                visits.push(Visit {
-                    start: ts,
-                    end: ts,
-                    entry: e.path,
-                    pageviews: 0,
-                    events: 0,
-                    identity: (e.ip.clone(), e.ua, e.ts.date_naive()),
-                });
-                open.insert(key.clone(), visits.len() - 1);
-                e.source = source;
-                visits.len() - 1
-            }
-        };
-        let v = &mut visits[idx];
-        v.end = ts;
-        v.events += 1;
-        v.pageviews += i64::from(e.name == "pageview");
-        e.visit = idx;
-    }
-    // Events after the first take their visit's source.
-    let first_source: HashMap<usize, &'static str> = events
-        .iter()
-        .filter(|e| !e.source.is_empty())
-        .map(|e| (e.visit, e.source))
-        .collect();
-    for e in events.iter_mut() {
-        e.source = first_source[&e.visit];
-    }
-    visits
-}
-
-fn ny_window(from: &str, to: &str) -> (i64, i64) {
-    let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
-    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-    let start = tz
-        .from_local_datetime(&d(from).and_hms_opt(0, 0, 0).unwrap())
-        .unwrap()
-        .with_timezone(&Utc);
-    let end = tz
-        .from_local_datetime(&(d(to) + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap())
-        .unwrap()
-        .with_timezone(&Utc);
-    (start.timestamp_millis(), end.timestamp_millis())
-}
-
-fn expected_stats(
-    events: &[Ev],
-    visits: &[Visit],
-    from: &str,
-    to: &str,
-    keep: &dyn Fn(&Ev) -> bool,
-) -> Value {
-    let (a, b) = ny_window(from, to);
-    let inside: Vec<&Ev> = events
-        .iter()
-        .filter(|e| (a..b).contains(&e.ts.timestamp_millis()) && keep(e))
-        .collect();
-    let visitors: HashSet<_> = inside
-        .iter()
-        .map(|e| (e.ip.clone(), e.ua, e.ts.date_naive()))
-        .collect();
-    // A visit started in the range counts whole when any of its events
-    // matches, even one after the range's end.
-    let matching_visits: HashSet<usize> = events
-        .iter()
-        .filter(|e| e.ts.timestamp_millis() >= a && keep(e))
-        .map(|e| e.visit)
-        .collect();
-    let vs: Vec<&Visit> = visits
-        .iter()
-        .enumerate()
-        .filter(|(i, v)| (a..b).contains(&v.start) && matching_visits.contains(i))
-        .map(|(_, v)| v)
-        .collect();
-    let n = vs.len() as f64;
-    let ratio = |x: f64| if n == 0.0 { 0.0 } else { x / n };
-    json!({
-        "visitors": visitors.len(),
-        "pageviews": inside.iter().filter(|e| e.name == "pageview").count(),
-        "events": inside.len(),
-        "visits": vs.len(),
-        "bounceRate": (ratio(vs.iter().filter(|v| v.events == 1).count() as f64) * 1000.0).round() / 10.0,
-        "visitDurationSeconds": (ratio(vs.iter().map(|v| (v.end - v.start) as f64).sum::<f64>()) / 10.0).round() / 100.0,
-        "viewsPerVisit": (ratio(vs.iter().map(|v| v.pageviews as f64).sum::<f64>()) * 100.0).round() / 100.0,
-    })
-}
+/// The fields of a timeseries point (and of `stats`) the model computes.
+const POINT: &str =
+    "visitors pageviews events visits bounceRate visitDurationSeconds viewsPerVisit";
 
 const STATS: &str = "query($id: ID!, $r: DateRange!, $f: [Filter!]) { site(id: $id) { stats(range: $r, filters: $f) { visitors pageviews events visits bounceRate visitDurationSeconds viewsPerVisit previous { visitors pageviews events visits } } } }";
 
@@ -227,22 +28,13 @@ async fn reports_match_independently_computed_counts(b: Backend) {
     let site = app
         .gql_ok(Some(&owner.token), "mutation($o: ID!) { createSite(organizationId: $o, domain: \"example.com\", timezone: \"America/New_York\") { id } }", json!({"o": org}))
         .await["createSite"]["id"].as_str().unwrap().to_owned();
-    let mut events = generate();
-    let visits = sessionize(&mut events);
+    let mut events = model::generate();
+    let visits = model::sessionize(&mut events);
     assert!(
         events.len() > 150 && visits.iter().any(|v| v.events == 1),
         "a rich enough set"
     );
-    for e in &events {
-        app.set_time(e.ts);
-        let mut body =
-            json!({"n": e.name, "u": format!("https://example.com{}", e.path), "d": "example.com"});
-        if let Some(r) = e.referrer {
-            body["r"] = json!(r);
-        }
-        let status = app.event_as(&body, &e.ip, e.ua, &[]).await.status();
-        assert_eq!(status, 202);
-    }
+    model::send(&app, &events).await;
     let crossing = visits.iter().filter(|v| {
         let (a, _) = ny_window("2026-01-15", "2026-01-15");
         v.start < a && v.end >= a
@@ -445,7 +237,7 @@ async fn check_reports(
         }
     }
 
-    let filter_cases: Vec<(Value, Keep)> = vec![
+    let filter_cases: Vec<(Value, model::Keep)> = vec![
         (
             json!([{"dimension": "PAGE", "op": "IS", "value": "/pricing"}]),
             Box::new(|e: &Ev| e.path == "/pricing"),
@@ -477,11 +269,11 @@ async fn check_reports(
     }
 
     // Daily points in New York days, and a day with nothing is zero.
-    let q = "query($id: ID!, $r: DateRange!) { site(id: $id) { timeseries(range: $r, interval: DAY) { at visitors pageviews } } }";
+    let q = format!("query($id: ID!, $r: DateRange!) {{ site(id: $id) {{ timeseries(range: $r, interval: DAY) {{ at {POINT} }} }} }}");
     let r = app
         .gql_ok(
             Some(token),
-            q,
+            &q,
             json!({"id": site, "r": {"from": "2026-01-13", "to": "2026-01-17"}}),
         )
         .await;
@@ -498,58 +290,68 @@ async fn check_reports(
     .iter()
     .enumerate()
     {
-        let want = expected_stats(events, visits, day, day, all);
-        assert_eq!(
-            (&points[i]["visitors"], &points[i]["pageviews"]),
-            (&want["visitors"], &want["pageviews"]),
-            "{label}: {day}"
+        let mut want = expected_stats(events, visits, day, day, all);
+        want["at"] = points[i]["at"].clone();
+        assert_eq!(points[i], want, "{label}: {day}");
+    }
+    check_comparisons(app, token, site, events, visits, label).await;
+
+    // Breakdowns, ordered by visitors, then pageviews, then value, with
+    // every figure.
+    let range = ("2026-01-14", "2026-01-16");
+    let (a, b2) = ny_window(range.0, range.1);
+    let mut entry: BTreeMap<&str, Vec<&Visit>> = BTreeMap::new();
+    for v in visits.iter().filter(|v| (a..b2).contains(&v.start)) {
+        entry.entry(v.entry).or_default().push(v);
+    }
+    let mut entry_rows: Vec<(usize, i64, Value)> = entry
+        .into_iter()
+        .map(|(page, vs)| {
+            let visitors = vs.iter().map(|v| &v.identity).collect::<HashSet<_>>().len();
+            let pageviews = vs.iter().map(|v| v.pageviews).sum::<i64>();
+            let events = vs.iter().map(|v| v.events).sum::<i64>();
+            (
+                visitors,
+                pageviews,
+                row_json(page, visitors, pageviews, events, &vs),
+            )
+        })
+        .collect();
+    entry_rows.sort_by(|x, y| {
+        y.0.cmp(&x.0)
+            .then(y.1.cmp(&x.1))
+            .then(x.2["value"].as_str().cmp(&y.2["value"].as_str()))
+    });
+    let entry_rows = json!(entry_rows.into_iter().map(|r| r.2).collect::<Vec<_>>());
+    let mut cases: Vec<(&str, Value)> = [
+        "PAGE",
+        "SOURCE",
+        "BROWSER",
+        "EVENT_NAME",
+        "UTM_CONTENT",
+        "UTM_TERM",
+        "SCREEN_SIZE",
+        "HOSTNAME",
+    ]
+    .into_iter()
+    .map(|d| (d, expected_breakdown(events, visits, range, all, d)))
+    .collect();
+    cases.push(("ENTRY_PAGE", entry_rows));
+    for (d, want) in &cases {
+        assert!(
+            want.as_array().unwrap().len() >= 2,
+            "{d}: a breakdown of several values"
         );
     }
-
-    // Breakdowns, ordered by visitors, then pageviews, then value.
-    let (a, b2) = ny_window("2026-01-14", "2026-01-16");
-    let inside: Vec<&Ev> = events
-        .iter()
-        .filter(|e| (a..b2).contains(&e.ts.timestamp_millis()))
-        .collect();
-    let expect = |rows: Rows| -> Value {
-        let mut v: Vec<(String, usize, i64)> = rows
-            .into_iter()
-            .map(|(k, (vis, pv))| (k, vis.len(), pv))
-            .collect();
-        v.sort_by(|x, y| y.1.cmp(&x.1).then(y.2.cmp(&x.2)).then(x.0.cmp(&y.0)));
-        json!(v.into_iter().map(|(value, visitors, pageviews)| json!({"value": value, "visitors": visitors, "pageviews": pageviews})).collect::<Vec<_>>())
-    };
-    let by_event = |key: &dyn Fn(&Ev) -> Option<String>| {
-        let mut rows: Rows = BTreeMap::new();
-        for e in &inside {
-            if let Some(k) = key(e) {
-                let row = rows.entry(k).or_default();
-                row.0.insert((e.ip.clone(), e.ua, e.ts.date_naive()));
-                row.1 += i64::from(e.name == "pageview");
-            }
-        }
-        expect(rows)
-    };
-    let mut entry_rows: Rows = BTreeMap::new();
-    for v in visits.iter().filter(|v| (a..b2).contains(&v.start)) {
-        let row = entry_rows.entry(v.entry.to_owned()).or_default();
-        row.0.insert(v.identity.clone());
-        row.1 += v.pageviews;
-    }
-    let cases = [
-        (
-            "PAGE",
-            by_event(&|e| (e.name == "pageview").then(|| e.path.to_owned())),
-        ),
-        ("SOURCE", by_event(&|e| Some(e.source.to_owned()))),
-        ("BROWSER", by_event(&|e| Some(e.browser.to_owned()))),
-        ("EVENT_NAME", by_event(&|e| Some(e.name.to_owned()))),
-        ("ENTRY_PAGE", expect(entry_rows)),
-    ];
-    let q = "query($id: ID!, $r: DateRange!, $d: Dimension!) { site(id: $id) { breakdown(range: $r, dimension: $d, limit: 100) { value visitors pageviews } } }";
+    let q = format!("query($id: ID!, $r: DateRange!, $d: Dimension!) {{ site(id: $id) {{ breakdown(range: $r, dimension: $d, limit: 100) {{ {ROW} }} }} }}");
     for (dimension, want) in cases {
-        let r = app.gql_ok(Some(token), q, json!({"id": site, "r": {"from": "2026-01-14", "to": "2026-01-16"}, "d": dimension})).await;
+        let r = app
+            .gql_ok(
+                Some(token),
+                &q,
+                json!({"id": site, "r": {"from": range.0, "to": range.1}, "d": dimension}),
+            )
+            .await;
         assert_eq!(r["site"]["breakdown"], want, "{label}: {dimension}");
     }
     let limited = app.gql_ok(Some(token), "query($id: ID!) { site(id: $id) { breakdown(range: {from: \"2026-01-14\", to: \"2026-01-16\"}, dimension: PAGE, limit: 2) { value } } }", json!({"id": site})).await;
@@ -558,45 +360,100 @@ async fn check_reports(
     check_filtered_reports(app, token, site, events, visits, label).await;
 }
 
-/// The values of an event a breakdown by `dimension` groups it under (pages
-/// count page views only).
-fn value_of(dimension: &str, e: &Ev) -> Option<String> {
-    match dimension {
-        "PAGE" => (e.name == "pageview").then(|| e.path.to_owned()),
-        "SOURCE" => Some(e.source.to_owned()),
-        "BROWSER" => Some(e.browser.to_owned()),
-        "EVENT_NAME" => Some(e.name.to_owned()),
-        _ => unreachable!("{dimension}"),
-    }
-}
-
-fn expected_breakdown(
+/// Issue 16: a timeseries with its comparison (the period before, a year
+/// before), stats a year before, and a filter's value suggestions, against
+/// the model.
+async fn check_comparisons(
+    app: &TestApp,
+    token: &str,
+    site: &str,
     events: &[Ev],
-    (from, to): (&str, &str),
-    keep: &dyn Fn(&Ev) -> bool,
-    dimension: &str,
-) -> Value {
-    let (a, b) = ny_window(from, to);
-    let mut rows: Rows = BTreeMap::new();
-    for e in events
-        .iter()
-        .filter(|e| (a..b).contains(&e.ts.timestamp_millis()) && keep(e))
-    {
-        if let Some(k) = value_of(dimension, e) {
-            let row = rows.entry(k).or_default();
-            row.0.insert((e.ip.clone(), e.ua, e.ts.date_naive()));
-            row.1 += i64::from(e.name == "pageview");
+    visits: &[Visit],
+    label: &str,
+) {
+    let all: &dyn Fn(&Ev) -> bool = &|_| true;
+    let q = format!(
+        "query($id: ID!, $r: DateRange!, $c: Comparison!) {{ site(id: $id) {{ \
+         timeseries(range: $r, interval: DAY, compare: $c) {{ at visitors previous {{ at {POINT} }} }} \
+         stats(range: $r, compare: $c) {{ visitors previous {{ {POINT} }} }} }} }}"
+    );
+    for (range, compare, before) in [
+        (
+            ("2026-01-15", "2026-01-16"),
+            "PREVIOUS_PERIOD",
+            ["2026-01-13", "2026-01-14"].as_slice(),
+        ),
+        (
+            ("2027-01-14", "2027-01-16"),
+            "YEAR_OVER_YEAR",
+            ["2026-01-14", "2026-01-15", "2026-01-16"].as_slice(),
+        ),
+    ] {
+        let r = app
+            .gql_ok(
+                Some(token),
+                &q,
+                json!({"id": site, "r": {"from": range.0, "to": range.1}, "c": compare}),
+            )
+            .await;
+        let points = r["site"]["timeseries"].as_array().unwrap();
+        assert_eq!(points.len(), before.len(), "{label}: {compare}");
+        for (point, day) in points.iter().zip(before) {
+            let mut want = expected_stats(events, visits, day, day, all);
+            want["at"] = point["previous"]["at"].clone();
+            assert_eq!(point["previous"], want, "{label}: {compare}: {day}");
+            assert!(
+                point["previous"]["at"].as_str().unwrap().starts_with(day),
+                "{label}: {compare}: {day} starts the point"
+            );
         }
+        assert_eq!(
+            r["site"]["stats"]["previous"],
+            expected_stats(events, visits, before[0], before[before.len() - 1], all),
+            "{label}: {compare}: stats"
+        );
     }
-    let mut v: Vec<(String, usize, i64)> = rows
-        .into_iter()
-        .map(|(k, (vis, pv))| (k, vis.len(), pv))
-        .collect();
-    v.sort_by(|x, y| y.1.cmp(&x.1).then(y.2.cmp(&x.2)).then(x.0.cmp(&y.0)));
-    json!(v
-        .into_iter()
-        .map(|(value, visitors, pageviews)| json!({"value": value, "visitors": visitors, "pageviews": pageviews}))
-        .collect::<Vec<_>>())
+    // Suggestions: values containing the text, in the breakdown's order;
+    // a filter on the same dimension does not narrow them.
+    let q = "query($id: ID!, $d: Dimension!, $t: String!, $f: [Filter!]) { site(id: $id) { \
+             suggestions(range: {from: \"2026-01-14\", to: \"2026-01-16\"}, dimension: $d, text: $t, filters: $f) } }";
+    for (dimension, text, filters) in [
+        (
+            "PAGE",
+            "BLOG",
+            json!([{"dimension": "PAGE", "op": "IS", "value": "/"}]),
+        ),
+        ("SOURCE", "o", json!([])),
+        ("SCREEN_SIZE", "", json!([])),
+    ] {
+        let want: Vec<Value> =
+            expected_breakdown(events, visits, ("2026-01-14", "2026-01-16"), all, dimension)
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| row["value"].clone())
+                .filter(|v| {
+                    v.as_str()
+                        .unwrap()
+                        .to_lowercase()
+                        .contains(&text.to_lowercase())
+                })
+                .take(10)
+                .collect();
+        assert!(!want.is_empty(), "{dimension} {text}");
+        let r = app
+            .gql_ok(
+                Some(token),
+                q,
+                json!({"id": site, "d": dimension, "t": text, "f": filters}),
+            )
+            .await;
+        assert_eq!(
+            r["site"]["suggestions"],
+            json!(want),
+            "{label}: {dimension} {text}"
+        );
+    }
 }
 
 /// Filtered stats, daily points and breakdowns (issue 14: from the rollups
@@ -610,7 +467,7 @@ async fn check_filtered_reports(
     label: &str,
 ) {
     let is = |d: &str, v: &str| json!({"dimension": d, "op": "IS", "value": v});
-    let cases: Vec<(Value, Keep)> = vec![
+    let cases: Vec<(Value, model::Keep)> = vec![
         // A page filter selects any event on the page (Signup too).
         (
             json!([is("PAGE", "/pricing")]),
@@ -636,21 +493,33 @@ async fn check_filtered_reports(
             json!([is("PAGE", "/blog/a"), is("SOURCE", "Twitter")]),
             Box::new(|e: &Ev| e.path == "/blog/a" && e.source == "Twitter"),
         ),
+        (
+            json!([is("SCREEN_SIZE", "Mobile")]),
+            Box::new(|e: &Ev| screen_size(e.width) == "Mobile"),
+        ),
+        (
+            json!([
+                is("UTM_CONTENT", "banner"),
+                is("HOSTNAME", "www.example.com")
+            ]),
+            Box::new(|e: &Ev| e.utm.0 == Some("banner") && e.host == "www.example.com"),
+        ),
     ];
-    let q = "query($id: ID!, $r: DateRange!, $f: [Filter!]) { site(id: $id) { \
-             stats(range: $r, filters: $f) { visitors pageviews events visits bounceRate visitDurationSeconds viewsPerVisit } \
-             timeseries(range: $r, interval: DAY, filters: $f) { visitors pageviews } \
-             page: breakdown(range: $r, dimension: PAGE, filters: $f, limit: 100) { value visitors pageviews } \
-             source: breakdown(range: $r, dimension: SOURCE, filters: $f, limit: 100) { value visitors pageviews } \
-             browser: breakdown(range: $r, dimension: BROWSER, filters: $f, limit: 100) { value visitors pageviews } \
-             name: breakdown(range: $r, dimension: EVENT_NAME, filters: $f, limit: 100) { value visitors pageviews } } }";
+    let q = format!("query($id: ID!, $r: DateRange!, $f: [Filter!]) {{ site(id: $id) {{ \
+             stats(range: $r, filters: $f) {{ {POINT} }} \
+             timeseries(range: $r, interval: DAY, filters: $f) {{ {POINT} }} \
+             page: breakdown(range: $r, dimension: PAGE, filters: $f, limit: 100) {{ {ROW} }} \
+             source: breakdown(range: $r, dimension: SOURCE, filters: $f, limit: 100) {{ {ROW} }} \
+             browser: breakdown(range: $r, dimension: BROWSER, filters: $f, limit: 100) {{ {ROW} }} \
+             name: breakdown(range: $r, dimension: EVENT_NAME, filters: $f, limit: 100) {{ {ROW} }} \
+             size: breakdown(range: $r, dimension: SCREEN_SIZE, filters: $f, limit: 100) {{ {ROW} }} }} }}");
     let days = ["2026-01-14", "2026-01-15", "2026-01-16"];
     for (filters, keep) in &cases {
         for range in [(days[0], days[2]), (days[1], days[1]), (days[1], days[2])] {
             let r = app
                 .gql_ok(
                     Some(token),
-                    q,
+                    &q,
                     json!({"id": site, "r": {"from": range.0, "to": range.1}, "f": filters}),
                 )
                 .await;
@@ -668,21 +537,18 @@ async fn check_filtered_reports(
             assert_eq!(points.len(), in_range.len(), "{at}");
             for (point, day) in points.iter().zip(in_range) {
                 let want = expected_stats(events, visits, day, day, keep.as_ref());
-                assert_eq!(
-                    (&point["visitors"], &point["pageviews"]),
-                    (&want["visitors"], &want["pageviews"]),
-                    "{at}: {day}"
-                );
+                assert_eq!(point, &want, "{at}: {day}");
             }
             for (field, dimension) in [
                 ("page", "PAGE"),
                 ("source", "SOURCE"),
                 ("browser", "BROWSER"),
                 ("name", "EVENT_NAME"),
+                ("size", "SCREEN_SIZE"),
             ] {
                 assert_eq!(
                     r["site"][field],
-                    expected_breakdown(events, range, keep.as_ref(), dimension),
+                    expected_breakdown(events, visits, range, keep.as_ref(), dimension),
                     "{at}: by {dimension}"
                 );
             }
@@ -750,17 +616,24 @@ async fn assert_rollups_agree(
     to: &str,
     label: &str,
 ) -> Value {
-    let q = "query($id: ID!, $r: DateRange!, $f: [Filter!]) { site(id: $id) { \
-             stats(range: $r, filters: $f) { visitors pageviews events } \
-             timeseries(range: $r, interval: DAY, filters: $f) { visitors pageviews } \
-             breakdown(range: $r, dimension: PAGE, filters: $f) { value visitors pageviews } } }";
+    let q = format!(
+        "query($id: ID!, $r: DateRange!, $f: [Filter!]) {{ site(id: $id) {{ \
+             stats(range: $r, filters: $f) {{ {POINT} }} \
+             timeseries(range: $r, interval: DAY, filters: $f) {{ {POINT} }} \
+             breakdown(range: $r, dimension: PAGE, filters: $f) {{ {ROW} }} \
+             sizes: breakdown(range: $r, dimension: SCREEN_SIZE, filters: $f) {{ {ROW} }} }} }}"
+    );
     let r = json!({"from": from, "to": to});
     let rolled = app
-        .gql_ok(Some(token), q, json!({"id": site, "r": r}))
+        .gql_ok(Some(token), &q, json!({"id": site, "r": r}))
         .await;
     let everything = json!([{"dimension": "EVENT_NAME", "op": "IS_NOT", "value": "-"}]);
     let raw = app
-        .gql_ok(Some(token), q, json!({"id": site, "r": r, "f": everything}))
+        .gql_ok(
+            Some(token),
+            &q,
+            json!({"id": site, "r": r, "f": everything}),
+        )
         .await;
     assert_eq!(rolled, raw, "{label}: {from}..{to}");
     rolled
@@ -1024,8 +897,131 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
     }
 }
 
+/// Issue 16's realtime view: the last 30 minutes per minute, and the top
+/// pages, sources and countries over them, from a model; the count of
+/// current visitors rises when an event arrives.
+async fn realtime_counts_the_last_thirty_minutes(b: Backend) {
+    let db = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/geoip-test.mmdb");
+    let app = TestApp::spawn_with(b, &[("geoip_db", db)]).await;
+    let (owner, _, site) = app.site_owner("example.com").await;
+    let now = Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 20).unwrap();
+    // (minutes before now, IP, page, referrer): 203.0.113.x is Germany,
+    // 198.51.100.1 France in the test file.
+    let sent = [
+        (70, "203.0.113.5", "/old", None),
+        (31, "203.0.113.6", "/old", None),
+        (29, "203.0.113.5", "/", Some("https://www.google.com/")),
+        (12, "198.51.100.1", "/pricing", Some("https://t.co/x")),
+        (12, "203.0.113.6", "/pricing", None),
+        (4, "203.0.113.5", "/docs", None),
+        (0, "198.51.100.1", "/", None),
+    ];
+    for (ago, ip, page, referrer) in sent {
+        app.set_time(now - Duration::minutes(ago));
+        let mut body =
+            json!({"n": "pageview", "u": format!("https://example.com{page}"), "d": "example.com"});
+        if let Some(r) = referrer {
+            body["r"] = json!(r);
+        }
+        assert_eq!(app.event(&body, ip).await, 202);
+    }
+    app.set_time(now);
+    let q = "query($id: ID!) { site(id: $id) { realtime { visitors perMinute { at visitors pageviews } \
+             pages { value visitors pageviews } sources { value visitors } countries { value visitors } } } }";
+    let r = app.gql_ok(Some(&owner.token), q, json!({"id": site})).await;
+    let rt = &r["site"]["realtime"];
+    let minutes = rt["perMinute"].as_array().unwrap();
+    assert_eq!(minutes.len(), 30);
+    assert_eq!(
+        minutes[29]["at"], "2026-03-10T12:00:00+00:00",
+        "the minute going on is last"
+    );
+    assert_eq!(minutes[0]["at"], "2026-03-10T11:31:00+00:00");
+    // The model: each event in its minute, 30 minutes back from now's.
+    let mut want = vec![(HashSet::new(), 0); 30];
+    for (ago, ip, _, _) in sent {
+        let at = now - Duration::minutes(ago);
+        let minute = (at.timestamp() / 60 - now.timestamp() / 60 + 29) as usize;
+        if let Some(slot) = want.get_mut(minute) {
+            slot.0.insert(ip);
+            slot.1 += 1;
+        }
+    }
+    let got: Vec<(i64, i64)> = minutes
+        .iter()
+        .map(|m| {
+            (
+                m["visitors"].as_i64().unwrap(),
+                m["pageviews"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(i64, i64)> = want.iter().map(|(v, n)| (v.len() as i64, *n)).collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        want.iter().map(|m| m.1).sum::<i64>(),
+        5,
+        "five events in the 30 minutes"
+    );
+    assert_eq!(
+        rt["pages"],
+        json!([
+            {"value": "/pricing", "visitors": 2, "pageviews": 2},
+            {"value": "/", "visitors": 2, "pageviews": 2},
+            {"value": "/docs", "visitors": 1, "pageviews": 1},
+        ])
+        .as_array()
+        .map(|rows| {
+            let mut rows = rows.clone();
+            rows.sort_by(|a, b| {
+                (
+                    b["visitors"].as_i64(),
+                    b["pageviews"].as_i64(),
+                    a["value"].as_str(),
+                )
+                    .cmp(&(
+                        a["visitors"].as_i64(),
+                        a["pageviews"].as_i64(),
+                        b["value"].as_str(),
+                    ))
+            });
+            json!(rows)
+        })
+        .unwrap()
+    );
+    assert_eq!(
+        rt["countries"],
+        json!([{"value": "DE", "visitors": 2}, {"value": "FR", "visitors": 1}])
+    );
+    // A visit's page views count for its source: 203.0.113.5's visit came
+    // from Google (its page view 4 minutes ago too), 198.51.100.1's from
+    // Twitter; 203.0.113.6's began 31 minutes ago, direct.
+    assert_eq!(
+        rt["sources"],
+        json!([
+            {"value": "Google", "visitors": 1},
+            {"value": "Twitter", "visitors": 1},
+            {"value": "Direct / None", "visitors": 1},
+        ])
+    );
+    assert_eq!(rt["visitors"], 2, "two visitors in the last 5 minutes");
+    // One more visitor arrives: the count rises.
+    assert_eq!(
+        app.event(
+            &json!({"n": "pageview", "u": "https://example.com/", "d": "example.com"}),
+            "192.0.2.7"
+        )
+        .await,
+        202
+    );
+    let r = app.gql_ok(Some(&owner.token), q, json!({"id": site})).await;
+    assert_eq!(r["site"]["realtime"]["visitors"], 3);
+    assert_eq!(r["site"]["realtime"]["perMinute"][29]["visitors"], 2);
+}
+
 both_backends!(
     reports_match_independently_computed_counts,
     promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes,
-    stats_for_a_list_of_sites_are_per_site
+    stats_for_a_list_of_sites_are_per_site,
+    realtime_counts_the_last_thirty_minutes
 );

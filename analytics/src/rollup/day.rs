@@ -79,8 +79,8 @@ impl Layout {
     fn columns(&self) -> String {
         self.dims
             .iter()
-            .filter_map(|d| d.event_column())
-            .map(|c| format!(", e.{c}"))
+            .filter_map(|d| d.event_expr("e"))
+            .map(|c| format!(", {c}"))
             .collect()
     }
 

@@ -16,18 +16,18 @@ use super::{past_cap, Accepted, Committed, UsageRow};
 const EVENTS: &str = "INSERT INTO events (site_id, ts, name, pathname, hostname, referrer, \
     referrer_source, utm_source, utm_medium, utm_campaign, country, region, city, browser, os, \
     device, visitor_hash, session_id, props, revenue_minor, revenue_currency, click_x, click_y, \
-    viewport_width) \
+    viewport_width, utm_content, utm_term) \
     SELECT * FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], \
     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], \
     $14::text[], $15::text[], $16::text[], $17::int8[], $18::int8[], $19::text[], $20::int8[], \
-    $21::text[], $22::float8[], $23::int4[], $24::int4[])";
+    $21::text[], $22::float8[], $23::int4[], $24::int4[], $25::text[], $26::text[])";
 
 const VISITS: &str = "INSERT INTO visits (session_id, site_id, visitor_hash, started_at, \
     ended_at, entry_page, exit_page, pageviews, events, referrer_source, referrer, utm_source, \
-    utm_medium, utm_campaign) \
+    utm_medium, utm_campaign, utm_content, utm_term) \
     SELECT * FROM unnest($1::int8[], $2::uuid[], $3::int8[], $4::int8[], $5::int8[], \
     $6::text[], $7::text[], $8::int4[], $9::int4[], $10::text[], $11::text[], $12::text[], \
-    $13::text[], $14::text[]) \
+    $13::text[], $14::text[], $15::text[], $16::text[]) \
     ON CONFLICT (session_id) DO UPDATE SET \
     pageviews = visits.pageviews + excluded.pageviews, \
     events = visits.events + excluded.events, \
@@ -84,6 +84,8 @@ pub(super) async fn commit(
             .bind(column!(events, |a| a.row.click_x))
             .bind(column!(events, |a| a.row.click_y))
             .bind(column!(events, |a| a.row.viewport_width))
+            .bind(column!(events, |a| a.row.utm_content.as_deref()))
+            .bind(column!(events, |a| a.row.utm_term.as_deref()))
             .execute(&mut *txn)
             .await?;
     }
@@ -103,6 +105,8 @@ pub(super) async fn commit(
             .bind(column!(visits, |v| v.utm_source.as_deref()))
             .bind(column!(visits, |v| v.utm_medium.as_deref()))
             .bind(column!(visits, |v| v.utm_campaign.as_deref()))
+            .bind(column!(visits, |v| v.utm_content.as_deref()))
+            .bind(column!(visits, |v| v.utm_term.as_deref()))
             .execute(&mut *txn)
             .await?;
     }

@@ -12,7 +12,10 @@ use crate::{
     api_keys, data_jobs,
     error::ApiResult,
     sites::{self, SiteChanges},
-    stats::{self, BreakdownRow, DimensionGql, FilterInput, IntervalGql, Stats, TimePoint},
+    stats::{
+        self, BreakdownRow, Comparison, DimensionGql, FilterInput, IntervalGql, Realtime, Stats,
+        TimePoint,
+    },
     ApiError,
 };
 
@@ -539,18 +542,21 @@ impl Site {
             .collect())
     }
     /// Totals for the range (inclusive, in the site's time zone); ask for
-    /// `previous` to compare with the period of equal length before it.
+    /// `previous` to compare with the period of equal length before it, or
+    /// with the same dates a year before (`compare: YEAR_OVER_YEAR`).
     #[graphql(complexity = "child_complexity + 100")]
     async fn stats(
         &self,
         ctx: &Context<'_>,
         range: DateRange,
         filters: Option<Vec<FilterInput>>,
+        #[graphql(default)] compare: Comparison,
     ) -> ApiResult<Stats> {
         self.require_reports()?;
-        stats::load_stats(ctx, stats::scope(&self.model, &range, filters)?).await
+        stats::load_stats(ctx, stats::scope(&self.model, &range, filters)?, compare).await
     }
-    /// One point per interval, empty ones as zero.
+    /// One point per interval, empty ones as zero; with `compare`, each
+    /// point carries the compared period's point at the same place.
     #[graphql(complexity = "child_complexity + 100")]
     async fn timeseries(
         &self,
@@ -558,12 +564,37 @@ impl Site {
         range: DateRange,
         interval: IntervalGql,
         filters: Option<Vec<FilterInput>>,
+        compare: Option<Comparison>,
     ) -> ApiResult<Vec<TimePoint>> {
         self.require_reports()?;
         stats::timeseries(
             ctx.app(),
             &stats::scope(&self.model, &range, filters)?,
             interval,
+            compare,
+        )
+        .await
+    }
+    /// Values of `dimension` in the range containing `text` (any case),
+    /// most visitors first, under the other filters: what a filter's value
+    /// may be (`limit` defaults to 10, at most 50).
+    #[graphql(complexity = 100)]
+    async fn suggestions(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+        dimension: DimensionGql,
+        #[graphql(default)] text: String,
+        filters: Option<Vec<FilterInput>>,
+        limit: Option<i32>,
+    ) -> ApiResult<Vec<String>> {
+        self.require_reports()?;
+        stats::suggestions(
+            ctx.app(),
+            &stats::scope(&self.model, &range, filters)?,
+            dimension.into(),
+            &text,
+            limit,
         )
         .await
     }
@@ -588,13 +619,17 @@ impl Site {
     }
     /// Recorded sessions that started in the range, newest first
     /// (`first` defaults to 20, at most 100; `after` is an edge's cursor).
-    /// Filters: PAGE, COUNTRY, BROWSER, OS, DEVICE.
+    /// Filters: PAGE, COUNTRY, BROWSER, OS, DEVICE; and how long they
+    /// lasted, at least `minDurationSeconds`, at most `maxDurationSeconds`.
     #[graphql(complexity = "100 + first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn recordings(
         &self,
         ctx: &Context<'_>,
         range: DateRange,
         filters: Option<Vec<FilterInput>>,
+        min_duration_seconds: Option<i32>,
+        max_duration_seconds: Option<i32>,
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<super::recording::RecordingConnection> {
@@ -605,6 +640,7 @@ impl Site {
             self.model.id,
             trackr_analytics::time::window(scope.tz, scope.from, scope.to)?,
             &scope.filters,
+            (min_duration_seconds, max_duration_seconds),
             first,
             after.as_deref(),
         )
@@ -657,6 +693,13 @@ impl Site {
     async fn realtime_visitors(&self, ctx: &Context<'_>) -> ApiResult<i32> {
         self.require_reports()?;
         stats::realtime_visitors(ctx.app(), self.model.id).await
+    }
+    /// The last 30 minutes: visitors now, per minute, and the top pages,
+    /// sources and countries.
+    #[graphql(complexity = "100 + child_complexity")]
+    async fn realtime(&self, ctx: &Context<'_>) -> ApiResult<Realtime> {
+        self.require_reports()?;
+        stats::realtime(ctx.app(), self.model.id).await
     }
 }
 

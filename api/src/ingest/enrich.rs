@@ -352,6 +352,8 @@ pub fn event(
         utm_source: utm("utm_source"),
         utm_medium: utm("utm_medium"),
         utm_campaign: utm("utm_campaign"),
+        utm_content: utm("utm_content"),
+        utm_term: utm("utm_term"),
         country: place.country.clone(),
         region: place.region.clone(),
         city: place.city.clone(),

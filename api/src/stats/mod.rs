@@ -6,7 +6,7 @@ pub mod heatmap;
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{dataloader::Loader, ComplexObject, Context, Enum, InputObject, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use trackr_analytics::{reports::StatsRow, time, ReportQuery};
@@ -26,13 +26,37 @@ pub enum DimensionGql {
     UtmSource,
     UtmMedium,
     UtmCampaign,
+    UtmContent,
+    UtmTerm,
     Country,
     Region,
     City,
     Browser,
     Os,
     Device,
+    ScreenSize,
+    Hostname,
     EventName,
+}
+
+/// What a report is compared with.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum Comparison {
+    /// The period of equal length just before.
+    #[default]
+    PreviousPeriod,
+    /// The same dates a year before.
+    YearOverYear,
+}
+
+impl Comparison {
+    /// The dates compared with `[from, to]`.
+    pub fn dates(self, from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+        match self {
+            Comparison::PreviousPeriod => time::previous(from, to),
+            Comparison::YearOverYear => time::year_before(from, to),
+        }
+    }
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -115,6 +139,8 @@ pub struct Stats {
     pub views_per_visit: f64,
     #[graphql(skip)]
     pub query: Arc<Scope>,
+    #[graphql(skip)]
+    pub compare: Comparison,
 }
 
 /// A report's site, time zone, dates and filters (and what produced a
@@ -133,61 +159,137 @@ fn ratio(a: i64, b: i64) -> f64 {
     }
 }
 
-pub async fn load_stats(ctx: &Context<'_>, query: Scope) -> ApiResult<Stats> {
+/// The derived figures of a row, as reports round them: bounce rate in
+/// percent to a tenth, visit duration in seconds to a hundredth, views per
+/// visit to a hundredth.
+struct Rates {
+    bounce_rate: f64,
+    visit_duration_seconds: f64,
+    views_per_visit: f64,
+}
+
+impl Rates {
+    fn of(row: &StatsRow) -> Rates {
+        Rates {
+            bounce_rate: (ratio(row.bounces, row.visits) * 1000.0).round() / 10.0,
+            visit_duration_seconds: (ratio(row.duration_ms, row.visits) / 10.0).round() / 100.0,
+            views_per_visit: (ratio(row.visit_pageviews, row.visits) * 100.0).round() / 100.0,
+        }
+    }
+}
+
+pub async fn load_stats(ctx: &Context<'_>, query: Scope, compare: Comparison) -> ApiResult<Stats> {
     time::validate(query.from, query.to)?;
     let loader = ctx
         .data::<async_graphql::dataloader::DataLoader<StatsLoader>>()
         .map_err(|_| ApiError::internal("stats loader missing from the request"))?;
     let row = loader.load_one(query.clone()).await?.unwrap_or_default();
+    let rates = Rates::of(&row);
     Ok(Stats {
         visitors: clamp(row.visitors),
         visits: clamp(row.visits),
         pageviews: clamp(row.pageviews),
         events: clamp(row.events),
-        bounce_rate: (ratio(row.bounces, row.visits) * 1000.0).round() / 10.0,
-        visit_duration_seconds: (ratio(row.duration_ms, row.visits) / 10.0).round() / 100.0,
-        views_per_visit: (ratio(row.visit_pageviews, row.visits) * 100.0).round() / 100.0,
+        bounce_rate: rates.bounce_rate,
+        visit_duration_seconds: rates.visit_duration_seconds,
+        views_per_visit: rates.views_per_visit,
         query: Arc::new(query),
+        compare,
     })
 }
 
 #[ComplexObject]
 impl Stats {
-    /// The same figures for the period of equal length just before.
+    /// The same figures for the period compared with: by default the
+    /// period of equal length just before (see `compare`).
     async fn previous(&self, ctx: &Context<'_>) -> ApiResult<Stats> {
-        let (from, to) = time::previous(self.query.from, self.query.to);
+        let (from, to) = self.compare.dates(self.query.from, self.query.to);
         load_stats(
             ctx,
             Scope {
-                site: self.query.site,
-                tz: self.query.tz,
                 from,
                 to,
-                filters: self.query.filters.clone(),
+                ..(*self.query).clone()
             },
+            self.compare,
         )
         .await
     }
 }
 
+/// A point of a timeseries: the figures of the events in its interval
+/// (visits: those started in it).
 #[derive(SimpleObject)]
 pub struct TimePoint {
+    /// Where the interval starts.
     pub at: DateTime<Utc>,
     pub visitors: i32,
+    pub visits: i32,
     pub pageviews: i32,
+    pub events: i32,
+    /// In percent (0–100).
+    pub bounce_rate: f64,
+    pub visit_duration_seconds: f64,
+    pub views_per_visit: f64,
+    /// The point of the period compared with at the same place (the n-th
+    /// interval of each), when `compare` was asked for and it has one.
+    pub previous: Option<Box<TimePoint>>,
 }
 
+impl TimePoint {
+    fn of(p: &trackr_analytics::TimePoint) -> TimePoint {
+        let rates = Rates::of(&p.figures);
+        TimePoint {
+            at: p.at,
+            visitors: clamp(p.figures.visitors),
+            visits: clamp(p.figures.visits),
+            pageviews: clamp(p.figures.pageviews),
+            events: clamp(p.figures.events),
+            bounce_rate: rates.bounce_rate,
+            visit_duration_seconds: rates.visit_duration_seconds,
+            views_per_visit: rates.views_per_visit,
+            previous: None,
+        }
+    }
+}
+
+/// A value of a dimension and its figures. Its share of all visitors is
+/// `visitors` over the `stats` visitors of the same range and filters.
 #[derive(SimpleObject)]
 pub struct BreakdownRow {
     pub value: String,
     pub visitors: i32,
     pub pageviews: i32,
+    /// Events with the value (for pages: their page views).
+    pub events: i32,
+    /// Visits started in the range with an event of the value (entry and
+    /// exit pages: the visits they start or end).
+    pub visits: i32,
+    /// Of those visits, in percent (0–100).
+    pub bounce_rate: f64,
+    pub visit_duration_seconds: f64,
+}
+
+impl BreakdownRow {
+    fn of(r: trackr_analytics::BreakdownRow) -> BreakdownRow {
+        let rates = Rates::of(&r.figures);
+        BreakdownRow {
+            value: r.value,
+            visitors: clamp(r.figures.visitors),
+            pageviews: clamp(r.figures.pageviews),
+            events: clamp(r.figures.events),
+            visits: clamp(r.figures.visits),
+            bounce_rate: rates.bounce_rate,
+            visit_duration_seconds: rates.visit_duration_seconds,
+        }
+    }
 }
 
 pub async fn timeseries(
     app: &App,
     scope: &Scope,
     interval: IntervalGql,
+    compare: Option<Comparison>,
 ) -> ApiResult<Vec<TimePoint>> {
     let interval = match interval {
         IntervalGql::Hour => time::Interval::Hour,
@@ -195,18 +297,22 @@ pub async fn timeseries(
         IntervalGql::Week => time::Interval::Week,
         IntervalGql::Month => time::Interval::Month,
     };
-    let points = app
-        .events
-        .timeseries(scope, interval, app.clock.now_ms())
-        .await?;
-    Ok(points
-        .into_iter()
-        .map(|p| TimePoint {
-            at: p.at,
-            visitors: clamp(p.visitors),
-            pageviews: clamp(p.pageviews),
-        })
-        .collect())
+    let now = app.clock.now_ms();
+    let points = app.events.timeseries(scope, interval, now).await?;
+    let mut out: Vec<TimePoint> = points.iter().map(TimePoint::of).collect();
+    if let Some(compare) = compare {
+        let (from, to) = compare.dates(scope.from, scope.to);
+        let other = Scope {
+            from,
+            to,
+            ..scope.clone()
+        };
+        let previous = app.events.timeseries(&other, interval, now).await?;
+        for (point, p) in out.iter_mut().zip(&previous) {
+            point.previous = Some(Box::new(TimePoint::of(p)));
+        }
+    }
+    Ok(out)
 }
 
 pub async fn breakdown(
@@ -224,19 +330,76 @@ pub async fn breakdown(
         .events
         .breakdown(scope, dimension, limit as u32, app.clock.now_ms())
         .await?;
+    Ok(rows.into_iter().map(BreakdownRow::of).collect())
+}
+
+/// Values of `dimension` seen in the range that contain `text` (any case),
+/// most visitors first: what a filter's value may be.
+pub async fn suggestions(
+    app: &App,
+    scope: &Scope,
+    dimension: Dimension,
+    text: &str,
+    limit: Option<i32>,
+) -> ApiResult<Vec<String>> {
+    if text.chars().count() > 200 {
+        return Err(ApiError::bad_input("text", "at most 200 characters"));
+    }
+    let mut scope = scope.clone();
+    // The filter being written is not one of them.
+    scope.filters.retain(|f| f.dimension != dimension);
+    if !text.trim().is_empty() {
+        scope.filters.push(Filter {
+            dimension,
+            op: Op::Contains,
+            value: text.trim().to_owned(),
+        });
+    }
+    let rows = breakdown(app, &scope, dimension, Some(limit.unwrap_or(10).min(50))).await?;
     Ok(rows
         .into_iter()
-        .map(|r| BreakdownRow {
-            value: r.value,
-            visitors: clamp(r.visitors),
-            pageviews: clamp(r.pageviews),
-        })
+        .map(|r| r.value)
+        .filter(|v| !v.is_empty())
         .collect())
 }
 
 pub async fn realtime_visitors(app: &App, site: Uuid) -> ApiResult<i32> {
-    let since = app.clock.now_ms() - 5 * 60 * 1000;
+    let since = app.clock.now_ms() - REALTIME_VISITORS_MS;
     Ok(clamp(app.events.visitors_since(site, since).await?))
+}
+
+/// "Current visitors": those seen in the last five minutes.
+const REALTIME_VISITORS_MS: i64 = 5 * 60 * 1000;
+
+/// The last 30 minutes of a site, refreshed by polling (every figure from
+/// the raw events, seconds old).
+#[derive(SimpleObject)]
+pub struct Realtime {
+    /// Visitors in the last 5 minutes (as `realtimeVisitors`).
+    pub visitors: i32,
+    /// One point per minute, oldest first, the last one the minute going
+    /// on: 30 of them.
+    pub per_minute: Vec<TimePoint>,
+    /// Top pages, sources and countries over the 30 minutes (10 each).
+    pub pages: Vec<BreakdownRow>,
+    pub sources: Vec<BreakdownRow>,
+    pub countries: Vec<BreakdownRow>,
+}
+
+pub async fn realtime(app: &App, site: Uuid) -> ApiResult<Realtime> {
+    let now = app.clock.now_ms();
+    let r = app.events.realtime(site, 30, 10, now).await?;
+    let visitors = app
+        .events
+        .visitors_since(site, now - REALTIME_VISITORS_MS)
+        .await?;
+    Ok(Realtime {
+        visitors: clamp(visitors),
+        per_minute: r.per_minute.iter().map(TimePoint::of).collect(),
+        pages: r.pages.into_iter().map(BreakdownRow::of).collect(),
+        sources: r.sources.into_iter().map(BreakdownRow::of).collect(),
+        countries: r.countries.into_iter().map(BreakdownRow::of).collect(),
+    })
 }
 
 /// The question a `Site` report field asks, validated.
