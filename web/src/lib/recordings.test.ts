@@ -8,6 +8,7 @@ import {
   describeCell,
   describeDurations,
   formatClock,
+  frameSize,
   formatStart,
   gridRows,
   hasFilters,
@@ -190,5 +191,13 @@ describe('recording routes and roles', () => {
     expect(can('ADMIN', 'readRecordings')).toBe(true);
     expect(can('BILLING', 'readRecordings')).toBe(false);
     expect(can(null, 'readRecordings')).toBe(false);
+  });
+});
+
+describe('frameSize', () => {
+  it('keeps the viewport’s proportions within the window', () => {
+    expect(frameSize(800, { width: 1600, height: 900 }, 1000)).toEqual({ width: 800, height: 450 });
+    expect(frameSize(800, { width: 390, height: 844 }, 1000)).toEqual({ width: 800, height: 700 });
+    expect(frameSize(100, { width: 1280, height: 800 }, 300)).toEqual({ width: 200, height: 240 });
   });
 });

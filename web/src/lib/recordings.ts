@@ -405,3 +405,18 @@ export function describeCell(c: Cell, columns: number, cellHeight: number, pageW
   const x1 = Math.round((c.column + 1) * w);
   return `x ${x0}–${x1} px, y ${c.row * cellHeight}–${(c.row + 1) * cellHeight} px`;
 }
+
+// ---- the player ----
+
+/** Playback speeds the player offers. */
+export const SPEEDS = [1, 2, 4, 8] as const;
+
+/**
+ * The player's frame: the container's width, and the recorded viewport's
+ * proportions, at most 70% of the window's height (never below 240 px).
+ */
+export function frameSize(containerWidth: number, viewport: { width: number; height: number }, windowHeight: number): { width: number; height: number } {
+  const width = Math.max(200, Math.floor(containerWidth));
+  const natural = (width * viewport.height) / viewport.width;
+  return { width, height: Math.round(Math.max(240, Math.min(natural, windowHeight * 0.7))) };
+}

@@ -113,6 +113,7 @@ function Dashboard({
   manage: boolean;
 }) {
   const [state, setState] = useDashState();
+  const recordings = can(useOrg().viewerRole, 'readRecordings');
   const today = siteToday(new Date(), site.timezone);
   const range = rangeOf(state, today);
   const interval = range ? intervalFor(range, state.period) : 'DAY';
@@ -188,6 +189,14 @@ function Dashboard({
     <>
       <PageHeader title={site.name} docTitle={`Dashboard · ${site.name}`}>
         <Realtime count={site.realtimeVisitors} />
+        {recordings ? (
+          <Link href={paths.recordings(orgSlug, site.id)} aria-label={`Recordings of ${site.name}`}>
+            Recordings
+          </Link>
+        ) : null}
+        <Link href={paths.heatmaps(orgSlug, site.id)} aria-label={`Heatmaps of ${site.name}`}>
+          Heatmaps
+        </Link>
         {manage ? (
           <>
             <Link href={paths.siteSettings(orgSlug, site.id)} aria-label={`Settings of ${site.name}`}>

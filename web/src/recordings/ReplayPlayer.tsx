@@ -1,0 +1,229 @@
+// The session player: rrweb-player's frame (it builds rrweb's Replayer and
+// scales the replay to fit) with the app's own controls, so that they are
+// labelled, keyboard-usable and themed. Loaded on demand by
+// pages/RecordingPage.tsx: rrweb-player and its stylesheet stay in this
+// chunk.
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import Player from 'rrweb-player';
+import 'rrweb-player/dist/style.css';
+import { formatClock, frameSize, metaSize, SPEEDS, spokenClock, visitAt, type PageVisit, type RrEvent } from '../lib/recordings';
+import { keepStylesApplied, replayStylesPlugin } from './replayStyles';
+
+type Replayer = ReturnType<Player['getReplayer']>;
+type PlayerEvents = ConstructorParameters<typeof Player>[0]['props']['events'];
+/** The Svelte component's own methods, which the package's types leave out. */
+type Svelte = { $set(props: object): void; $destroy(): void };
+
+/** Marked once a replay is on screen (the first full snapshot rebuilt). */
+export const READY_MARK = 'trackr:player:ready';
+
+export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; visits: PageVisit[] }) {
+  const id = useId();
+  const box = useRef<HTMLDivElement>(null);
+  const target = useRef<HTMLDivElement>(null);
+  const [replayer, setReplayer] = useState<Replayer | null>(null);
+  const [total, setTotal] = useState(0);
+  const [time, setTime] = useState(0);
+  const [playing, setPlaying] = useState(false);
+  const [speed, setSpeed] = useState<number>(1);
+  const [skip, setSkip] = useState(true);
+  const [skipping, setSkipping] = useState(false);
+
+  useEffect(() => {
+    const outer = box.current;
+    const el = target.current;
+    if (!outer || !el) return;
+    const viewport = metaSize(events.find((e) => e.type === 4)) ?? { width: 1280, height: 800 };
+    const size = () => frameSize(outer.clientWidth, viewport, window.innerHeight);
+    // rrweb-player sizes its frame with style attributes, which the CSP refuses.
+    const stopStyles = keepStylesApplied(el);
+    const player = new Player({
+      target: el,
+      props: {
+        events: events as unknown as PlayerEvents,
+        ...size(),
+        maxScale: 1,
+        autoPlay: false,
+        showController: false,
+        skipInactive: true,
+        speed: 1,
+        speedOption: [...SPEEDS],
+        // Replayer options: keep the page's styles under the CSP, never move the viewer's focus.
+        plugins: [replayStylesPlugin()],
+        blockClass: 'trackr-block',
+        triggerFocus: false,
+        showWarning: false,
+      },
+    });
+    const r = player.getReplayer();
+    // The recorded page is a picture here: named, and out of the tab order.
+    r.iframe.title = 'Replay of the recorded page';
+    r.iframe.tabIndex = -1;
+    let frame = 0;
+    const tick = () => {
+      setTime(Math.min(r.getCurrentTime(), r.getMetaData().totalTime));
+      frame = requestAnimationFrame(tick);
+    };
+    r.on('state-change', (states) => {
+      const s = states as { player?: { value: string }; speed?: { value: string } };
+      if (s.player) {
+        const on = s.player.value === 'playing';
+        setPlaying(on);
+        cancelAnimationFrame(frame);
+        if (on) frame = requestAnimationFrame(tick);
+        else setTime(Math.min(r.getCurrentTime(), r.getMetaData().totalTime));
+      }
+      if (s.speed) setSkipping(s.speed.value === 'skipping');
+    });
+    r.on('finish', () => {
+      setPlaying(false);
+      setTime(r.getMetaData().totalTime);
+    });
+    let ready = false;
+    const markReady = () => {
+      if (ready) return;
+      ready = true;
+      performance.mark(READY_MARK);
+    };
+    r.on('fullsnapshot-rebuilded', markReady);
+    setReplayer(r);
+    setTotal(r.getMetaData().totalTime);
+    setTime(0);
+    const ro = new ResizeObserver(() => {
+      (player as unknown as Svelte).$set(size());
+      player.triggerResize();
+    });
+    ro.observe(outer);
+    return () => {
+      ro.disconnect();
+      cancelAnimationFrame(frame);
+      setReplayer(null);
+      // rrweb-player without its controller leaves the replayer running.
+      r.destroy();
+      (player as unknown as Svelte).$destroy();
+      stopStyles();
+      el.replaceChildren();
+    };
+  }, [events]);
+
+  const finished = total > 0 && time >= total;
+  const play = useCallback(() => {
+    if (!replayer) return;
+    replayer.play(finished ? 0 : time);
+  }, [replayer, finished, time]);
+  const pause = useCallback(() => replayer?.pause(), [replayer]);
+  const seek = useCallback(
+    (t: number, resume?: boolean) => {
+      if (!replayer) return;
+      const at = Math.max(0, Math.min(total, t));
+      setTime(at);
+      if (resume ?? playing) replayer.play(at);
+      else replayer.pause(at);
+    },
+    [replayer, total, playing],
+  );
+  const changeSpeed = (s: number) => {
+    setSpeed(s);
+    if (!replayer) return;
+    const at = replayer.getCurrentTime();
+    if (playing) replayer.pause();
+    replayer.setConfig({ speed: s });
+    if (playing) replayer.play(at);
+  };
+  const changeSkip = (on: boolean) => {
+    setSkip(on);
+    replayer?.setConfig({ skipInactive: on });
+  };
+
+  const current = visitAt(visits, time);
+  const position = `${spokenClock(time)} of ${spokenClock(total)}`;
+  return (
+    <div className="player">
+      <div ref={box} className="player-stage">
+        <div ref={target} className="player-frame" data-testid="player" />
+      </div>
+
+      <div className="player-controls" role="group" aria-label="Playback">
+        <button
+          type="button"
+          className="button primary player-play"
+          onClick={playing ? pause : play}
+          disabled={!replayer}
+        >
+          <span aria-hidden="true">{playing ? '❚❚' : '▶'}</span>
+          {playing ? 'Pause' : finished ? 'Replay' : 'Play'}
+        </button>
+
+        <div className="player-track">
+          <label htmlFor={`${id}-pos`} className="visually-hidden">
+            Position
+          </label>
+          <input
+            id={`${id}-pos`}
+            type="range"
+            min={0}
+            max={Math.max(1, Math.round(total))}
+            step={100}
+            value={Math.round(time)}
+            onChange={(e) => seek(Number(e.target.value))}
+            aria-valuetext={position}
+            disabled={!replayer || skipping}
+          />
+          <div className="player-marks" aria-hidden="true">
+            {total > 0
+              ? visits.map((v, i) => (
+                  <span key={i} className="player-mark" style={{ left: `${(Math.min(v.offset, total) / total) * 100}%` }} title={v.path} />
+                ))
+              : null}
+          </div>
+        </div>
+        <p className="player-time" aria-hidden="true">
+          {formatClock(time)} / {formatClock(total)}
+        </p>
+
+        <fieldset className="player-speeds">
+          <legend className="visually-hidden">Speed</legend>
+          {SPEEDS.map((s) => (
+            <button key={s} type="button" className="button ghost" aria-pressed={speed === s} onClick={() => changeSpeed(s)} aria-label={`Speed ${s}×`}>
+              {s}×
+            </button>
+          ))}
+        </fieldset>
+
+        <div className="field checkbox player-skip">
+          <input id={`${id}-skip`} type="checkbox" checked={skip} onChange={(e) => changeSkip(e.target.checked)} />
+          <label htmlFor={`${id}-skip`}>Skip inactivity</label>
+        </div>
+      </div>
+      <p className="visually-hidden" aria-live="polite">
+        {skipping ? 'Skipping inactivity…' : playing ? '' : finished ? 'The recording ended.' : ''}
+      </p>
+
+      <section className="player-pages card" aria-labelledby={`${id}-pages`}>
+        <h2 id={`${id}-pages`}>Pages in this session</h2>
+        {visits.length === 0 ? (
+          <p className="muted">The recording names no page.</p>
+        ) : (
+          <ol className="visits" data-testid="player-pages">
+            {visits.map((v, i) => (
+              <li key={i}>
+                <button
+                  type="button"
+                  className="visit"
+                  aria-current={i === current ? 'step' : undefined}
+                  onClick={() => seek(v.offset)}
+                  data-offset={v.offset}
+                  disabled={!replayer}
+                >
+                  <span className="visit-time">{formatClock(v.offset)}</span>
+                  <span className="visit-path mono">{v.path}</span>
+                  <span className="visually-hidden">, go to {spokenClock(v.offset)}</span>
+                </button>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </div>
+  );
+}
