@@ -84,15 +84,15 @@ export const HeatmapQuery = graphql(`
 `);
 
 /**
- * The newest recording of a page, for the heatmap's backdrop: one on the
- * viewport class's device type if there is one, else any.
+ * The newest recordings of a page, for the heatmap's backdrop: those on
+ * the viewport class's device type first, then any.
  */
 export const HeatmapRecordingQuery = graphql(`
-  query HeatmapRecording($id: ID!, $range: DateRange!, $page: [Filter!]!, $pageOnDevice: [Filter!]!) {
+  query HeatmapRecording($id: ID!, $range: DateRange!, $page: [Filter!]!, $pageOnDevice: [Filter!]!, $first: Int!) {
     site(id: $id) {
       id
-      onDevice: recordings(range: $range, filters: $pageOnDevice, first: 1) { nodes { sessionId } }
-      any: recordings(range: $range, filters: $page, first: 1) { nodes { sessionId } }
+      onDevice: recordings(range: $range, filters: $pageOnDevice, first: $first) { nodes { sessionId } }
+      any: recordings(range: $range, filters: $page, first: $first) { nodes { sessionId } }
     }
   }
 `);

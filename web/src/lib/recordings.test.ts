@@ -109,19 +109,25 @@ describe('rrweb events', () => {
     meta(12_000, 'https://a.example/'),
     full(12_001),
   ];
-  it('lists page visits with their player time, a re-snapshot of the same page being no visit', () => {
+  it('lists page visits at their snapshot’s player time, a re-snapshot of the same page being no visit', () => {
     expect(pageVisits(events)).toEqual([
-      { path: '/', href: 'https://a.example/', offset: 0 },
-      { path: '/pricing', href: 'https://a.example/pricing', offset: 8000 },
-      { path: '/', href: 'https://a.example/', offset: 11_000 },
+      { path: '/', href: 'https://a.example/', offset: 1 },
+      { path: '/pricing', href: 'https://a.example/pricing', offset: 8002 },
+      { path: '/', href: 'https://a.example/', offset: 11_001 },
+    ]);
+    // Without a snapshot: the Meta event's time.
+    expect(pageVisits([meta(10, 'https://a.example/x'), inc(20), meta(30, 'https://a.example/y')])).toEqual([
+      { path: '/x', href: 'https://a.example/x', offset: 0 },
+      { path: '/y', href: 'https://a.example/y', offset: 20 },
     ]);
     expect(pageVisits([])).toEqual([]);
   });
   it('finds the visit on screen', () => {
     const v = pageVisits(events);
     expect(visitAt(v, 0)).toBe(0);
-    expect(visitAt(v, 7999)).toBe(0);
-    expect(visitAt(v, 8000)).toBe(1);
+    expect(visitAt(v, 1)).toBe(0);
+    expect(visitAt(v, 8001)).toBe(0);
+    expect(visitAt(v, 8002)).toBe(1);
     expect(visitAt(v, 60_000)).toBe(2);
     expect(visitAt([], 10)).toBe(-1);
   });

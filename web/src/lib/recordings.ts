@@ -239,27 +239,34 @@ export interface PageVisit {
 
 /**
  * The pages a recording shows, in order: its Meta events (rrweb writes one
- * with each full snapshot) with their time from the first event. A Meta
- * event for the page already on screen (a new snapshot of the same page)
- * is no new visit.
+ * before each full snapshot), each at the time of its snapshot (when the
+ * page is on screen), from the first event. A Meta event for the page
+ * already on screen (a new snapshot of the same page) is no new visit.
  */
 export function pageVisits(events: readonly RrEvent[]): PageVisit[] {
   if (events.length === 0) return [];
   const start = events[0]!.timestamp;
   const visits: PageVisit[] = [];
-  for (const e of events) {
+  events.forEach((e, i) => {
     const href = metaHref(e);
-    if (href === null) continue;
+    if (href === null) return;
     const path = pathOf(href);
-    if (visits.length && visits[visits.length - 1]!.path === path) continue;
-    visits.push({ path, href, offset: Math.max(0, e.timestamp - start) });
-  }
+    if (visits.length && visits[visits.length - 1]!.path === path) return;
+    let at = e.timestamp;
+    for (let j = i + 1; j < events.length && events[j]!.type !== EVENT_META; j++) {
+      if (events[j]!.type === EVENT_FULL_SNAPSHOT) {
+        at = events[j]!.timestamp;
+        break;
+      }
+    }
+    visits.push({ path, href, offset: Math.max(0, at - start) });
+  });
   return visits;
 }
 
-/** The index of the visit on screen at `offset` ms, or -1 before the first. */
+/** The index of the visit on screen at `offset` ms (the first one until then), -1 without visits. */
 export function visitAt(visits: readonly PageVisit[], offset: number): number {
-  let at = -1;
+  let at = visits.length ? 0 : -1;
   for (let i = 0; i < visits.length; i++) if (visits[i]!.offset <= offset) at = i;
   return at;
 }
@@ -302,10 +309,10 @@ export function snapshotOf(events: readonly RrEvent[], path: string): [RrEvent, 
 export type ViewportClass = 'DESKTOP' | 'TABLET' | 'MOBILE';
 
 /** The API's classes (by viewport width) and the width of a page outline drawn for each. */
-export const VIEWPORTS: { id: ViewportClass; label: string; widths: string; outline: number; device: string }[] = [
-  { id: 'DESKTOP', label: 'Desktop', widths: '1024 px and wider', outline: 1280, device: 'Desktop' },
-  { id: 'TABLET', label: 'Tablet', widths: '768 to 1023 px', outline: 768, device: 'Tablet' },
-  { id: 'MOBILE', label: 'Mobile', widths: 'narrower than 768 px', outline: 375, device: 'Mobile' },
+export const VIEWPORTS: { id: ViewportClass; label: string; widths: string; short: string; outline: number; device: string }[] = [
+  { id: 'DESKTOP', label: 'Desktop', widths: '1024 px and wider', short: '≥ 1024 px', outline: 1280, device: 'Desktop' },
+  { id: 'TABLET', label: 'Tablet', widths: '768 to 1023 px', short: '768–1023 px', outline: 768, device: 'Tablet' },
+  { id: 'MOBILE', label: 'Mobile', widths: 'narrower than 768 px', short: '< 768 px', outline: 375, device: 'Mobile' },
 ];
 
 export function viewportOf(id: ViewportClass) {

@@ -91,10 +91,15 @@ interface Backdrop {
   snapshot: [RrEvent, RrEvent];
 }
 
+/** Recordings fetched at most to find a backdrop (each answer holds a whole recording). */
+const BACKDROP_TRIES = 3;
+
 /**
- * The newest recording of `path` (on the viewport class's device type if
- * one exists) and its first snapshot of the page; null when there is none.
- * Only the two events are kept, not the whole recording.
+ * A snapshot of `path` from its newest recordings: one recorded in the
+ * viewport class if one of the first few is (the device type, which the
+ * API filters on, comes from the browser, not the window's width), else
+ * the first snapshot found; null when none shows the page. Only the two
+ * events are kept, not the whole recording.
  */
 async function findBackdrop(siteId: string, range: DayRange, path: string, viewport: ViewportClass): Promise<Backdrop | null> {
   const page = [{ dimension: 'PAGE' as const, op: 'IS' as const, value: path }];
@@ -104,14 +109,22 @@ async function findBackdrop(siteId: string, range: DayRange, path: string, viewp
       range,
       page,
       pageOnDevice: [...page, { dimension: 'DEVICE', op: 'IS', value: viewportOf(viewport).device }],
+      first: BACKDROP_TRIES,
     })
   ).site;
-  const sessionId = found.onDevice.nodes[0]?.sessionId ?? found.any.nodes[0]?.sessionId;
-  if (!sessionId) return null;
-  const rec = (await request(RecordingEventsQuery, { id: siteId, session: sessionId })).site.recording;
-  const events = rec ? asEvents(rec.events) : null;
-  const snapshot = events ? snapshotOf(events, path) : null;
-  return snapshot ? { sessionId, snapshot } : null;
+  const sessions = [...new Set([...found.onDevice.nodes, ...found.any.nodes].map((n) => n.sessionId))].slice(0, BACKDROP_TRIES);
+  let fallback: Backdrop | null = null;
+  // One at a time: the API answers one recording's events a request.
+  for (const sessionId of sessions) {
+    const rec = (await request(RecordingEventsQuery, { id: siteId, session: sessionId })).site.recording;
+    const events = rec ? asEvents(rec.events) : null;
+    const snapshot = events ? snapshotOf(events, path) : null;
+    if (!snapshot) continue;
+    const size = metaSize(snapshot[0]);
+    if (size && classOfWidth(size.width) === viewport) return { sessionId, snapshot };
+    fallback ??= { sessionId, snapshot };
+  }
+  return fallback;
 }
 
 function Heatmaps({ site, orgSlug, recordings }: { site: RecSite; orgSlug: string; recordings: boolean }) {
@@ -219,7 +232,7 @@ function Controls({
         <select id={`${id}-vp`} value={state.viewport} onChange={(e) => setState({ ...state, viewport: e.target.value as ViewportClass })}>
           {VIEWPORTS.map((v) => (
             <option key={v.id} value={v.id}>
-              {v.label} ({v.widths})
+              {v.label} ({v.short})
             </option>
           ))}
         </select>

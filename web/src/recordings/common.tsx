@@ -42,7 +42,7 @@ export function SiteLinks({ org, site, name, current }: { org: string; site: str
         Dashboard
       </Link>
       {current !== 'recordings' ? (
-        <Link href={paths.recordings(org, site, current === 'recording' && lastList.site === site ? lastList.search : '')} aria-label={`Recordings of ${name}`}>
+        <Link href={paths.recordings(org, site, current === 'recording' && lastList.site === site ? lastList.search : '')} aria-label={`${current === 'recording' ? 'All recordings' : 'Recordings'} of ${name}`}>
           {current === 'recording' ? 'All recordings' : 'Recordings'}
         </Link>
       ) : null}
