@@ -116,7 +116,7 @@ function Recordings({ site, orgSlug, manage }: { site: RecSite; orgSlug: string;
 
       {!site.recordingsEnabled ? <RecordingsOff site={site} orgSlug={orgSlug} manage={manage} /> : null}
 
-      <Filters site={site} state={state} setState={setState} range={range} />
+      <Filters site={site} state={state} setState={setState} range={range} rows={rows} />
 
       {q.isPending ? (
         <Loading label="Loading recordings…" lines={5} />
@@ -176,7 +176,32 @@ function RecordingsOff({ site, orgSlug, manage }: { site: RecSite; orgSlug: stri
 
 const PLURAL: Record<RecDim, string> = { PAGE: 'pages', COUNTRY: 'countries', BROWSER: 'browsers', OS: 'systems', DEVICE: 'device types' };
 
-function Filters({ site, state, setState, range }: { site: RecSite; state: ListState; setState: (s: ListState) => void; range: { from: string; to: string } }) {
+/** A dimension's values in the recordings shown, most frequent first. */
+function recordedValues(rows: readonly Rec[], dim: RecDim): string[] {
+  const counts = new Map<string, number>();
+  const add = (v: string | null | undefined) => {
+    if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+  };
+  for (const r of rows) {
+    if (dim === 'PAGE') r.pages.forEach(add);
+    else add({ COUNTRY: r.country, BROWSER: r.browser, OS: r.os, DEVICE: r.device }[dim]);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([v]) => v);
+}
+
+function Filters({
+  site,
+  state,
+  setState,
+  range,
+  rows,
+}: {
+  site: RecSite;
+  state: ListState;
+  setState: (s: ListState) => void;
+  range: { from: string; to: string };
+  rows: readonly Rec[];
+}) {
   const id = useId();
   const options = useQuery({
     queryKey: ['recordingFilterOptions', site.id, range],
@@ -194,13 +219,17 @@ function Filters({ site, state, setState, range }: { site: RecSite; state: ListS
     setErrors({});
   }, [state.minDuration, state.maxDuration]);
 
-  const valuesOf = (dim: RecDim): string[] => {
+  // Two groups of values: those of the recordings listed, then the range's
+  // top values in all events (which may have no recording).
+  const valuesOf = (dim: RecDim): { recorded: string[]; top: string[] } => {
     const d = options.data;
     const list = !d ? [] : { PAGE: d.pages, COUNTRY: d.countries, BROWSER: d.browsers, OS: d.oses, DEVICE: d.devices }[dim];
-    const values = list.map((r) => r.value).filter((v) => v !== '');
     const chosen = state.filters[dim];
-    // A value from the URL that the range's top values miss is still shown.
-    return chosen && !values.includes(chosen) ? [chosen, ...values] : values;
+    const recorded = recordedValues(rows, dim);
+    // A value from the URL that neither group has is still shown.
+    if (chosen && !recorded.includes(chosen)) recorded.unshift(chosen);
+    const top = list.map((r) => r.value).filter((v) => v !== '' && !recorded.includes(v));
+    return { recorded, top };
   };
   const setFilter = (dim: RecDim, value: string) => {
     const filters = { ...state.filters };
@@ -239,11 +268,7 @@ function Filters({ site, state, setState, range }: { site: RecSite; state: ListS
             <label htmlFor={`${id}-${dim}`}>{label}</label>
             <select id={`${id}-${dim}`} value={state.filters[dim] ?? ''} onChange={(e) => setFilter(dim, e.target.value)}>
               <option value="">All {PLURAL[dim]}</option>
-              {valuesOf(dim).map((v) => (
-                <option key={v} value={v}>
-                  {dim === 'COUNTRY' ? countryName(v) : v}
-                </option>
-              ))}
+              <DimOptions dim={dim} {...valuesOf(dim)} />
             </select>
           </div>
         ))}
@@ -299,6 +324,20 @@ function Filters({ site, state, setState, range }: { site: RecSite; state: ListS
         {durations ? ` · ${durations}` : ''}
       </p>
     </section>
+  );
+}
+
+function DimOptions({ dim, recorded, top }: { dim: RecDim; recorded: string[]; top: string[] }) {
+  const option = (v: string) => (
+    <option key={v} value={v}>
+      {dim === 'COUNTRY' ? countryName(v) : v}
+    </option>
+  );
+  return (
+    <>
+      {recorded.length ? <optgroup label="In these recordings">{recorded.map(option)}</optgroup> : null}
+      {top.length ? <optgroup label="Top in the range">{top.map(option)}</optgroup> : null}
+    </>
   );
 }
 
