@@ -8,7 +8,7 @@ import {
   describeCell,
   describeDurations,
   formatClock,
-  frameSize,
+  frameScale,
   formatStart,
   gridRows,
   hasFilters,
@@ -200,10 +200,11 @@ describe('recording routes and roles', () => {
   });
 });
 
-describe('frameSize', () => {
-  it('keeps the viewport’s proportions within the window', () => {
-    expect(frameSize(800, { width: 1600, height: 900 }, 1000)).toEqual({ width: 800, height: 450 });
-    expect(frameSize(800, { width: 390, height: 844 }, 1000)).toEqual({ width: 800, height: 700 });
-    expect(frameSize(100, { width: 1280, height: 800 }, 300)).toEqual({ width: 200, height: 240 });
+describe('frameScale', () => {
+  it('fits the viewport in the container and the window, never enlarged', () => {
+    expect(frameScale(800, { width: 1600, height: 900 }, 1000)).toBe(0.5);
+    expect(frameScale(800, { width: 390, height: 844 }, 1000)).toBeCloseTo(700 / 844);
+    expect(frameScale(2000, { width: 1280, height: 800 }, 2000)).toBe(1);
+    expect(frameScale(1000, { width: 1280, height: 800 }, 300)).toBe(240 / 800);
   });
 });

@@ -419,11 +419,11 @@ export function describeCell(c: Cell, columns: number, cellHeight: number, pageW
 export const SPEEDS = [1, 2, 4, 8] as const;
 
 /**
- * The player's frame: the container's width, and the recorded viewport's
- * proportions, at most 70% of the window's height (never below 240 px).
+ * How much the player shrinks the recorded viewport (never enlarged): to
+ * the container's width, and to 70% of the window's height (at least
+ * 240 px tall), keeping its proportions.
  */
-export function frameSize(containerWidth: number, viewport: { width: number; height: number }, windowHeight: number): { width: number; height: number } {
-  const width = Math.max(200, Math.floor(containerWidth));
-  const natural = (width * viewport.height) / viewport.width;
-  return { width, height: Math.round(Math.max(240, Math.min(natural, windowHeight * 0.7))) };
+export function frameScale(containerWidth: number, viewport: { width: number; height: number }, windowHeight: number): number {
+  const maxHeight = Math.max(240, windowHeight * 0.7);
+  return Math.min(1, Math.max(0, containerWidth) / viewport.width, maxHeight / viewport.height);
 }

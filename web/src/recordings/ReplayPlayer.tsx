@@ -3,16 +3,16 @@
 // labelled, keyboard-usable and themed. Loaded on demand by
 // pages/RecordingPage.tsx: rrweb-player and its stylesheet stay in this
 // chunk.
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import Player from 'rrweb-player';
 import 'rrweb-player/dist/style.css';
-import { formatClock, frameSize, metaSize, SPEEDS, spokenClock, visitAt, type PageVisit, type RrEvent } from '../lib/recordings';
-import { keepStylesApplied, replayStylesPlugin } from './replayStyles';
+import { formatClock, frameScale, metaSize, SPEEDS, spokenClock, visitAt, type PageVisit, type RrEvent } from '../lib/recordings';
+import { guardReplayer, replayCspPlugin, styleAttributesViaCssom } from './replayCsp';
 
 type Replayer = ReturnType<Player['getReplayer']>;
 type PlayerEvents = ConstructorParameters<typeof Player>[0]['props']['events'];
-/** The Svelte component's own methods, which the package's types leave out. */
-type Svelte = { $set(props: object): void; $destroy(): void };
+/** The Svelte component's own method, which the package's types leave out. */
+type Svelte = { $destroy(): void };
 
 /** Marked once a replay is on screen (the first full snapshot rebuilt). */
 export const READY_MARK = 'trackr:player:ready';
@@ -21,6 +21,8 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
   const id = useId();
   const box = useRef<HTMLDivElement>(null);
   const target = useRef<HTMLDivElement>(null);
+  const viewport = useMemo(() => metaSize(events.find((e) => e.type === 4)) ?? { width: 1280, height: 800 }, [events]);
+  const [scale, setScale] = useState(0);
   const [replayer, setReplayer] = useState<Replayer | null>(null);
   const [total, setTotal] = useState(0);
   const [time, setTime] = useState(0);
@@ -29,33 +31,46 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
   const [skip, setSkip] = useState(true);
   const [skipping, setSkipping] = useState(false);
 
-  useEffect(() => {
+  // rrweb-player shows the recorded viewport at its size; the stage scales it to fit.
+  useLayoutEffect(() => {
     const outer = box.current;
+    if (!outer) return;
+    const fit = () => setScale(frameScale(outer.clientWidth, viewport, window.innerHeight));
+    fit();
+    const ro = new ResizeObserver(fit);
+    ro.observe(outer);
+    return () => ro.disconnect();
+  }, [viewport]);
+
+  useEffect(() => {
     const el = target.current;
-    if (!outer || !el) return;
-    const viewport = metaSize(events.find((e) => e.type === 4)) ?? { width: 1280, height: 800 };
-    const size = () => frameSize(outer.clientWidth, viewport, window.innerHeight);
-    // rrweb-player sizes its frame with style attributes, which the CSP refuses.
-    const stopStyles = keepStylesApplied(el);
-    const player = new Player({
-      target: el,
-      props: {
-        events: events as unknown as PlayerEvents,
-        ...size(),
-        maxScale: 1,
-        autoPlay: false,
-        showController: false,
-        skipInactive: true,
-        speed: 1,
-        speedOption: [...SPEEDS],
-        // Replayer options: keep the page's styles under the CSP, never move the viewer's focus.
-        plugins: [replayStylesPlugin()],
-        blockClass: 'trackr-block',
-        triggerFocus: false,
-        showWarning: false,
-      },
-    });
+    if (!el) return;
+    const player = styleAttributesViaCssom(
+      () =>
+        new Player({
+          target: el,
+          props: {
+            events: events as unknown as PlayerEvents,
+            width: viewport.width,
+            height: viewport.height,
+            maxScale: 1,
+            autoPlay: false,
+            showController: false,
+            skipInactive: true,
+            speed: 1,
+            speedOption: [...SPEEDS],
+            // Replayer options: no CSP violation (rrweb's virtual DOM would build
+            // nodes in the app's document, unguarded), never move the viewer's focus.
+            plugins: [replayCspPlugin()],
+            useVirtualDom: false,
+            blockClass: 'trackr-block',
+            triggerFocus: false,
+            showWarning: false,
+          },
+        }),
+    );
     const r = player.getReplayer();
+    guardReplayer(r);
     // The recorded page is a picture here: named, and out of the tab order.
     r.iframe.title = 'Replay of the recorded page';
     r.iframe.tabIndex = -1;
@@ -80,31 +95,23 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
       setTime(r.getMetaData().totalTime);
     });
     let ready = false;
-    const markReady = () => {
+    r.on('fullsnapshot-rebuilded', () => {
       if (ready) return;
       ready = true;
       performance.mark(READY_MARK);
-    };
-    r.on('fullsnapshot-rebuilded', markReady);
+    });
     setReplayer(r);
     setTotal(r.getMetaData().totalTime);
     setTime(0);
-    const ro = new ResizeObserver(() => {
-      (player as unknown as Svelte).$set(size());
-      player.triggerResize();
-    });
-    ro.observe(outer);
     return () => {
-      ro.disconnect();
       cancelAnimationFrame(frame);
       setReplayer(null);
       // rrweb-player without its controller leaves the replayer running.
       r.destroy();
       (player as unknown as Svelte).$destroy();
-      stopStyles();
       el.replaceChildren();
     };
-  }, [events]);
+  }, [events, viewport]);
 
   const finished = total > 0 && time >= total;
   const play = useCallback(() => {
@@ -140,7 +147,14 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
   return (
     <div className="player">
       <div ref={box} className="player-stage">
-        <div ref={target} className="player-frame" data-testid="player" />
+        <div className="player-viewport" style={{ width: viewport.width * scale, height: viewport.height * scale }}>
+          <div
+            ref={target}
+            className="player-frame"
+            data-testid="player"
+            style={{ width: viewport.width, height: viewport.height, transform: `scale(${scale})` }}
+          />
+        </div>
       </div>
 
       <div className="player-controls" role="group" aria-label="Playback">

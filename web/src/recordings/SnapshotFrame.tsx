@@ -5,7 +5,7 @@
 import { Replayer } from '@rrweb/replay';
 import { useEffect, useRef } from 'react';
 import { metaSize, type RrEvent } from '../lib/recordings';
-import { replayStylesPlugin } from './replayStyles';
+import { guardReplayer, replayCspPlugin } from './replayCsp';
 
 /** Tallest page drawn (a heatmap's grid is at most 20 000 cells anyway). */
 const MAX_HEIGHT = 20_000;
@@ -32,12 +32,15 @@ export default function SnapshotFrame({
     const r = new Replayer(snapshot as unknown as ReplayEvents, {
       root: el,
       mouseTail: false,
-      plugins: [replayStylesPlugin()],
+      plugins: [replayCspPlugin()],
+      // Its virtual DOM would build nodes in the app's document, unguarded (see replayCsp.ts).
+      useVirtualDom: false,
       blockClass: 'trackr-block',
       triggerFocus: false,
       showWarning: false,
       pauseAnimation: true,
     });
+    guardReplayer(r);
     r.iframe.title = 'The page as recorded';
     r.iframe.tabIndex = -1;
     let frame = 0;
