@@ -186,7 +186,12 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
           <div className="player-marks" aria-hidden="true">
             {total > 0
               ? visits.map((v, i) => (
-                  <span key={i} className="player-mark" style={{ left: `${(Math.min(v.offset, total) / total) * 100}%` }} title={v.path} />
+                  <span
+                    key={i}
+                    className="player-mark"
+                    // Along the slider's track, which ends half a thumb (8 px) inside the input.
+                    style={{ left: `calc(8px + (100% - 16px) * ${Math.min(v.offset, total) / total})` }}
+                  />
                 ))
               : null}
           </div>
