@@ -1,8 +1,8 @@
-// The session player: rrweb-player's frame (it builds rrweb's Replayer and
-// scales the replay to fit) with the app's own controls, so that they are
-// labelled, keyboard-usable and themed. Loaded on demand by
-// pages/RecordingPage.tsx: rrweb-player and its stylesheet stay in this
-// chunk.
+// The session player: rrweb-player's frame (it builds rrweb's Replayer),
+// at the recorded viewport's size and scaled here to fit, with the app's
+// own controls (rrweb-player's are unlabelled and unthemed) and the
+// session's pages. Loaded on demand by pages/RecordingPage.tsx:
+// rrweb-player and its stylesheet stay in this chunk.
 import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import Player from 'rrweb-player';
 import 'rrweb-player/dist/style.css';
