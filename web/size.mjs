@@ -82,4 +82,28 @@ for (const [name, prefix, budget] of [
   report(name, refs, budget);
   refs.forEach((r) => loaded.add(r));
 }
+// The app's lazy chunks (React.lazy routes, the player, the heatmap's
+// replayer): what each loads beyond the app shell, from Vite's preload
+// lists (`import("./X.js"),__vite__mapDeps([...])` and the table `m.f`).
+{
+  const shell = new Set(assetsOf(readFileSync(join(out, 'index.html'), 'utf8')));
+  const lazy = new Map();
+  for (const file of readdirSync(join(out, 'assets'))) {
+    if (!file.endsWith('.js') || file.startsWith('graphiql')) continue;
+    const code = readFileSync(join(out, 'assets', file), 'utf8');
+    const table = /m\.f=\[([^\]]*)\]/.exec(code);
+    if (!table) continue;
+    const names = [...table[1].matchAll(/"([^"]+)"/g)].map((m) => `/${m[1]}`);
+    for (const m of code.matchAll(/import\("\.\/([^"]+\.js)"\),__vite__mapDeps\(\[([\d,]*)\]\)/g)) {
+      const deps = m[2].split(',').filter(Boolean).map((i) => names[Number(i)]);
+      lazy.set(m[1], [`/assets/${m[1]}`, ...deps]);
+    }
+  }
+  console.log('lazy chunks, beyond the app shell:');
+  for (const [chunk, deps] of [...lazy].sort()) {
+    let total = 0;
+    for (const ref of new Set(deps)) if (!shell.has(ref)) total += gzipSync(readFileSync(join(out, ref)), { level: 9 }).length;
+    console.log(`  ${chunk.replace(/-[\w-]{8}\.js$/, '')}: ${(total / 1024).toFixed(1)} KB gzipped JS + CSS`);
+  }
+}
 process.exit(failed ? 1 : 0);

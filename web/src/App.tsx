@@ -41,6 +41,36 @@ function DashboardPage() {
   );
 }
 
+// Recordings and heatmaps, each its own chunk (the player's rrweb-player and
+// the heatmap's rrweb Replayer are further chunks of their own).
+const LazyRecordingsPage = lazy(() => import('./pages/RecordingsPage'));
+const LazyRecordingPage = lazy(() => import('./pages/RecordingPage'));
+const LazyHeatmapPage = lazy(() => import('./pages/HeatmapPage'));
+
+function RecordingsPage() {
+  return (
+    <Suspense fallback={<Loading label="Loading the recordings…" lines={4} />}>
+      <LazyRecordingsPage />
+    </Suspense>
+  );
+}
+
+function RecordingPage() {
+  return (
+    <Suspense fallback={<Loading label="Loading the recording…" lines={4} />}>
+      <LazyRecordingPage />
+    </Suspense>
+  );
+}
+
+function HeatmapPage() {
+  return (
+    <Suspense fallback={<Loading label="Loading the heatmaps…" lines={4} />}>
+      <LazyHeatmapPage />
+    </Suspense>
+  );
+}
+
 export function App() {
   return (
     <Switch>
@@ -91,6 +121,9 @@ function Authenticated() {
           <Route path="/orgs/:org/sites/new" component={inOrg(NewSitePage)} />
           <Route path="/orgs/:org/sites/:site/settings" component={inOrg(SiteSettingsPage)} />
           <Route path="/orgs/:org/sites/:site/data" component={inOrg(SiteDataPage)} />
+          <Route path="/orgs/:org/sites/:site/recordings" component={inOrg(RecordingsPage)} />
+          <Route path="/orgs/:org/sites/:site/recordings/:session" component={inOrg(RecordingPage)} />
+          <Route path="/orgs/:org/sites/:site/heatmaps" component={inOrg(HeatmapPage)} />
           <Route path="/orgs/:org/sites/:site" component={inOrg(DashboardPage)} />
           <Route path="/orgs/:org/team" component={inOrg(TeamPage)} />
           <Route path="/orgs/:org/keys" component={inOrg(ApiKeysPage)} />

@@ -5,6 +5,7 @@ export type Role = 'OWNER' | 'ADMIN' | 'BILLING' | 'VIEWER';
 
 export type Action =
   | 'readSites'
+  | 'readRecordings'
   | 'manageSites'
   | 'manageTeam'
   | 'manageKeys'
@@ -15,6 +16,8 @@ export type Action =
 
 const TABLE: Record<Action, readonly Role[]> = {
   readSites: ['OWNER', 'ADMIN', 'VIEWER'],
+  // Session recordings: members who read sites; never staff (the API says FORBIDDEN).
+  readRecordings: ['OWNER', 'ADMIN', 'VIEWER'],
   manageSites: ['OWNER', 'ADMIN'],
   manageTeam: ['OWNER', 'ADMIN'],
   manageKeys: ['OWNER', 'ADMIN'],

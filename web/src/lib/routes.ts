@@ -19,6 +19,12 @@ export const paths = {
   dashboard: (org: string, site: string) => `/orgs/${enc(org)}/sites/${enc(site)}`,
   siteSettings: (org: string, site: string) => `/orgs/${enc(org)}/sites/${enc(site)}/settings`,
   siteData: (org: string, site: string) => `/orgs/${enc(org)}/sites/${enc(site)}/data`,
+  /** `search` is a list state's query string (lib/recordings.ts), "" or "?…". */
+  recordings: (org: string, site: string, search = '') => `/orgs/${enc(org)}/sites/${enc(site)}/recordings${search}`,
+  recording: (org: string, site: string, session: string) =>
+    `/orgs/${enc(org)}/sites/${enc(site)}/recordings/${enc(session)}`,
+  /** `search` is a heatmap state's query string (lib/recordings.ts). */
+  heatmaps: (org: string, site: string, search = '') => `/orgs/${enc(org)}/sites/${enc(site)}/heatmaps${search}`,
   team: (org: string) => `/orgs/${enc(org)}/team`,
   keys: (org: string) => `/orgs/${enc(org)}/keys`,
   billing: (org: string) => `/orgs/${enc(org)}/billing`,

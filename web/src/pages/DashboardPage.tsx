@@ -126,6 +126,7 @@ function Dashboard({
   manage: boolean;
 }) {
   const [state, setState] = useDashState();
+  const recordings = can(useOrg().viewerRole, 'readRecordings');
   const today = siteToday(new Date(), site.timezone);
   const realtime = state.period === 'realtime';
   const range = rangeOf(state, today);
@@ -214,6 +215,14 @@ function Dashboard({
     <>
       <PageHeader title={site.name} docTitle={`Dashboard · ${site.name}`}>
         <CurrentVisitors count={site.realtimeVisitors} onOpen={() => setPeriod('realtime')} />
+        {recordings ? (
+          <Link href={paths.recordings(orgSlug, site.id)} aria-label={`Recordings of ${site.name}`}>
+            Recordings
+          </Link>
+        ) : null}
+        <Link href={paths.heatmaps(orgSlug, site.id)} aria-label={`Heatmaps of ${site.name}`}>
+          Heatmaps
+        </Link>
         {manage ? (
           <>
             <Link href={paths.siteSettings(orgSlug, site.id)} aria-label={`Settings of ${site.name}`}>

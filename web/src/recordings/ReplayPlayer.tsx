@@ -1,0 +1,248 @@
+// The session player: rrweb-player's frame (it builds rrweb's Replayer),
+// at the recorded viewport's size and scaled here to fit, with the app's
+// own controls (rrweb-player's are unlabelled and unthemed) and the
+// session's pages. Loaded on demand by pages/RecordingPage.tsx:
+// rrweb-player and its stylesheet stay in this chunk.
+import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import Player from 'rrweb-player';
+import 'rrweb-player/dist/style.css';
+import { formatClock, frameScale, metaSize, SPEEDS, spokenClock, visitAt, type PageVisit, type RrEvent } from '../lib/recordings';
+import { guardReplayer, replayCspPlugin, styleAttributesViaCssom } from './replayCsp';
+
+type Replayer = ReturnType<Player['getReplayer']>;
+type PlayerEvents = ConstructorParameters<typeof Player>[0]['props']['events'];
+/** The Svelte component's own method, which the package's types leave out. */
+type Svelte = { $destroy(): void };
+
+/** Marked once a replay is on screen (the first full snapshot rebuilt). */
+export const READY_MARK = 'trackr:player:ready';
+
+export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; visits: PageVisit[] }) {
+  const id = useId();
+  const box = useRef<HTMLDivElement>(null);
+  const target = useRef<HTMLDivElement>(null);
+  const viewport = useMemo(() => metaSize(events.find((e) => e.type === 4)) ?? { width: 1280, height: 800 }, [events]);
+  const [scale, setScale] = useState(0);
+  const [replayer, setReplayer] = useState<Replayer | null>(null);
+  const [total, setTotal] = useState(0);
+  const [time, setTime] = useState(0);
+  const [playing, setPlaying] = useState(false);
+  const [speed, setSpeed] = useState<number>(1);
+  const [skip, setSkip] = useState(true);
+  const [skipping, setSkipping] = useState(false);
+
+  // rrweb-player shows the recorded viewport at its size; the stage scales it to fit.
+  useLayoutEffect(() => {
+    const outer = box.current;
+    if (!outer) return;
+    const fit = () => setScale(frameScale(outer.clientWidth, viewport, window.innerHeight));
+    fit();
+    const ro = new ResizeObserver(fit);
+    ro.observe(outer);
+    return () => ro.disconnect();
+  }, [viewport]);
+
+  useEffect(() => {
+    const el = target.current;
+    if (!el) return;
+    const player = styleAttributesViaCssom(
+      () =>
+        new Player({
+          target: el,
+          props: {
+            events: events as unknown as PlayerEvents,
+            width: viewport.width,
+            height: viewport.height,
+            maxScale: 1,
+            autoPlay: false,
+            showController: false,
+            skipInactive: true,
+            speed: 1,
+            speedOption: [...SPEEDS],
+            // Replayer options: no CSP violation (rrweb's virtual DOM would build
+            // nodes in the app's document, unguarded), never move the viewer's focus.
+            plugins: [replayCspPlugin()],
+            useVirtualDom: false,
+            blockClass: 'trackr-block',
+            triggerFocus: false,
+            showWarning: false,
+          },
+        }),
+    );
+    const r = player.getReplayer();
+    guardReplayer(r);
+    // The recorded page is a picture here: named, and out of the tab order.
+    r.iframe.title = 'Replay of the recorded page';
+    r.iframe.tabIndex = -1;
+    let frame = 0;
+    const tick = () => {
+      setTime(Math.min(r.getCurrentTime(), r.getMetaData().totalTime));
+      frame = requestAnimationFrame(tick);
+    };
+    r.on('state-change', (states) => {
+      const s = states as { player?: { value: string }; speed?: { value: string } };
+      if (s.player) {
+        const on = s.player.value === 'playing';
+        setPlaying(on);
+        cancelAnimationFrame(frame);
+        if (on) frame = requestAnimationFrame(tick);
+        else setTime(Math.min(r.getCurrentTime(), r.getMetaData().totalTime));
+      }
+      if (s.speed) setSkipping(s.speed.value === 'skipping');
+    });
+    r.on('finish', () => {
+      setPlaying(false);
+      setTime(r.getMetaData().totalTime);
+    });
+    let ready = false;
+    r.on('fullsnapshot-rebuilded', () => {
+      if (ready) return;
+      ready = true;
+      performance.mark(READY_MARK);
+    });
+    setReplayer(r);
+    setTotal(r.getMetaData().totalTime);
+    setTime(0);
+    return () => {
+      cancelAnimationFrame(frame);
+      setReplayer(null);
+      // rrweb-player without its controller leaves the replayer running.
+      r.destroy();
+      (player as unknown as Svelte).$destroy();
+      el.replaceChildren();
+    };
+  }, [events, viewport]);
+
+  const finished = total > 0 && time >= total;
+  const play = useCallback(() => {
+    if (!replayer) return;
+    replayer.play(finished ? 0 : time);
+  }, [replayer, finished, time]);
+  const pause = useCallback(() => replayer?.pause(), [replayer]);
+  const seek = useCallback(
+    (t: number, resume?: boolean) => {
+      if (!replayer) return;
+      const at = Math.max(0, Math.min(total, t));
+      setTime(at);
+      if (resume ?? playing) replayer.play(at);
+      else replayer.pause(at);
+    },
+    [replayer, total, playing],
+  );
+  const changeSpeed = (s: number) => {
+    setSpeed(s);
+    if (!replayer) return;
+    const at = replayer.getCurrentTime();
+    if (playing) replayer.pause();
+    replayer.setConfig({ speed: s });
+    if (playing) replayer.play(at);
+  };
+  const changeSkip = (on: boolean) => {
+    setSkip(on);
+    replayer?.setConfig({ skipInactive: on });
+  };
+
+  const current = visitAt(visits, time);
+  const position = `${spokenClock(time)} of ${spokenClock(total)}`;
+  return (
+    <div className="player">
+      <div ref={box} className="player-stage">
+        <div className="player-viewport" style={{ width: viewport.width * scale, height: viewport.height * scale }}>
+          <div
+            ref={target}
+            className="player-frame"
+            data-testid="player"
+            style={{ width: viewport.width, height: viewport.height, transform: `scale(${scale})` }}
+          />
+        </div>
+      </div>
+
+      <div className="player-controls" role="group" aria-label="Playback">
+        <button
+          type="button"
+          className="button primary player-play"
+          onClick={playing ? pause : play}
+          disabled={!replayer}
+        >
+          <span aria-hidden="true">{playing ? '❚❚' : '▶'}</span>
+          {playing ? 'Pause' : finished ? 'Replay' : 'Play'}
+        </button>
+
+        <div className="player-track">
+          <label htmlFor={`${id}-pos`} className="visually-hidden">
+            Position
+          </label>
+          <input
+            id={`${id}-pos`}
+            type="range"
+            min={0}
+            max={Math.max(1, Math.round(total))}
+            step={100}
+            value={Math.round(time)}
+            onChange={(e) => seek(Number(e.target.value))}
+            aria-valuetext={position}
+            disabled={!replayer || skipping}
+          />
+          <div className="player-marks" aria-hidden="true">
+            {total > 0
+              ? visits.map((v, i) => (
+                  <span
+                    key={i}
+                    className="player-mark"
+                    // Along the slider's track, which ends half a thumb (8 px) inside the input.
+                    style={{ left: `calc(8px + (100% - 16px) * ${Math.min(v.offset, total) / total})` }}
+                  />
+                ))
+              : null}
+          </div>
+        </div>
+        <p className="player-time" aria-hidden="true">
+          {formatClock(time)} / {formatClock(total)}
+        </p>
+
+        <fieldset className="player-speeds">
+          <legend className="visually-hidden">Speed</legend>
+          {SPEEDS.map((s) => (
+            <button key={s} type="button" className="button ghost" aria-pressed={speed === s} onClick={() => changeSpeed(s)} aria-label={`Speed ${s}×`}>
+              {s}×
+            </button>
+          ))}
+        </fieldset>
+
+        <div className="field checkbox player-skip">
+          <input id={`${id}-skip`} type="checkbox" checked={skip} onChange={(e) => changeSkip(e.target.checked)} />
+          <label htmlFor={`${id}-skip`}>Skip inactivity</label>
+        </div>
+      </div>
+      <p className="visually-hidden" aria-live="polite">
+        {skipping ? 'Skipping inactivity…' : playing ? '' : finished ? 'The recording ended.' : ''}
+      </p>
+
+      <section className="player-pages card" aria-labelledby={`${id}-pages`}>
+        <h2 id={`${id}-pages`}>Pages in this session</h2>
+        {visits.length === 0 ? (
+          <p className="muted">The recording names no page.</p>
+        ) : (
+          <ol className="visits" data-testid="player-pages">
+            {visits.map((v, i) => (
+              <li key={i}>
+                <button
+                  type="button"
+                  className="visit"
+                  aria-current={i === current ? 'step' : undefined}
+                  onClick={() => seek(v.offset)}
+                  data-offset={v.offset}
+                  disabled={!replayer}
+                >
+                  <span className="visit-time">{formatClock(v.offset)}</span>
+                  <span className="visit-path mono">{v.path}</span>
+                  <span className="visually-hidden">, go to {spokenClock(v.offset)}</span>
+                </button>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </div>
+  );
+}
