@@ -20,6 +20,9 @@
 // `styleAttributesViaCssom` covers its construction in the app's document.
 
 const STYLE_TAG = 'trackr-style';
+/** What a recorded <script> becomes: never run (the frame is sandboxed anyway, and
+ * Chromium reports every script it blocks there as an error), never fetched. */
+const SCRIPT_TAG = 'trackr-script';
 
 /**
  * rrweb's own replay rules (it would insert them through a <style>
@@ -27,7 +30,7 @@ const STYLE_TAG = 'trackr-style';
  * animations while paused; and the inert style elements stay unseen.
  */
 const REPLAY_RULES = [
-  `${STYLE_TAG} { display: none !important; }`,
+  `${STYLE_TAG}, ${SCRIPT_TAG} { display: none !important; }`,
   'noscript { display: none !important; }',
   '.trackr-block, .rr-block { background: currentColor; }',
   'html.rrweb-paused *, html.rrweb-paused *::before, html.rrweb-paused *::after { animation-play-state: paused !important; }',
@@ -81,8 +84,11 @@ const LOADING: Record<string, readonly string[]> = {
   feimage: ['href', 'xlink:href'],
 };
 
-/** Whether setting `name` to `value` on `el` would load something (or refresh the page). */
+/** Whether setting `name` to `value` on `el` would load something (or refresh the page),
+ * or is script: an event handler (`onsubmit="…"`) or a `javascript:` URL, which the
+ * sandbox would refuse to run, reporting each as an error. */
 function loads(el: Element, name: string, value: string): boolean {
+  if (name.startsWith('on') || /^\s*javascript:/i.test(value)) return true;
   const tag = el.localName.toLowerCase();
   if (tag === 'meta' && name === 'http-equiv') return value.trim().toLowerCase() === 'refresh';
   if (name === 'srcdoc' || name === 'srcset' || name === 'imagesrcset') return tag in LOADING && value.trim() !== '';
@@ -142,11 +148,15 @@ export function guardRealm(win: Window | null): void {
   const createElement = doc.createElement;
   const createElementNS = doc.createElementNS;
   doc.createElement = function (this: Document, tag: string, options?: ElementCreationOptions) {
-    if (String(tag).toLowerCase() === 'style') return inertStyleElement(this, (t) => createElement.call(this, t));
+    const name = String(tag).toLowerCase();
+    if (name === 'style') return inertStyleElement(this, (t) => createElement.call(this, t));
+    if (name === 'script') return createElement.call(this, SCRIPT_TAG);
     return createElement.call(this, tag, options);
   } as Document['createElement'];
   doc.createElementNS = function (this: Document, ns: string | null, tag: string, options?: ElementCreationOptions | string) {
-    if (String(tag).toLowerCase().replace(/^.*:/, '') === 'style') return inertStyleElement(this, (t) => createElement.call(this, t));
+    const name = String(tag).toLowerCase().replace(/^.*:/, '');
+    if (name === 'style') return inertStyleElement(this, (t) => createElement.call(this, t));
+    if (name === 'script') return createElement.call(this, SCRIPT_TAG);
     return createElementNS.call(this, ns, tag, options as ElementCreationOptions);
   } as Document['createElementNS'];
   // rrweb replays style changes and stylesheet rules through the CSSOM.
