@@ -99,12 +99,14 @@ pub trait EventStore: Send + Sync {
         now_ms: i64,
     ) -> Result<Vec<TimePoint>>;
 
-    /// The top `limit` values of a dimension by visitors.
+    /// The top `limit` values of a dimension by visitors; their visit
+    /// figures only with `visits` (they cost a scan of today's visits).
     async fn breakdown(
         &self,
         query: &ReportQuery,
         dimension: Dimension,
         limit: u32,
+        visits: bool,
         now_ms: i64,
     ) -> Result<Vec<BreakdownRow>>;
 
@@ -318,20 +320,31 @@ impl EventStore for SqlEventStore {
         query: &ReportQuery,
         dimension: Dimension,
         limit: u32,
+        visits: bool,
         now_ms: i64,
     ) -> Result<Vec<BreakdownRow>> {
         let window = time::window(query.tz, query.from, query.to)?;
         let db = &reports::snapshot(&self.db).await?;
         let rolled = match plan(db, query, now_ms).await? {
             Some(plan) => {
-                reports::breakdown_rolled(db, &plan, dimension, &query.filters, limit).await?
+                reports::breakdown_rolled(db, &plan, dimension, &query.filters, limit, visits)
+                    .await?
             }
             None => None,
         };
         let rows = match rolled {
             Some(rows) => rows,
             None => {
-                reports::breakdown(db, query.site, window, dimension, &query.filters, limit).await?
+                reports::breakdown(
+                    db,
+                    query.site,
+                    window,
+                    dimension,
+                    &query.filters,
+                    limit,
+                    visits,
+                )
+                .await?
             }
         };
         Ok(rows
@@ -377,7 +390,7 @@ impl EventStore for SqlEventStore {
             .collect();
         let mut top = Vec::new();
         for d in [Dimension::Page, Dimension::Source, Dimension::Country] {
-            let rows = reports::breakdown(db, site, whole, d, &[], limit).await?;
+            let rows = reports::breakdown(db, site, whole, d, &[], limit, true).await?;
             top.push(
                 rows.into_iter()
                     .map(|(value, figures)| BreakdownRow { value, figures })

@@ -181,8 +181,9 @@ pub async fn timeseries<C: ConnectionTrait>(
 }
 
 /// Top values of a dimension by visitors, with every figure: visitors,
-/// page views and events of the events with the value; the visits (started
-/// in the window) with an event of the value that passes the filters.
+/// page views and events of the events with the value; with `visits`, the
+/// visits (started in the window) with an event of the value that passes
+/// the filters (a second query; entry and exit pages have them anyway).
 pub async fn breakdown<C: ConnectionTrait>(
     db: &C,
     site: Uuid,
@@ -190,6 +191,7 @@ pub async fn breakdown<C: ConnectionTrait>(
     dimension: Dimension,
     filters: &[Filter],
     limit: u32,
+    visits: bool,
 ) -> Result<Vec<(String, StatsRow)>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     let visit_column = dimension.visit_column().map(|c| format!("v.{c}"));
@@ -230,7 +232,7 @@ pub async fn breakdown<C: ConnectionTrait>(
         }
         out.push((value.unwrap_or_default(), figures));
     }
-    if visit_column.is_none() {
+    if visits && visit_column.is_none() {
         add_visit_breakdown(db, site, window, dimension, filters, &mut out).await?;
     }
     Ok(out)
@@ -755,13 +757,15 @@ pub async fn timeseries_rolled<C: ConnectionTrait>(
 }
 
 /// `breakdown` from the rollups and the tail; `None` for a dimension that
-/// is not rolled up (entry and exit pages).
+/// is not rolled up (entry and exit pages). Without `visits`, the visit
+/// figures are left incomplete (the days not closed are not read).
 pub async fn breakdown_rolled<C: ConnectionTrait>(
     db: &C,
     plan: &Plan,
     dimension: Dimension,
     filters: &[Filter],
     limit: u32,
+    visits: bool,
 ) -> Result<Option<Vec<(String, StatsRow)>>, DbErr> {
     let Some(key) = Key::of(filters) else {
         return Ok(None);
@@ -869,8 +873,8 @@ pub async fn breakdown_rolled<C: ConnectionTrait>(
         out.truncate(limit as usize);
         out
     };
-    // The visits of the days not closed, read raw.
-    if let Some(tail) = plan.visits_tail {
+    // The visits of the days not closed, read raw (what costs most today).
+    if let (Some(tail), true) = (plan.visits_tail, visits) {
         add_visit_breakdown(db, plan.site, tail, dimension, filters, &mut out).await?;
     }
     Ok(Some(out))

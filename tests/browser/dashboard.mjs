@@ -9,7 +9,7 @@
 // Steps take {base, state} (the server's URL; a storage-state file with the
 // session cookie). Console errors, page errors and CSP reports on the
 // app's pages fail the step. CHROMIUM overrides the browser binary.
-import { chromium } from 'playwright-core';
+import { launch, userAgent } from './chromium.mjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,22 +24,7 @@ const watchdog = setTimeout(() => {
   process.exit(3);
 }, 120_000);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--host-resolver-rules=MAP example.test 127.0.0.1',
-  ],
-});
-// Headless Chromium's own user agent is dropped by the tracker as a bot.
-const userAgent =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+const browser = await launch();
 
 const problems = [];
 async function open(options = {}) {
@@ -252,7 +237,11 @@ const steps = {
     const hot = page.locator('[data-testid="heatmap-hottest"]');
     await hot.waitFor({ state: 'attached' });
     const overlay = page.locator('[data-testid="heatmap-overlay"]');
-    const snapshot = (await page.locator('iframe').count()) > 0;
+    // The replayed page comes with its own (lazy) chunk, maybe after the cells.
+    const snapshot = await page
+      .locator('.heat-snapshot iframe')
+      .waitFor({ state: 'attached' })
+      .then(() => true, () => false);
     finish({
       col: num(await hot.getAttribute('data-col')),
       row: num(await hot.getAttribute('data-row')),

@@ -10,7 +10,7 @@
 // non-zero. Console errors, page errors and Content-Security-Policy
 // reports on the app's pages fail the step. CHROMIUM overrides the browser
 // binary; SHOTS names a folder for screenshots.
-import { chromium } from 'playwright-core';
+import { launch, userAgent } from './chromium.mjs';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,25 +26,7 @@ const watchdog = setTimeout(() => {
   process.exit(3);
 }, 90_000);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--host-resolver-rules=MAP example.test 127.0.0.1',
-  ],
-});
-
-// Headless Chromium says "HeadlessChrome" in its user agent, which the
-// tracker's endpoint rightly drops as automation; present as the desktop
-// browser it is (the sessions page then names it "Chrome on Linux").
-const userAgent =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+const browser = await launch();
 
 const problems = [];
 async function open(state, options = {}) {

@@ -48,6 +48,19 @@ async fn browser_state(
     path.display().to_string()
 }
 
+/// The organization's slug (the app's URLs name it).
+async fn slug_of(app: &TestApp, owner: &trackr_tests::TestUser, org: &str) -> String {
+    app.gql_ok(
+        Some(&owner.token),
+        "query($o: ID!) { organization(id: $o) { slug } }",
+        json!({"o": org}),
+    )
+    .await["organization"]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 fn shots_dir(b: Backend) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../target/dashboard-screenshots")
@@ -120,16 +133,7 @@ async fn promise_2_the_dashboard_shows_the_models_numbers(b: Backend) {
     let site = app
         .gql_ok(Some(&owner.token), "mutation($o: ID!) { createSite(organizationId: $o, domain: \"example.com\", timezone: \"America/New_York\") { id } }", json!({"o": org}))
         .await["createSite"]["id"].as_str().unwrap().to_owned();
-    let slug = app
-        .gql_ok(
-            Some(&owner.token),
-            "query($o: ID!) { organization(id: $o) { slug } }",
-            json!({"o": org}),
-        )
-        .await["organization"]["slug"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let slug = slug_of(&app, &owner, &org).await;
     let mut events = model::generate();
     let visits = model::sessionize(&mut events);
     model::send(&app, &events).await;
@@ -274,16 +278,7 @@ async fn promise_2_and_8_realtime_a_masked_recording_and_the_heatmap_in_the_dash
         json!({"id": site}),
     )
     .await;
-    let slug = app
-        .gql_ok(
-            Some(&owner.token),
-            "query($o: ID!) { organization(id: $o) { slug } }",
-            json!({"o": org}),
-        )
-        .await["organization"]["slug"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let slug = slug_of(&app, &owner, &org).await;
     let dir = tempfile::tempdir().unwrap();
     let state = browser_state(&app, &owner, dir.path()).await;
     let base = app.url("").trim_end_matches('/').to_owned();

@@ -609,11 +609,17 @@ impl Site {
         limit: Option<i32>,
     ) -> ApiResult<Vec<BreakdownRow>> {
         self.require_reports()?;
+        // The visit figures of today's visits are read raw: only when asked.
+        let look = ctx.look_ahead();
+        let visits = ["visits", "bounceRate", "visitDurationSeconds"]
+            .into_iter()
+            .any(|f| look.field(f).exists());
         stats::breakdown(
             ctx.app(),
             &stats::scope(&self.model, &range, filters)?,
             dimension.into(),
             limit,
+            visits,
         )
         .await
     }

@@ -315,11 +315,13 @@ pub async fn timeseries(
     Ok(out)
 }
 
+/// A breakdown; `visits`: whether its visit figures are asked for.
 pub async fn breakdown(
     app: &App,
     scope: &Scope,
     dimension: Dimension,
     limit: Option<i32>,
+    visits: bool,
 ) -> ApiResult<Vec<BreakdownRow>> {
     let limit = limit.unwrap_or(10);
     if !(1..=1000).contains(&limit) {
@@ -328,7 +330,7 @@ pub async fn breakdown(
     time::validate(scope.from, scope.to)?;
     let rows = app
         .events
-        .breakdown(scope, dimension, limit as u32, app.clock.now_ms())
+        .breakdown(scope, dimension, limit as u32, visits, app.clock.now_ms())
         .await?;
     Ok(rows.into_iter().map(BreakdownRow::of).collect())
 }
@@ -355,7 +357,14 @@ pub async fn suggestions(
             value: text.trim().to_owned(),
         });
     }
-    let rows = breakdown(app, &scope, dimension, Some(limit.unwrap_or(10).min(50))).await?;
+    let rows = breakdown(
+        app,
+        &scope,
+        dimension,
+        Some(limit.unwrap_or(10).min(50)),
+        false,
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| r.value)

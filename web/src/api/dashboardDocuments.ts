@@ -33,6 +33,7 @@ export const DashboardQuery = graphql(`
     $devices: Dimension!
     $limit: Int!
     $eventsLimit: Int!
+    $pageVisits: Boolean!
   ) {
     site(id: $id) {
       id
@@ -44,13 +45,18 @@ export const DashboardQuery = graphql(`
         at visitors visits pageviews events bounceRate visitDurationSeconds viewsPerVisit
         previous { at visitors visits pageviews events bounceRate visitDurationSeconds viewsPerVisit }
       }
-      sources: breakdown(range: $range, dimension: $sources, filters: $filters, limit: $limit) { value visitors visits pageviews events bounceRate visitDurationSeconds }
-      pages: breakdown(range: $range, dimension: $pages, filters: $filters, limit: $limit) { value visitors visits pageviews events bounceRate visitDurationSeconds }
-      locations: breakdown(range: $range, dimension: $locations, filters: $filters, limit: $locationsLimit) { value visitors visits pageviews events bounceRate visitDurationSeconds }
-      devices: breakdown(range: $range, dimension: $devices, filters: $filters, limit: $limit) { value visitors visits pageviews events bounceRate visitDurationSeconds }
-      events: breakdown(range: $range, dimension: EVENT_NAME, filters: $filters, limit: $eventsLimit) { value visitors visits pageviews events bounceRate visitDurationSeconds }
+      sources: breakdown(range: $range, dimension: $sources, filters: $filters, limit: $limit) { ...Row }
+      pages: breakdown(range: $range, dimension: $pages, filters: $filters, limit: $limit) {
+        ...Row
+        visits @include(if: $pageVisits)
+        bounceRate @include(if: $pageVisits)
+      }
+      locations: breakdown(range: $range, dimension: $locations, filters: $filters, limit: $locationsLimit) { ...Row }
+      devices: breakdown(range: $range, dimension: $devices, filters: $filters, limit: $limit) { ...Row }
+      events: breakdown(range: $range, dimension: EVENT_NAME, filters: $filters, limit: $eventsLimit) { ...Row }
     }
   }
+  fragment Row on BreakdownRow { value visitors pageviews events }
 `);
 
 /** A details dialog's rows: up to 1000 of one dimension. */

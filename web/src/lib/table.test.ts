@@ -142,3 +142,13 @@ describe('map shades', () => {
     expect(legend(0)).toEqual([]);
   });
 });
+
+describe('visit figures', () => {
+  it('are asked for only by the panels that show them: entry and exit pages', async () => {
+    const { isVisitMeasure, panelMeasures } = await import('./table');
+    const asks = (t: Parameters<typeof panelMeasures>[0]) => panelMeasures(t).some(isVisitMeasure);
+    expect(asks('ENTRY_PAGE')).toBe(true);
+    expect(asks('EXIT_PAGE')).toBe(true);
+    for (const t of ['PAGE', 'SOURCE', 'COUNTRY', 'BROWSER', 'EVENT_NAME', 'MAP'] as const) expect(asks(t)).toBe(false);
+  });
+});

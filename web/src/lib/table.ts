@@ -55,6 +55,11 @@ export function panelMeasures(t: Tab): Measure[] {
   }
 }
 
+/** Whether a measure is a visit figure (the API reads today's visits for those). */
+export function isVisitMeasure(m: Measure): boolean {
+  return m === 'visits' || m === 'bounceRate' || m === 'visitDurationSeconds';
+}
+
 /** Every measure, for the details dialog and the CSV. */
 export function detailMeasures(t: Tab): Measure[] {
   const share: Measure = t === 'EVENT_NAME' ? 'conversionRate' : 'percentage';

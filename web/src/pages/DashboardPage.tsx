@@ -53,6 +53,7 @@ import {
   type Metric,
   type Period,
 } from '../lib/dashboard';
+import { isVisitMeasure, panelMeasures, type TableRow } from '../lib/table';
 import { formatNumber } from '../lib/format';
 import { can } from '../lib/permissions';
 import { paths } from '../lib/routes';
@@ -150,6 +151,9 @@ function Dashboard({
           limit: PANEL_ROWS,
           // One more than shown: page views are among the event names, and left out.
           eventsLimit: PANEL_ROWS + 1,
+          // Visit figures cost the server a scan of today's visits: asked
+          // for only where a panel shows them (entry and exit pages).
+          pageVisits: panelMeasures(panelTab(panelById('pages'), state.tabs.pages).dim).some(isVisitMeasure),
         }
       : null;
   const q = useQuery({
@@ -304,7 +308,7 @@ function Dashboard({
                   key={panel.id}
                   panel={panel}
                   tab={state.tabs[panel.id]}
-                  rows={panel.id === 'events' ? data.events.filter((r) => r.value !== 'pageview') : data[panel.id]}
+                  rows={(panel.id === 'events' ? data.events.filter((r) => r.value !== 'pageview') : data[panel.id]).map(panelRow)}
                   total={data.stats.visitors}
                   onTab={(t) => setState({ ...state, tabs: { ...state.tabs, [panel.id]: t } })}
                   onRow={addRowFilter}
@@ -641,4 +645,10 @@ function DashSkeleton({ label }: { label: string }) {
       </div>
     </div>
   );
+}
+
+/** A panel's row as the table takes it: the visit figures a panel was not
+ * asked for (it does not show them) as zero. */
+function panelRow(r: { value: string; visitors: number; pageviews: number; events: number; visits?: number; bounceRate?: number }): TableRow {
+  return { visits: 0, bounceRate: 0, visitDurationSeconds: 0, ...r };
 }

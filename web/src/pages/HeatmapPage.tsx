@@ -3,8 +3,9 @@
 // page as a recording saw it (rrweb's Replayer, a further chunk), or over
 // an outline of the page when no recording shows it.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useState } from 'react';
-import { Link, useLocation, useParams, useSearch } from 'wouter';
+import { lazy, Suspense, useEffect, useId, useState } from 'react';
+import { Link, useParams } from 'wouter';
+import { useUrlState } from '../lib/useUrlState';
 import { request } from '../api/client';
 import { HeatmapPagesQuery, HeatmapQuery, HeatmapRecordingQuery, RecordingEventsQuery } from '../api/recordingDocuments';
 import { retryOnce } from '../api/hooks';
@@ -44,17 +45,7 @@ const SnapshotFrame = lazy(() => import('../recordings/SnapshotFrame'));
 const OUTLINE_MIN_HEIGHT = 800;
 
 function useHeatmapState(): [HeatmapState, (next: HeatmapState) => void] {
-  const search = useSearch();
-  const [location, navigate] = useLocation();
-  const state = useMemo(() => parseHeatmapState(search), [search]);
-  const set = useCallback(
-    (next: HeatmapState) => {
-      const qs = heatmapStateToSearch(next);
-      if (qs.replace(/^\?/, '') !== search) navigate(location + qs);
-    },
-    [location, navigate, search],
-  );
-  return [state, set];
+  return useUrlState(parseHeatmapState, heatmapStateToSearch);
 }
 
 export default function HeatmapPage() {

@@ -2,8 +2,9 @@
 // demand (React.lazy in App.tsx). Filters and range live in the query
 // string (lib/recordings.ts); pages of 25 load as the list scrolls.
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
-import { Link, useLocation, useParams, useSearch } from 'wouter';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { Link, useParams, useSearch } from 'wouter';
+import { useUrlState } from '../lib/useUrlState';
 import { request } from '../api/client';
 import { RecordingFilterOptionsQuery, RecordingsQuery } from '../api/recordingDocuments';
 import type { ResultOf } from '../api/graphql';
@@ -40,17 +41,7 @@ type Rec = ResultOf<typeof RecordingsQuery>['site']['recordings']['edges'][numbe
 
 /** The list's state from the URL, and a setter that pushes a history entry. */
 function useListState(): [ListState, (next: ListState) => void] {
-  const search = useSearch();
-  const [location, navigate] = useLocation();
-  const state = useMemo(() => parseListState(search), [search]);
-  const set = useCallback(
-    (next: ListState) => {
-      const qs = listStateToSearch(next);
-      if (qs.replace(/^\?/, '') !== search) navigate(location + qs);
-    },
-    [location, navigate, search],
-  );
-  return [state, set];
+  return useUrlState(parseListState, listStateToSearch);
 }
 
 export default function RecordingsPage() {
