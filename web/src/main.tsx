@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { prefetchDashboard } from './api/dashboardQueries';
 import { isUnauthenticated } from './api/hooks';
 import { App } from './App';
 import './styles.css';
@@ -10,7 +11,10 @@ const queryClient: QueryClient = new QueryClient({
   // UNAUTHENTICATED sends to /login?next=… (see App.tsx).
   queryCache: new QueryCache({
     onError: (error, query) => {
-      if (query.queryKey[0] !== 'me' && isUnauthenticated(error)) void queryClient.invalidateQueries({ queryKey: ['me'] });
+      // Not while `me` is on its way (the dashboard's prefetch, below, asks beside it).
+      if (query.queryKey[0] === 'me' || !isUnauthenticated(error)) return;
+      if (queryClient.getQueryState(['me'])?.fetchStatus === 'fetching') return;
+      void queryClient.invalidateQueries({ queryKey: ['me'] });
     },
   }),
   defaultOptions: {
@@ -18,6 +22,8 @@ const queryClient: QueryClient = new QueryClient({
     mutations: { retry: false },
   },
 });
+
+prefetchDashboard(queryClient, window.location);
 
 const root = document.getElementById('root');
 if (root) {

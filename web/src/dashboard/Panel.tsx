@@ -5,11 +5,11 @@ import { lazy, Suspense, useCallback, useEffect, useId, useRef, type KeyboardEve
 import { dimensionName, displayValue, panelTab, type Dim, type PanelDef, type Tab } from '../lib/dashboard';
 import { formatMeasure, measureLabel, measureValue, panelMeasures, rowAttrs, type Measure, type TableRow } from '../lib/table';
 import { mark } from './marks';
+import { PANEL_ROWS } from '../api/dashboardQueries';
 
 // The map (d3-geo, topojson, the atlas) is its own chunk, fetched when the tab opens.
 const WorldMap = lazy(() => import('./WorldMap'));
 
-export const PANEL_ROWS = 10;
 
 export function Panel({
   panel,

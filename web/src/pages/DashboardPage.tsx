@@ -3,10 +3,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation, useParams, useSearch } from 'wouter';
-import { request } from '../api/client';
-import { DashboardQuery, DashboardSiteQuery } from '../api/dashboardDocuments';
+import type { DashboardQuery, DashboardSiteQuery } from '../api/dashboardDocuments';
+import { dashboardQuery, dashboardSiteQuery, dashboardVars } from '../api/dashboardQueries';
 import type { ResultOf } from '../api/graphql';
-import { retryOnce } from '../api/hooks';
 import { ErrorBox } from '../components/ErrorBox';
 import { useOrg } from '../components/OrgContext';
 import { PageHeader } from '../components/PageHeader';
@@ -15,14 +14,13 @@ import '../dashboard/dashboard.css';
 import { Details } from '../dashboard/Details';
 import { FilterDialog } from '../dashboard/FilterDialog';
 import { mark } from '../dashboard/marks';
-import { Panel, PANEL_ROWS } from '../dashboard/Panel';
+import { Panel } from '../dashboard/Panel';
 import { RealtimeView } from '../dashboard/RealtimeView';
 import {
   addFilter,
   change,
   COMPARISONS,
   comparedRange,
-  comparisonOf,
   customRangeError,
   describeFilter,
   dimensionName,
@@ -53,15 +51,12 @@ import {
   type Metric,
   type Period,
 } from '../lib/dashboard';
-import { isVisitMeasure, panelMeasures, type TableRow } from '../lib/table';
+import type { TableRow } from '../lib/table';
 import { formatNumber } from '../lib/format';
 import { can } from '../lib/permissions';
 import { paths } from '../lib/routes';
 
 type Dash = NonNullable<ResultOf<typeof DashboardQuery>['site']>;
-
-/** Countries asked for when the map is open: all of them. */
-const MAP_ROWS = 300;
 
 /** The dashboard's state from the URL, and a setter that pushes a history entry. */
 function useDashState(): [DashState, (next: DashState, opts?: { replace?: boolean }) => void] {
@@ -84,13 +79,10 @@ export default function DashboardPage() {
   const { site: siteId } = useParams<{ site: string }>();
   const readable = can(org.viewerRole, 'readSites');
   const site = useQuery({
-    queryKey: ['dashboardSite', siteId],
-    queryFn: async () => (await request(DashboardSiteQuery, { id: siteId })).site,
-    retry: retryOnce,
+    ...dashboardSiteQuery(siteId),
     enabled: readable,
     // The current visitors' count.
     refetchInterval: 15_000,
-    staleTime: 0,
   });
   if (!readable)
     return (
@@ -132,35 +124,10 @@ function Dashboard({
   const realtime = state.period === 'realtime';
   const range = rangeOf(state, today);
   const interval = range ? intervalFor(range, state.period) : 'DAY';
-  const comparison = comparisonOf(state.compare);
-  const vars =
-    range && !realtime
-      ? {
-          id: site.id,
-          range,
-          comparing: comparison !== null,
-          comparison,
-          statsComparison: comparison ?? 'PREVIOUS_PERIOD',
-          interval,
-          filters: state.filters.length ? state.filters : null,
-          sources: panelTab(panelById('sources'), state.tabs.sources).dim,
-          pages: panelTab(panelById('pages'), state.tabs.pages).dim,
-          locations: panelTab(panelById('locations'), state.tabs.locations).dim,
-          locationsLimit: state.tabs.locations === 'MAP' ? MAP_ROWS : PANEL_ROWS,
-          devices: panelTab(panelById('devices'), state.tabs.devices).dim,
-          limit: PANEL_ROWS,
-          // One more than shown: page views are among the event names, and left out.
-          eventsLimit: PANEL_ROWS + 1,
-          // Visit figures cost the server a scan of today's visits: asked
-          // for only where a panel shows them (entry and exit pages).
-          pageVisits: panelMeasures(panelTab(panelById('pages'), state.tabs.pages).dim).some(isVisitMeasure),
-        }
-      : null;
+  const vars = dashboardVars(site.id, state, today);
   const q = useQuery({
-    queryKey: ['dashboard', vars],
-    queryFn: async () => (await request(DashboardQuery, vars!)).site,
+    ...dashboardQuery(vars),
     enabled: vars !== null,
-    retry: retryOnce,
     placeholderData: keepPreviousData,
     // Waiting for the first page view: ask again until it comes.
     refetchInterval: (query) => {

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { parseState } from '../lib/dashboard';
+import { dashboardSiteId, dashboardVars, MAP_ROWS, PANEL_ROWS } from './dashboardQueries';
+
+describe('dashboardSiteId', () => {
+  it('finds the site of a dashboard path only', () => {
+    expect(dashboardSiteId('/orgs/acme/sites/0190abcd')).toBe('0190abcd');
+    expect(dashboardSiteId('/orgs/acme/sites/0190abcd/')).toBe('0190abcd');
+    expect(dashboardSiteId('/orgs/acme/sites/new')).toBeNull();
+    expect(dashboardSiteId('/orgs/acme/sites')).toBeNull();
+    expect(dashboardSiteId('/orgs/acme/sites/0190abcd/settings')).toBeNull();
+    expect(dashboardSiteId('/orgs/acme/sites/%E0%A4%A')).toBeNull();
+  });
+});
+
+describe('dashboardVars', () => {
+  it('asks for the last 30 days to today, by day, comparing off', () => {
+    const v = dashboardVars('s1', parseState('period=30d'), '2026-12-01')!;
+    expect(v.range).toEqual({ from: '2026-11-02', to: '2026-12-01' });
+    expect(v.interval).toBe('DAY');
+    expect(v.comparing).toBe(false);
+    expect(v.comparison).toBeNull();
+    expect(v.statsComparison).toBe('PREVIOUS_PERIOD');
+    expect(v.limit).toBe(PANEL_ROWS);
+    expect(v.locationsLimit).toBe(PANEL_ROWS);
+    expect(v.filters).toBeNull();
+    // Top pages show no visit figures: the server is spared today's visits.
+    expect(v.pageVisits).toBe(false);
+  });
+
+  it('follows the view: comparison, tabs, filters', () => {
+    const s = parseState('period=7d&compare=year&f=page:is:/blog');
+    const v = dashboardVars('s1', { ...s, tabs: { ...s.tabs, pages: 'ENTRY_PAGE', locations: 'MAP' } }, '2026-12-01')!;
+    expect(v.comparing).toBe(true);
+    expect(v.comparison).toBe('YEAR_OVER_YEAR');
+    expect(v.statsComparison).toBe('YEAR_OVER_YEAR');
+    expect(v.pages).toBe('ENTRY_PAGE');
+    expect(v.pageVisits).toBe(true);
+    expect(v.locations).toBe('COUNTRY');
+    expect(v.locationsLimit).toBe(MAP_ROWS);
+    expect(v.filters).toEqual([{ dimension: 'PAGE', op: 'IS', value: '/blog' }]);
+  });
+
+  it('asks nothing for the realtime view', () => {
+    expect(dashboardVars('s1', parseState('period=realtime'), '2026-12-01')).toBeNull();
+  });
+
+  it('depends on the date only: the same view on the same day is the same query', () => {
+    const s = parseState('period=month');
+    expect(dashboardVars('s1', s, '2026-12-01')).toEqual(dashboardVars('s1', s, '2026-12-01'));
+    expect(dashboardVars('s1', s, '2026-12-01')).not.toEqual(dashboardVars('s1', s, '2026-12-02'));
+  });
+});
