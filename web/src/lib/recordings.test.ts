@@ -7,6 +7,7 @@ import {
   DEFAULT_LIST,
   describeCell,
   describeDurations,
+  fitInFrame,
   formatClock,
   frameScale,
   formatStart,
@@ -206,5 +207,21 @@ describe('frameScale', () => {
     expect(frameScale(800, { width: 390, height: 844 }, 1000)).toBeCloseTo(700 / 844);
     expect(frameScale(2000, { width: 1280, height: 800 }, 2000)).toBe(1);
     expect(frameScale(1000, { width: 1280, height: 800 }, 300)).toBe(240 / 800);
+  });
+});
+
+describe('fitInFrame', () => {
+  it('leaves the first viewport as it is', () => {
+    expect(fitInFrame({ width: 1280, height: 800 }, { width: 1280, height: 800 })).toEqual({ scale: 1, left: 0, top: 0 });
+  });
+  it('shrinks a larger window to fit, centred', () => {
+    expect(fitInFrame({ width: 1280, height: 800 }, { width: 2560, height: 800 })).toEqual({ scale: 0.5, left: 0, top: 200 });
+    expect(fitInFrame({ width: 1280, height: 800 }, { width: 1280, height: 1600 })).toEqual({ scale: 0.5, left: 320, top: 0 });
+  });
+  it('never enlarges a smaller window: centres it', () => {
+    expect(fitInFrame({ width: 1280, height: 800 }, { width: 640, height: 400 })).toEqual({ scale: 1, left: 320, top: 200 });
+  });
+  it('ignores a size without area', () => {
+    expect(fitInFrame({ width: 1280, height: 800 }, { width: 0, height: 800 })).toEqual({ scale: 1, left: 0, top: 0 });
   });
 });

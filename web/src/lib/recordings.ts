@@ -427,3 +427,14 @@ export function frameScale(containerWidth: number, viewport: { width: number; he
   const maxHeight = Math.max(240, windowHeight * 0.7);
   return Math.min(1, Math.max(0, containerWidth) / viewport.width, maxHeight / viewport.height);
 }
+
+/**
+ * Where the replayed page sits in the player's frame (which has the first
+ * viewport's size) when the recorded window is `content` large: shrunk to
+ * fit (never enlarged), centred; `left` and `top` in the frame's px.
+ */
+export function fitInFrame(frame: { width: number; height: number }, content: { width: number; height: number }): { scale: number; left: number; top: number } {
+  if (!(content.width > 0 && content.height > 0)) return { scale: 1, left: 0, top: 0 };
+  const scale = Math.min(1, frame.width / content.width, frame.height / content.height);
+  return { scale, left: (frame.width - content.width * scale) / 2, top: (frame.height - content.height * scale) / 2 };
+}

@@ -1,6 +1,7 @@
 // One recorded session: /orgs/:org/sites/:site/recordings/:session. Loaded
-// on demand (React.lazy in App.tsx); the player itself (rrweb-player, about
-// 150 KB) is a further chunk, fetched while the recording's events load.
+// on demand (React.lazy in App.tsx); the player itself (rrweb's Replayer,
+// about 65 KB gzipped) is a further chunk, fetched while the recording's
+// events load.
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useMemo } from 'react';
 import { Link, useParams } from 'wouter';

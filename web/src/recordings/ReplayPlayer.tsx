@@ -1,18 +1,15 @@
-// The session player: rrweb-player's frame (it builds rrweb's Replayer),
-// at the recorded viewport's size and scaled here to fit, with the app's
-// own controls (rrweb-player's are unlabelled and unthemed) and the
-// session's pages. Loaded on demand by pages/RecordingPage.tsx:
-// rrweb-player and its stylesheet stay in this chunk.
+// The session player: rrweb's Replayer (@rrweb/replay, the module the
+// heatmap's SnapshotFrame builds its snapshot with, so both share one
+// chunk) in a frame at the recorded viewport's size, scaled here to fit,
+// with the app's own controls and the session's pages. Loaded on demand by
+// pages/RecordingPage.tsx.
+import { Replayer } from '@rrweb/replay';
+import '@rrweb/replay/dist/style.css';
 import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import Player from 'rrweb-player';
-import 'rrweb-player/dist/style.css';
-import { formatClock, frameScale, metaSize, SPEEDS, spokenClock, visitAt, type PageVisit, type RrEvent } from '../lib/recordings';
-import { guardReplayer, replayCspPlugin, styleAttributesViaCssom } from './replayCsp';
+import { fitInFrame, formatClock, frameScale, metaSize, SPEEDS, spokenClock, visitAt, type PageVisit, type RrEvent } from '../lib/recordings';
+import { guardReplayer, replayCspPlugin } from './replayCsp';
 
-type Replayer = ReturnType<Player['getReplayer']>;
-type PlayerEvents = ConstructorParameters<typeof Player>[0]['props']['events'];
-/** The Svelte component's own method, which the package's types leave out. */
-type Svelte = { $destroy(): void };
+type ReplayEvents = ConstructorParameters<typeof Replayer>[0];
 
 /** Marked once a replay is on screen (the first full snapshot rebuilt). */
 export const READY_MARK = 'trackr:player:ready';
@@ -31,7 +28,7 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
   const [skip, setSkip] = useState(true);
   const [skipping, setSkipping] = useState(false);
 
-  // rrweb-player shows the recorded viewport at its size; the stage scales it to fit.
+  // The frame has the recorded viewport's size; the stage scales it to fit.
   useLayoutEffect(() => {
     const outer = box.current;
     if (!outer) return;
@@ -45,35 +42,28 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
   useEffect(() => {
     const el = target.current;
     if (!el) return;
-    const player = styleAttributesViaCssom(
-      () =>
-        new Player({
-          target: el,
-          props: {
-            events: events as unknown as PlayerEvents,
-            width: viewport.width,
-            height: viewport.height,
-            maxScale: 1,
-            autoPlay: false,
-            showController: false,
-            skipInactive: true,
-            speed: 1,
-            speedOption: [...SPEEDS],
-            // Replayer options: no CSP violation (rrweb's virtual DOM would build
-            // nodes in the app's document, unguarded), never move the viewer's focus.
-            plugins: [replayCspPlugin()],
-            useVirtualDom: false,
-            blockClass: 'trackr-block',
-            triggerFocus: false,
-            showWarning: false,
-          },
-        }),
-    );
-    const r = player.getReplayer();
+    const r = new Replayer(events as unknown as ReplayEvents, {
+      root: el,
+      speed: 1,
+      skipInactive: true,
+      plugins: [replayCspPlugin()],
+      // Its virtual DOM would build nodes in the app's document, unguarded
+      // (see replayCsp.ts); never move the viewer's focus.
+      useVirtualDom: false,
+      blockClass: 'trackr-block',
+      triggerFocus: false,
+      showWarning: false,
+    });
     guardReplayer(r);
     // The recorded page is a picture here: named, and out of the tab order.
     r.iframe.title = 'Replay of the recorded page';
     r.iframe.tabIndex = -1;
+    // The frame keeps the first viewport's size; a window resized during
+    // the session replays shrunk to fit in it, centred.
+    r.on('resize', (d) => {
+      const { scale, left, top } = fitInFrame(viewport, d as { width: number; height: number });
+      r.wrapper.style.transform = `translate(${left}px, ${top}px) scale(${scale})`;
+    });
     let frame = 0;
     const tick = () => {
       setTime(Math.min(r.getCurrentTime(), r.getMetaData().totalTime));
@@ -106,9 +96,7 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
     return () => {
       cancelAnimationFrame(frame);
       setReplayer(null);
-      // rrweb-player without its controller leaves the replayer running.
       r.destroy();
-      (player as unknown as Svelte).$destroy();
       el.replaceChildren();
     };
   }, [events, viewport]);
