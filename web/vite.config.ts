@@ -59,7 +59,11 @@ export default defineConfig(({ mode }): UserConfig => {
               chunkFileNames: 'assets/graphiql-[name]-[hash].js',
               assetFileNames: 'assets/graphiql-[name]-[hash][extname]',
             }
-          : undefined,
+          : {
+              // rrweb's Replayer and what keeps replays within the CSP, which
+              // the player and the heatmap's snapshot both load: one chunk.
+              manualChunks: (id) => (/\/node_modules\/@rrweb\/replay\/.*\.js$|\/src\/recordings\/replayCsp\.ts$/.test(id) ? 'replayer' : undefined),
+            },
       },
     },
     server: {

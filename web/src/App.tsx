@@ -41,8 +41,8 @@ function DashboardPage() {
   );
 }
 
-// Recordings and heatmaps, each its own chunk (the player's rrweb-player and
-// the heatmap's rrweb Replayer are further chunks of their own).
+// Recordings and heatmaps, each its own chunk (the player and the heatmap's
+// snapshot are further chunks, sharing one with rrweb's Replayer).
 const LazyRecordingsPage = lazy(() => import('./pages/RecordingsPage'));
 const LazyRecordingPage = lazy(() => import('./pages/RecordingPage'));
 const LazyHeatmapPage = lazy(() => import('./pages/HeatmapPage'));

@@ -1,8 +1,9 @@
 // A panel's details: up to 1000 rows of its open tab with every measure,
 // searchable (within the loaded rows), sortable, downloadable as CSV.
-// Opened by `details=<panel>` in the URL.
+// Opened by `details=<panel>` in the URL, which holds its order (`sort`)
+// and search (`search`) too: the page owns them (lib/dashboard.ts).
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useId, useMemo, useRef, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { request } from '../api/client';
 import { BreakdownDetailsQuery } from '../api/dashboardDocuments';
 import { retryOnce } from '../api/hooks';
@@ -28,6 +29,15 @@ import { Dialog } from './Dialog';
 
 export const DETAIL_ROWS = 1000;
 
+/** How long typing pauses before the search goes to the URL (ms). */
+const SEARCH_TO_URL_MS = 400;
+
+/** The dialog's order and search, as the URL holds them. */
+export interface DetailsView {
+  sort: Sort;
+  search: string;
+}
+
 export function Details({
   siteId,
   domain,
@@ -36,6 +46,8 @@ export function Details({
   range,
   filters,
   total,
+  view,
+  onView,
   onRow,
   onClose,
 }: {
@@ -46,13 +58,42 @@ export function Details({
   range: DayRange;
   filters: DashFilter[];
   total: number;
+  view: DetailsView;
+  /** A new order is a history entry (`push`); a new search replaces the current one. */
+  onView: (next: DetailsView, how: 'push' | 'replace') => void;
   onRow: (d: Dim, v: string) => void;
   onClose: () => void;
 }) {
   const id = useId();
   const search = useRef<HTMLInputElement>(null);
-  const [text, setText] = useState('');
-  const [sort, setSort] = useState<Sort>({ key: 'visitors', dir: 'descending' });
+  const { sort } = view;
+  const [text, setText] = useState(view.search);
+  const latest = useRef(onView);
+  latest.current = onView;
+  // The field applies what is typed at once and writes it to the URL when
+  // typing pauses: the page re-renders once per pause, not per key, and
+  // browsers' limits on history changes per second are never reached.
+  // `written` is the URL's text as last seen or written: another text
+  // there (back, forward) replaces the field's.
+  const written = useRef(view.search);
+  useEffect(() => {
+    if (view.search === written.current) return;
+    written.current = view.search;
+    setText(view.search);
+  }, [view.search]);
+  useEffect(() => {
+    if (text === written.current) return;
+    const t = window.setTimeout(() => {
+      written.current = text;
+      latest.current({ sort, search: text }, 'replace');
+    }, SEARCH_TO_URL_MS);
+    return () => window.clearTimeout(t);
+  }, [text, sort]);
+  const setSort = (next: Sort) => {
+    // The search as typed goes with it (the pending write is then moot).
+    written.current = text;
+    latest.current({ sort: next, search: text }, 'push');
+  };
   const vars = { id: siteId, range, dimension: tab.dim, filters: filters.length ? filters : null, limit: DETAIL_ROWS };
   const q = useQuery({
     queryKey: ['dashboardDetails', vars],

@@ -5,6 +5,7 @@ import {
   comparedRange,
   comparisonOf,
   customRangeError,
+  DEFAULT_DETAILS_SORT,
   DEFAULT_STATE,
   describeFilter,
   displayValue,
@@ -111,6 +112,8 @@ describe('URL state', () => {
       ],
       tabs: { sources: 'UTM_TERM', pages: 'EXIT_PAGE', locations: 'MAP', devices: 'SCREEN_SIZE', events: 'EVENT_NAME' },
       details: 'devices',
+      detailsSort: { key: 'bounceRate', dir: 'ascending' },
+      detailsSearch: 'Fire fox',
     };
     const qs = stateToSearch(s);
     expect(qs).toContain('period=custom');
@@ -119,6 +122,8 @@ describe('URL state', () => {
     expect(qs).toContain('locations=map');
     expect(qs).toContain('devices=screen_size');
     expect(qs).toContain('details=devices');
+    expect(qs).toContain('sort=bounceRate%3Aasc');
+    expect(qs).toContain('search=Fire+fox');
     expect(parseState(qs)).toEqual(s);
   });
   it('keeps the URL parameters of the first part', () => {
@@ -169,6 +174,66 @@ describe('URL state', () => {
   });
   it('drops duplicate filters', () => {
     expect(parseState('?f=page:is:/a&f=page:is:/a').filters).toHaveLength(1);
+  });
+});
+
+describe("the details dialog's order and search in the URL", () => {
+  const open: DashState = { ...DEFAULT_STATE, details: 'pages' };
+
+  it('leaves the default order and an empty search out', () => {
+    expect(stateToSearch(open)).toBe('?details=pages');
+    expect(parseState('?details=pages')).toEqual(open);
+    expect(open.detailsSort).toEqual({ key: 'visitors', dir: 'descending' });
+  });
+  it('round-trips every column and both directions', () => {
+    const columns = ['value', 'visitors', 'percentage', 'visits', 'pageviews', 'events', 'bounceRate', 'visitDurationSeconds'] as const;
+    for (const key of columns)
+      for (const dir of ['ascending', 'descending'] as const) {
+        const s: DashState = { ...open, detailsSort: { key, dir } };
+        expect(parseState(stateToSearch(s))).toEqual(s);
+      }
+    const events: DashState = { ...DEFAULT_STATE, details: 'events', detailsSort: { key: 'conversionRate', dir: 'ascending' } };
+    expect(stateToSearch(events)).toBe('?details=events&sort=conversionRate%3Aasc');
+    expect(parseState(stateToSearch(events))).toEqual(events);
+  });
+  it('reads a copied link with the order, the search and the rest', () => {
+    const s = parseState('?period=7d&details=sources&sources=referrer&sort=value:asc&search=news%20site&f=country:is:DE');
+    expect(s).toMatchObject({
+      period: '7d',
+      details: 'sources',
+      detailsSort: { key: 'value', dir: 'ascending' },
+      detailsSearch: 'news site',
+      filters: [{ dimension: 'COUNTRY', op: 'IS', value: 'DE' }],
+    });
+    expect(s.tabs.sources).toBe('REFERRER');
+    expect(stateToSearch(s)).toBe('?period=7d&sources=referrer&details=sources&sort=value%3Aasc&search=news+site&f=country%3Ais%3ADE');
+  });
+  it('keeps a search as typed: spaces, symbols, any case', () => {
+    for (const text of [' /blog ', 'a&b=c', '100%', 'Ünïcode ✓', ':']) {
+      const s: DashState = { ...open, detailsSearch: text };
+      expect(parseState(stateToSearch(s)).detailsSearch).toBe(text);
+    }
+  });
+  it('ignores unknown or malformed orders', () => {
+    for (const sort of ['nope:asc', 'visits', 'visits:up', 'visits:ASC', ':asc', 'visits:asc:x', 'toString:asc', '__proto__:desc', '']) {
+      expect(parseState(`?details=pages&sort=${encodeURIComponent(sort)}`).detailsSort).toEqual(DEFAULT_DETAILS_SORT);
+    }
+  });
+  it("ignores a share column the panel's dialog does not have", () => {
+    // Custom events show a conversion rate, the other panels a percentage.
+    expect(parseState('?details=events&sort=percentage:desc').detailsSort).toEqual(DEFAULT_DETAILS_SORT);
+    expect(parseState('?details=pages&sort=conversionRate:desc').detailsSort).toEqual(DEFAULT_DETAILS_SORT);
+    expect(parseState('?details=pages&sort=percentage:asc').detailsSort).toEqual({ key: 'percentage', dir: 'ascending' });
+  });
+  it('ignores too long a search', () => {
+    expect(parseState(`?details=pages&search=${'x'.repeat(2001)}`).detailsSearch).toBe('');
+    expect(parseState(`?details=pages&search=${'x'.repeat(2000)}`).detailsSearch).toHaveLength(2000);
+  });
+  it('has no order or search without an open dialog', () => {
+    expect(parseState('?sort=visits:asc&search=x')).toEqual(DEFAULT_STATE);
+    expect(parseState('?period=realtime&details=pages&sort=visits:asc&search=x')).toMatchObject({ details: null, detailsSort: DEFAULT_DETAILS_SORT, detailsSearch: '' });
+    // Closing the dialog drops them from the URL.
+    expect(stateToSearch({ ...open, details: null, detailsSort: { key: 'visits', dir: 'ascending' }, detailsSearch: 'x' })).toBe('');
   });
 });
 

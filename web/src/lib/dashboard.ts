@@ -1,7 +1,9 @@
 // The dashboard's state (range, comparison, filters, chart metric, panel
-// tabs) lives in the URL's query string, so a copied link reproduces the
-// view. Days are local days of the site's time zone (the API's DateRange).
+// tabs, the open details dialog with its order and search) lives in the
+// URL's query string, so a copied link reproduces the view. Days are local
+// days of the site's time zone (the API's DateRange).
 import { addDays, dayIn, isDay } from './dates';
+import type { Sort, SortKey } from './table';
 
 export type Period = 'day' | 'yesterday' | 'realtime' | '7d' | '30d' | 'month' | 'lastmonth' | '12mo' | 'custom';
 export type Metric = 'visitors' | 'visits' | 'pageviews' | 'viewsPerVisit' | 'bounceRate' | 'visitDurationSeconds';
@@ -55,6 +57,9 @@ export interface DashState {
   tabs: Record<PanelId, Tab>;
   /** The panel whose details dialog is open. */
   details: PanelId | null;
+  /** That dialog's order and search text (the defaults when no dialog is open). */
+  detailsSort: Sort;
+  detailsSearch: string;
 }
 
 export const PERIODS: { id: Period; label: string; key: string; short: string }[] = [
@@ -195,6 +200,9 @@ export const DEFAULT_TABS: Record<PanelId, Tab> = {
   events: 'EVENT_NAME',
 };
 
+/** A details dialog's order until a column is chosen: most visitors first. */
+export const DEFAULT_DETAILS_SORT: Sort = { key: 'visitors', dir: 'descending' };
+
 export const DEFAULT_STATE: DashState = {
   period: '30d',
   from: null,
@@ -204,6 +212,8 @@ export const DEFAULT_STATE: DashState = {
   filters: [],
   tabs: DEFAULT_TABS,
   details: null,
+  detailsSort: DEFAULT_DETAILS_SORT,
+  detailsSearch: '',
 };
 
 /** A panel's open tab (its first when the state names another panel's). */
@@ -321,6 +331,40 @@ function parseFilter(raw: string): DashFilter | null {
 
 const COMPARE_PARAMS: Record<Compare, string | null> = { off: null, previous: 'previous', year: 'year' };
 
+/** Every column a details dialog sorts by (listed as a Record's keys, so the compiler holds them to table.ts' SortKey). */
+const SORT_KEYS: ReadonlySet<string> = new Set(
+  Object.keys({
+    value: true,
+    visitors: true,
+    percentage: true,
+    conversionRate: true,
+    visits: true,
+    pageviews: true,
+    events: true,
+    bounceRate: true,
+    visitDurationSeconds: true,
+  } satisfies Record<SortKey, true>),
+);
+
+/**
+ * A details dialog's order from `sort=<column>:<asc|desc>`: the default
+ * unless `panel`'s dialog has that column (its share column is the
+ * conversion rate for custom events, the percentage elsewhere, as
+ * table.ts' detailMeasures shows them).
+ */
+function parseSort(raw: string | null, panel: PanelId): Sort {
+  const m = /^(\w+):(asc|desc)$/.exec(raw ?? '');
+  if (!m || !SORT_KEYS.has(m[1]!)) return DEFAULT_DETAILS_SORT;
+  const key = m[1] as SortKey;
+  if (key === (panel === 'events' ? 'percentage' : 'conversionRate')) return DEFAULT_DETAILS_SORT;
+  return { key, dir: m[2] === 'asc' ? 'ascending' : 'descending' };
+}
+
+/** A details dialog's search text (as typed; too long a text is no search). */
+function parseSearch(raw: string | null): string {
+  return raw && raw.length <= 2000 ? raw : '';
+}
+
 /** Reads the dashboard's state from a query string ("?period=7d&f=page:is:/blog"); unknown values fall back to defaults. */
 export function parseState(search: string): DashState {
   const p = new URLSearchParams(search.replace(/^\?/, ''));
@@ -344,7 +388,8 @@ export function parseState(search: string): DashState {
     if (t) tabs[panel.id] = t.id;
   }
   const detailsRaw = p.get('details');
-  const details = PANELS.find((x) => x.id === detailsRaw)?.id ?? null;
+  // The realtime view has no details dialogs.
+  const details = period === 'realtime' ? null : (PANELS.find((x) => x.id === detailsRaw)?.id ?? null);
   return {
     period,
     from: period === 'custom' && from && isDay(from) ? from : null,
@@ -353,8 +398,10 @@ export function parseState(search: string): DashState {
     metric,
     filters,
     tabs,
-    // The realtime view has no details dialogs.
-    details: period === 'realtime' ? null : details,
+    details,
+    // A dialog's order and search belong to it: without one, the defaults.
+    detailsSort: details ? parseSort(p.get('sort'), details) : DEFAULT_DETAILS_SORT,
+    detailsSearch: details ? parseSearch(p.get('search')) : '',
   };
 }
 
@@ -372,7 +419,12 @@ export function stateToSearch(s: DashState): string {
   for (const panel of PANELS) {
     if (s.tabs[panel.id] !== DEFAULT_TABS[panel.id]) p.set(panel.id, s.tabs[panel.id].toLowerCase());
   }
-  if (s.details && s.period !== 'realtime') p.set('details', s.details);
+  if (s.details && s.period !== 'realtime') {
+    p.set('details', s.details);
+    const { key, dir } = s.detailsSort;
+    if (key !== DEFAULT_DETAILS_SORT.key || dir !== DEFAULT_DETAILS_SORT.dir) p.set('sort', `${key}:${dir === 'ascending' ? 'asc' : 'desc'}`);
+    if (s.detailsSearch) p.set('search', s.detailsSearch);
+  }
   for (const f of s.filters) p.append('f', `${f.dimension.toLowerCase()}:${f.op.toLowerCase()}:${f.value}`);
   const qs = p.toString();
   return qs ? `?${qs}` : '';

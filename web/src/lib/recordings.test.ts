@@ -7,6 +7,7 @@ import {
   DEFAULT_LIST,
   describeCell,
   describeDurations,
+  fitInFrame,
   formatClock,
   frameScale,
   formatStart,
@@ -20,6 +21,9 @@ import {
   parseDurations,
   parseHeatmapState,
   parseListState,
+  playerActionForKey,
+  PLAYER_SHORTCUTS,
+  type KeyPress,
   pathOf,
   rangeDays,
   replayable,
@@ -206,5 +210,88 @@ describe('frameScale', () => {
     expect(frameScale(800, { width: 390, height: 844 }, 1000)).toBeCloseTo(700 / 844);
     expect(frameScale(2000, { width: 1280, height: 800 }, 2000)).toBe(1);
     expect(frameScale(1000, { width: 1280, height: 800 }, 300)).toBe(240 / 800);
+  });
+});
+
+describe('fitInFrame', () => {
+  it('leaves the first viewport as it is', () => {
+    expect(fitInFrame({ width: 1280, height: 800 }, { width: 1280, height: 800 })).toEqual({ scale: 1, left: 0, top: 0 });
+  });
+  it('shrinks a larger window to fit, centred', () => {
+    expect(fitInFrame({ width: 1280, height: 800 }, { width: 2560, height: 800 })).toEqual({ scale: 0.5, left: 0, top: 200 });
+    expect(fitInFrame({ width: 1280, height: 800 }, { width: 1280, height: 1600 })).toEqual({ scale: 0.5, left: 320, top: 0 });
+  });
+  it('never enlarges a smaller window: centres it', () => {
+    expect(fitInFrame({ width: 1280, height: 800 }, { width: 640, height: 400 })).toEqual({ scale: 1, left: 320, top: 200 });
+  });
+  it('ignores a size without area', () => {
+    expect(fitInFrame({ width: 1280, height: 800 }, { width: 0, height: 800 })).toEqual({ scale: 1, left: 0, top: 0 });
+  });
+});
+
+describe('the player\'s keyboard shortcuts', () => {
+  const on = (tagName: string, attrs: Record<string, string> = {}) =>
+    ({ tagName, getAttribute: (n: string) => attrs[n] ?? null }) as unknown as EventTarget;
+  const press = (key: string, more: Partial<KeyPress> = {}): KeyPress => ({
+    key,
+    ctrlKey: false,
+    metaKey: false,
+    altKey: false,
+    target: on('BODY'),
+    ...more,
+  });
+  const act = (key: string, more?: Partial<KeyPress>) => playerActionForKey(press(key, more));
+
+  it('plays or pauses with Space and K', () => {
+    expect(act(' ')).toEqual({ kind: 'toggle' });
+    expect(act('k')).toEqual({ kind: 'toggle' });
+    expect(act('K')).toEqual({ kind: 'toggle' });
+  });
+  it('seeks 5 seconds with the arrows, 10 with J and L', () => {
+    expect(act('ArrowLeft')).toEqual({ kind: 'seek', by: -5000 });
+    expect(act('ArrowRight')).toEqual({ kind: 'seek', by: 5000 });
+    expect(act('j')).toEqual({ kind: 'seek', by: -10000 });
+    expect(act('L')).toEqual({ kind: 'seek', by: 10000 });
+    // Held down, an arrow keeps seeking.
+    expect(act('ArrowRight', { repeat: true })).toEqual({ kind: 'seek', by: 5000 });
+  });
+  it('chooses the speed with 1 to 4', () => {
+    expect(['1', '2', '3', '4'].map((k) => act(k))).toEqual([1, 2, 4, 8].map((speed) => ({ kind: 'speed', speed })));
+    expect(act('5')).toBeNull();
+    expect(act('0')).toBeNull();
+  });
+  it('turns skipping inactivity on or off with S', () => {
+    expect(act('s')).toEqual({ kind: 'skip' });
+    expect(act('S')).toEqual({ kind: 'skip' });
+  });
+  it('does nothing while typing in a field', () => {
+    for (const tag of ['INPUT', 'TEXTAREA', 'SELECT']) expect(act('k', { target: on(tag) })).toBeNull();
+    expect(act(' ', { target: { tagName: 'DIV', isContentEditable: true } as unknown as EventTarget })).toBeNull();
+  });
+  it('leaves the browser\'s and the system\'s shortcuts alone', () => {
+    expect(act('l', { ctrlKey: true })).toBeNull();
+    expect(act('k', { metaKey: true })).toBeNull();
+    expect(act('ArrowLeft', { altKey: true })).toBeNull();
+  });
+  it('leaves Space to a focused button or summary, K still plays', () => {
+    expect(act(' ', { target: on('BUTTON') })).toBeNull();
+    expect(act(' ', { target: on('SUMMARY') })).toBeNull();
+    expect(act(' ', { target: on('DIV', { role: 'button' }) })).toBeNull();
+    expect(act('k', { target: on('BUTTON') })).toEqual({ kind: 'toggle' });
+    expect(act(' ', { target: on('A') })).toEqual({ kind: 'toggle' });
+  });
+  it('does not toggle again while a key is held', () => {
+    expect(act(' ', { repeat: true })).toBeNull();
+    expect(act('s', { repeat: true })).toBeNull();
+  });
+  it('ignores other keys', () => {
+    for (const key of ['Enter', 'Escape', 'Tab', 'x', 'ArrowUp', 'Shift']) expect(act(key)).toBeNull();
+  });
+  it('lists every shortcut it knows', () => {
+    const asKey: Record<string, string> = { Space: ' ', '←': 'ArrowLeft', '→': 'ArrowRight' };
+    const listed = PLAYER_SHORTCUTS.flatMap((s) => s.keys);
+    expect(listed).toEqual(['Space', 'K', '←', '→', 'J', 'L', '1', '2', '3', '4', 'S']);
+    for (const k of listed) expect(act(asKey[k] ?? k)).not.toBeNull();
+    expect(PLAYER_SHORTCUTS[3]!.does).toBe('Speed 1×, 2×, 4×, 8×');
   });
 });

@@ -1,8 +1,10 @@
 // Session recordings and heatmaps: the list's and the heatmap's state in
 // the URL, the pages a recording visited (its rrweb Meta events), the
-// snapshot a heatmap is drawn over, and the heat colour scale. Pure logic,
+// snapshot a heatmap is drawn over, the heat colour scale, and the
+// player's keyboard shortcuts. Pure logic,
 // tested in recordings.test.ts; the pages live in pages/Recording*.tsx and
 // pages/HeatmapPage.tsx.
+import { isTypingTarget } from './dashboard';
 import { addDays, lastDays } from './dates';
 
 // ---- ranges ----
@@ -417,6 +419,7 @@ export function describeCell(c: Cell, columns: number, cellHeight: number, pageW
 
 /** Playback speeds the player offers. */
 export const SPEEDS = [1, 2, 4, 8] as const;
+export type Speed = (typeof SPEEDS)[number];
 
 /**
  * How much the player shrinks the recorded viewport (never enlarged): to
@@ -426,4 +429,77 @@ export const SPEEDS = [1, 2, 4, 8] as const;
 export function frameScale(containerWidth: number, viewport: { width: number; height: number }, windowHeight: number): number {
   const maxHeight = Math.max(240, windowHeight * 0.7);
   return Math.min(1, Math.max(0, containerWidth) / viewport.width, maxHeight / viewport.height);
+}
+
+/**
+ * Where the replayed page sits in the player's frame (which has the first
+ * viewport's size) when the recorded window is `content` large: shrunk to
+ * fit (never enlarged), centred; `left` and `top` in the frame's px.
+ */
+export function fitInFrame(frame: { width: number; height: number }, content: { width: number; height: number }): { scale: number; left: number; top: number } {
+  if (!(content.width > 0 && content.height > 0)) return { scale: 1, left: 0, top: 0 };
+  const scale = Math.min(1, frame.width / content.width, frame.height / content.height);
+  return { scale, left: (frame.width - content.width * scale) / 2, top: (frame.height - content.height * scale) / 2 };
+}
+
+// ---- the player's keyboard shortcuts ----
+
+/** What a shortcut does: play or pause, move by `by` ms, choose a speed, skip inactivity or not. */
+export type PlayerAction = { kind: 'toggle' } | { kind: 'seek'; by: number } | { kind: 'speed'; speed: Speed } | { kind: 'skip' };
+
+/** The shortcuts as the page lists them: keys as printed on keyboards. */
+export const PLAYER_SHORTCUTS: { keys: string[]; does: string }[] = [
+  { keys: ['Space', 'K'], does: 'Play or pause' },
+  { keys: ['←', '→'], does: 'Back or forward 5 seconds' },
+  { keys: ['J', 'L'], does: 'Back or forward 10 seconds' },
+  { keys: SPEEDS.map((_, i) => String(i + 1)), does: `Speed ${SPEEDS.map((s) => `${s}×`).join(', ')}` },
+  { keys: ['S'], does: 'Skip inactivity on or off' },
+];
+
+/** What screen readers say for the keys that are symbols. */
+export const KEY_NAMES: Record<string, string> = { '←': 'Left arrow', '→': 'Right arrow' };
+
+/** The part of a keydown event the shortcuts read. */
+export interface KeyPress {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+  repeat?: boolean;
+  target: EventTarget | null;
+}
+
+/** Whether Space activates the element itself (a button, a <details>' summary, a checkbox role…). */
+function activatedBySpace(target: EventTarget | null): boolean {
+  const el = target as (Element & { tagName?: unknown }) | null;
+  if (!el || typeof el.tagName !== 'string') return false;
+  if (['BUTTON', 'SUMMARY'].includes(el.tagName.toUpperCase())) return true;
+  const role = typeof el.getAttribute === 'function' ? el.getAttribute('role') : null;
+  return role !== null && ['button', 'checkbox', 'switch', 'radio', 'tab', 'menuitem', 'option'].includes(role);
+}
+
+/** Seeks, in ms: arrows 5 seconds, J and L 10 (as video players do). */
+const SEEK_KEYS = new Map<string, number>([
+  ['ArrowLeft', -5_000],
+  ['ArrowRight', 5_000],
+  ['j', -10_000],
+  ['l', 10_000],
+]);
+
+/**
+ * The player's action for a key press, or null: none while typing in a
+ * field (the position slider's arrows are its own), with Ctrl, Meta or
+ * Alt held (the browser's and the system's shortcuts), for Space on an
+ * element that Space activates, or for a held key that toggles something.
+ */
+export function playerActionForKey(e: KeyPress): PlayerAction | null {
+  if (e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target)) return null;
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  if (key === ' ' && activatedBySpace(e.target)) return null;
+  if (key === ' ' || key === 'k') return e.repeat ? null : { kind: 'toggle' };
+  if (key === 's') return e.repeat ? null : { kind: 'skip' };
+  const by = SEEK_KEYS.get(key);
+  if (by !== undefined) return { kind: 'seek', by };
+  const speed = /^[1-9]$/.test(key) ? SPEEDS[Number(key) - 1] : undefined;
+  return speed !== undefined ? { kind: 'speed', speed } : null;
 }

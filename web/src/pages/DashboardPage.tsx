@@ -22,6 +22,7 @@ import {
   COMPARISONS,
   comparedRange,
   customRangeError,
+  DEFAULT_DETAILS_SORT,
   describeFilter,
   dimensionName,
   displayValue,
@@ -175,6 +176,20 @@ function Dashboard({
   // Nothing yet: no events in a range up to today, nobody on the site, no filter.
   const empty = !!data && !!range && range.to >= today && data.stats.events === 0 && site.realtimeVisitors === 0 && state.filters.length === 0;
   const updating = q.isFetching && q.isPlaceholderData;
+  // The same points while the data and metric stay: the chart is drawn
+  // again only for them, not for every change of the URL (a details
+  // dialog's order or search).
+  const series = data?.series;
+  const metric = state.metric;
+  const points = useMemo(
+    () =>
+      (series ?? []).map((p) => ({
+        at: p.at,
+        value: p[metric],
+        previous: p.previous ? { at: p.previous.at, value: p.previous[metric] } : null,
+      })),
+    [series, metric],
+  );
 
   const addRowFilter = (dimension: Dim, value: string) =>
     setState({ ...state, details: null, filters: addFilter(state.filters, { dimension, op: 'IS', value }) });
@@ -255,11 +270,7 @@ function Dashboard({
                 <span className="muted"> · {formatRange(range)}</span>
               </h2>
               <Chart
-                points={data.series.map((p) => ({
-                  at: p.at,
-                  value: p[state.metric],
-                  previous: p.previous ? { at: p.previous.at, value: p.previous[state.metric] } : null,
-                }))}
+                points={points}
                 comparing={state.compare !== 'off'}
                 comparedLabel={compared.label}
                 metric={state.metric}
@@ -279,7 +290,7 @@ function Dashboard({
                   total={data.stats.visitors}
                   onTab={(t) => setState({ ...state, tabs: { ...state.tabs, [panel.id]: t } })}
                   onRow={addRowFilter}
-                  onDetails={() => setState({ ...state, details: panel.id })}
+                  onDetails={() => setState({ ...state, details: panel.id, detailsSort: DEFAULT_DETAILS_SORT, detailsSearch: '' })}
                 />
               ))}
             </div>
@@ -293,6 +304,8 @@ function Dashboard({
                 range={range}
                 filters={state.filters}
                 total={data.stats.visitors}
+                view={{ sort: state.detailsSort, search: state.detailsSearch }}
+                onView={(v, how) => setState({ ...state, detailsSort: v.sort, detailsSearch: v.search }, { replace: how === 'replace' })}
                 onRow={addRowFilter}
                 onClose={() => setState({ ...state, details: null })}
               />

@@ -35,7 +35,7 @@ import {
   type ViewportClass,
 } from '../lib/recordings';
 import { paths } from '../lib/routes';
-import { SiteLinks, useRecordingsSite, useSiteToday, type RecSite } from '../recordings/common';
+import { RecordingsGate, SiteLinks, useRecordingsSite, useSiteToday, type RecSite } from '../recordings/common';
 import { HeatOverlay, Legend, Stage, TopCells, type Heat } from '../recordings/HeatOverlay';
 import '../recordings/recordings.css';
 
@@ -51,30 +51,12 @@ function useHeatmapState(): [HeatmapState, (next: HeatmapState) => void] {
 export default function HeatmapPage() {
   const org = useOrg();
   const { site: siteId } = useParams<{ site: string }>();
-  const readable = can(org.viewerRole, 'readSites');
-  const site = useRecordingsSite(siteId, readable);
-  if (!readable)
-    return (
-      <>
-        <PageHeader title="Heatmaps" />
-        <p>Your role in {org.name} does not include reading sites and reports.</p>
-      </>
-    );
-  if (site.isPending)
-    return (
-      <>
-        <PageHeader title="Heatmaps" />
-        <Loading label="Loading the site…" lines={4} />
-      </>
-    );
-  if (site.isError)
-    return (
-      <>
-        <PageHeader title="Heatmaps" />
-        <ErrorBox error={site.error} onRetry={() => void site.refetch()} />
-      </>
-    );
-  return <Heatmaps site={site.data} orgSlug={org.slug} recordings={can(org.viewerRole, 'readRecordings')} />;
+  const site = useRecordingsSite(siteId, can(org.viewerRole, 'readSites'));
+  return (
+    <RecordingsGate title="Heatmaps" need="readSites" queries={[site]}>
+      {(site) => <Heatmaps site={site} orgSlug={org.slug} recordings={can(org.viewerRole, 'readRecordings')} />}
+    </RecordingsGate>
+  );
 }
 
 interface Backdrop {

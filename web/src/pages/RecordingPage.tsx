@@ -1,6 +1,7 @@
 // One recorded session: /orgs/:org/sites/:site/recordings/:session. Loaded
-// on demand (React.lazy in App.tsx); the player itself (rrweb-player, about
-// 150 KB) is a further chunk, fetched while the recording's events load.
+// on demand (React.lazy in App.tsx); the player itself (rrweb's Replayer,
+// about 65 KB gzipped) is a further chunk, fetched while the recording's
+// events load.
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useMemo } from 'react';
 import { Link, useParams } from 'wouter';
@@ -8,7 +9,6 @@ import { request } from '../api/client';
 import { RecordingQuery } from '../api/recordingDocuments';
 import type { ResultOf } from '../api/graphql';
 import { retryOnce } from '../api/hooks';
-import { ErrorBox } from '../components/ErrorBox';
 import { useOrg } from '../components/OrgContext';
 import { PageHeader } from '../components/PageHeader';
 import { countryName, formatDuration } from '../lib/dashboard';
@@ -16,7 +16,7 @@ import { formatNumber } from '../lib/format';
 import { can } from '../lib/permissions';
 import { asEvents, formatStart, pageVisits, replayable } from '../lib/recordings';
 import { paths } from '../lib/routes';
-import { SiteLinks, useRecordingsSite, type RecSite } from '../recordings/common';
+import { RecordingsGate, SiteLinks, useRecordingsSite, type RecSite } from '../recordings/common';
 import '../recordings/recordings.css';
 
 const loadPlayer = () => import('../recordings/ReplayPlayer');
@@ -42,53 +42,40 @@ export default function RecordingPage() {
     if (allowed) void loadPlayer();
   }, [allowed]);
 
-  if (!allowed)
-    return (
-      <>
-        <PageHeader title="Session recording" />
-        <p>Your role in {org.name} does not include session recordings: owners, admins and viewers may watch them.</p>
-      </>
-    );
-  const error = site.error ?? rec.error;
-  if (error)
-    return (
-      <>
-        <PageHeader title="Session recording" />
-        <ErrorBox
-          error={error}
-          onRetry={() => {
-            if (site.isError) void site.refetch();
-            if (rec.isError) void rec.refetch();
-          }}
-        />
-      </>
-    );
-  if (!site.data || rec.data === undefined)
-    return (
-      <>
-        <PageHeader title="Session recording" />
-        <div className="rec-meta-skeleton skeleton" aria-hidden="true" />
-        <div className="player-skeleton skeleton" role="status">
-          <span className="visually-hidden">Loading the recording…</span>
-        </div>
-      </>
-    );
-  if (rec.data === null)
-    return (
-      <>
-        <PageHeader title="Session recording" docTitle={`Recording · ${site.data.name}`}>
-          <SiteLinks org={org.slug} site={siteId} name={site.data.name} current="recording" />
-        </PageHeader>
-        <div className="empty card">
-          <h2>No such recording</h2>
-          <p>This session was not recorded on {site.data.name}, or its recording is older than the plan keeps recordings.</p>
-          <Link href={paths.recordings(org.slug, siteId)} className="button secondary">
-            See the site's recordings
-          </Link>
-        </div>
-      </>
-    );
-  return <Recording site={site.data} rec={rec.data} orgSlug={org.slug} />;
+  return (
+    <RecordingsGate
+      title="Session recording"
+      need="readRecordings"
+      queries={[site, rec]}
+      loading={
+        <>
+          <div className="rec-meta-skeleton skeleton" aria-hidden="true" />
+          <div className="player-skeleton skeleton" role="status">
+            <span className="visually-hidden">Loading the recording…</span>
+          </div>
+        </>
+      }
+    >
+      {(site, rec) => (rec ? <Recording site={site} rec={rec} orgSlug={org.slug} /> : <NoSuchRecording site={site} orgSlug={org.slug} />)}
+    </RecordingsGate>
+  );
+}
+
+function NoSuchRecording({ site, orgSlug }: { site: RecSite; orgSlug: string }) {
+  return (
+    <>
+      <PageHeader title="Session recording" docTitle={`Recording · ${site.name}`}>
+        <SiteLinks org={orgSlug} site={site.id} name={site.name} current="recording" />
+      </PageHeader>
+      <div className="empty card">
+        <h2>No such recording</h2>
+        <p>This session was not recorded on {site.name}, or its recording is older than the plan keeps recordings.</p>
+        <Link href={paths.recordings(orgSlug, site.id)} className="button secondary">
+          See the site's recordings
+        </Link>
+      </div>
+    </>
+  );
 }
 
 function Recording({ site, rec, orgSlug }: { site: RecSite; rec: Rec; orgSlug: string }) {

@@ -32,7 +32,7 @@ import {
   type RecDim,
 } from '../lib/recordings';
 import { paths } from '../lib/routes';
-import { rememberListSearch, SiteLinks, useRecordingsSite, useSiteToday, type RecSite } from '../recordings/common';
+import { RecordingsGate, rememberListSearch, SiteLinks, useRecordingsSite, useSiteToday, type RecSite } from '../recordings/common';
 import '../recordings/recordings.css';
 
 const PAGE_SIZE = 25;
@@ -47,30 +47,12 @@ function useListState(): [ListState, (next: ListState) => void] {
 export default function RecordingsPage() {
   const org = useOrg();
   const { site: siteId } = useParams<{ site: string }>();
-  const allowed = can(org.viewerRole, 'readRecordings');
-  const site = useRecordingsSite(siteId, allowed);
-  if (!allowed)
-    return (
-      <>
-        <PageHeader title="Recordings" />
-        <p>Your role in {org.name} does not include session recordings: owners, admins and viewers may watch them.</p>
-      </>
-    );
-  if (site.isPending)
-    return (
-      <>
-        <PageHeader title="Recordings" />
-        <Loading label="Loading the site…" lines={4} />
-      </>
-    );
-  if (site.isError)
-    return (
-      <>
-        <PageHeader title="Recordings" />
-        <ErrorBox error={site.error} onRetry={() => void site.refetch()} />
-      </>
-    );
-  return <Recordings site={site.data} orgSlug={org.slug} manage={can(org.viewerRole, 'manageSites')} />;
+  const site = useRecordingsSite(siteId, can(org.viewerRole, 'readRecordings'));
+  return (
+    <RecordingsGate title="Recordings" need="readRecordings" queries={[site]}>
+      {(site) => <Recordings site={site} orgSlug={org.slug} manage={can(org.viewerRole, 'manageSites')} />}
+    </RecordingsGate>
+  );
 }
 
 function Recordings({ site, orgSlug, manage }: { site: RecSite; orgSlug: string; manage: boolean }) {

@@ -1,18 +1,28 @@
-// The session player: rrweb-player's frame (it builds rrweb's Replayer),
-// at the recorded viewport's size and scaled here to fit, with the app's
-// own controls (rrweb-player's are unlabelled and unthemed) and the
-// session's pages. Loaded on demand by pages/RecordingPage.tsx:
-// rrweb-player and its stylesheet stay in this chunk.
-import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import Player from 'rrweb-player';
-import 'rrweb-player/dist/style.css';
-import { formatClock, frameScale, metaSize, SPEEDS, spokenClock, visitAt, type PageVisit, type RrEvent } from '../lib/recordings';
-import { guardReplayer, replayCspPlugin, styleAttributesViaCssom } from './replayCsp';
+// The session player: rrweb's Replayer (@rrweb/replay, the module the
+// heatmap's SnapshotFrame builds its snapshot with, so both share one
+// chunk) in a frame at the recorded viewport's size, scaled here to fit,
+// with the app's own controls, their keyboard shortcuts, and the session's
+// pages. Loaded on demand by pages/RecordingPage.tsx.
+import { Replayer } from '@rrweb/replay';
+import '@rrweb/replay/dist/style.css';
+import { Fragment, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import {
+  fitInFrame,
+  formatClock,
+  frameScale,
+  KEY_NAMES,
+  metaSize,
+  PLAYER_SHORTCUTS,
+  playerActionForKey,
+  spokenClock,
+  SPEEDS,
+  visitAt,
+  type PageVisit,
+  type RrEvent,
+} from '../lib/recordings';
+import { guardReplayer, replayCspPlugin } from './replayCsp';
 
-type Replayer = ReturnType<Player['getReplayer']>;
-type PlayerEvents = ConstructorParameters<typeof Player>[0]['props']['events'];
-/** The Svelte component's own method, which the package's types leave out. */
-type Svelte = { $destroy(): void };
+type ReplayEvents = ConstructorParameters<typeof Replayer>[0];
 
 /** Marked once a replay is on screen (the first full snapshot rebuilt). */
 export const READY_MARK = 'trackr:player:ready';
@@ -30,8 +40,10 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
   const [speed, setSpeed] = useState<number>(1);
   const [skip, setSkip] = useState(true);
   const [skipping, setSkipping] = useState(false);
+  /** What a shortcut did, for screen readers (the controls it changed may not have the focus). */
+  const [said, say] = useState('');
 
-  // rrweb-player shows the recorded viewport at its size; the stage scales it to fit.
+  // The frame has the recorded viewport's size; the stage scales it to fit.
   useLayoutEffect(() => {
     const outer = box.current;
     if (!outer) return;
@@ -45,35 +57,28 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
   useEffect(() => {
     const el = target.current;
     if (!el) return;
-    const player = styleAttributesViaCssom(
-      () =>
-        new Player({
-          target: el,
-          props: {
-            events: events as unknown as PlayerEvents,
-            width: viewport.width,
-            height: viewport.height,
-            maxScale: 1,
-            autoPlay: false,
-            showController: false,
-            skipInactive: true,
-            speed: 1,
-            speedOption: [...SPEEDS],
-            // Replayer options: no CSP violation (rrweb's virtual DOM would build
-            // nodes in the app's document, unguarded), never move the viewer's focus.
-            plugins: [replayCspPlugin()],
-            useVirtualDom: false,
-            blockClass: 'trackr-block',
-            triggerFocus: false,
-            showWarning: false,
-          },
-        }),
-    );
-    const r = player.getReplayer();
+    const r = new Replayer(events as unknown as ReplayEvents, {
+      root: el,
+      speed: 1,
+      skipInactive: true,
+      plugins: [replayCspPlugin()],
+      // Its virtual DOM would build nodes in the app's document, unguarded
+      // (see replayCsp.ts); never move the viewer's focus.
+      useVirtualDom: false,
+      blockClass: 'trackr-block',
+      triggerFocus: false,
+      showWarning: false,
+    });
     guardReplayer(r);
     // The recorded page is a picture here: named, and out of the tab order.
     r.iframe.title = 'Replay of the recorded page';
     r.iframe.tabIndex = -1;
+    // The frame keeps the first viewport's size; a window resized during
+    // the session replays shrunk to fit in it, centred.
+    r.on('resize', (d) => {
+      const { scale, left, top } = fitInFrame(viewport, d as { width: number; height: number });
+      r.wrapper.style.transform = `translate(${left}px, ${top}px) scale(${scale})`;
+    });
     let frame = 0;
     const tick = () => {
       setTime(Math.min(r.getCurrentTime(), r.getMetaData().totalTime));
@@ -106,9 +111,7 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
     return () => {
       cancelAnimationFrame(frame);
       setReplayer(null);
-      // rrweb-player without its controller leaves the replayer running.
       r.destroy();
-      (player as unknown as Svelte).$destroy();
       el.replaceChildren();
     };
   }, [events, viewport]);
@@ -142,6 +145,43 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
     replayer?.setConfig({ skipInactive: on });
   };
 
+  // Keyboard shortcuts (lib/recordings.ts), anywhere on the page but in a field.
+  const shortcut = useRef<(e: KeyboardEvent) => void>(() => undefined);
+  shortcut.current = (e) => {
+    if (!replayer || e.defaultPrevented) return;
+    const action = playerActionForKey(e);
+    if (!action) return;
+    e.preventDefault();
+    switch (action.kind) {
+      case 'toggle':
+        if (playing) pause();
+        else play();
+        say(playing ? 'Paused' : 'Playing');
+        return;
+      case 'seek': {
+        // Like the position slider, off while inactivity is being skipped.
+        if (skipping) return;
+        const at = Math.max(0, Math.min(total, time + action.by));
+        seek(at);
+        say(`At ${spokenClock(at)}`);
+        return;
+      }
+      case 'speed':
+        changeSpeed(action.speed);
+        say(`Speed ${action.speed}×`);
+        return;
+      case 'skip':
+        changeSkip(!skip);
+        say(skip ? 'Skip inactivity off' : 'Skip inactivity on');
+        return;
+    }
+  };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => shortcut.current(e);
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+
   const current = visitAt(visits, time);
   const position = `${spokenClock(time)} of ${spokenClock(total)}`;
   return (
@@ -163,6 +203,7 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
           className="button primary player-play"
           onClick={playing ? pause : play}
           disabled={!replayer}
+          aria-keyshortcuts="Space K"
         >
           <span aria-hidden="true">{playing ? '❚❚' : '▶'}</span>
           {playing ? 'Pause' : finished ? 'Replay' : 'Play'}
@@ -202,21 +243,58 @@ export default function ReplayPlayer({ events, visits }: { events: RrEvent[]; vi
 
         <fieldset className="player-speeds">
           <legend className="visually-hidden">Speed</legend>
-          {SPEEDS.map((s) => (
-            <button key={s} type="button" className="button ghost" aria-pressed={speed === s} onClick={() => changeSpeed(s)} aria-label={`Speed ${s}×`}>
+          {SPEEDS.map((s, i) => (
+            <button
+              key={s}
+              type="button"
+              className="button ghost"
+              aria-pressed={speed === s}
+              onClick={() => changeSpeed(s)}
+              aria-label={`Speed ${s}×`}
+              aria-keyshortcuts={String(i + 1)}
+            >
               {s}×
             </button>
           ))}
         </fieldset>
 
         <div className="field checkbox player-skip">
-          <input id={`${id}-skip`} type="checkbox" checked={skip} onChange={(e) => changeSkip(e.target.checked)} />
+          <input id={`${id}-skip`} type="checkbox" checked={skip} onChange={(e) => changeSkip(e.target.checked)} aria-keyshortcuts="S" />
           <label htmlFor={`${id}-skip`}>Skip inactivity</label>
         </div>
       </div>
       <p className="visually-hidden" aria-live="polite">
-        {skipping ? 'Skipping inactivity…' : playing ? '' : finished ? 'The recording ended.' : ''}
+        {skipping ? 'Skipping inactivity…' : !playing && finished ? 'The recording ended.' : said}
       </p>
+
+      <details className="player-keys">
+        <summary>Keyboard shortcuts</summary>
+        <dl>
+          {PLAYER_SHORTCUTS.map(({ keys, does }) => (
+            <div key={does}>
+              <dt>
+                {keys.map((k, i) => (
+                  <Fragment key={k}>
+                    {i === 0 ? null : i === keys.length - 1 ? ' or ' : ', '}
+                    <kbd>
+                      {KEY_NAMES[k] ? (
+                        <>
+                          <span aria-hidden="true">{k}</span>
+                          <span className="visually-hidden">{KEY_NAMES[k]}</span>
+                        </>
+                      ) : (
+                        k
+                      )}
+                    </kbd>
+                  </Fragment>
+                ))}
+              </dt>
+              <dd>{does}</dd>
+            </div>
+          ))}
+        </dl>
+        <p className="hint">Not while typing in a field.</p>
+      </details>
 
       <section className="player-pages card" aria-labelledby={`${id}-pages`}>
         <h2 id={`${id}-pages`}>Pages in this session</h2>

@@ -1,7 +1,7 @@
 // A heatmap's backdrop: one full snapshot of the page, rebuilt by rrweb's
 // Replayer (paused, in its sandboxed iframe) as tall as the whole page.
 // Loaded on demand by pages/HeatmapPage.tsx, only when a recording of the
-// page exists: @rrweb/replay stays in this chunk.
+// page exists; @rrweb/replay is a chunk of its own, shared with the player.
 import { Replayer } from '@rrweb/replay';
 import { useEffect, useRef } from 'react';
 import { metaSize, type RrEvent } from '../lib/recordings';

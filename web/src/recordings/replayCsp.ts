@@ -16,8 +16,6 @@
 //     are dropped, except data: URLs and #fragments: a replay never
 //     contacts the recorded site or its third parties (their pixels and
 //     fonts included), and the page shows without its images.
-// rrweb-player sets its own frame's size through style attributes too:
-// `styleAttributesViaCssom` covers its construction in the app's document.
 
 const STYLE_TAG = 'trackr-style';
 /** What a recorded <script> becomes: never run (the frame is sandboxed anyway, and
@@ -306,26 +304,4 @@ export function replayCspPlugin() {
       if (name === STYLE_TAG || (node.nodeType === Node.TEXT_NODE && node.parentNode?.nodeName.toLowerCase() === STYLE_TAG)) syncStyleSheets(doc);
     },
   };
-}
-
-/**
- * Runs `build` with style attributes of the app's document set through the
- * CSSOM: rrweb-player's Svelte markup sizes its frame with style="…",
- * which the CSP refuses (a console error) where `style.cssText` is allowed.
- */
-export function styleAttributesViaCssom<T>(build: () => T): T {
-  const proto = Element.prototype;
-  const setAttribute = proto.setAttribute;
-  proto.setAttribute = function (this: Element, name: string, value: string) {
-    if (String(name).toLowerCase() === 'style' && (this as HTMLElement).style) {
-      (this as HTMLElement).style.cssText = String(value);
-      return;
-    }
-    setAttribute.call(this, name, value);
-  };
-  try {
-    return build();
-  } finally {
-    proto.setAttribute = setAttribute;
-  }
 }
