@@ -27,10 +27,14 @@ pub enum Dimension {
     ScreenSize,
     Hostname,
     EventName,
+    /// A filter only: the visitors who converted to a goal in the report's
+    /// range (the value: `GoalMatch::filter_value`). Nothing is broken
+    /// down by it; goals have their own report (`crate::goal`).
+    Goal,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 19] = [
+    pub const ALL: [Dimension; 20] = [
         Dimension::Page,
         Dimension::EntryPage,
         Dimension::ExitPage,
@@ -50,6 +54,7 @@ impl Dimension {
         Dimension::ScreenSize,
         Dimension::Hostname,
         Dimension::EventName,
+        Dimension::Goal,
     ];
 
     /// Its value on an event row aliased `alias`, as SQL: a column of
@@ -86,8 +91,16 @@ impl Dimension {
             Dimension::Device => "device",
             Dimension::Hostname => "hostname",
             Dimension::EventName => "name",
-            Dimension::EntryPage | Dimension::ExitPage | Dimension::ScreenSize => return None,
+            Dimension::EntryPage
+            | Dimension::ExitPage
+            | Dimension::ScreenSize
+            | Dimension::Goal => return None,
         })
+    }
+
+    /// Whether reports break down by it (all but the goal filter).
+    pub fn is_breakdown(self) -> bool {
+        self != Dimension::Goal
     }
 
     /// Its column of `visits` (entry and exit pages).
@@ -120,7 +133,7 @@ impl Dimension {
             Dimension::UtmTerm => 15,
             Dimension::ScreenSize => 16,
             Dimension::Hostname => 17,
-            Dimension::EntryPage | Dimension::ExitPage => return None,
+            Dimension::EntryPage | Dimension::ExitPage | Dimension::Goal => return None,
         })
     }
 
@@ -265,7 +278,7 @@ mod tests {
     #[test]
     fn every_dimension_lives_somewhere_and_codes_are_unique() {
         let mut codes = std::collections::HashSet::new();
-        for d in Dimension::ALL {
+        for d in Dimension::ALL.into_iter().filter(|d| d.is_breakdown()) {
             assert!(
                 d.event_expr("e").is_some() != d.visit_column().is_some(),
                 "{d:?} lives in exactly one table"

@@ -17,6 +17,7 @@ use crate::{
     dimension::{Dimension, Filter},
     error::Result,
     export::{self, ExportError, ExportParams, ExportResult},
+    goal::{self, Conversions, GoalMatch},
     reports::{self, RecordingRow, StatsRow},
     retention::{self, Budget, PurgeOptions},
     rollup::{self, RollupReport},
@@ -109,6 +110,13 @@ pub trait EventStore: Send + Sync {
         visits: bool,
         now_ms: i64,
     ) -> Result<Vec<BreakdownRow>>;
+
+    /// Each goal's conversions over the query's range, in order.
+    async fn goal_conversions(
+        &self,
+        query: &ReportQuery,
+        goals: &[GoalMatch],
+    ) -> Result<Vec<Conversions>>;
 
     /// Distinct visitors since `since_ms`.
     async fn visitors_since(&self, site: Uuid, since_ms: i64) -> Result<i64>;
@@ -351,6 +359,16 @@ impl EventStore for SqlEventStore {
             .into_iter()
             .map(|(value, figures)| BreakdownRow { value, figures })
             .collect())
+    }
+
+    async fn goal_conversions(
+        &self,
+        query: &ReportQuery,
+        goals: &[GoalMatch],
+    ) -> Result<Vec<Conversions>> {
+        let window = time::window(query.tz, query.from, query.to)?;
+        let db = &reports::snapshot(&self.db).await?;
+        Ok(goal::conversions(db, query.site, window, &query.filters, goals).await?)
     }
 
     async fn visitors_since(&self, site: Uuid, since_ms: i64) -> Result<i64> {

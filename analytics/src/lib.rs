@@ -16,6 +16,7 @@ pub mod dimension;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod goal;
 pub mod recordings;
 pub mod reports;
 pub mod retention;
@@ -30,4 +31,5 @@ pub use error::{AnalyticsError, Result};
 pub use events::{
     BreakdownRow, ClickGrid, EventStore, Purged, Realtime, ReportQuery, SqlEventStore, TimePoint,
 };
+pub use goal::{Conversions, GoalMatch, Revenue};
 pub use time::Window;

@@ -51,7 +51,7 @@ impl StatsRow {
     }
 }
 
-fn get(row: &sea_orm::QueryResult, i: usize) -> Result<i64, DbErr> {
+pub(crate) fn get(row: &sea_orm::QueryResult, i: usize) -> Result<i64, DbErr> {
     row.try_get_by_index::<Option<i64>>(i)
         .map(|v| v.unwrap_or(0))
 }
@@ -73,7 +73,7 @@ pub async fn stats<C: ConnectionTrait>(
     let (a, b) = (sql.param(window.from_ms), sql.param(window.to_ms));
     sql.text.push_str(&format!("{a} AND e.ts < {b}"));
     sql.sites("e", sites);
-    sql.event_filters(filters);
+    sql.event_filters(filters, sites, window);
     sql.push(" GROUP BY e.site_id");
     for row in db.query_all(sql.statement()).await? {
         let site: Uuid = row.try_get_by_index(0)?;
@@ -150,7 +150,14 @@ pub async fn timeseries<C: ConnectionTrait>(
     buckets_cte(&mut sql, buckets);
     sql.push(&format!(" SELECT b.i, COUNT(DISTINCT e.visitor_hash), {PAGEVIEWS}, COUNT(*) FROM b JOIN events e ON e.ts >= b.s AND e.ts < b.t WHERE 1 = 1"));
     sql.sites("e", &[site]);
-    sql.event_filters(filters);
+    sql.event_filters(
+        filters,
+        &[site],
+        Window {
+            from_ms: first.from_ms,
+            to_ms: last.to_ms,
+        },
+    );
     sql.push(" GROUP BY b.i");
     for row in db.query_all(sql.statement()).await? {
         if let Some(slot) = out.get_mut(get(&row, 0)? as usize) {
@@ -213,7 +220,7 @@ pub async fn breakdown<C: ConnectionTrait>(
         sql.text.push_str(&format!("{a} AND e.ts < {b}"));
         sql.push(&dimension.event_condition("e"));
         sql.sites("e", &[site]);
-        sql.event_filters(filters);
+        sql.event_filters(filters, &[site], window);
         sql.push(&format!(" GROUP BY {col}"));
     }
     let limit = sql.param(i64::from(limit));
@@ -276,7 +283,7 @@ async fn add_visit_breakdown<C: ConnectionTrait>(
         sql.sites("e", &[site]);
         let params: Vec<String> = chunk.iter().map(|v| sql.param(v.clone())).collect();
         sql.push(&format!(" AND {expr} IN ({})", params.join(", ")));
-        sql.event_filters(filters);
+        sql.event_filters(filters, &[site], window);
         sql.push(") v GROUP BY v.val");
         for row in db.query_all(sql.statement()).await? {
             let value: String = row.try_get_by_index(0)?;
@@ -607,7 +614,7 @@ async fn tail_rows<C: ConnectionTrait>(
         sql.param(tail.to_ms),
     );
     sql.push(&format!("{p} AND e.ts >= {a} AND e.ts < {b}{cond}"));
-    sql.event_filters(filters);
+    sql.event_filters(filters, &[site], tail);
     sql.push(&format!(
         " GROUP BY e.visitor_hash{group}) t \
          LEFT JOIN (SELECT DISTINCT e.visitor_hash AS h{value} FROM events e WHERE e.session_id IN ("
@@ -638,7 +645,7 @@ async fn tail_rows<C: ConnectionTrait>(
         sql.param(tail.from_ms),
     );
     sql.push(&format!("{p} AND e.ts >= {a} AND e.ts < {b}{cond}"));
-    sql.event_filters(filters);
+    sql.event_filters(filters, &[site], tail);
     sql.push(&format!(") q ON q.h = t.h{join}"));
     if column.is_some() {
         sql.push(" GROUP BY t.v");

@@ -6,7 +6,8 @@ use sea_orm::{DbBackend, Statement, Value};
 use uuid::Uuid;
 
 use crate::{
-    dimension::{Filter, Op},
+    dimension::{Dimension, Filter, Op},
+    goal::GoalMatch,
     time::Window,
 };
 
@@ -37,6 +38,10 @@ impl Sql {
     pub fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);
         self
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.backend
     }
 
     pub fn statement(self) -> Statement {
@@ -71,9 +76,26 @@ impl Sql {
         }
     }
 
-    /// Filters on events `e` (entry and exit pages through their visit).
-    pub fn event_filters(&mut self, filters: &[Filter]) {
+    /// Filters on events `e` (entry and exit pages through their visit; a
+    /// goal through the visitors who converted to it in `span`, the
+    /// report's whole range, of `sites`).
+    pub fn event_filters(&mut self, filters: &[Filter], sites: &[Uuid], span: Window) {
         for f in filters {
+            if f.dimension == Dimension::Goal {
+                let Some(goal) = GoalMatch::from_filter_value(&f.value) else {
+                    continue;
+                };
+                let (a, b) = (self.param(span.from_ms), self.param(span.to_ms));
+                let mut inner =
+                    format!("SELECT g.visitor_hash FROM events g WHERE g.ts >= {a} AND g.ts < {b}");
+                let params: Vec<String> = sites.iter().map(|s| self.param(*s)).collect();
+                inner.push_str(&format!(" AND g.site_id IN ({}) AND ", params.join(", ")));
+                inner.push_str(&goal.condition(self, "g"));
+                let not = if f.op == Op::IsNot { "NOT " } else { "" };
+                self.text
+                    .push_str(&format!(" AND e.visitor_hash {not}IN ({inner})"));
+                continue;
+            }
             let cond = match (f.dimension.event_expr("e"), f.dimension.visit_column()) {
                 (Some(expr), _) => self.condition(&expr, f.op, &f.value),
                 (None, Some(col)) => {
@@ -98,7 +120,7 @@ impl Sql {
         let a = self.param(window.from_ms);
         self.text.push_str(&a);
         self.sites("e", sites);
-        self.event_filters(filters);
+        self.event_filters(filters, sites, window);
         self.push(")");
     }
 }

@@ -16,6 +16,7 @@ mod m20261130_000010_filtered_rollups;
 mod m20261130_000011_session_devices;
 mod m20261130_000012_finance_staff;
 mod m20261130_000013_utm_content_term;
+mod m20261201_000014_create_goals;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_session_devices::Migration),
             Box::new(m20261130_000012_finance_staff::Migration),
             Box::new(m20261130_000013_utm_content_term::Migration),
+            Box::new(m20261201_000014_create_goals::Migration),
         ]
     }
 }

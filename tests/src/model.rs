@@ -351,6 +351,115 @@ pub fn expected_breakdown(
         .collect::<Vec<_>>())
 }
 
+/// The revenue a custom event carries (issue 17's revenue goals), in
+/// minor units and a currency, by its page: no draw of the generator.
+pub fn revenue_of(e: &Ev) -> Option<(i64, &'static str)> {
+    match (e.name, e.path) {
+        ("Signup", "/pricing") => Some((1900, "USD")),
+        ("Signup", "/signup") => Some((1750, "EUR")),
+        ("Signup", "/blog/a") => Some((999, "USD")),
+        _ => None,
+    }
+}
+
+/// Whether a page pattern matches a path whole (`*`: any characters but
+/// `/`; `**`: any), by backtracking over the characters, not through a
+/// regular expression as the product does.
+pub fn glob_match(pattern: &str, path: &str) -> bool {
+    fn go(p: &[char], s: &[char]) -> bool {
+        match p {
+            [] => s.is_empty(),
+            ['*', '*', rest @ ..] => (0..=s.len()).any(|i| go(rest, &s[i..])),
+            ['*', rest @ ..] => {
+                let run = s.iter().take_while(|c| **c != '/').count();
+                (0..=run).any(|i| go(rest, &s[i..]))
+            }
+            [c, rest @ ..] => s.first() == Some(c) && go(rest, &s[1..]),
+        }
+    }
+    let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), path.chars().collect());
+    go(&p, &s)
+}
+
+/// A goal as the model sees it: a page pattern or an event name.
+#[derive(Clone, Copy, Debug)]
+pub enum GoalDef {
+    Page(&'static str),
+    Event(&'static str),
+}
+
+impl GoalDef {
+    pub fn converts(self, e: &Ev) -> bool {
+        match self {
+            GoalDef::Page(p) => e.name == "pageview" && glob_match(p, e.path),
+            GoalDef::Event(n) => e.name == n,
+        }
+    }
+}
+
+/// The visitors (identities) who converted to `goal` in `[from, to]`
+/// with an event passing `keep`.
+pub fn converted(
+    events: &[Ev],
+    (from, to): (&str, &str),
+    goal: GoalDef,
+    keep: &dyn Fn(&Ev) -> bool,
+) -> HashSet<Identity> {
+    let (a, b) = ny_window(from, to);
+    events
+        .iter()
+        .filter(|e| (a..b).contains(&e.ts.timestamp_millis()) && keep(e) && goal.converts(e))
+        .map(|e| (e.ip.clone(), e.ua, e.ts.date_naive()))
+        .collect()
+}
+
+/// A `goalConversions` row's figures (without the goal): unique and total
+/// conversions, the conversion rate over the visitors passing `keep`, and
+/// per currency the revenue (`own` first).
+pub fn expected_conversion(
+    events: &[Ev],
+    (from, to): (&str, &str),
+    goal: GoalDef,
+    own: Option<&str>,
+    keep: &dyn Fn(&Ev) -> bool,
+) -> Value {
+    let (a, b) = ny_window(from, to);
+    let inside: Vec<&Ev> = events
+        .iter()
+        .filter(|e| (a..b).contains(&e.ts.timestamp_millis()) && keep(e))
+        .collect();
+    let all: HashSet<Identity> = inside
+        .iter()
+        .map(|e| (e.ip.clone(), e.ua, e.ts.date_naive()))
+        .collect();
+    let visitors = converted(events, (from, to), goal, keep).len();
+    let conversions = inside.iter().filter(|e| goal.converts(e)).count();
+    let mut money: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    if let GoalDef::Event(_) = goal {
+        for e in inside.iter().filter(|e| goal.converts(e)) {
+            if let Some((minor, currency)) = revenue_of(e) {
+                let m = money.entry(currency).or_default();
+                m.0 += minor;
+                m.1 += 1;
+            }
+        }
+    }
+    let dec = |m: i64| format!("{}.{:02}", m / 100, m % 100);
+    let mut revenue: Vec<Value> = money
+        .into_iter()
+        .map(|(c, (total, n))| json!({"currency": c, "total": dec(total), "average": dec((total as f64 / n as f64).round() as i64), "events": n}))
+        .collect();
+    if let Some(own) = own {
+        revenue.sort_by_key(|r| r["currency"] != own);
+    }
+    let rate = if all.is_empty() {
+        0.0
+    } else {
+        (visitors as f64 / all.len() as f64 * 1000.0).round() / 10.0
+    };
+    json!({"visitors": visitors, "conversions": conversions, "conversionRate": rate, "revenue": revenue})
+}
+
 /// Sends the events through `/api/event`, each at its time on the
 /// server's clock, from its visitor's address and browser.
 pub async fn send(app: &TestApp, events: &[Ev]) {
@@ -364,6 +473,9 @@ pub async fn send(app: &TestApp, events: &[Ev]) {
         let mut body = json!({"n": e.name, "u": format!("https://{}{}{query}", e.host, e.path), "d": "example.com", "w": e.width});
         if let Some(r) = e.referrer {
             body["r"] = json!(r);
+        }
+        if let Some((minor, currency)) = revenue_of(e) {
+            body["$"] = json!({"amount": format!("{}.{:02}", minor / 100, minor % 100), "currency": currency});
         }
         let status = app.event_as(&body, &e.ip, e.ua, &[]).await.status();
         assert_eq!(status, 202);

@@ -14,6 +14,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM sites",
         "SELECT COUNT(*) FROM api_keys",
         "SELECT COUNT(*) FROM jobs",
+        "SELECT COUNT(*) FROM goals",
         "SELECT COUNT(*) FROM organizations WHERE name = 'Victim'",
         "SELECT COUNT(*) FROM sites WHERE name = 'victim.example' AND retention_days IS NULL",
         "SELECT COUNT(*) FROM memberships WHERE role = 'owner'",
@@ -42,6 +43,12 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
     let key = app
         .gql_ok(Some(&alice.token), "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"k\", scopes: [STATS_READ]) { apiKey { id } } }", json!({"o": org}))
         .await["createApiKey"]["apiKey"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let goal = app
+        .gql_ok(Some(&alice.token), "mutation($s: ID!) { createGoal(input: {siteId: $s, pagePattern: \"/thanks\"}) { id } }", json!({"s": site}))
+        .await["createGoal"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -74,6 +81,11 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
         ("query($id: ID!) { site(id: $id) { recording(sessionId: \"sess-0001-abcdef\") { events } } }", json!({"id": site})),
         ("query($id: ID!) { site(id: $id) { heatmap(path: \"/\", range: {from: \"2026-01-01\", to: \"2026-01-02\"}, viewportClass: DESKTOP) { clicks } } }", json!({"id": site})),
         ("mutation($id: ID!) { updateSite(id: $id, input: {recordingSampleRate: 0.5, recordingMaskAllText: true}) { id } }", json!({"id": site})),
+        ("mutation($id: ID!) { createGoal(input: {siteId: $id, eventName: \"Pwned\"}) { id } }", json!({"id": site})),
+        ("mutation($id: ID!) { deleteGoal(id: $id) }", json!({"id": goal})),
+        ("query($id: ID!) { site(id: $id) { goals { id } } }", json!({"id": site})),
+        ("query($id: ID!) { site(id: $id) { goalConversions(range: {from: \"2026-01-01\", to: \"2026-01-02\"}) { visitors } } }", json!({"id": site})),
+        ("mutation($id: ID!) { deleteGoal(id: $id) }", json!({"id": uuid::Uuid::new_v4().to_string()})),
         // Ids that name nothing at all.
         ("query($id: ID!) { site(id: $id) { id } }", json!({"id": "not-a-uuid"})),
         ("query($id: ID!) { organization(id: $id) { id } }", json!({"id": uuid::Uuid::new_v4().to_string()})),

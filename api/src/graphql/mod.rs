@@ -8,6 +8,7 @@ mod account;
 mod billing;
 pub mod document;
 pub mod extensions;
+mod goal;
 mod organization;
 mod recording;
 mod site;
@@ -38,6 +39,7 @@ pub struct Mutation(
     account::AccountMutation,
     organization::OrganizationMutation,
     site::SiteMutation,
+    goal::GoalMutation,
     billing::BillingMutation,
 );
 

@@ -6,7 +6,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use trackr_entity::{api_key, job, site};
 
-use super::{clamp_i32, parse_id, Ctx, Date, DateRange};
+use super::{
+    clamp_i32,
+    goal::{self, Goal, GoalConversion},
+    parse_id, Ctx, Date, DateRange,
+};
 use crate::{
     access::{self, Action, Grant},
     api_keys, data_jobs,
@@ -553,7 +557,12 @@ impl Site {
         #[graphql(default)] compare: Comparison,
     ) -> ApiResult<Stats> {
         self.require_reports()?;
-        stats::load_stats(ctx, stats::scope(&self.model, &range, filters)?, compare).await
+        stats::load_stats(
+            ctx,
+            stats::scope(ctx.app(), &self.model, &range, filters).await?,
+            compare,
+        )
+        .await
     }
     /// One point per interval, empty ones as zero; with `compare`, each
     /// point carries the compared period's point at the same place.
@@ -569,7 +578,7 @@ impl Site {
         self.require_reports()?;
         stats::timeseries(
             ctx.app(),
-            &stats::scope(&self.model, &range, filters)?,
+            &stats::scope(ctx.app(), &self.model, &range, filters).await?,
             interval,
             compare,
         )
@@ -591,7 +600,7 @@ impl Site {
         self.require_reports()?;
         stats::suggestions(
             ctx.app(),
-            &stats::scope(&self.model, &range, filters)?,
+            &stats::scope(ctx.app(), &self.model, &range, filters).await?,
             dimension.into(),
             &text,
             limit,
@@ -616,10 +625,31 @@ impl Site {
             .any(|f| look.field(f).exists());
         stats::breakdown(
             ctx.app(),
-            &stats::scope(&self.model, &range, filters)?,
+            &stats::scope(ctx.app(), &self.model, &range, filters).await?,
             dimension.into(),
             limit,
             visits,
+        )
+        .await
+    }
+    /// The site's goals, oldest first.
+    async fn goals(&self, ctx: &Context<'_>) -> ApiResult<Vec<Goal>> {
+        self.require_reports()?;
+        goal::list(ctx.app(), self).await
+    }
+    /// Each goal's conversions over the range under the filters (a GOAL
+    /// filter among them too), in the order of `goals`.
+    #[graphql(complexity = "200 + child_complexity")]
+    async fn goal_conversions(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+        filters: Option<Vec<FilterInput>>,
+    ) -> ApiResult<Vec<GoalConversion>> {
+        self.require_reports()?;
+        goal::conversions(
+            ctx.app(),
+            &stats::scope(ctx.app(), &self.model, &range, filters).await?,
         )
         .await
     }
@@ -640,7 +670,7 @@ impl Site {
         after: Option<String>,
     ) -> ApiResult<super::recording::RecordingConnection> {
         self.require_recordings()?;
-        let scope = stats::scope(&self.model, &range, filters)?;
+        let scope = stats::scope(ctx.app(), &self.model, &range, filters).await?;
         let (rows, more) = crate::recordings::list(
             ctx.app(),
             self.model.id,
@@ -681,7 +711,7 @@ impl Site {
         cell_height: Option<i32>,
     ) -> ApiResult<super::recording::Heatmap> {
         self.require_reports()?;
-        let scope = stats::scope(&self.model, &range, None)?;
+        let scope = stats::scope(ctx.app(), &self.model, &range, None).await?;
         let grid = stats::heatmap::heatmap(
             ctx.app(),
             self.model.id,

@@ -37,6 +37,10 @@ pub enum DimensionGql {
     ScreenSize,
     Hostname,
     EventName,
+    /// Filters only: the visitors who converted to a goal in the range
+    /// (the value: the goal's id; IS or IS_NOT). Goals' own figures are
+    /// `Site.goalConversions`.
+    Goal,
 }
 
 /// What a report is compared with.
@@ -84,7 +88,29 @@ pub struct FilterInput {
     pub value: String,
 }
 
-pub fn filters(input: Option<Vec<FilterInput>>) -> ApiResult<Vec<Filter>> {
+/// Validated filters of a site's report (a GOAL filter's goal id read as
+/// what the goal matches).
+pub async fn filters(
+    app: &App,
+    site: Uuid,
+    input: Option<Vec<FilterInput>>,
+) -> ApiResult<Vec<Filter>> {
+    let mut filters = plain_filters(input)?;
+    for f in &mut filters {
+        if f.dimension == Dimension::Goal {
+            if f.op == Op::Contains {
+                return Err(ApiError::bad_input(
+                    "filters",
+                    "a GOAL filter is IS or IS_NOT a goal's id",
+                ));
+            }
+            f.value = crate::goals::filter_value(app, site, &f.value).await?;
+        }
+    }
+    Ok(filters)
+}
+
+fn plain_filters(input: Option<Vec<FilterInput>>) -> ApiResult<Vec<Filter>> {
     let input = input.unwrap_or_default();
     if input.len() > 20 {
         return Err(ApiError::bad_input("filters", "at most 20 filters"));
@@ -147,8 +173,13 @@ pub struct Stats {
 /// `Stats`, so its comparison can be asked for).
 pub type Scope = ReportQuery;
 
-fn clamp(n: i64) -> i32 {
+pub(crate) fn clamp(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// `a` of `b` in percent, to one decimal (0 when `b` is 0).
+pub(crate) fn percent(a: i64, b: i64) -> f64 {
+    (ratio(a, b) * 1000.0).round() / 10.0
 }
 
 fn ratio(a: i64, b: i64) -> f64 {
@@ -171,7 +202,7 @@ struct Rates {
 impl Rates {
     fn of(row: &StatsRow) -> Rates {
         Rates {
-            bounce_rate: (ratio(row.bounces, row.visits) * 1000.0).round() / 10.0,
+            bounce_rate: percent(row.bounces, row.visits),
             visit_duration_seconds: (ratio(row.duration_ms, row.visits) / 10.0).round() / 100.0,
             views_per_visit: (ratio(row.visit_pageviews, row.visits) * 100.0).round() / 100.0,
         }
@@ -327,6 +358,12 @@ pub async fn breakdown(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_input("limit", "must be between 1 and 1000"));
     }
+    if !dimension.is_breakdown() {
+        return Err(ApiError::bad_input(
+            "dimension",
+            "GOAL is a filter; goals' figures are Site.goalConversions",
+        ));
+    }
     time::validate(scope.from, scope.to)?;
     let rows = app
         .events
@@ -412,7 +449,8 @@ pub async fn realtime(app: &App, site: Uuid) -> ApiResult<Realtime> {
 }
 
 /// The question a `Site` report field asks, validated.
-pub fn scope(
+pub async fn scope(
+    app: &App,
     site: &trackr_entity::site::Model,
     range: &crate::graphql::DateRange,
     filters: Option<Vec<FilterInput>>,
@@ -424,6 +462,6 @@ pub fn scope(
         tz: time::timezone(&site.timezone),
         from,
         to,
-        filters: self::filters(filters)?,
+        filters: self::filters(app, site.id, filters).await?,
     })
 }
