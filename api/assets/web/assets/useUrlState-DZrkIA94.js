@@ -1,1 +1,0 @@
-import{i as l,l as f,r as n}from"./index-BCxuygYh.js";function p(t,e){const s=l(),[a,o]=f(),r=n.useMemo(()=>t(s),[t,s]),u=n.useCallback(i=>{const c=e(i);c.replace(/^\?/,"")!==s&&o(a+c)},[a,o,s,e]);return[r,u]}export{p as u};
