@@ -27,6 +27,9 @@ pub enum Dimension {
     ScreenSize,
     Hostname,
     EventName,
+    /// A custom property's value (the filter's or breakdown's `key` names
+    /// the property); read raw from the events' `props`.
+    Property,
     /// A filter only: the visitors who converted to a goal in the report's
     /// range (the value: `GoalMatch::filter_value`). Nothing is broken
     /// down by it; goals have their own report (`crate::goal`).
@@ -34,7 +37,7 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 20] = [
+    pub const ALL: [Dimension; 21] = [
         Dimension::Page,
         Dimension::EntryPage,
         Dimension::ExitPage,
@@ -54,6 +57,7 @@ impl Dimension {
         Dimension::ScreenSize,
         Dimension::Hostname,
         Dimension::EventName,
+        Dimension::Property,
         Dimension::Goal,
     ];
 
@@ -94,6 +98,7 @@ impl Dimension {
             Dimension::EntryPage
             | Dimension::ExitPage
             | Dimension::ScreenSize
+            | Dimension::Property
             | Dimension::Goal => return None,
         })
     }
@@ -101,6 +106,12 @@ impl Dimension {
     /// Whether reports break down by it (all but the goal filter).
     pub fn is_breakdown(self) -> bool {
         self != Dimension::Goal
+    }
+
+    /// Whether it lives in a column of its own (not a goal, not a
+    /// property: those are read through their key).
+    pub fn is_column(self) -> bool {
+        !matches!(self, Dimension::Goal | Dimension::Property)
     }
 
     /// Its column of `visits` (entry and exit pages).
@@ -133,7 +144,9 @@ impl Dimension {
             Dimension::UtmTerm => 15,
             Dimension::ScreenSize => 16,
             Dimension::Hostname => 17,
-            Dimension::EntryPage | Dimension::ExitPage | Dimension::Goal => return None,
+            Dimension::EntryPage | Dimension::ExitPage | Dimension::Property | Dimension::Goal => {
+                return None
+            }
         })
     }
 
@@ -269,6 +282,8 @@ pub struct Filter {
     pub dimension: Dimension,
     pub op: Op,
     pub value: String,
+    /// The property's key, for `Dimension::Property`.
+    pub key: Option<String>,
 }
 
 #[cfg(test)]
@@ -278,7 +293,7 @@ mod tests {
     #[test]
     fn every_dimension_lives_somewhere_and_codes_are_unique() {
         let mut codes = std::collections::HashSet::new();
-        for d in Dimension::ALL.into_iter().filter(|d| d.is_breakdown()) {
+        for d in Dimension::ALL.into_iter().filter(|d| d.is_column()) {
             assert!(
                 d.event_expr("e").is_some() != d.visit_column().is_some(),
                 "{d:?} lives in exactly one table"

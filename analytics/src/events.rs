@@ -111,6 +111,22 @@ pub trait EventStore: Send + Sync {
         now_ms: i64,
     ) -> Result<Vec<BreakdownRow>>;
 
+    /// The top `limit` values of custom property `key` by visitors.
+    async fn property_breakdown(
+        &self,
+        query: &ReportQuery,
+        key: &str,
+        limit: u32,
+    ) -> Result<Vec<BreakdownRow>>;
+
+    /// The custom-property keys seen in the query's range: `(key,
+    /// visitors, events)`, most visitors first.
+    async fn property_keys(
+        &self,
+        query: &ReportQuery,
+        limit: u32,
+    ) -> Result<Vec<(String, i64, i64)>>;
+
     /// Each goal's conversions over the query's range, in order.
     async fn goal_conversions(
         &self,
@@ -359,6 +375,32 @@ impl EventStore for SqlEventStore {
             .into_iter()
             .map(|(value, figures)| BreakdownRow { value, figures })
             .collect())
+    }
+
+    async fn property_breakdown(
+        &self,
+        query: &ReportQuery,
+        key: &str,
+        limit: u32,
+    ) -> Result<Vec<BreakdownRow>> {
+        let window = time::window(query.tz, query.from, query.to)?;
+        let db = &reports::snapshot(&self.db).await?;
+        let rows =
+            reports::property_breakdown(db, query.site, window, key, &query.filters, limit).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(value, figures)| BreakdownRow { value, figures })
+            .collect())
+    }
+
+    async fn property_keys(
+        &self,
+        query: &ReportQuery,
+        limit: u32,
+    ) -> Result<Vec<(String, i64, i64)>> {
+        let window = time::window(query.tz, query.from, query.to)?;
+        let db = &reports::snapshot(&self.db).await?;
+        Ok(reports::property_keys(db, query.site, window, &query.filters, limit).await?)
     }
 
     async fn goal_conversions(

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter};
 use trackr_entity::rollup_state;
 use uuid::Uuid;
 
@@ -1112,4 +1112,78 @@ pub async fn snapshot(
     } else {
         db.begin().await
     }
+}
+
+/// Top values of custom property `key` by visitors: visitors, page views
+/// and events of the events carrying it (read raw).
+pub async fn property_breakdown<C: ConnectionTrait>(
+    db: &C,
+    site: Uuid,
+    window: Window,
+    key: &str,
+    filters: &[Filter],
+    limit: u32,
+) -> Result<Vec<(String, StatsRow)>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    let select = sql.property("e", key);
+    sql.push(&format!("SELECT {select}, COUNT(DISTINCT e.visitor_hash), {PAGEVIEWS}, COUNT(*) FROM events e WHERE e.ts >= "));
+    let (a, b) = (sql.param(window.from_ms), sql.param(window.to_ms));
+    sql.text
+        .push_str(&format!("{a} AND e.ts < {b} AND e.props IS NOT NULL AND "));
+    let present = sql.property("e", key);
+    sql.push(&format!("{present} IS NOT NULL"));
+    sql.sites("e", &[site]);
+    sql.event_filters(filters, &[site], window);
+    let limit = sql.param(i64::from(limit));
+    sql.push(&format!(
+        " GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 ASC LIMIT {limit}"
+    ));
+    let mut out = Vec::new();
+    for row in db.query_all(sql.statement()).await? {
+        let value: Option<String> = row.try_get_by_index(0)?;
+        out.push((
+            value.unwrap_or_default(),
+            StatsRow {
+                visitors: get(&row, 1)?,
+                pageviews: get(&row, 2)?,
+                events: get(&row, 3)?,
+                ..StatsRow::default()
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// The custom-property keys of the events in `window` passing `filters`,
+/// with the visitors and events carrying each, most visitors first.
+pub async fn property_keys<C: ConnectionTrait>(
+    db: &C,
+    site: Uuid,
+    window: Window,
+    filters: &[Filter],
+    limit: u32,
+) -> Result<Vec<(String, i64, i64)>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new(backend);
+    let keys = match backend {
+        DbBackend::Postgres => "CROSS JOIN LATERAL jsonb_object_keys(e.props::jsonb) AS k(key)",
+        _ => "CROSS JOIN json_each(e.props) AS k",
+    };
+    sql.push(&format!(
+        "SELECT k.key, COUNT(DISTINCT e.visitor_hash), COUNT(*) FROM events e {keys} WHERE e.ts >= "
+    ));
+    let (a, b) = (sql.param(window.from_ms), sql.param(window.to_ms));
+    sql.text
+        .push_str(&format!("{a} AND e.ts < {b} AND e.props IS NOT NULL"));
+    sql.sites("e", &[site]);
+    sql.event_filters(filters, &[site], window);
+    let limit = sql.param(i64::from(limit));
+    sql.push(&format!(
+        " GROUP BY k.key ORDER BY 2 DESC, 3 DESC, 1 ASC LIMIT {limit}"
+    ));
+    let mut out = Vec::new();
+    for row in db.query_all(sql.statement()).await? {
+        out.push((row.try_get_by_index(0)?, get(&row, 1)?, get(&row, 2)?));
+    }
+    Ok(out)
 }

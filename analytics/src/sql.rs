@@ -76,6 +76,40 @@ impl Sql {
         }
     }
 
+    /// The value of custom property `key` on events `alias` (NULL when the
+    /// event has none), its key bound. Each use binds it again: SQLite's
+    /// placeholders are positional.
+    pub fn property(&mut self, alias: &str, key: &str) -> String {
+        match self.backend {
+            DbBackend::Postgres => {
+                format!("({alias}.props::jsonb ->> {})", self.param(key.to_owned()))
+            }
+            _ => format!(
+                "json_extract({alias}.props, {})",
+                self.param(format!("$.\"{key}\""))
+            ),
+        }
+    }
+
+    /// A filter on custom property `key`, as `condition` on a column.
+    fn property_condition(&mut self, alias: &str, key: &str, op: Op, value: &str) -> String {
+        match op {
+            Op::Is => {
+                let expr = self.property(alias, key);
+                format!("{expr} = {}", self.param(value.to_owned()))
+            }
+            Op::IsNot => {
+                let a = self.property(alias, key);
+                let b = self.property(alias, key);
+                format!("({a} IS NULL OR {b} <> {})", self.param(value.to_owned()))
+            }
+            Op::Contains => {
+                let expr = self.property(alias, key);
+                self.condition(&expr, op, value)
+            }
+        }
+    }
+
     /// Filters on events `e` (entry and exit pages through their visit; a
     /// goal through the visitors who converted to it in `span`, the
     /// report's whole range, of `sites`).
@@ -94,6 +128,13 @@ impl Sql {
                 let not = if f.op == Op::IsNot { "NOT " } else { "" };
                 self.text
                     .push_str(&format!(" AND e.visitor_hash {not}IN ({inner})"));
+                continue;
+            }
+            if f.dimension == Dimension::Property {
+                let Some(key) = &f.key else { continue };
+                let cond = self.property_condition("e", key, f.op, &f.value);
+                self.text.push_str(" AND ");
+                self.text.push_str(&cond);
                 continue;
             }
             let cond = match (f.dimension.event_expr("e"), f.dimension.visit_column()) {

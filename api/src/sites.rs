@@ -75,6 +75,7 @@ pub async fn create(
         recording_max_seconds: Set(DEFAULT_RECORDING_MAX_SECONDS),
         recording_mask_all_text: Set(false),
         allowed_hostnames: Set(serde_json::json!([])),
+        allowed_property_keys: Set(serde_json::json!([])),
         created_at: Set(now()),
     }
     .insert(&*txn)
@@ -118,6 +119,41 @@ pub struct SiteChanges {
     pub recording_mask_all_text: Option<bool>,
     /// Replaces the extra hostnames whose pages count for the site.
     pub allowed_hostnames: Option<Vec<String>>,
+    /// Replaces the custom-property keys kept (empty: all).
+    pub allowed_property_keys: Option<Vec<String>>,
+}
+
+/// Most custom-property keys a site may list as the ones it keeps.
+pub const MAX_ALLOWED_PROPERTY_KEYS: usize = 100;
+
+/// Property keys to keep: 1 to 300 characters each, duplicates dropped.
+pub fn validate_allowed_property_keys(keys: &[String]) -> ApiResult<Vec<String>> {
+    if keys.len() > MAX_ALLOWED_PROPERTY_KEYS {
+        return Err(ApiError::bad_input(
+            "allowedPropertyKeys",
+            format!("at most {MAX_ALLOWED_PROPERTY_KEYS} keys"),
+        ));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(keys.len());
+    for key in keys {
+        let key = key.trim();
+        if key.is_empty()
+            || key.chars().count() > crate::stats::MAX_PROPERTY_KEY
+            || key.contains('\0')
+        {
+            return Err(ApiError::bad_input(
+                "allowedPropertyKeys",
+                format!(
+                    "a key is 1 to {} characters",
+                    crate::stats::MAX_PROPERTY_KEY
+                ),
+            ));
+        }
+        if !out.iter().any(|k| k == key) {
+            out.push(key.to_owned());
+        }
+    }
+    Ok(out)
 }
 
 /// Most extra hostnames a site may allow.
@@ -210,6 +246,10 @@ pub async fn update(
     }
     if let Some(hosts) = changes.allowed_hostnames {
         model.allowed_hostnames = Set(serde_json::json!(validate_allowed_hostnames(&hosts)?));
+    }
+    if let Some(keys) = changes.allowed_property_keys {
+        model.allowed_property_keys =
+            Set(serde_json::json!(validate_allowed_property_keys(&keys)?));
     }
     let site = model.update(&app.db).await?;
     app.ingest.sites.clear();

@@ -26,6 +26,8 @@ pub struct Model {
     /// Extra hostnames whose events count for this site (JSON array).
     pub allowed_hostnames: Json,
     pub created_at: DateTimeUtc,
+    /// Custom-property keys kept (JSON array); empty: all of them.
+    pub allowed_property_keys: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -362,6 +362,37 @@ pub fn revenue_of(e: &Ev) -> Option<(i64, &'static str)> {
     }
 }
 
+/// The custom properties an event carries (issue 17), by its kind, its
+/// visitor and its page: no draw of the generator.
+pub fn props_of(e: &Ev) -> Vec<(&'static str, String)> {
+    let octet: u32 =
+        e.ip.rsplit('.')
+            .next()
+            .and_then(|o| o.parse().ok())
+            .unwrap_or(0);
+    match (e.name, e.path) {
+        ("Signup", _) => vec![
+            (
+                "plan",
+                if octet % 3 == 0 { "pro" } else { "free" }.to_owned(),
+            ),
+            ("form", format!("form{}", e.path)),
+        ],
+        ("pageview", "/pricing") => {
+            vec![("variant", if e.width >= 992 { "B" } else { "A" }.to_owned())]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A property's value on an event.
+pub fn prop(e: &Ev, key: &str) -> Option<String> {
+    props_of(e)
+        .into_iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
+}
+
 /// Whether a page pattern matches a path whole (`*`: any characters but
 /// `/`; `**`: any), by backtracking over the characters, not through a
 /// regular expression as the product does.
@@ -473,6 +504,10 @@ pub async fn send(app: &TestApp, events: &[Ev]) {
         let mut body = json!({"n": e.name, "u": format!("https://{}{}{query}", e.host, e.path), "d": "example.com", "w": e.width});
         if let Some(r) = e.referrer {
             body["r"] = json!(r);
+        }
+        let props = props_of(e);
+        if !props.is_empty() {
+            body["p"] = json!(props.into_iter().collect::<BTreeMap<_, _>>());
         }
         if let Some((minor, currency)) = revenue_of(e) {
             body["$"] = json!({"amount": format!("{}.{:02}", minor / 100, minor % 100), "currency": currency});

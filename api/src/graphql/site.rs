@@ -60,6 +60,10 @@ pub struct UpdateSiteInput {
     /// Extra hostnames (besides the domain and its subdomains) whose pages
     /// count for the site; replaces the list. At most 50.
     allowed_hostnames: Option<Vec<String>>,
+    /// Custom-property keys to keep; every other key of an event's
+    /// properties is dropped at ingestion. Empty: keep all. Replaces the
+    /// list; at most 100.
+    allowed_property_keys: Option<Vec<String>>,
 }
 
 #[derive(Default)]
@@ -127,6 +131,7 @@ impl SiteMutation {
             recording_max_seconds: input.recording_max_seconds,
             recording_mask_all_text: input.recording_mask_all_text,
             allowed_hostnames: input.allowed_hostnames,
+            allowed_property_keys: input.allowed_property_keys,
         };
         let site = sites::update(ctx.app(), &grant, site, changes).await?;
         Ok(Site::new(ctx, site, &grant))
@@ -528,6 +533,10 @@ impl Site {
     async fn allowed_hostnames(&self) -> Vec<String> {
         serde_json::from_value(self.model.allowed_hostnames.clone()).unwrap_or_default()
     }
+    /// Custom-property keys kept at ingestion; empty: all.
+    async fn allowed_property_keys(&self) -> Vec<String> {
+        serde_json::from_value(self.model.allowed_property_keys.clone()).unwrap_or_default()
+    }
     /// Beacons refused for this site, so "why is nothing counted?" has an
     /// answer: a `data-domain` that names no site but is this site's
     /// neighbour, or a page on a hostname the site does not allow. Counted
@@ -593,6 +602,7 @@ impl Site {
         ctx: &Context<'_>,
         range: DateRange,
         dimension: DimensionGql,
+        #[graphql(desc = "The property's key, for PROPERTY.")] key: Option<String>,
         #[graphql(default)] text: String,
         filters: Option<Vec<FilterInput>>,
         limit: Option<i32>,
@@ -602,6 +612,7 @@ impl Site {
             ctx.app(),
             &stats::scope(ctx.app(), &self.model, &range, filters).await?,
             dimension.into(),
+            key.as_deref(),
             &text,
             limit,
         )
@@ -614,6 +625,7 @@ impl Site {
         ctx: &Context<'_>,
         range: DateRange,
         dimension: DimensionGql,
+        #[graphql(desc = "The property's key, for PROPERTY.")] key: Option<String>,
         filters: Option<Vec<FilterInput>>,
         limit: Option<i32>,
     ) -> ApiResult<Vec<BreakdownRow>> {
@@ -627,8 +639,28 @@ impl Site {
             ctx.app(),
             &stats::scope(ctx.app(), &self.model, &range, filters).await?,
             dimension.into(),
+            key.as_deref(),
             limit,
             visits,
+        )
+        .await
+    }
+    /// Custom-property keys of the range's events under the filters, most
+    /// visitors first (`limit` defaults to 100, at most 1000); break one
+    /// down with `breakdown(dimension: PROPERTY, key: …)`.
+    #[graphql(complexity = "100 + limit.unwrap_or(100).clamp(1, 1000) as usize * child_complexity")]
+    async fn property_keys(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+        filters: Option<Vec<FilterInput>>,
+        limit: Option<i32>,
+    ) -> ApiResult<Vec<stats::PropertyKey>> {
+        self.require_reports()?;
+        stats::property_keys(
+            ctx.app(),
+            &stats::scope(ctx.app(), &self.model, &range, filters).await?,
+            limit,
         )
         .await
     }

@@ -374,6 +374,16 @@ pub fn event(
     })
 }
 
+/// An event's properties (a JSON object) with only the `allowed` keys;
+/// none left: no properties.
+pub fn kept_props(props: Option<String>, allowed: &[String]) -> Option<String> {
+    let serde_json::Value::Object(mut map) = serde_json::from_str(&props?).ok()? else {
+        return None;
+    };
+    map.retain(|k, _| allowed.iter().any(|a| a == k));
+    (!map.is_empty()).then(|| serde_json::Value::Object(map).to_string())
+}
+
 impl EventDraft {
     /// The event for one site's visitor (a beacon may name several sites).
     pub fn for_site(

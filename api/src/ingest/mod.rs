@@ -144,7 +144,11 @@ async fn accept_event(
     let mut writes = Vec::with_capacity(sites.len());
     for site in &sites {
         let (hash_today, hash_yesterday) = pipeline::visitor_ids(app, site, ip, user_agent).await?;
-        let event = draft.for_site(site_ref(site), hash_today, hash_yesterday);
+        let mut event = draft.for_site(site_ref(site), hash_today, hash_yesterday);
+        if !site.allowed_property_keys.is_empty() {
+            event.row.props =
+                enrich::kept_props(event.row.props.take(), &site.allowed_property_keys);
+        }
         writes.push(app.events.write(event));
     }
     // Each write waits for its commit; a beacon names one site nearly always.

@@ -18,6 +18,8 @@ pub struct SiteInfo {
     pub organization_id: Uuid,
     pub domain: String,
     pub allowed_hostnames: Vec<String>,
+    /// Custom-property keys kept; empty: all.
+    pub allowed_property_keys: Vec<String>,
     pub honor_dnt: bool,
     pub require_consent: bool,
     pub plan: trackr_config::PlanId,
@@ -73,6 +75,8 @@ impl SiteCache {
                 organization_id: s.organization_id,
                 domain: s.domain,
                 allowed_hostnames: serde_json::from_value(s.allowed_hostnames).unwrap_or_default(),
+                allowed_property_keys: serde_json::from_value(s.allowed_property_keys)
+                    .unwrap_or_default(),
                 honor_dnt: s.honor_dnt,
                 require_consent: s.require_consent,
                 plan: org.plan,

@@ -37,6 +37,9 @@ pub enum DimensionGql {
     ScreenSize,
     Hostname,
     EventName,
+    /// A custom property's value; the filter's or breakdown's `key` names
+    /// the property.
+    Property,
     /// Filters only: the visitors who converted to a goal in the range
     /// (the value: the goal's id; IS or IS_NOT). Goals' own figures are
     /// `Site.goalConversions`.
@@ -86,6 +89,24 @@ pub struct FilterInput {
     pub dimension: DimensionGql,
     pub op: FilterOpGql,
     pub value: String,
+    /// The property's key, for PROPERTY (`props.plan IS pro`: key
+    /// "plan", value "pro"); only for PROPERTY.
+    pub key: Option<String>,
+}
+
+/// The longest custom-property key (as ingestion takes them).
+pub const MAX_PROPERTY_KEY: usize = 300;
+
+/// A property key a filter or breakdown names, validated.
+pub fn property_key(field: &'static str, key: Option<String>) -> ApiResult<String> {
+    match key {
+        Some(k) if !k.is_empty() && k.chars().count() <= MAX_PROPERTY_KEY && !k.contains(['"', '\\', '\0']) => Ok(k),
+        Some(_) => Err(ApiError::bad_input(
+            field,
+            format!("a property key is 1 to {MAX_PROPERTY_KEY} characters, without quotes or backslashes"),
+        )),
+        None => Err(ApiError::bad_input(field, "PROPERTY needs the property's key")),
+    }
 }
 
 /// Validated filters of a site's report (a GOAL filter's goal id read as
@@ -124,10 +145,22 @@ fn plain_filters(input: Option<Vec<FilterInput>>) -> ApiResult<Vec<Filter>> {
                     "values are at most 2000 characters",
                 ));
             }
+            let dimension: Dimension = f.dimension.into();
+            let key = match (dimension, f.key) {
+                (Dimension::Property, key) => Some(property_key("filters", key)?),
+                (_, None) => None,
+                (_, Some(_)) => {
+                    return Err(ApiError::bad_input(
+                        "filters",
+                        "only PROPERTY filters take a key",
+                    ))
+                }
+            };
             Ok(Filter {
-                dimension: f.dimension.into(),
+                dimension,
                 op: f.op.into(),
                 value: f.value,
+                key,
             })
         })
         .collect()
@@ -351,6 +384,7 @@ pub async fn breakdown(
     app: &App,
     scope: &Scope,
     dimension: Dimension,
+    key: Option<&str>,
     limit: Option<i32>,
     visits: bool,
 ) -> ApiResult<Vec<BreakdownRow>> {
@@ -365,11 +399,55 @@ pub async fn breakdown(
         ));
     }
     time::validate(scope.from, scope.to)?;
-    let rows = app
-        .events
-        .breakdown(scope, dimension, limit as u32, visits, app.clock.now_ms())
-        .await?;
+    let rows = match (dimension, key) {
+        (Dimension::Property, key) => {
+            let key = property_key("key", key.map(str::to_owned))?;
+            app.events
+                .property_breakdown(scope, &key, limit as u32)
+                .await?
+        }
+        (_, Some(_)) => return Err(ApiError::bad_input("key", "only PROPERTY takes a key")),
+        (_, None) => {
+            app.events
+                .breakdown(scope, dimension, limit as u32, visits, app.clock.now_ms())
+                .await?
+        }
+    };
     Ok(rows.into_iter().map(BreakdownRow::of).collect())
+}
+
+/// A custom-property key seen in a range.
+#[derive(SimpleObject)]
+pub struct PropertyKey {
+    pub key: String,
+    /// Visitors with an event carrying it.
+    pub visitors: i32,
+    /// Events carrying it.
+    pub events: i32,
+}
+
+/// The custom-property keys of the range's events (most visitors first).
+pub async fn property_keys(
+    app: &App,
+    scope: &Scope,
+    limit: Option<i32>,
+) -> ApiResult<Vec<PropertyKey>> {
+    let limit = limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_input("limit", "must be between 1 and 1000"));
+    }
+    time::validate(scope.from, scope.to)?;
+    Ok(app
+        .events
+        .property_keys(scope, limit as u32)
+        .await?
+        .into_iter()
+        .map(|(key, visitors, events)| PropertyKey {
+            key,
+            visitors: clamp(visitors),
+            events: clamp(events),
+        })
+        .collect())
 }
 
 /// Values of `dimension` seen in the range that contain `text` (any case),
@@ -378,6 +456,7 @@ pub async fn suggestions(
     app: &App,
     scope: &Scope,
     dimension: Dimension,
+    key: Option<&str>,
     text: &str,
     limit: Option<i32>,
 ) -> ApiResult<Vec<String>> {
@@ -386,18 +465,22 @@ pub async fn suggestions(
     }
     let mut scope = scope.clone();
     // The filter being written is not one of them.
-    scope.filters.retain(|f| f.dimension != dimension);
+    scope
+        .filters
+        .retain(|f| f.dimension != dimension || f.key.as_deref() != key);
     if !text.trim().is_empty() {
         scope.filters.push(Filter {
             dimension,
             op: Op::Contains,
             value: text.trim().to_owned(),
+            key: key.map(str::to_owned),
         });
     }
     let rows = breakdown(
         app,
         &scope,
         dimension,
+        key,
         Some(limit.unwrap_or(10).min(50)),
         false,
     )
