@@ -14,7 +14,10 @@ export const DashboardSiteQuery = graphql(`
  * (with the compared period's when comparing), the chart's series with
  * every figure (so that switching the chart's metric costs nothing) and
  * the compared period's point beside each, each panel's open tab, and the
- * custom events. `$comparison` is null when not comparing (`stats` needs
+ * custom events or, when the Events panel's Goals tab is open
+ * (`$goalsTab`), the goals' conversions instead. The goals' names come
+ * always (a short list): the filter chips and dialog name a GOAL filter's
+ * goal by them. `$comparison` is null when not comparing (`stats` needs
  * one all the same: `$statsComparison`, whose `previous` is then left out).
  */
 export const DashboardQuery = graphql(`
@@ -34,6 +37,7 @@ export const DashboardQuery = graphql(`
     $limit: Int!
     $eventsLimit: Int!
     $pageVisits: Boolean!
+    $goalsTab: Boolean!
   ) {
     site(id: $id) {
       id
@@ -53,7 +57,13 @@ export const DashboardQuery = graphql(`
       }
       locations: breakdown(range: $range, dimension: $locations, filters: $filters, limit: $locationsLimit) { ...Row }
       devices: breakdown(range: $range, dimension: $devices, filters: $filters, limit: $limit) { ...Row }
-      events: breakdown(range: $range, dimension: EVENT_NAME, filters: $filters, limit: $eventsLimit) { ...Row }
+      events: breakdown(range: $range, dimension: EVENT_NAME, filters: $filters, limit: $eventsLimit) @skip(if: $goalsTab) { ...Row }
+      goals { id name currency }
+      goalConversions(range: $range, filters: $filters) @include(if: $goalsTab) {
+        goal { id name currency }
+        visitors conversions conversionRate
+        revenue { currency total average }
+      }
     }
   }
   fragment Row on BreakdownRow { value visitors pageviews events }

@@ -41,6 +41,16 @@ describe('dashboardVars', () => {
     expect(v.filters).toEqual([{ dimension: 'PAGE', op: 'IS', value: '/blog' }]);
   });
 
+  it("asks for the goals' conversions only while the Goals tab is open, and then not for custom events", () => {
+    expect(dashboardVars('s1', parseState(''), '2026-12-01')!.goalsTab).toBe(false);
+    expect(dashboardVars('s1', parseState('events=event_name'), '2026-12-01')!.goalsTab).toBe(false);
+    expect(dashboardVars('s1', parseState('events=goals'), '2026-12-01')!.goalsTab).toBe(true);
+    // A GOAL filter alone opens nothing: the filter goes with the rest.
+    const filtered = dashboardVars('s1', parseState('f=goal:is:g1'), '2026-12-01')!;
+    expect(filtered.goalsTab).toBe(false);
+    expect(filtered.filters).toEqual([{ dimension: 'GOAL', op: 'IS', value: 'g1' }]);
+  });
+
   it('asks nothing for the realtime view', () => {
     expect(dashboardVars('s1', parseState('period=realtime'), '2026-12-01')).toBeNull();
   });

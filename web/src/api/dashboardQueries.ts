@@ -65,6 +65,8 @@ export function dashboardVars(siteId: string, state: DashState, today: string): 
     // Visit figures cost the server a scan of today's visits: asked for
     // only where a panel shows them (entry and exit pages).
     pageVisits: panelMeasures(pages).some(isVisitMeasure),
+    // Goals' conversions only while their tab shows them (custom events then not).
+    goalsTab: state.tabs.events === 'GOALS',
   };
 }
 

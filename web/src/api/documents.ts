@@ -226,6 +226,24 @@ export const DeleteSiteMutation = graphql(`
   mutation DeleteSite($id: ID!) { deleteSite(id: $id) }
 `);
 
+// ---- goals ----
+
+export const SiteGoalsQuery = graphql(`
+  query SiteGoals($id: ID!) {
+    site(id: $id) { id goals { id name pagePattern eventName currency createdAt } }
+  }
+`);
+
+export const CreateGoalMutation = graphql(`
+  mutation CreateGoal($input: CreateGoalInput!) {
+    createGoal(input: $input) { id name pagePattern eventName currency createdAt }
+  }
+`);
+
+export const DeleteGoalMutation = graphql(`
+  mutation DeleteGoal($id: ID!) { deleteGoal(id: $id) }
+`);
+
 export const InstallationQuery = graphql(`
   query Installation($id: ID!, $range: DateRange!) {
     site(id: $id) {

@@ -5,7 +5,8 @@ import type { ApiErrorItem } from '../api/errors';
 
 /**
  * A destructive action confirmed by typing `expected` (a name or domain).
- * The button stays disabled until the text matches.
+ * The button stays disabled until the text matches. With `onCancel`, a
+ * Cancel button beside it (where the form was opened from a list).
  */
 export function ConfirmDelete({
   expected,
@@ -15,6 +16,7 @@ export function ConfirmDelete({
   pending,
   errors,
   onRetry,
+  onCancel,
 }: {
   expected: string;
   what: string;
@@ -23,6 +25,7 @@ export function ConfirmDelete({
   pending: boolean;
   errors: ApiErrorItem[];
   onRetry: () => void;
+  onCancel?: () => void;
 }) {
   const [typed, setTyped] = useState('');
   const id = useId();
@@ -47,9 +50,24 @@ export function ConfirmDelete({
         spellCheck={false}
       />
       <ErrorBox items={errors} onRetry={onRetry} />
-      <button type="submit" className="button danger" disabled={!ok || pending}>
-        {pending ? 'Deleting…' : buttonLabel}
-      </button>
+      {onCancel ? (
+        <div className="actions">
+          <DeleteButton label={buttonLabel} disabled={!ok || pending} pending={pending} />
+          <button type="button" className="button secondary" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <DeleteButton label={buttonLabel} disabled={!ok || pending} pending={pending} />
+      )}
     </form>
+  );
+}
+
+function DeleteButton({ label, disabled, pending }: { label: string; disabled: boolean; pending: boolean }) {
+  return (
+    <button type="submit" className="button danger" disabled={disabled}>
+      {pending ? 'Deleting…' : label}
+    </button>
   );
 }

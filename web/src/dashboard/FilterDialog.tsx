@@ -1,11 +1,15 @@
 // "Add filter": dimension, operator and value, the value suggested from
 // the site's own data as you type (Site.suggestions, debounced), in an
-// ARIA combobox (a text box with a listbox of options).
+// ARIA combobox (a text box with a listbox of options). A goal (GOAL, when
+// the site has goals) is chosen from a list of the goals' names instead:
+// the server suggests nothing by GOAL, and a goal is converted to or not
+// (IS, IS NOT), never "contains".
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { request } from '../api/client';
 import { SuggestionsQuery } from '../api/dashboardDocuments';
-import { countryName, dimensionName, DIMS, displayValue, OP_NAMES, OPS, type DashFilter, type DayRange, type Dim, type Op } from '../lib/dashboard';
+import { countryName, dimensionName, DIMS, displayValue, OP_NAMES, opsFor, type DashFilter, type DayRange, type Dim, type Op } from '../lib/dashboard';
+import type { GoalRef } from '../lib/goals';
 import { Dialog } from './Dialog';
 
 const DEBOUNCE_MS = 250;
@@ -23,12 +27,15 @@ export function FilterDialog({
   siteId,
   range,
   filters,
+  goals,
   onApply,
   onClose,
 }: {
   siteId: string;
   range: DayRange;
   filters: DashFilter[];
+  /** The site's goals (GOAL is offered only when there are some). */
+  goals: readonly GoalRef[];
   onApply: (f: DashFilter) => void;
   onClose: () => void;
 }) {
@@ -42,7 +49,12 @@ export function FilterDialog({
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
   const [error, setError] = useState<string | null>(null);
+  const [goalChosen, setGoal] = useState('');
+  // The chosen goal, or the first (the goals may come after the dialog opened).
+  const goal = goals.some((g) => g.id === goalChosen) ? goalChosen : (goals[0]?.id ?? '');
   const debounced = useDebounced(text, DEBOUNCE_MS);
+  const isGoal = dimension === 'GOAL';
+  const dims = goals.length ? DIMS : DIMS.filter((d) => d !== 'GOAL');
 
   // Countries are codes: ask for the top ones and match their names here.
   const asked = dimension === 'COUNTRY' ? '' : debounced;
@@ -60,6 +72,7 @@ export function FilterDialog({
     placeholderData: keepPreviousData,
     staleTime: 60_000,
     retry: false,
+    enabled: !isGoal,
   });
   const values = (q.data ?? []).filter((v) => {
     if (dimension !== 'COUNTRY') return true;
@@ -99,6 +112,10 @@ export function FilterDialog({
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    if (isGoal) {
+      if (goal) onApply({ dimension, op, value: goal });
+      return;
+    }
     let value = chosen ?? text.trim();
     // A country typed by name: its code, when a suggestion has that name.
     if (dimension === 'COUNTRY' && chosen === null) {
@@ -122,13 +139,15 @@ export function FilterDialog({
             id={`${id}-dim`}
             value={dimension}
             onChange={(e) => {
-              setDimension(e.target.value as Dim);
+              const d = e.target.value as Dim;
+              setDimension(d);
+              if (!opsFor(d).includes(op)) setOp('IS');
               setText('');
               setChosen(null);
               setActive(-1);
             }}
           >
-            {DIMS.map((d) => (
+            {dims.map((d) => (
               <option key={d} value={d}>
                 {dimensionName(d)}
               </option>
@@ -138,70 +157,83 @@ export function FilterDialog({
         <div className="field">
           <label htmlFor={`${id}-op`}>Operator</label>
           <select id={`${id}-op`} value={op} onChange={(e) => setOp(e.target.value as Op)}>
-            {OPS.map((o) => (
+            {opsFor(dimension).map((o) => (
               <option key={o} value={o}>
                 {OP_NAMES[o]}
               </option>
             ))}
           </select>
         </div>
-        <div className="field combo">
-          <label htmlFor={`${id}-value`}>Value</label>
-          <input
-            id={`${id}-value`}
-            type="text"
-            role="combobox"
-            aria-autocomplete="list"
-            aria-expanded={expanded}
-            aria-controls={`${id}-list`}
-            aria-activedescendant={expanded && active >= 0 ? `${id}-opt-${active}` : undefined}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? `${id}-err` : `${id}-hint`}
-            autoComplete="off"
-            spellCheck={false}
-            value={text}
-            onChange={(e) => {
-              setText(e.target.value);
-              setChosen(null);
-              setOpen(true);
-              setActive(-1);
-              setError(null);
-            }}
-            onFocus={() => setOpen(true)}
-            onBlur={() => window.setTimeout(() => setOpen(false), 150)}
-            onKeyDown={onKeyDown}
-          />
-          <ul id={`${id}-list`} role="listbox" aria-label="Suggestions" className="combo-list" hidden={!expanded}>
-            {options.map((v, i) => (
-              <li
-                key={v}
-                id={`${id}-opt-${i}`}
-                role="option"
-                data-testid="suggestion"
-                data-value={v}
-                aria-selected={i === active}
-                className={i === active ? 'active' : undefined}
-                // mousedown: before the text box's blur closes the list.
-                onMouseDown={(e) => {
-                  e.preventDefault();
-                  choose(v);
-                }}
-              >
-                {displayValue(dimension, v)}
-                {dimension === 'COUNTRY' && v ? <span className="muted"> {v}</span> : null}
-              </li>
-            ))}
-          </ul>
-          {error ? (
-            <p id={`${id}-err`} className="field-error" role="alert">
-              {error}
-            </p>
-          ) : (
-            <p id={`${id}-hint`} className="hint">
-              {q.isFetching ? 'Looking for values…' : options.length ? `${options.length} suggestions from this range, most visitors first.` : 'No suggestions: type the value.'}
-            </p>
-          )}
-        </div>
+        {isGoal ? (
+          <div className="field">
+            <label htmlFor={`${id}-goal`}>Goal</label>
+            <select id={`${id}-goal`} value={goal} onChange={(e) => setGoal(e.target.value)}>
+              {goals.map((g) => (
+                <option key={g.id} value={g.id}>
+                  {g.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : (
+          <div className="field combo">
+            <label htmlFor={`${id}-value`}>Value</label>
+            <input
+              id={`${id}-value`}
+              type="text"
+              role="combobox"
+              aria-autocomplete="list"
+              aria-expanded={expanded}
+              aria-controls={`${id}-list`}
+              aria-activedescendant={expanded && active >= 0 ? `${id}-opt-${active}` : undefined}
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error ? `${id}-err` : `${id}-hint`}
+              autoComplete="off"
+              spellCheck={false}
+              value={text}
+              onChange={(e) => {
+                setText(e.target.value);
+                setChosen(null);
+                setOpen(true);
+                setActive(-1);
+                setError(null);
+              }}
+              onFocus={() => setOpen(true)}
+              onBlur={() => window.setTimeout(() => setOpen(false), 150)}
+              onKeyDown={onKeyDown}
+            />
+            <ul id={`${id}-list`} role="listbox" aria-label="Suggestions" className="combo-list" hidden={!expanded}>
+              {options.map((v, i) => (
+                <li
+                  key={v}
+                  id={`${id}-opt-${i}`}
+                  role="option"
+                  data-testid="suggestion"
+                  data-value={v}
+                  aria-selected={i === active}
+                  className={i === active ? 'active' : undefined}
+                  // mousedown: before the text box's blur closes the list.
+                  onMouseDown={(e) => {
+                    e.preventDefault();
+                    choose(v);
+                  }}
+                >
+                  {displayValue(dimension, v)}
+                  {dimension === 'COUNTRY' && v ? <span className="muted"> {v}</span> : null}
+                </li>
+              ))}
+            </ul>
+            {error ? (
+              <p id={`${id}-err`} className="field-error" role="alert">
+                {error}
+              </p>
+            ) : (
+              <p id={`${id}-hint`} className="hint">
+                {q.isFetching ? 'Looking for values…' : options.length ? `${options.length} suggestions from this range, most visitors first.` : 'No suggestions: type the value.'}
+              </p>
+            )}
+          </div>
+        )}
         <div className="filter-actions">
           <button type="submit" className="button primary">
             Apply filter

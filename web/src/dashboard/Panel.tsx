@@ -1,7 +1,7 @@
 // A breakdown panel (sources, pages, locations, devices, events): tabs, a
 // list of rows with bars, a Details button. Also the row list the realtime
 // view reuses.
-import { lazy, Suspense, useCallback, useEffect, useId, useRef, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
 import { dimensionName, displayValue, panelTab, type Dim, type PanelDef, type Tab } from '../lib/dashboard';
 import { formatMeasure, measureLabel, measureValue, panelMeasures, rowAttrs, type Measure, type TableRow } from '../lib/table';
 import { mark } from './marks';
@@ -9,7 +9,6 @@ import { PANEL_ROWS } from '../api/dashboardQueries';
 
 // The map (d3-geo, topojson, the atlas) is its own chunk, fetched when the tab opens.
 const WorldMap = lazy(() => import('./WorldMap'));
-
 
 export function Panel({
   panel,
@@ -19,6 +18,7 @@ export function Panel({
   onTab,
   onRow,
   onDetails,
+  body,
 }: {
   panel: PanelDef;
   tab: Tab;
@@ -27,7 +27,10 @@ export function Panel({
   total: number;
   onTab: (t: Tab) => void;
   onRow: (d: Dim, v: string) => void;
-  onDetails: () => void;
+  /** Opens the tab's details dialog; none without it (the goals' tab). */
+  onDetails?: () => void;
+  /** The open tab's own content instead of breakdown rows (the goals' list). */
+  body?: ReactNode;
 }) {
   const id = `panel-${panel.id}`;
   const current = panelTab(panel, tab);
@@ -55,9 +58,11 @@ export function Panel({
     <section className="card panel" aria-labelledby={`${id}-h`} data-testid={id}>
       <div className="panel-head">
         <h2 id={`${id}-h`}>{panel.title}</h2>
-        <button type="button" className="button ghost panel-details" onClick={onDetails} aria-describedby={`${id}-h`}>
-          Details
-        </button>
+        {onDetails ? (
+          <button type="button" className="button ghost panel-details" onClick={onDetails} aria-describedby={`${id}-h`}>
+            Details
+          </button>
+        ) : null}
         {panel.tabs.length > 1 ? (
           <div role="tablist" aria-label={panel.title} className="tabs" onKeyDown={onKeyDown}>
             {panel.tabs.map((t, i) => (
@@ -88,7 +93,9 @@ export function Panel({
         aria-labelledby={panel.tabs.length > 1 ? `${id}-tab-${current.id}` : undefined}
         className="panel-body"
       >
-        {isMap ? (
+        {body !== undefined ? (
+          body
+        ) : isMap ? (
           <Suspense fallback={<div className="skeleton map-skeleton" role="status" aria-label="Loading the map…" />}>
             <WorldMap rows={rows} onCountry={(code) => onRow('COUNTRY', code)} onDrawn={onDrawn} />
           </Suspense>

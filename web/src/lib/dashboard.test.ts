@@ -9,13 +9,17 @@ import {
   DEFAULT_STATE,
   describeFilter,
   displayValue,
+  filterDisplay,
   formatBucket,
   formatDuration,
   formatMetric,
   formatRange,
+  hasDetails,
   higherIsBetter,
   intervalFor,
   isTypingTarget,
+  opsFor,
+  PANELS,
   parseState,
   periodForKey,
   previousRange,
@@ -174,6 +178,63 @@ describe('URL state', () => {
   });
   it('drops duplicate filters', () => {
     expect(parseState('?f=page:is:/a&f=page:is:/a').filters).toHaveLength(1);
+  });
+});
+
+describe('goals in the URL', () => {
+  const goalId = '0190f5a2-7c1e-7d3a-9b1c-2f4e6a8b0c1d';
+
+  it('round-trips GOAL filters, IS and IS NOT', () => {
+    const s: DashState = {
+      ...DEFAULT_STATE,
+      filters: [
+        { dimension: 'GOAL', op: 'IS', value: goalId },
+        { dimension: 'GOAL', op: 'IS_NOT', value: 'another-goal' },
+        { dimension: 'PAGE', op: 'IS', value: '/pricing' },
+      ],
+    };
+    const qs = stateToSearch(s);
+    expect(qs).toBe(`?f=goal%3Ais%3A${goalId}&f=goal%3Ais_not%3Aanother-goal&f=page%3Ais%3A%2Fpricing`);
+    expect(parseState(qs)).toEqual(s);
+    expect(parseState(`?f=GOAL:IS:${goalId}`).filters).toEqual([{ dimension: 'GOAL', op: 'IS', value: goalId }]);
+  });
+  it('refuses a GOAL filter that "contains" (the server does)', () => {
+    expect(parseState(`?f=goal:contains:${goalId}`).filters).toEqual([]);
+    expect(opsFor('GOAL')).toEqual(['IS', 'IS_NOT']);
+    expect(opsFor('PAGE')).toEqual(['IS', 'IS_NOT', 'CONTAINS']);
+  });
+  it('keeps Custom events the default tab of the Events panel, and Goals in the URL', () => {
+    const events = PANELS.find((p) => p.id === 'events')!;
+    expect(events.tabs.map((t) => t.label)).toEqual(['Goals', 'Custom events']);
+    expect(DEFAULT_STATE.tabs.events).toBe('EVENT_NAME');
+    expect(parseState('').tabs.events).toBe('EVENT_NAME');
+    const goals: DashState = { ...DEFAULT_STATE, tabs: { ...DEFAULT_STATE.tabs, events: 'GOALS' } };
+    expect(stateToSearch(goals)).toBe('?events=goals');
+    expect(parseState('?events=goals')).toEqual(goals);
+    expect(parseState('?events=goal').tabs.events).toBe('EVENT_NAME');
+    expect(parseState('?pages=goals').tabs.pages).toBe('PAGE');
+  });
+  it('opens no details dialog on the Goals tab', () => {
+    expect(hasDetails('GOALS')).toBe(false);
+    expect(hasDetails('EVENT_NAME')).toBe(true);
+    expect(parseState('?events=goals&details=events').details).toBeNull();
+    expect(parseState('?details=events').details).toBe('events');
+    const s: DashState = { ...DEFAULT_STATE, tabs: { ...DEFAULT_STATE.tabs, events: 'GOALS' }, details: 'events' };
+    expect(stateToSearch(s)).toBe('?events=goals');
+  });
+  it('names a GOAL filter by its goal on its chip', () => {
+    const goals = [
+      { id: goalId, name: 'Signup' },
+      { id: 'g2', name: 'Checkout' },
+    ];
+    const is = { dimension: 'GOAL', op: 'IS', value: goalId } as const;
+    expect(describeFilter(is, filterDisplay(goals))).toBe('Goal is Signup');
+    expect(describeFilter({ dimension: 'GOAL', op: 'IS_NOT', value: 'g2' }, filterDisplay(goals))).toBe('Goal is not Checkout');
+    expect(describeFilter({ dimension: 'GOAL', op: 'IS', value: 'gone' }, filterDisplay(goals))).toBe('Goal is a deleted goal');
+    expect(describeFilter(is, filterDisplay([], new Set([goalId])))).toBe('Goal is a deleted goal');
+    expect(describeFilter(is, filterDisplay(undefined))).toBe('Goal is a goal');
+    // Other dimensions read as before.
+    expect(describeFilter({ dimension: 'COUNTRY', op: 'IS', value: 'DE' }, filterDisplay(goals))).toBe('Country is Germany');
   });
 });
 

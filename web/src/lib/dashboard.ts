@@ -3,6 +3,7 @@
 // URL's query string, so a copied link reproduces the view. Days are local
 // days of the site's time zone (the API's DateRange).
 import { addDays, dayIn, isDay } from './dates';
+import { goalName, type GoalRef } from './goals';
 import type { Sort, SortKey } from './table';
 
 export type Period = 'day' | 'yesterday' | 'realtime' | '7d' | '30d' | 'month' | 'lastmonth' | '12mo' | 'custom';
@@ -28,12 +29,17 @@ export type Dim =
   | 'DEVICE'
   | 'SCREEN_SIZE'
   | 'HOSTNAME'
-  | 'EVENT_NAME';
+  | 'EVENT_NAME'
+  /** Filters only: the visitors who converted to a goal (the value: its id). */
+  | 'GOAL';
 export type Op = 'IS' | 'IS_NOT' | 'CONTAINS';
 export type Interval = 'HOUR' | 'DAY' | 'WEEK' | 'MONTH';
 export type PanelId = 'sources' | 'pages' | 'locations' | 'devices' | 'events';
-/** A panel's tab: a dimension, or the world map (countries drawn, not listed). */
-export type Tab = Dim | 'MAP';
+/**
+ * A panel's tab: a dimension, the world map (countries drawn, not
+ * listed), or the goals (`goalConversions`, not a breakdown).
+ */
+export type Tab = Dim | 'MAP' | 'GOALS';
 
 export interface DashFilter {
   dimension: Dim;
@@ -82,7 +88,7 @@ export const COMPARISONS: { id: Compare; label: string; against: string }[] = [
 
 export interface PanelTab {
   id: Tab;
-  /** The dimension asked for (the map asks for countries). */
+  /** The dimension asked for (the map asks for countries; the goals' tab for none: GOAL is filters only). */
   dim: Dim;
   label: string;
   column: string;
@@ -138,7 +144,7 @@ export const PANELS: PanelDef[] = [
   {
     id: 'events',
     title: 'Events',
-    tabs: [tab('EVENT_NAME', 'Custom events', 'Event')],
+    tabs: [{ id: 'GOALS', dim: 'GOAL', label: 'Goals', column: 'Goal' }, tab('EVENT_NAME', 'Custom events', 'Event')],
   },
 ];
 
@@ -162,8 +168,10 @@ export const DIMS: readonly Dim[] = [
   'SCREEN_SIZE',
   'HOSTNAME',
   'EVENT_NAME',
+  'GOAL',
 ];
 export const OPS: readonly Op[] = ['IS', 'IS_NOT', 'CONTAINS'];
+const GOAL_OPS: readonly Op[] = ['IS', 'IS_NOT'];
 export const METRICS: readonly Metric[] = ['visitors', 'visits', 'pageviews', 'viewsPerVisit', 'bounceRate', 'visitDurationSeconds'];
 
 const DIM_NAMES: Record<Dim, string> = {
@@ -186,6 +194,7 @@ const DIM_NAMES: Record<Dim, string> = {
   SCREEN_SIZE: 'Screen size',
   HOSTNAME: 'Hostname',
   EVENT_NAME: 'Event',
+  GOAL: 'Goal',
 };
 export const OP_NAMES: Record<Op, string> = { IS: 'is', IS_NOT: 'is not', CONTAINS: 'contains' };
 
@@ -223,6 +232,16 @@ export function panelTab(panel: PanelDef, t: Tab): PanelTab {
 
 export function panelById(id: PanelId): PanelDef {
   return PANELS.find((p) => p.id === id)!;
+}
+
+/** Whether a tab has a details dialog (the goals' tab lists every goal already, and nothing breaks down by GOAL). */
+export function hasDetails(t: Tab): boolean {
+  return t !== 'GOALS';
+}
+
+/** The operators a dimension's filters take: a goal is converted to or not, never "contains". */
+export function opsFor(d: Dim): readonly Op[] {
+  return d === 'GOAL' ? GOAL_OPS : OPS;
 }
 
 // ---- days ----
@@ -325,7 +344,7 @@ function parseFilter(raw: string): DashFilter | null {
   const dimension = raw.slice(0, a).toUpperCase() as Dim;
   const op = raw.slice(a + 1, b).toUpperCase() as Op;
   const value = raw.slice(b + 1);
-  if (!DIMS.includes(dimension) || !OPS.includes(op) || value === '' || value.length > 2000) return null;
+  if (!DIMS.includes(dimension) || !opsFor(dimension).includes(op) || value === '' || value.length > 2000) return null;
   return { dimension, op, value };
 }
 
@@ -388,8 +407,8 @@ export function parseState(search: string): DashState {
     if (t) tabs[panel.id] = t.id;
   }
   const detailsRaw = p.get('details');
-  // The realtime view has no details dialogs.
-  const details = period === 'realtime' ? null : (PANELS.find((x) => x.id === detailsRaw)?.id ?? null);
+  // The realtime view has no details dialogs, nor the goals' tab.
+  const details = period === 'realtime' ? null : (PANELS.find((x) => x.id === detailsRaw && hasDetails(tabs[x.id]))?.id ?? null);
   return {
     period,
     from: period === 'custom' && from && isDay(from) ? from : null,
@@ -419,7 +438,7 @@ export function stateToSearch(s: DashState): string {
   for (const panel of PANELS) {
     if (s.tabs[panel.id] !== DEFAULT_TABS[panel.id]) p.set(panel.id, s.tabs[panel.id].toLowerCase());
   }
-  if (s.details && s.period !== 'realtime') {
+  if (s.details && s.period !== 'realtime' && hasDetails(s.tabs[s.details])) {
     p.set('details', s.details);
     const { key, dir } = s.detailsSort;
     if (key !== DEFAULT_DETAILS_SORT.key || dir !== DEFAULT_DETAILS_SORT.dir) p.set('sort', `${key}:${dir === 'ascending' ? 'asc' : 'desc'}`);
@@ -578,4 +597,13 @@ export function displayValue(d: Dim, v: string): string {
   if (v === '') return '(none)';
   if (d === 'COUNTRY') return countryName(v);
   return v;
+}
+
+/**
+ * How a filter's value reads on its chip: as displayValue, and a GOAL
+ * filter's goal by name (lib/goals.ts' goalName: `goals` undefined while
+ * unknown; `refused`, the goals the server said it does not have).
+ */
+export function filterDisplay(goals: readonly GoalRef[] | undefined, refused?: ReadonlySet<string>): (d: Dim, v: string) => string {
+  return (d, v) => (d === 'GOAL' ? goalName(goals, v, refused) : displayValue(d, v));
 }

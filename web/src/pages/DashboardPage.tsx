@@ -6,6 +6,7 @@ import { Link, useLocation, useParams, useSearch } from 'wouter';
 import type { DashboardQuery, DashboardSiteQuery } from '../api/dashboardDocuments';
 import { dashboardQuery, dashboardSiteQuery, dashboardVars } from '../api/dashboardQueries';
 import type { ResultOf } from '../api/graphql';
+import { errorItems } from '../api/errors';
 import { ErrorBox } from '../components/ErrorBox';
 import { useOrg } from '../components/OrgContext';
 import { PageHeader } from '../components/PageHeader';
@@ -13,6 +14,7 @@ import { Chart } from '../dashboard/Chart';
 import '../dashboard/dashboard.css';
 import { Details } from '../dashboard/Details';
 import { FilterDialog } from '../dashboard/FilterDialog';
+import { GoalList } from '../dashboard/Goals';
 import { mark } from '../dashboard/marks';
 import { Panel } from '../dashboard/Panel';
 import { RealtimeView } from '../dashboard/RealtimeView';
@@ -25,9 +27,10 @@ import {
   DEFAULT_DETAILS_SORT,
   describeFilter,
   dimensionName,
-  displayValue,
+  filterDisplay,
   formatMetric,
   formatRange,
+  hasDetails,
   higherIsBetter,
   intervalFor,
   isTypingTarget,
@@ -52,6 +55,7 @@ import {
   type Metric,
   type Period,
 } from '../lib/dashboard';
+import { refusedGoalIds, type GoalRef } from '../lib/goals';
 import type { TableRow } from '../lib/table';
 import { formatNumber } from '../lib/format';
 import { can } from '../lib/permissions';
@@ -195,7 +199,15 @@ function Dashboard({
     setState({ ...state, details: null, filters: addFilter(state.filters, { dimension, op: 'IS', value }) });
   const compared = COMPARISONS.find((c) => c.id === state.compare)!;
   const metricLabel = METRIC_LABELS[state.metric];
-  const detailsPanel = state.details ? panelById(state.details) : null;
+  const detailsPanel = state.details && hasDetails(state.tabs[state.details]) ? panelById(state.details) : null;
+  // The site's goals, to name GOAL filters: those of the last answer while
+  // the next is on its way, or in the realtime view (which asks for none).
+  const lastGoals = useRef<readonly GoalRef[] | undefined>(undefined);
+  if (q.data) lastGoals.current = q.data.goals;
+  const goals = lastGoals.current;
+  // A GOAL filter whose goal was deleted fails the whole report: the server's answer names it.
+  const refused = useMemo(() => (q.isError ? refusedGoalIds(errorItems(q.error), state.filters) : new Set<string>()), [q.isError, q.error, state.filters]);
+  const removeRefused = () => setState({ ...state, filters: state.filters.filter((f) => !(f.dimension === 'GOAL' && refused.has(f.value))) });
 
   return (
     <>
@@ -226,6 +238,7 @@ function Dashboard({
 
       <FilterBar
         filters={state.filters}
+        display={filterDisplay(goals, refused)}
         realtime={realtime}
         onAdd={() => setAdding(true)}
         onRemove={(f) => setState({ ...state, filters: removeFilter(state.filters, f) })}
@@ -236,6 +249,7 @@ function Dashboard({
           siteId={site.id}
           range={range}
           filters={state.filters}
+          goals={goals ?? []}
           onClose={() => setAdding(false)}
           onApply={(f) => {
             setAdding(false);
@@ -255,6 +269,8 @@ function Dashboard({
         <p className="notice">Choose a valid custom range to see the reports.</p>
       ) : q.isPending ? (
         <DashSkeleton label="Loading the reports…" />
+      ) : refused.size > 0 ? (
+        <DeletedGoal count={refused.size} onRemove={removeRefused} />
       ) : q.isError && !data ? (
         <ErrorBox error={q.error} onRetry={() => void q.refetch()} />
       ) : data ? (
@@ -281,18 +297,38 @@ function Dashboard({
               />
             </section>
             <div className="panels">
-              {PANELS.map((panel) => (
-                <Panel
-                  key={panel.id}
-                  panel={panel}
-                  tab={state.tabs[panel.id]}
-                  rows={(panel.id === 'events' ? data.events.filter((r) => r.value !== 'pageview') : data[panel.id]).map(panelRow)}
-                  total={data.stats.visitors}
-                  onTab={(t) => setState({ ...state, tabs: { ...state.tabs, [panel.id]: t } })}
-                  onRow={addRowFilter}
-                  onDetails={() => setState({ ...state, details: panel.id, detailsSort: DEFAULT_DETAILS_SORT, detailsSearch: '' })}
-                />
-              ))}
+              {PANELS.map((panel) => {
+                const tab = state.tabs[panel.id];
+                return (
+                  <Panel
+                    key={panel.id}
+                    panel={panel}
+                    tab={tab}
+                    rows={(panel.id === 'events' ? (data.events ?? []).filter((r) => r.value !== 'pageview') : data[panel.id]).map(panelRow)}
+                    total={data.stats.visitors}
+                    onTab={(t) => setState({ ...state, tabs: { ...state.tabs, [panel.id]: t } })}
+                    onRow={addRowFilter}
+                    onDetails={
+                      hasDetails(tab) ? () => setState({ ...state, details: panel.id, detailsSort: DEFAULT_DETAILS_SORT, detailsSearch: '' }) : undefined
+                    }
+                    body={
+                      tab === 'GOALS' ? (
+                        <GoalList
+                          rows={data.goalConversions}
+                          hasGoals={data.goals.length > 0}
+                          settingsHref={manage ? `${paths.siteSettings(orgSlug, site.id)}#goals` : null}
+                          onGoal={(id) => addRowFilter('GOAL', id)}
+                        />
+                      ) : panel.id === 'events' && !data.events ? (
+                        // The Goals tab's answer, kept while the custom events are on their way.
+                        <p className="panel-empty muted" role="status">
+                          Loading the custom events…
+                        </p>
+                      ) : undefined
+                    }
+                  />
+                );
+              })}
             </div>
             {detailsPanel ? (
               <Details
@@ -460,12 +496,15 @@ function Controls({
 
 function FilterBar({
   filters,
+  display,
   realtime,
   onAdd,
   onRemove,
   onClear,
 }: {
   filters: DashFilter[];
+  /** How a filter's value reads (a goal by its name). */
+  display: (d: Dim, v: string) => string;
   realtime: boolean;
   onAdd: () => void;
   onRemove: (f: DashFilter) => void;
@@ -490,11 +529,11 @@ function FilterBar({
       {filters.length ? (
         <ul ref={listRef} className="chips">
           {filters.map((f, i) => {
-            const text = describeFilter(f, displayValue);
+            const text = describeFilter(f, display);
             return (
               <li key={`${f.dimension}:${f.op}:${f.value}`} className="chip" data-testid="filter-chip" data-dimension={f.dimension} data-op={f.op} data-value={f.value}>
                 <span className="chip-text">
-                  <span className="chip-dim">{dimensionName(f.dimension)}</span> {OP_NAMES[f.op]} <strong>{displayValue(f.dimension, f.value)}</strong>
+                  <span className="chip-dim">{dimensionName(f.dimension)}</span> {OP_NAMES[f.op]} <strong>{display(f.dimension, f.value)}</strong>
                 </span>
                 <button type="button" className="chip-remove" aria-label={`Remove filter ${text}`} onClick={() => remove(f, i)} />
               </li>
@@ -583,6 +622,21 @@ function TopStats({
         })}
       </ul>
     </section>
+  );
+}
+
+/** The view filters by a goal that was deleted: the server answers nothing for it. */
+function DeletedGoal({ count, onRemove }: { count: number; onRemove: () => void }) {
+  return (
+    <div className="notice dash-deleted-goal" role="alert">
+      <p>
+        {count === 1 ? 'A filter of this view is by a goal that was deleted' : 'Filters of this view are by goals that were deleted'}, so there are no
+        reports to show.
+      </p>
+      <button type="button" className="button secondary" onClick={onRemove}>
+        {count === 1 ? "Remove the deleted goal's filter" : "Remove the deleted goals' filters"}
+      </button>
+    </div>
   );
 }
 

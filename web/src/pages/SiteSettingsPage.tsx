@@ -1,8 +1,17 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useLocation, useParams } from 'wouter';
 import { request } from '../api/client';
-import { DeleteSiteMutation, InstallationQuery, SiteSettingsFields, SiteSettingsQuery, UpdateSiteMutation } from '../api/documents';
+import {
+  CreateGoalMutation,
+  DeleteGoalMutation,
+  DeleteSiteMutation,
+  InstallationQuery,
+  SiteGoalsQuery,
+  SiteSettingsFields,
+  SiteSettingsQuery,
+  UpdateSiteMutation,
+} from '../api/documents';
 import { readFragment, type ResultOf, type VariablesOf } from '../api/graphql';
 import { retryOnce, useAction, type ActionState } from '../api/hooks';
 import { ConfirmDelete } from '../components/ConfirmDelete';
@@ -13,7 +22,8 @@ import { Loading } from '../components/Loading';
 import { useOrg } from '../components/OrgContext';
 import { PageHeader } from '../components/PageHeader';
 import { addDays, browserTimeZone, dayIn, timeZones } from '../lib/dates';
-import { formatDateTime, formatDays, formatNumber } from '../lib/format';
+import { formatDate, formatDateTime, formatDays, formatNumber } from '../lib/format';
+import { CURRENCIES, describeGoal, GOAL_KINDS, goalInput, type GoalForm } from '../lib/goals';
 import { can } from '../lib/permissions';
 import { paths } from '../lib/routes';
 import { buildSnippet, defaultSnippetOptions, type SnippetOptions } from '../lib/snippet';
@@ -21,6 +31,7 @@ import { buildSnippet, defaultSnippetOptions, type SnippetOptions } from '../lib
 type Site = ResultOf<typeof SiteSettingsFields>;
 type SiteInput = VariablesOf<typeof UpdateSiteMutation>['input'];
 type Plan = ResultOf<typeof SiteSettingsQuery>['organization']['plan'];
+type Goal = ResultOf<typeof SiteGoalsQuery>['site']['goals'][number];
 
 export function SiteSettingsPage() {
   const org = useOrg();
@@ -56,9 +67,9 @@ export function SiteSettingsPage() {
   return <Settings key={site.id} site={site} plan={q.data.organization.plan} />;
 }
 
-function Section({ title, id, children }: { title: string; id: string; children: ReactNode }) {
+function Section({ title, id, anchor, children }: { title: string; id: string; anchor?: string; children: ReactNode }) {
   return (
-    <section className="card section" aria-labelledby={id}>
+    <section className="card section" aria-labelledby={id} id={anchor}>
       <h2 id={id}>{title}</h2>
       {children}
     </section>
@@ -93,6 +104,7 @@ function Settings({ site, plan }: { site: Site; plan: Plan }) {
       <p className="mono muted">{site.domain}</p>
       <SnippetSection site={site} plan={plan} />
       <VerifySection site={site} />
+      <GoalsSection site={site} manage={manage} />
       {manage ? (
         <>
           <GeneralSection site={site} />
@@ -220,6 +232,220 @@ function VerifySection({ site }: { site: Site }) {
         </div>
       ) : null}
     </Section>
+  );
+}
+
+/** The "Goals" section's anchor: the dashboard's Goals tab links here. */
+const GOALS_ANCHOR = 'goals';
+
+function GoalsSection({ site, manage }: { site: Site; manage: boolean }) {
+  const q = useQuery({
+    queryKey: ['site', site.id, 'goals'],
+    queryFn: async () => (await request(SiteGoalsQuery, { id: site.id })).site.goals,
+    retry: retryOnce,
+  });
+  // Opened from the dashboard's link (…/settings#goals): the history API
+  // moved here without scrolling, so scroll once the list has its height.
+  const scrolled = useRef(false);
+  useEffect(() => {
+    if (scrolled.current || q.isPending || window.location.hash !== `#${GOALS_ANCHOR}`) return;
+    scrolled.current = true;
+    document.getElementById(GOALS_ANCHOR)?.scrollIntoView();
+  }, [q.isPending]);
+  return (
+    <Section title="Goals" id="goals-heading" anchor={GOALS_ANCHOR}>
+      <p>
+        A goal counts the visitors who view certain pages or send a certain custom event, and the revenue those events carry. The dashboard
+        shows each goal's conversions in its Events panel, under Goals.
+      </p>
+      {q.isPending ? (
+        <Loading lines={2} />
+      ) : q.isError ? (
+        <ErrorBox error={q.error} onRetry={() => void q.refetch()} />
+      ) : q.data.length === 0 ? (
+        <p className="muted">No goals yet.</p>
+      ) : (
+        <ul className="keys goals" aria-label="Goals">
+          {q.data.map((g) => (
+            <GoalItem key={g.id} goal={g} siteId={site.id} manage={manage} />
+          ))}
+        </ul>
+      )}
+      {manage ? <NewGoalForm siteId={site.id} /> : <p className="muted">Only owners and admins can add or delete goals.</p>}
+    </Section>
+  );
+}
+
+/** After a goal is added or deleted: the settings' list and every dashboard view (their goals and filters' names). */
+const GOAL_QUERIES = (siteId: string) => [['site', siteId, 'goals'], ['dashboard']] as const;
+
+function GoalItem({ goal, siteId, manage }: { goal: Goal; siteId: string; manage: boolean }) {
+  const [confirming, setConfirming] = useState(false);
+  const remove = useAction((v: { id: string }) => request(DeleteGoalMutation, v), { invalidate: GOAL_QUERIES(siteId) });
+  return (
+    <li className="key goal" data-testid="goal" data-goal={goal.id}>
+      <div>
+        <strong>{goal.name}</strong>
+        <div className="muted">
+          {describeGoal(goal)} · added {formatDate(goal.createdAt)}
+        </div>
+      </div>
+      {manage && !confirming ? (
+        <div className="actions">
+          <button type="button" className="button danger" onClick={() => setConfirming(true)} aria-label={`Delete goal ${goal.name}`}>
+            Delete
+          </button>
+        </div>
+      ) : null}
+      {manage && confirming ? (
+        <div className="goal-confirm">
+          <ConfirmDelete
+            expected={goal.name}
+            what={`the goal “${goal.name}” (its events stay)`}
+            buttonLabel="Delete goal"
+            onConfirm={() => remove.run({ id: goal.id })}
+            pending={remove.pending}
+            errors={remove.errors}
+            onRetry={remove.retry}
+            onCancel={() => setConfirming(false)}
+          />
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+const EMPTY_GOAL: GoalForm = { kind: 'page', name: '', pagePattern: '', eventName: '', currency: 'EUR' };
+
+function NewGoalForm({ siteId }: { siteId: string }) {
+  const [form, setForm] = useState<GoalForm>(EMPTY_GOAL);
+  const [local, setLocal] = useState<Record<string, string>>({});
+  const [added, setAdded] = useState<string | null>(null);
+  const action = useAction(
+    (input: VariablesOf<typeof CreateGoalMutation>['input']) => request(CreateGoalMutation, { input }),
+    {
+      fields: ['name', 'pagePattern', 'eventName', 'currency'],
+      invalidate: GOAL_QUERIES(siteId),
+      onSuccess: (data) => {
+        setAdded(data.createGoal.name);
+        setForm((f) => ({ ...EMPTY_GOAL, kind: f.kind, currency: f.currency }));
+      },
+    },
+  );
+  const set = (key: keyof GoalForm) => (e: { target: { value: string } }) => {
+    setForm((f) => ({ ...f, [key]: e.target.value }));
+    setAdded(null);
+  };
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setAdded(null);
+    const r = goalInput(form);
+    setLocal(r.errors ?? {});
+    if (r.input) action.run({ siteId, ...r.input });
+  }
+  // A duplicate name is a CONFLICT, not a field's BAD_USER_INPUT: it goes next to the name all the same.
+  const conflict = action.errors.find((i) => i.code === 'CONFLICT');
+  const conflictText = conflict ? conflict.message.charAt(0).toUpperCase() + conflict.message.slice(1) : undefined;
+  const errorOf = (field: string) => local[field] ?? action.fieldErrors[field] ?? (field === 'name' ? conflictText : undefined);
+  const kind = form.kind;
+  return (
+    <form onSubmit={submit} className="form goal-form" noValidate aria-labelledby="new-goal-heading">
+      <h3 id="new-goal-heading">Add a goal</h3>
+      <fieldset className="goal-kinds">
+        <legend>Goal type</legend>
+        {GOAL_KINDS.map((k) => (
+          <label key={k.id}>
+            <input
+              type="radio"
+              name="goal-kind"
+              value={k.id}
+              checked={kind === k.id}
+              onChange={() => {
+                setForm((f) => ({ ...f, kind: k.id }));
+                // The errors were of the other kind's fields.
+                setLocal({});
+                action.reset();
+                setAdded(null);
+              }}
+            />
+            {k.label}
+          </label>
+        ))}
+      </fieldset>
+      {kind === 'page' ? (
+        <TextField
+          label="Page pattern"
+          placeholder="/blog/*"
+          spellCheck={false}
+          autoComplete="off"
+          maxLength={300}
+          value={form.pagePattern}
+          onChange={set('pagePattern')}
+          hint={
+            <>
+              A path, from its leading <code>/</code>, matched whole. <code>*</code> stands for any characters except <code>/</code>:{' '}
+              <code>/blog/*</code> matches <code>/blog/hello</code> but not <code>/blog/2026/hello</code>. <code>**</code> stands for any
+              characters, <code>/</code> included: <code>/docs/**</code> matches every page under <code>/docs/</code>.
+            </>
+          }
+          error={errorOf('pagePattern')}
+        />
+      ) : (
+        <TextField
+          label="Event name"
+          placeholder="Signup"
+          spellCheck={false}
+          autoComplete="off"
+          value={form.eventName}
+          onChange={set('eventName')}
+          hint={
+            kind === 'revenue' ? (
+              <>
+                The custom event that carries the amount, as the page sends it:{' '}
+                <code>trackr('Purchase', {'{'}revenue: {'{'}amount: 29, currency: 'EUR'{'}'}{'}'})</code>.
+              </>
+            ) : (
+              <>
+                The custom event's name, as the page sends it: <code>trackr('Signup')</code>.
+              </>
+            )
+          }
+          error={errorOf('eventName')}
+        />
+      )}
+      {kind === 'revenue' ? (
+        <SelectField
+          label="Currency"
+          hint="The dashboard shows the goal's revenue in this currency first; amounts sent in others are listed apart."
+          value={form.currency}
+          onChange={set('currency')}
+          error={errorOf('currency')}
+        >
+          {CURRENCIES.map((c) => (
+            <option key={c.code} value={c.code}>
+              {c.code} · {c.name}
+            </option>
+          ))}
+        </SelectField>
+      ) : null}
+      <TextField
+        label="Name (optional)"
+        maxLength={100}
+        value={form.name}
+        onChange={set('name')}
+        hint={kind === 'page' ? 'Shown on the dashboard. Defaults to “Visit <pattern>”.' : "Shown on the dashboard. Defaults to the event's name."}
+        error={errorOf('name')}
+      />
+      <ActionErrors action={{ errors: action.errors.filter((i) => i !== conflict), retry: action.retry }} />
+      <div className="actions">
+        <button type="submit" className="button primary" disabled={action.pending}>
+          Add goal
+        </button>
+        <span role="status" className="saved">
+          {added ? `Goal “${added}” added` : ''}
+        </span>
+      </div>
+    </form>
   );
 }
 
