@@ -1,1 +1,0 @@
-import{$ as l,a0 as f,r as n}from"./index-D78f_Zc0.js";function p(t,a){const s=l(),[e,o]=f(),r=n.useMemo(()=>t(s),[t,s]),u=n.useCallback(i=>{const c=a(i);c.replace(/^\?/,"")!==s&&o(e+c)},[e,o,s,a]);return[r,u]}export{p as u};
