@@ -148,6 +148,49 @@ const steps = {
     });
   },
 
+  // Goals (issue 17): two added through the site settings' form (a page
+  // goal, a revenue goal), then the dashboard's Goals tab read, a goal's
+  // row clicked (the whole dashboard filtered by it), and axe-core on both
+  // (injected: the CSP, checked by the other steps, is bypassed here).
+  async goals() {
+    const axe = readFileSync(join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
+    const { page } = await open({ bypassCSP: true });
+    const violations = [];
+    await page.goto(args.base + args.settings + '#goals');
+    const section = page.locator('section#goals');
+    await section.getByRole('heading', { name: 'Add a goal' }).waitFor();
+    for (const goal of args.goals) {
+      await section.getByRole('radio', { name: goal.kind }).check();
+      if (goal.pattern) await section.getByLabel('Page pattern').fill(goal.pattern);
+      if (goal.event) await section.getByLabel('Event name').fill(goal.event);
+      if (goal.currency) await section.getByLabel('Currency').selectOption(goal.currency);
+      await section.getByLabel('Name (optional)').fill(goal.name);
+      await section.getByRole('button', { name: 'Add goal' }).click();
+      await page.getByRole('status').filter({ hasText: `Goal “${goal.name}” added` }).waitFor();
+    }
+    await section.locator(`li[data-testid="goal"]`).nth(args.goals.length - 1).waitFor();
+    violations.push(...(await audit(page, axe, 'goals settings')));
+
+    await page.goto(args.base + args.path);
+    const panel = page.locator('[data-testid="panel-events"]');
+    await mark(page, 'trackr:dashboard:ready');
+    const tab = panel.getByRole('tab', { name: 'Goals' });
+    if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+    await panel.locator('li[data-testid="goal-row"]').nth(args.goals.length - 1).waitFor();
+    await page.waitForFunction(() => !document.querySelector('.dash-body.updating, [aria-busy="true"]'));
+    const shown = await rows(panel, 'li[data-testid="goal-row"]');
+    violations.push(...(await audit(page, axe, 'goals tab')));
+    const first = args.goals[0].name;
+    await panel.locator(`li[data-testid="goal-row"][data-value="${first}"]`).getByRole('button', { name: first }).click();
+    await page.waitForURL((u) => u.search.includes('goal'));
+    const chip = page.locator('[data-testid="filter-chip"][data-dimension="GOAL"]');
+    await chip.waitFor();
+    const chipText = (await chip.textContent()).trim();
+    await page.waitForFunction(() => !document.querySelector('.dash-body.updating, [aria-busy="true"]'));
+    const filtered = await stats(page);
+    finish({ shown, chip: chipText, url: page.url(), filtered, violations });
+  },
+
   // The current visitors' count, then (once the Rust side, told through
   // the `ready` file, sent an event) the same count risen by itself, and
   // the realtime view's last 30 minutes.

@@ -243,6 +243,86 @@ async fn promise_2_the_dashboard_shows_the_models_numbers(b: Backend) {
             "{label}: back removes the filter: {back}"
         );
     }
+    // Goals (issue 17): added in the settings, read on the Goals tab, and
+    // the dashboard filtered by one.
+    let path = format!(
+        "/orgs/{slug}/sites/{site}?period=custom&from={}&to={}&events=goals",
+        range.0, range.1
+    );
+    let goals = step(
+        "goals",
+        json!({"base": base, "state": state, "path": path,
+        "settings": format!("/orgs/{slug}/sites/{site}/settings"),
+        "goals": [
+            {"kind": "Page visit", "pattern": "/blog/*", "name": "Blog"},
+            {"kind": "Revenue", "event": "Signup", "currency": "USD", "name": "Signups"},
+        ]}),
+    )
+    .await;
+    assert_eq!(goals["violations"], json!([]), "{goals}");
+    let blog = model::GoalDef::Page("/blog/*");
+    let signup = model::GoalDef::Event("Signup");
+    let mut want = Vec::new();
+    for (name, def, own) in [("Blog", blog, None), ("Signups", signup, Some("USD"))] {
+        let c = model::expected_conversion(&events, range, def, own, all.as_ref());
+        let revenue: Vec<String> = c["revenue"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}:{}",
+                    r["currency"].as_str().unwrap(),
+                    r["total"].as_str().unwrap()
+                )
+            })
+            .collect();
+        want.push((
+            name,
+            c["visitors"].as_i64().unwrap(),
+            c["conversions"].as_i64().unwrap(),
+            c["conversionRate"].as_f64().unwrap(),
+            revenue.join(","),
+        ));
+    }
+    // Most unique conversions first.
+    want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let shown: Vec<_> = goals["shown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["value"].as_str().unwrap().to_owned(),
+                r["visitors"].as_i64().unwrap(),
+                r["conversions"].as_i64().unwrap(),
+                r["conversionRate"].as_f64().unwrap(),
+                r["revenue"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let want: Vec<_> = want
+        .into_iter()
+        .map(|(n, v, c, r, m)| (n.to_owned(), v, c, r, m))
+        .collect();
+    assert_eq!(shown, want, "{goals}");
+    assert!(
+        want[1].4.contains("USD:") || want[0].4.contains("USD:"),
+        "revenue shown: {want:?}"
+    );
+    assert_eq!(goals["chip"], "Goal is Blog", "{goals}");
+    let who = model::converted(&events, range, blog, all.as_ref());
+    let converted: model::Keep =
+        Box::new(move |e: &Ev| who.contains(&(e.ip.clone(), e.ua, e.ts.date_naive())));
+    let want = expected_stats(&events, &visits, range.0, range.1, converted.as_ref());
+    for metric in ["visitors", "visits", "pageviews", "bounceRate"] {
+        assert_eq!(
+            goals["filtered"][metric]["value"].as_f64(),
+            want[metric].as_f64(),
+            "filtered by the goal: {metric}: {goals}"
+        );
+    }
+
     let shots = step(
         "shots",
         json!({"base": base, "state": state, "shots": shots_dir(b).display().to_string(),
