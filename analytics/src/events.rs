@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::{
     deletion::{self, DeleteParams, DeleteResult},
     dimension::{Dimension, Filter},
+    engagement::{self, Engagement},
     error::Result,
     export::{self, ExportError, ExportParams, ExportResult},
     goal::{self, Conversions, GoalMatch},
@@ -88,6 +89,19 @@ pub trait EventStore: Send + Sync {
         yesterday: Option<i64>,
         now_ms: i64,
     ) -> Result<i64>;
+
+    /// Sets an engagement beacon's figures on the page view it follows;
+    /// whether there was one.
+    async fn engage(&self, engagement: &Engagement, now_ms: i64) -> Result<bool>;
+
+    /// Per page of `paths`, over its page views in the query's range that
+    /// reported engagement: the average deepest scroll (percent) and the
+    /// average engaged time (ms).
+    async fn page_engagement(
+        &self,
+        query: &ReportQuery,
+        paths: &[String],
+    ) -> Result<HashMap<String, (f64, f64)>>;
 
     /// Totals, one per query, in order (queries of many sites are batched).
     async fn stats(&self, queries: &[ReportQuery], now_ms: i64) -> Result<Vec<StatsRow>>;
@@ -269,6 +283,20 @@ impl EventStore for SqlEventStore {
         now_ms: i64,
     ) -> Result<i64> {
         Ok(writer::open_visitor(&self.db, site, today, yesterday, now_ms).await?)
+    }
+
+    async fn engage(&self, engagement: &Engagement, now_ms: i64) -> Result<bool> {
+        Ok(engagement::engage(&self.db, engagement, now_ms).await?)
+    }
+
+    async fn page_engagement(
+        &self,
+        query: &ReportQuery,
+        paths: &[String],
+    ) -> Result<HashMap<String, (f64, f64)>> {
+        let window = time::window(query.tz, query.from, query.to)?;
+        let db = &reports::snapshot(&self.db).await?;
+        Ok(reports::page_engagement(db, query.site, window, &query.filters, paths).await?)
     }
 
     async fn stats(&self, queries: &[ReportQuery], now_ms: i64) -> Result<Vec<StatsRow>> {

@@ -13,6 +13,7 @@
 
 pub mod deletion;
 pub mod dimension;
+pub mod engagement;
 pub mod error;
 pub mod events;
 pub mod export;
@@ -27,6 +28,7 @@ pub mod time;
 pub mod writer;
 
 pub use dimension::{Dimension, Filter, Op};
+pub use engagement::Engagement;
 pub use error::{AnalyticsError, Result};
 pub use events::{
     BreakdownRow, ClickGrid, EventStore, Purged, Realtime, ReportQuery, SqlEventStore, TimePoint,

@@ -1187,3 +1187,41 @@ pub async fn property_keys<C: ConnectionTrait>(
     }
     Ok(out)
 }
+
+/// Per page of `paths`, over its page views in `window` passing `filters`
+/// that reported engagement: the average deepest scroll (percent) and the
+/// average engaged time (ms).
+pub async fn page_engagement<C: ConnectionTrait>(
+    db: &C,
+    site: Uuid,
+    window: Window,
+    filters: &[Filter],
+    paths: &[String],
+) -> Result<HashMap<String, (f64, f64)>, DbErr> {
+    let mut out = HashMap::new();
+    for chunk in paths.chunks(500) {
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push(
+            "SELECT e.pathname, CAST(SUM(COALESCE(e.scroll_depth, 0)) AS BIGINT), \
+             CAST(SUM(CASE WHEN e.scroll_depth IS NULL THEN 0 ELSE 1 END) AS BIGINT), \
+             CAST(SUM(COALESCE(e.engaged_ms, 0)) AS BIGINT), COUNT(*) FROM events e WHERE e.ts >= ",
+        );
+        let (a, b) = (sql.param(window.from_ms), sql.param(window.to_ms));
+        sql.text.push_str(&format!(
+            "{a} AND e.ts < {b} AND e.name = 'pageview' AND e.engaged_ms IS NOT NULL"
+        ));
+        sql.sites("e", &[site]);
+        let params: Vec<String> = chunk.iter().map(|p| sql.param(p.clone())).collect();
+        sql.push(&format!(" AND e.pathname IN ({})", params.join(", ")));
+        sql.event_filters(filters, &[site], window);
+        sql.push(" GROUP BY e.pathname");
+        for row in db.query_all(sql.statement()).await? {
+            let path: String = row.try_get_by_index(0)?;
+            let (depth, with_depth, ms, views) =
+                (get(&row, 1)?, get(&row, 2)?, get(&row, 3)?, get(&row, 4)?);
+            let avg = |x: i64, n: i64| if n == 0 { 0.0 } else { x as f64 / n as f64 };
+            out.insert(path, (avg(depth, with_depth), avg(ms, views)));
+        }
+    }
+    Ok(out)
+}

@@ -35,9 +35,29 @@
         }
       },
 
+      // engagement of the page view going on: deepest scroll (%), time
+      // visible (ms), sent when the page is hidden or left
+      sd = 0, et = 0, t0 = 0,
+      depth = function () {
+        var e = d.documentElement, hh = Math.max(e.scrollHeight, d.body ? d.body.scrollHeight : 0), v = w.innerHeight,
+          p = hh <= v ? 100 : Math.min(100, Math.round((w.scrollY + v) / hh * 100));
+        if (p > sd) sd = p;
+      },
+      run = function () { if (!t0 && d.visibilityState == 'visible') t0 = Date.now() },
+      eng = function () {
+        try {
+          if (t0) { et += Date.now() - t0; t0 = 0 }
+          if (last && !no() && (et || sd)) {
+            var p = JSON.stringify({ n: 'engagement', u: last, d: a('data-domain'), sd: sd, e: et });
+            if (!(n.sendBeacon && n.sendBeacon(api, p))) fetch(api, { method: 'POST', body: p, keepalive: true });
+          }
+          et = 0;
+        } catch (e) {}
+      },
+
       // never two page views in a row for the same URL
       pv = function () {
-        try { if (url() != last && !no()) { last = url(); send('pageview') } } catch (e) {}
+        try { if (url() != last && !no()) { eng(); last = url(); sd = 0; send('pageview'); depth(); run() } } catch (e) {}
       },
 
       // opt-in: outbound links (click, middle click; the URL without its
@@ -74,5 +94,8 @@
     if (hash) w.addEventListener('hashchange', pv);
     d.addEventListener('click', click, true);
     d.addEventListener('auxclick', click, true);
+    w.addEventListener('scroll', depth, { passive: true });
+    d.addEventListener('visibilitychange', function () { d.visibilityState == 'hidden' ? eng() : run() });
+    w.addEventListener('pagehide', eng);
   } catch (e) {}
 })(window, document);

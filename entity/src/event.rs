@@ -45,6 +45,12 @@ pub struct Model {
     pub click_y: Option<i32>,
     #[serde(skip)]
     pub viewport_width: Option<i32>,
+    /// A page view's deepest scroll in percent and its page's engaged
+    /// time, from the engagement beacons after it (not exported).
+    #[serde(skip)]
+    pub scroll_depth: Option<i32>,
+    #[serde(skip)]
+    pub engaged_ms: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ mod m20261130_000012_finance_staff;
 mod m20261130_000013_utm_content_term;
 mod m20261201_000014_create_goals;
 mod m20261201_000015_allowed_property_keys;
+mod m20261201_000016_engagement;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_utm_content_term::Migration),
             Box::new(m20261201_000014_create_goals::Migration),
             Box::new(m20261201_000015_allowed_property_keys::Migration),
+            Box::new(m20261201_000016_engagement::Migration),
         ]
     }
 }

@@ -179,9 +179,10 @@ try {
     await sleep(300);
     await call('signup', { props: { plan: 'pro' } });
     if (scenario === 'spa') {
-      await waitFor(() => responses.length >= 4, () => `4 responses from /api/event (got ${responses.length}: ${names()})`);
+      // Four events, and the engagement of each page left (issue 17).
+      await waitFor(() => responses.length >= 6, () => `6 responses from /api/event (got ${responses.length}: ${names()})`);
       await sleep(250); // let any surplus request show up in the count
-      out = { sent: responses.length, statuses: responses.map((r) => r.status()) };
+      out = { sent: responses.length, statuses: responses.map((r) => r.status()), names: names() };
     } else {
       await sleep(1500);
       out = { sent: requests.length };

@@ -40,8 +40,34 @@ async fn promise_1_and_7_a_real_browser_sends_page_views_and_events_and_honours_
     let port = page_server(app.url("/js/script.js")).await;
 
     let spa = run("spa", &format!("http://example.test:{port}/index.html")).await;
-    assert_eq!(spa["sent"], 4, "{spa}");
-    assert_eq!(spa["statuses"], json!([202, 202, 202, 202]));
+    assert_eq!(spa["sent"], 6, "{spa}");
+    assert_eq!(spa["statuses"], json!([202, 202, 202, 202, 202, 202]));
+    // Leaving a page (SPA navigation) sends its engagement (issue 17):
+    // not an event, but the page view's scroll depth and engaged time.
+    assert_eq!(
+        spa["names"],
+        json!([
+            "pageview",
+            "engagement",
+            "pageview",
+            "engagement",
+            "pageview",
+            "signup"
+        ]),
+        "{spa}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events WHERE name = 'engagement'")
+            .await,
+        0
+    );
+    for path in ["/index.html", "/pricing"] {
+        let n = app.count(&format!("SELECT COUNT(*) FROM events WHERE name = 'pageview' AND pathname = '{path}' AND scroll_depth = 100 AND engaged_ms > 0")).await;
+        assert_eq!(
+            n, 1,
+            "{path}: a short page, seen whole, engaged with for a moment"
+        );
+    }
     for path in ["/index.html", "/pricing", "/signup"] {
         let n = app.count(&format!("SELECT COUNT(*) FROM events WHERE name = 'pageview' AND pathname = '{path}' AND hostname = 'example.test'")).await;
         assert_eq!(n, 1, "{path}");

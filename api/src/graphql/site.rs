@@ -635,6 +635,9 @@ impl Site {
         let visits = ["visits", "bounceRate", "visitDurationSeconds"]
             .into_iter()
             .any(|f| look.field(f).exists());
+        let engagement = ["scrollDepth", "timeOnPageSeconds"]
+            .into_iter()
+            .any(|f| look.field(f).exists());
         stats::breakdown(
             ctx.app(),
             &stats::scope(ctx.app(), &self.model, &range, filters).await?,
@@ -642,6 +645,7 @@ impl Site {
             key.as_deref(),
             limit,
             visits,
+            engagement,
         )
         .await
     }

@@ -371,6 +371,8 @@ pub fn event(
         click_x: beacon.click.map(|c| c.0),
         click_y: beacon.click.map(|c| c.1),
         viewport_width: beacon.viewport_width,
+        scroll_depth: None,
+        engaged_ms: None,
     })
 }
 
@@ -385,6 +387,11 @@ pub fn kept_props(props: Option<String>, allowed: &[String]) -> Option<String> {
 }
 
 impl EventDraft {
+    /// The page's path, as events store it.
+    pub fn pathname(&self) -> &str {
+        &self.0.pathname
+    }
+
     /// The event for one site's visitor (a beacon may name several sites).
     pub fn for_site(
         &self,

@@ -141,6 +141,25 @@ async fn accept_event(
         _ => Default::default(),
     };
     let draft = enrich::event(&beacon, &host, &agent, &place, app.clock.now());
+    if let Some(engaged) = beacon.engagement {
+        // Not an event: the figures of the page view it follows.
+        for site in &sites {
+            let (today, yesterday) = pipeline::visitor_ids(app, site, ip, user_agent).await?;
+            let engagement = trackr_analytics::Engagement {
+                site: site.id,
+                today,
+                yesterday,
+                pathname: draft.pathname().to_owned(),
+                scroll_depth: engaged.scroll_depth,
+                engaged_ms: engaged.engaged_ms,
+            };
+            if let Err(e) = app.events.engage(&engagement, app.clock.now_ms()).await {
+                tracing::warn!(error = %e, "engagement not stored");
+                return Err(Refusal::Unavailable("not stored; retry"));
+            }
+        }
+        return Ok(());
+    }
     let mut writes = Vec::with_capacity(sites.len());
     for site in &sites {
         let (hash_today, hash_yesterday) = pipeline::visitor_ids(app, site, ip, user_agent).await?;

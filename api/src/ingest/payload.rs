@@ -31,6 +31,25 @@ struct Raw {
     /// Click position: fraction of document width, px from the top.
     x: Option<Value>,
     y: Option<Value>,
+    /// Engagement (Plausible's): the page's deepest scroll, in percent.
+    sd: Option<Value>,
+    /// Engagement: milliseconds the page was engaged with.
+    e: Option<Value>,
+}
+
+/// The name of Plausible's engagement beacons (and ours): not an event,
+/// but the scroll depth and engaged time of the page view before it.
+pub const ENGAGEMENT: &str = "engagement";
+
+/// The longest engaged time one beacon may report: a day.
+const MAX_ENGAGED_MS: f64 = 86_400_000.0;
+
+/// What an engagement beacon reports of its page view.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Engagement {
+    /// 0 to 100; none when not sent.
+    pub scroll_depth: Option<i32>,
+    pub engaged_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +62,8 @@ pub struct Beacon {
     /// Sorted, string-valued; `None` when empty.
     pub props: Option<serde_json::Map<String, Value>>,
     pub revenue: Option<Revenue>,
+    /// Set for an engagement beacon (`name` is `engagement`).
+    pub engagement: Option<Engagement>,
     pub consent: bool,
     pub viewport_width: Option<i32>,
     pub click: Option<(f64, i32)>,
@@ -268,6 +289,25 @@ pub fn parse(body: &[u8]) -> Result<Beacon, PayloadError> {
         }
     };
 
+    let engagement = if name == ENGAGEMENT {
+        let scroll_depth = match number("sd", &raw.sd)? {
+            None => None,
+            Some(sd) if (0.0..=100.0).contains(&sd) => Some(sd.round() as i32),
+            Some(_) => return Err(PayloadError::new("sd", "must be a percentage, 0 to 100")),
+        };
+        let engaged_ms = match number("e", &raw.e)? {
+            None => 0,
+            Some(e) if (0.0..=MAX_ENGAGED_MS).contains(&e) => e.round() as i64,
+            Some(_) => return Err(PayloadError::new("e", "must be milliseconds, 0 to a day")),
+        };
+        Some(Engagement {
+            scroll_depth,
+            engaged_ms,
+        })
+    } else {
+        None
+    };
+
     Ok(Beacon {
         name,
         url,
@@ -275,6 +315,7 @@ pub fn parse(body: &[u8]) -> Result<Beacon, PayloadError> {
         referrer,
         props,
         revenue,
+        engagement,
         consent,
         viewport_width,
         click,

@@ -332,6 +332,12 @@ pub struct BreakdownRow {
     /// Of those visits, in percent (0–100).
     pub bounce_rate: f64,
     pub visit_duration_seconds: f64,
+    /// PAGE only: the average deepest scroll of its page views that
+    /// reported engagement, in percent (null elsewhere, or with none).
+    pub scroll_depth: Option<f64>,
+    /// PAGE only: the average time its page views were engaged with, in
+    /// seconds, over those that reported engagement.
+    pub time_on_page_seconds: Option<f64>,
 }
 
 impl BreakdownRow {
@@ -345,6 +351,8 @@ impl BreakdownRow {
             visits: clamp(r.figures.visits),
             bounce_rate: rates.bounce_rate,
             visit_duration_seconds: rates.visit_duration_seconds,
+            scroll_depth: None,
+            time_on_page_seconds: None,
         }
     }
 }
@@ -387,6 +395,7 @@ pub async fn breakdown(
     key: Option<&str>,
     limit: Option<i32>,
     visits: bool,
+    engagement: bool,
 ) -> ApiResult<Vec<BreakdownRow>> {
     let limit = limit.unwrap_or(10);
     if !(1..=1000).contains(&limit) {
@@ -413,7 +422,18 @@ pub async fn breakdown(
                 .await?
         }
     };
-    Ok(rows.into_iter().map(BreakdownRow::of).collect())
+    let mut rows: Vec<BreakdownRow> = rows.into_iter().map(BreakdownRow::of).collect();
+    if engagement && dimension == Dimension::Page && !rows.is_empty() {
+        let paths: Vec<String> = rows.iter().map(|r| r.value.clone()).collect();
+        let found = app.events.page_engagement(scope, &paths).await?;
+        for row in &mut rows {
+            if let Some((depth, ms)) = found.get(&row.value) {
+                row.scroll_depth = Some((depth * 10.0).round() / 10.0);
+                row.time_on_page_seconds = Some((ms / 10.0).round() / 100.0);
+            }
+        }
+    }
+    Ok(rows)
 }
 
 /// A custom-property key seen in a range.
@@ -482,6 +502,7 @@ pub async fn suggestions(
         dimension,
         key,
         Some(limit.unwrap_or(10).min(50)),
+        false,
         false,
     )
     .await?;
