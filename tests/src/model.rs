@@ -374,7 +374,12 @@ pub fn props_of(e: &Ev) -> Vec<(&'static str, String)> {
         ("Signup", _) => vec![
             (
                 "plan",
-                if octet % 3 == 0 { "pro" } else { "free" }.to_owned(),
+                if octet.is_multiple_of(3) {
+                    "pro"
+                } else {
+                    "free"
+                }
+                .to_owned(),
             ),
             ("form", format!("form{}", e.path)),
         ],

@@ -597,6 +597,7 @@ impl Site {
     /// most visitors first, under the other filters: what a filter's value
     /// may be (`limit` defaults to 10, at most 50).
     #[graphql(complexity = 100)]
+    #[allow(clippy::too_many_arguments)]
     async fn suggestions(
         &self,
         ctx: &Context<'_>,
