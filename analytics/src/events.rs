@@ -18,6 +18,7 @@ use crate::{
     engagement::{self, Engagement},
     error::Result,
     export::{self, ExportError, ExportParams, ExportResult},
+    funnel,
     goal::{self, Conversions, GoalMatch},
     reports::{self, RecordingRow, StatsRow},
     retention::{self, Budget, PurgeOptions},
@@ -140,6 +141,10 @@ pub trait EventStore: Send + Sync {
         query: &ReportQuery,
         limit: u32,
     ) -> Result<Vec<(String, i64, i64)>>;
+
+    /// Visitors reaching each of a funnel's steps within one visit, in
+    /// order, over the query's range.
+    async fn funnel(&self, query: &ReportQuery, steps: &[GoalMatch]) -> Result<Vec<i64>>;
 
     /// Each goal's conversions over the query's range, in order.
     async fn goal_conversions(
@@ -429,6 +434,12 @@ impl EventStore for SqlEventStore {
         let window = time::window(query.tz, query.from, query.to)?;
         let db = &reports::snapshot(&self.db).await?;
         Ok(reports::property_keys(db, query.site, window, &query.filters, limit).await?)
+    }
+
+    async fn funnel(&self, query: &ReportQuery, steps: &[GoalMatch]) -> Result<Vec<i64>> {
+        let window = time::window(query.tz, query.from, query.to)?;
+        let db = &reports::snapshot(&self.db).await?;
+        Ok(funnel::funnel(db, query.site, window, &query.filters, steps).await?)
     }
 
     async fn goal_conversions(

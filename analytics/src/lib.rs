@@ -17,6 +17,7 @@ pub mod engagement;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod funnel;
 pub mod goal;
 pub mod recordings;
 pub mod reports;

@@ -12,6 +12,7 @@ pub mod client_ip;
 pub mod data_jobs;
 pub mod email;
 pub mod error;
+pub mod funnels;
 pub mod goals;
 pub mod graphql;
 pub mod ingest;

@@ -5,6 +5,7 @@ pub mod api_key;
 pub mod audit_log;
 pub mod email_token;
 pub mod event;
+pub mod funnel;
 pub mod goal;
 pub mod ingest_issue;
 pub mod invitation;

@@ -19,6 +19,7 @@ mod m20261130_000013_utm_content_term;
 mod m20261201_000014_create_goals;
 mod m20261201_000015_allowed_property_keys;
 mod m20261201_000016_engagement;
+mod m20261201_000017_create_funnels;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_create_goals::Migration),
             Box::new(m20261201_000015_allowed_property_keys::Migration),
             Box::new(m20261201_000016_engagement::Migration),
+            Box::new(m20261201_000017_create_funnels::Migration),
         ]
     }
 }

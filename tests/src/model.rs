@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
 
-use crate::{TestApp, CHROME, FIREFOX, IPHONE};
+use crate::{TestApp, TestUser, CHROME, FIREFOX, IPHONE};
 
 pub const PAGES: [&str; 5] = ["/", "/pricing", "/blog/a", "/blog/b", "/signup"];
 pub const REFERRERS: [Option<(&str, &str)>; 4] = [
@@ -176,7 +176,7 @@ pub fn sessionize(events: &mut [Ev]) -> Vec<Visit> {
                     entry: e.path,
                     pageviews: 0,
                     events: 0,
-                    identity: (e.ip.clone(), e.ua, e.ts.date_naive()),
+                    identity: identity(e),
                 });
                 open.insert(key.clone(), visits.len() - 1);
                 e.source = source;
@@ -223,14 +223,8 @@ pub fn expected_stats(
     keep: &dyn Fn(&Ev) -> bool,
 ) -> Value {
     let (a, b) = ny_window(from, to);
-    let inside: Vec<&Ev> = events
-        .iter()
-        .filter(|e| (a..b).contains(&e.ts.timestamp_millis()) && keep(e))
-        .collect();
-    let visitors: HashSet<_> = inside
-        .iter()
-        .map(|e| (e.ip.clone(), e.ua, e.ts.date_naive()))
-        .collect();
+    let inside = inside(events, (from, to), keep);
+    let visitors: HashSet<_> = inside.iter().map(|e| identity(e)).collect();
     // A visit started in the range counts whole when any of its events
     // matches, even one after the range's end.
     let matching_visits: HashSet<usize> = events
@@ -319,7 +313,7 @@ pub fn expected_breakdown(
     {
         if let Some(k) = value_of(dimension, e) {
             let row = rows.entry(k).or_default();
-            row.0.insert((e.ip.clone(), e.ua, e.ts.date_naive()));
+            row.0.insert(identity(e));
             row.1 += i64::from(e.name == "pageview");
             row.2 += 1;
         }
@@ -441,11 +435,10 @@ pub fn converted(
     goal: GoalDef,
     keep: &dyn Fn(&Ev) -> bool,
 ) -> HashSet<Identity> {
-    let (a, b) = ny_window(from, to);
-    events
-        .iter()
-        .filter(|e| (a..b).contains(&e.ts.timestamp_millis()) && keep(e) && goal.converts(e))
-        .map(|e| (e.ip.clone(), e.ua, e.ts.date_naive()))
+    inside(events, (from, to), keep)
+        .into_iter()
+        .filter(|e| goal.converts(e))
+        .map(identity)
         .collect()
 }
 
@@ -459,15 +452,8 @@ pub fn expected_conversion(
     own: Option<&str>,
     keep: &dyn Fn(&Ev) -> bool,
 ) -> Value {
-    let (a, b) = ny_window(from, to);
-    let inside: Vec<&Ev> = events
-        .iter()
-        .filter(|e| (a..b).contains(&e.ts.timestamp_millis()) && keep(e))
-        .collect();
-    let all: HashSet<Identity> = inside
-        .iter()
-        .map(|e| (e.ip.clone(), e.ua, e.ts.date_naive()))
-        .collect();
+    let inside = inside(events, (from, to), keep);
+    let all: HashSet<Identity> = inside.iter().map(|e| identity(e)).collect();
     let visitors = converted(events, (from, to), goal, keep).len();
     let conversions = inside.iter().filter(|e| goal.converts(e)).count();
     let mut money: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
@@ -494,6 +480,88 @@ pub fn expected_conversion(
         (visitors as f64 / all.len() as f64 * 1000.0).round() / 10.0
     };
     json!({"visitors": visitors, "conversions": conversions, "conversionRate": rate, "revenue": revenue})
+}
+
+/// A site in New York's time zone holding the generated events, as the
+/// reports, dashboard, goals and properties tests start.
+pub struct ModelSite {
+    pub owner: TestUser,
+    pub org: String,
+    pub site: String,
+    pub events: Vec<Ev>,
+    pub visits: Vec<Visit>,
+}
+
+/// Signs up an owner, creates an organization and a New York site, and
+/// sends it the generated events (their visits sessionized by the model).
+pub async fn model_site(app: &TestApp) -> ModelSite {
+    let owner = app.sign_up("owner").await;
+    let org = app.create_org(&owner, "Acme").await;
+    let site = app
+        .gql_ok(Some(&owner.token), "mutation($o: ID!) { createSite(organizationId: $o, domain: \"example.com\", timezone: \"America/New_York\") { id } }", json!({"o": org}))
+        .await["createSite"]["id"].as_str().unwrap().to_owned();
+    let mut events = generate();
+    let visits = sessionize(&mut events);
+    send(app, &events).await;
+    ModelSite {
+        owner,
+        org,
+        site,
+        events,
+        visits,
+    }
+}
+
+/// Visitors reaching each step of a funnel within one visit, in order:
+/// each visit's events in `[from, to]` passing `keep`, in time order, move
+/// it one step on when they match the step it waits for.
+pub fn expected_funnel(
+    events: &[Ev],
+    range: (&str, &str),
+    steps: &[GoalDef],
+    keep: &dyn Fn(&Ev) -> bool,
+) -> Vec<usize> {
+    let mut reached: Vec<HashSet<Identity>> = vec![HashSet::new(); steps.len()];
+    let mut next: HashMap<usize, usize> = HashMap::new();
+    for e in inside(events, range, keep) {
+        let k = next.entry(e.visit).or_insert(0);
+        if *k < steps.len() && steps[*k].converts(e) {
+            reached[*k].insert(identity(e));
+            *k += 1;
+        }
+    }
+    reached.into_iter().map(|r| r.len()).collect()
+}
+
+/// A report's filters and the model's same selection: none, then the
+/// source Google.
+pub fn unfiltered_and_by_source() -> Vec<(Value, Keep)> {
+    vec![
+        (Value::Null, Box::new(|_: &Ev| true)),
+        (
+            json!([{"dimension": "SOURCE", "op": "IS", "value": "Google"}]),
+            Box::new(|e: &Ev| e.source == "Google"),
+        ),
+    ]
+}
+
+/// The visitor an event counts for: its address and browser on its day
+/// (visitor ids are salted daily).
+pub fn identity(e: &Ev) -> Identity {
+    (e.ip.clone(), e.ua, e.ts.date_naive())
+}
+
+/// The events of `[from, to]` (New York days) passing `keep`.
+pub fn inside<'a>(
+    events: &'a [Ev],
+    (from, to): (&str, &str),
+    keep: &dyn Fn(&Ev) -> bool,
+) -> Vec<&'a Ev> {
+    let (a, b) = ny_window(from, to);
+    events
+        .iter()
+        .filter(|e| (a..b).contains(&e.ts.timestamp_millis()) && keep(e))
+        .collect()
 }
 
 /// Sends the events through `/api/event`, each at its time on the

@@ -128,15 +128,14 @@ fn panel_model(
 
 async fn promise_2_the_dashboard_shows_the_models_numbers(b: Backend) {
     let app = TestApp::spawn_with(b, &[("plans.free.monthly_events", "100000")]).await;
-    let owner = app.sign_up("owner").await;
-    let org = app.create_org(&owner, "Acme").await;
-    let site = app
-        .gql_ok(Some(&owner.token), "mutation($o: ID!) { createSite(organizationId: $o, domain: \"example.com\", timezone: \"America/New_York\") { id } }", json!({"o": org}))
-        .await["createSite"]["id"].as_str().unwrap().to_owned();
+    let model::ModelSite {
+        owner,
+        org,
+        site,
+        events,
+        visits,
+    } = model::model_site(&app).await;
     let slug = slug_of(&app, &owner, &org).await;
-    let mut events = model::generate();
-    let visits = model::sessionize(&mut events);
-    model::send(&app, &events).await;
     let dir = tempfile::tempdir().unwrap();
     let state = browser_state(&app, &owner, dir.path()).await;
     let base = app.url("").trim_end_matches('/').to_owned();
@@ -312,8 +311,7 @@ async fn promise_2_the_dashboard_shows_the_models_numbers(b: Backend) {
     );
     assert_eq!(goals["chip"], "Goal is Blog", "{goals}");
     let who = model::converted(&events, range, blog, all.as_ref());
-    let converted: model::Keep =
-        Box::new(move |e: &Ev| who.contains(&(e.ip.clone(), e.ua, e.ts.date_naive())));
+    let converted: model::Keep = Box::new(move |e: &Ev| who.contains(&model::identity(e)));
     let want = expected_stats(&events, &visits, range.0, range.1, converted.as_ref());
     for metric in ["visitors", "visits", "pageviews", "bounceRate"] {
         assert_eq!(

@@ -65,14 +65,8 @@ async fn check(
     for range in [("2026-01-14", "2026-01-16"), ("2026-01-15", "2026-01-15")] {
         let r = json!({"from": range.0, "to": range.1});
         // Conversions, with and without another filter.
-        let google = |e: &Ev| e.source == "Google";
-        for (filters, keep) in [
-            (Value::Null, &(|_: &Ev| true) as &dyn Fn(&Ev) -> bool),
-            (
-                json!([{"dimension": "SOURCE", "op": "IS", "value": "Google"}]),
-                &google as &dyn Fn(&Ev) -> bool,
-            ),
-        ] {
+        for (filters, keep) in model::unfiltered_and_by_source() {
+            let keep = keep.as_ref();
             let got = app
                 .gql_ok(
                     Some(token),
@@ -98,13 +92,16 @@ async fn check(
         // stats and a breakdown; and those who did not.
         for ((_, def, _, _), id) in goals().into_iter().zip(ids) {
             let who = converted(events, range, def, &|_| true);
-            let identity = |e: &Ev| (e.ip.clone(), e.ua, e.ts.date_naive());
             for (op, keep) in [
                 (
                     "IS",
-                    Box::new(|e: &Ev| who.contains(&identity(e))) as Box<dyn Fn(&Ev) -> bool>,
+                    Box::new(|e: &Ev| who.contains(&model::identity(e)))
+                        as Box<dyn Fn(&Ev) -> bool>,
                 ),
-                ("IS_NOT", Box::new(|e: &Ev| !who.contains(&identity(e)))),
+                (
+                    "IS_NOT",
+                    Box::new(|e: &Ev| !who.contains(&model::identity(e))),
+                ),
             ] {
                 let f = json!([{"dimension": "GOAL", "op": op, "value": id}]);
                 let got = app
@@ -131,11 +128,13 @@ async fn check(
 
 async fn goals_count_conversions_and_revenue_exactly(b: Backend) {
     let app = TestApp::spawn_with(b, &[("plans.free.monthly_events", "100000")]).await;
-    let owner = app.sign_up("owner").await;
-    let org = app.create_org(&owner, "Acme").await;
-    let site = app
-        .gql_ok(Some(&owner.token), "mutation($o: ID!) { createSite(organizationId: $o, domain: \"example.com\", timezone: \"America/New_York\") { id } }", json!({"o": org}))
-        .await["createSite"]["id"].as_str().unwrap().to_owned();
+    let model::ModelSite {
+        owner,
+        site,
+        events,
+        visits,
+        ..
+    } = model::model_site(&app).await;
     let mut ids = Vec::new();
     for (name, _, _, input) in goals() {
         let mut input = input.clone();
@@ -159,9 +158,6 @@ async fn goals_count_conversions_and_revenue_exactly(b: Backend) {
     );
     assert_eq!(listed["site"]["goals"].as_array().unwrap().len(), 5);
 
-    let mut events = model::generate();
-    let visits = model::sessionize(&mut events);
-    model::send(&app, &events).await;
     assert!(
         events
             .iter()

@@ -15,6 +15,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM api_keys",
         "SELECT COUNT(*) FROM jobs",
         "SELECT COUNT(*) FROM goals",
+        "SELECT COUNT(*) FROM funnels",
         "SELECT COUNT(*) FROM organizations WHERE name = 'Victim'",
         "SELECT COUNT(*) FROM sites WHERE name = 'victim.example' AND retention_days IS NULL",
         "SELECT COUNT(*) FROM memberships WHERE role = 'owner'",
@@ -52,6 +53,12 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    let funnel = app
+        .gql_ok(Some(&alice.token), "mutation($s: ID!) { createFunnel(input: {siteId: $s, name: \"F\", steps: [{pagePattern: \"/\"}, {pagePattern: \"/thanks\"}]}) { id } }", json!({"s": site}))
+        .await["createFunnel"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let own_org = app.create_org(&mallory, "Mallory").await;
     let own_key = app
         .gql_ok(Some(&mallory.token), "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"k\", scopes: [STATS_READ, SITES_WRITE]) { secret } }", json!({"o": own_org}))
@@ -86,6 +93,10 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
         ("query($id: ID!) { site(id: $id) { goals { id } } }", json!({"id": site})),
         ("query($id: ID!) { site(id: $id) { goalConversions(range: {from: \"2026-01-01\", to: \"2026-01-02\"}) { visitors } } }", json!({"id": site})),
         ("mutation($id: ID!) { deleteGoal(id: $id) }", json!({"id": uuid::Uuid::new_v4().to_string()})),
+        ("mutation($id: ID!) { createFunnel(input: {siteId: $id, name: \"Pwned\", steps: [{pagePattern: \"/\"}, {pagePattern: \"/x\"}]}) { id } }", json!({"id": site})),
+        ("mutation($id: ID!) { deleteFunnel(id: $id) }", json!({"id": funnel})),
+        ("query($id: ID!) { site(id: $id) { funnels { id } } }", json!({"id": site})),
+        ("query($id: ID!, $f: ID!) { site(id: $id) { funnel(id: $f, range: {from: \"2026-01-01\", to: \"2026-01-02\"}) { steps { visitors } } } }", json!({"id": site, "f": funnel})),
         // Ids that name nothing at all.
         ("query($id: ID!) { site(id: $id) { id } }", json!({"id": "not-a-uuid"})),
         ("query($id: ID!) { organization(id: $id) { id } }", json!({"id": uuid::Uuid::new_v4().to_string()})),

@@ -8,29 +8,13 @@ use std::collections::{BTreeMap, HashSet};
 use serde_json::{json, Value};
 use trackr_tests::{
     both_backends, error_code,
-    model::{self, expected_stats, ny_window, prop, props_of, Ev, Identity},
+    model::{self, expected_stats, identity, inside, prop, props_of, Ev, Identity},
     Backend, TestApp,
 };
 
 const STATS: &str = "query($id: ID!, $r: DateRange!, $f: [Filter!]) { site(id: $id) { stats(range: $r, filters: $f) { visitors pageviews events visits bounceRate visitDurationSeconds viewsPerVisit } } }";
 const BREAKDOWN: &str = "query($id: ID!, $r: DateRange!, $k: String, $f: [Filter!]) { site(id: $id) { breakdown(range: $r, dimension: PROPERTY, key: $k, filters: $f, limit: 100) { value visitors pageviews events } } }";
 const KEYS: &str = "query($id: ID!, $r: DateRange!, $f: [Filter!]) { site(id: $id) { propertyKeys(range: $r, filters: $f) { key visitors events } } }";
-
-fn identity(e: &Ev) -> Identity {
-    (e.ip.clone(), e.ua, e.ts.date_naive())
-}
-
-fn inside<'a>(
-    events: &'a [Ev],
-    (from, to): (&str, &str),
-    keep: &dyn Fn(&Ev) -> bool,
-) -> Vec<&'a Ev> {
-    let (a, b) = ny_window(from, to);
-    events
-        .iter()
-        .filter(|e| (a..b).contains(&e.ts.timestamp_millis()) && keep(e))
-        .collect()
-}
 
 /// Values of `key`: visitors, page views and events, most visitors first.
 fn expected_values(
@@ -81,28 +65,21 @@ fn expected_keys(events: &[Ev], range: (&str, &str), keep: &dyn Fn(&Ev) -> bool)
 
 async fn properties_break_down_and_filter_exactly(b: Backend) {
     let app = TestApp::spawn_with(b, &[("plans.free.monthly_events", "100000")]).await;
-    let owner = app.sign_up("owner").await;
-    let org = app.create_org(&owner, "Acme").await;
-    let site = app
-        .gql_ok(Some(&owner.token), "mutation($o: ID!) { createSite(organizationId: $o, domain: \"example.com\", timezone: \"America/New_York\") { id } }", json!({"o": org}))
-        .await["createSite"]["id"].as_str().unwrap().to_owned();
-    let mut events = model::generate();
-    let visits = model::sessionize(&mut events);
-    model::send(&app, &events).await;
+    let model::ModelSite {
+        owner,
+        site,
+        events,
+        visits,
+        ..
+    } = model::model_site(&app).await;
     assert!(events
         .iter()
         .any(|e| prop(e, "plan").as_deref() == Some("pro")));
 
     for range in [("2026-01-14", "2026-01-16"), ("2026-01-15", "2026-01-15")] {
         let r = json!({"from": range.0, "to": range.1});
-        let google = |e: &Ev| e.source == "Google";
-        for (filters, keep) in [
-            (Value::Null, &(|_: &Ev| true) as &dyn Fn(&Ev) -> bool),
-            (
-                json!([{"dimension": "SOURCE", "op": "IS", "value": "Google"}]),
-                &google as &dyn Fn(&Ev) -> bool,
-            ),
-        ] {
+        for (filters, keep) in model::unfiltered_and_by_source() {
+            let keep = keep.as_ref();
             let got = app
                 .gql_ok(
                     Some(&owner.token),

@@ -23,18 +23,17 @@ const STATS: &str = "query($id: ID!, $r: DateRange!, $f: [Filter!]) { site(id: $
 
 async fn reports_match_independently_computed_counts(b: Backend) {
     let app = TestApp::spawn_with(b, &[("plans.free.monthly_events", "100000")]).await;
-    let owner = app.sign_up("owner").await;
-    let org = app.create_org(&owner, "Acme").await;
-    let site = app
-        .gql_ok(Some(&owner.token), "mutation($o: ID!) { createSite(organizationId: $o, domain: \"example.com\", timezone: \"America/New_York\") { id } }", json!({"o": org}))
-        .await["createSite"]["id"].as_str().unwrap().to_owned();
-    let mut events = model::generate();
-    let visits = model::sessionize(&mut events);
+    let model::ModelSite {
+        owner,
+        site,
+        events,
+        visits,
+        ..
+    } = model::model_site(&app).await;
     assert!(
         events.len() > 150 && visits.iter().any(|v| v.events == 1),
         "a rich enough set"
     );
-    model::send(&app, &events).await;
     let crossing = visits.iter().filter(|v| {
         let (a, _) = ny_window("2026-01-15", "2026-01-15");
         v.start < a && v.end >= a

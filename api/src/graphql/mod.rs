@@ -8,6 +8,7 @@ mod account;
 mod billing;
 pub mod document;
 pub mod extensions;
+mod funnel;
 mod goal;
 mod organization;
 mod recording;
@@ -40,6 +41,7 @@ pub struct Mutation(
     organization::OrganizationMutation,
     site::SiteMutation,
     goal::GoalMutation,
+    funnel::FunnelMutation,
     billing::BillingMutation,
 );
 

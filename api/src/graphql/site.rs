@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use trackr_entity::{api_key, job, site};
 
 use super::{
-    clamp_i32,
+    clamp_i32, funnel,
     goal::{self, Goal, GoalConversion},
     parse_id, Ctx, Date, DateRange,
 };
@@ -668,6 +668,25 @@ impl Site {
             limit,
         )
         .await
+    }
+    /// The site's funnels, oldest first.
+    async fn funnels(&self, ctx: &Context<'_>) -> ApiResult<Vec<funnel::Funnel>> {
+        self.require_reports()?;
+        funnel::list(ctx.app(), self.model.id).await
+    }
+    /// One of the site's funnels over the range under the filters: the
+    /// visitors reaching each step within one visit, in order.
+    #[graphql(complexity = "200 + child_complexity")]
+    async fn funnel(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        range: DateRange,
+        filters: Option<Vec<FilterInput>>,
+    ) -> ApiResult<funnel::FunnelReport> {
+        self.require_reports()?;
+        let scope = stats::scope(ctx.app(), &self.model, &range, filters).await?;
+        funnel::report(ctx.app(), &scope, &id).await
     }
     /// The site's goals, oldest first.
     async fn goals(&self, ctx: &Context<'_>) -> ApiResult<Vec<Goal>> {
