@@ -34,10 +34,13 @@ pub enum Dimension {
     /// range (the value: `GoalMatch::filter_value`). Nothing is broken
     /// down by it; goals have their own report (`crate::goal`).
     Goal,
+    /// A filter only, and only in the API: a saved segment, which the API
+    /// replaces with the segment's own filters before any report runs.
+    Segment,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 21] = [
+    pub const ALL: [Dimension; 22] = [
         Dimension::Page,
         Dimension::EntryPage,
         Dimension::ExitPage,
@@ -59,6 +62,7 @@ impl Dimension {
         Dimension::EventName,
         Dimension::Property,
         Dimension::Goal,
+        Dimension::Segment,
     ];
 
     /// Its value on an event row aliased `alias`, as SQL: a column of
@@ -99,19 +103,24 @@ impl Dimension {
             | Dimension::ExitPage
             | Dimension::ScreenSize
             | Dimension::Property
-            | Dimension::Goal => return None,
+            | Dimension::Goal
+            | Dimension::Segment => return None,
         })
     }
 
-    /// Whether reports break down by it (all but the goal filter).
+    /// Whether reports break down by it (all but the goal and segment
+    /// filters).
     pub fn is_breakdown(self) -> bool {
-        self != Dimension::Goal
+        !matches!(self, Dimension::Goal | Dimension::Segment)
     }
 
     /// Whether it lives in a column of its own (not a goal, not a
     /// property: those are read through their key).
     pub fn is_column(self) -> bool {
-        !matches!(self, Dimension::Goal | Dimension::Property)
+        !matches!(
+            self,
+            Dimension::Goal | Dimension::Property | Dimension::Segment
+        )
     }
 
     /// Its column of `visits` (entry and exit pages).
@@ -144,9 +153,11 @@ impl Dimension {
             Dimension::UtmTerm => 15,
             Dimension::ScreenSize => 16,
             Dimension::Hostname => 17,
-            Dimension::EntryPage | Dimension::ExitPage | Dimension::Property | Dimension::Goal => {
-                return None
-            }
+            Dimension::EntryPage
+            | Dimension::ExitPage
+            | Dimension::Property
+            | Dimension::Goal
+            | Dimension::Segment => return None,
         })
     }
 

@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod organizations;
 pub mod ratelimit;
 pub mod recordings;
+pub mod segments;
 pub mod server;
 pub mod sites;
 pub mod stats;

@@ -17,6 +17,7 @@ pub mod recording;
 pub mod rollup;
 pub mod rollup_state;
 pub mod salt;
+pub mod segment;
 pub mod server_key;
 pub mod session;
 pub mod site;

@@ -20,6 +20,7 @@ mod m20261201_000014_create_goals;
 mod m20261201_000015_allowed_property_keys;
 mod m20261201_000016_engagement;
 mod m20261201_000017_create_funnels;
+mod m20261201_000018_create_segments;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_allowed_property_keys::Migration),
             Box::new(m20261201_000016_engagement::Migration),
             Box::new(m20261201_000017_create_funnels::Migration),
+            Box::new(m20261201_000018_create_segments::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM jobs",
         "SELECT COUNT(*) FROM goals",
         "SELECT COUNT(*) FROM funnels",
+        "SELECT COUNT(*) FROM segments",
         "SELECT COUNT(*) FROM organizations WHERE name = 'Victim'",
         "SELECT COUNT(*) FROM sites WHERE name = 'victim.example' AND retention_days IS NULL",
         "SELECT COUNT(*) FROM memberships WHERE role = 'owner'",
@@ -59,6 +60,12 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    let segment = app
+        .gql_ok(Some(&alice.token), "mutation($s: ID!) { createSegment(input: {siteId: $s, name: \"S\", shared: true, filters: [{dimension: PAGE, op: IS, value: \"/\"}]}) { id } }", json!({"s": site}))
+        .await["createSegment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let own_org = app.create_org(&mallory, "Mallory").await;
     let own_key = app
         .gql_ok(Some(&mallory.token), "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"k\", scopes: [STATS_READ, SITES_WRITE]) { secret } }", json!({"o": own_org}))
@@ -97,6 +104,9 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
         ("mutation($id: ID!) { deleteFunnel(id: $id) }", json!({"id": funnel})),
         ("query($id: ID!) { site(id: $id) { funnels { id } } }", json!({"id": site})),
         ("query($id: ID!, $f: ID!) { site(id: $id) { funnel(id: $f, range: {from: \"2026-01-01\", to: \"2026-01-02\"}) { steps { visitors } } } }", json!({"id": site, "f": funnel})),
+        ("mutation($id: ID!) { createSegment(input: {siteId: $id, name: \"Pwned\", filters: [{dimension: PAGE, op: IS, value: \"/\"}]}) { id } }", json!({"id": site})),
+        ("mutation($id: ID!) { deleteSegment(id: $id) }", json!({"id": segment})),
+        ("query($id: ID!) { site(id: $id) { segments { id } } }", json!({"id": site})),
         // Ids that name nothing at all.
         ("query($id: ID!) { site(id: $id) { id } }", json!({"id": "not-a-uuid"})),
         ("query($id: ID!) { organization(id: $id) { id } }", json!({"id": uuid::Uuid::new_v4().to_string()})),

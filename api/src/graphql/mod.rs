@@ -12,6 +12,7 @@ mod funnel;
 mod goal;
 mod organization;
 mod recording;
+mod segment;
 mod site;
 
 use async_graphql::{
@@ -42,6 +43,7 @@ pub struct Mutation(
     site::SiteMutation,
     goal::GoalMutation,
     funnel::FunnelMutation,
+    segment::SegmentMutation,
     billing::BillingMutation,
 );
 

@@ -9,7 +9,7 @@ use trackr_entity::{api_key, job, site};
 use super::{
     clamp_i32, funnel,
     goal::{self, Goal, GoalConversion},
-    parse_id, Ctx, Date, DateRange,
+    parse_id, segment, Ctx, Date, DateRange,
 };
 use crate::{
     access::{self, Action, Grant},
@@ -568,7 +568,14 @@ impl Site {
         self.require_reports()?;
         stats::load_stats(
             ctx,
-            stats::scope(ctx.app(), &self.model, &range, filters).await?,
+            stats::scope(
+                ctx.app(),
+                ctx.principal().user_id(),
+                &self.model,
+                &range,
+                filters,
+            )
+            .await?,
             compare,
         )
         .await
@@ -587,7 +594,14 @@ impl Site {
         self.require_reports()?;
         stats::timeseries(
             ctx.app(),
-            &stats::scope(ctx.app(), &self.model, &range, filters).await?,
+            &stats::scope(
+                ctx.app(),
+                ctx.principal().user_id(),
+                &self.model,
+                &range,
+                filters,
+            )
+            .await?,
             interval,
             compare,
         )
@@ -611,7 +625,14 @@ impl Site {
         self.require_reports()?;
         stats::suggestions(
             ctx.app(),
-            &stats::scope(ctx.app(), &self.model, &range, filters).await?,
+            &stats::scope(
+                ctx.app(),
+                ctx.principal().user_id(),
+                &self.model,
+                &range,
+                filters,
+            )
+            .await?,
             dimension.into(),
             key.as_deref(),
             &text,
@@ -641,7 +662,14 @@ impl Site {
             .any(|f| look.field(f).exists());
         stats::breakdown(
             ctx.app(),
-            &stats::scope(ctx.app(), &self.model, &range, filters).await?,
+            &stats::scope(
+                ctx.app(),
+                ctx.principal().user_id(),
+                &self.model,
+                &range,
+                filters,
+            )
+            .await?,
             dimension.into(),
             key.as_deref(),
             limit,
@@ -664,10 +692,22 @@ impl Site {
         self.require_reports()?;
         stats::property_keys(
             ctx.app(),
-            &stats::scope(ctx.app(), &self.model, &range, filters).await?,
+            &stats::scope(
+                ctx.app(),
+                ctx.principal().user_id(),
+                &self.model,
+                &range,
+                filters,
+            )
+            .await?,
             limit,
         )
         .await
+    }
+    /// The segments the caller sees: shared ones and their own, by name.
+    async fn segments(&self, ctx: &Context<'_>) -> ApiResult<Vec<segment::Segment>> {
+        self.require_reports()?;
+        segment::list(ctx, self.model.id).await
     }
     /// The site's funnels, oldest first.
     async fn funnels(&self, ctx: &Context<'_>) -> ApiResult<Vec<funnel::Funnel>> {
@@ -685,7 +725,14 @@ impl Site {
         filters: Option<Vec<FilterInput>>,
     ) -> ApiResult<funnel::FunnelReport> {
         self.require_reports()?;
-        let scope = stats::scope(ctx.app(), &self.model, &range, filters).await?;
+        let scope = stats::scope(
+            ctx.app(),
+            ctx.principal().user_id(),
+            &self.model,
+            &range,
+            filters,
+        )
+        .await?;
         funnel::report(ctx.app(), &scope, &id).await
     }
     /// The site's goals, oldest first.
@@ -705,7 +752,14 @@ impl Site {
         self.require_reports()?;
         goal::conversions(
             ctx.app(),
-            &stats::scope(ctx.app(), &self.model, &range, filters).await?,
+            &stats::scope(
+                ctx.app(),
+                ctx.principal().user_id(),
+                &self.model,
+                &range,
+                filters,
+            )
+            .await?,
         )
         .await
     }
@@ -726,7 +780,14 @@ impl Site {
         after: Option<String>,
     ) -> ApiResult<super::recording::RecordingConnection> {
         self.require_recordings()?;
-        let scope = stats::scope(ctx.app(), &self.model, &range, filters).await?;
+        let scope = stats::scope(
+            ctx.app(),
+            ctx.principal().user_id(),
+            &self.model,
+            &range,
+            filters,
+        )
+        .await?;
         let (rows, more) = crate::recordings::list(
             ctx.app(),
             self.model.id,
@@ -767,7 +828,14 @@ impl Site {
         cell_height: Option<i32>,
     ) -> ApiResult<super::recording::Heatmap> {
         self.require_reports()?;
-        let scope = stats::scope(ctx.app(), &self.model, &range, None).await?;
+        let scope = stats::scope(
+            ctx.app(),
+            ctx.principal().user_id(),
+            &self.model,
+            &range,
+            None,
+        )
+        .await?;
         let grid = stats::heatmap::heatmap(
             ctx.app(),
             self.model.id,

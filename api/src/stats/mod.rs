@@ -44,6 +44,9 @@ pub enum DimensionGql {
     /// (the value: the goal's id; IS or IS_NOT). Goals' own figures are
     /// `Site.goalConversions`.
     Goal,
+    /// Filters only: a saved segment (the value: its id; IS), which stands
+    /// for the segment's own filters.
+    Segment,
 }
 
 /// What a report is compared with.
@@ -109,14 +112,35 @@ pub fn property_key(field: &'static str, key: Option<String>) -> ApiResult<Strin
     }
 }
 
-/// Validated filters of a site's report (a GOAL filter's goal id read as
-/// what the goal matches).
+/// Validated filters of a site's report, as `viewer` (a user, or none
+/// for an API key) reads it: a SEGMENT filter replaced by the segment's
+/// filters, a GOAL filter's goal id read as what the goal matches.
 pub async fn filters(
     app: &App,
     site: Uuid,
+    viewer: Option<Uuid>,
     input: Option<Vec<FilterInput>>,
 ) -> ApiResult<Vec<Filter>> {
-    let mut filters = plain_filters(input)?;
+    let mut filters = Vec::new();
+    for f in plain_filters(input)? {
+        if f.dimension == Dimension::Segment {
+            if f.op != Op::Is {
+                return Err(ApiError::bad_input(
+                    "filters",
+                    "a SEGMENT filter is IS a segment's id",
+                ));
+            }
+            filters.extend(crate::segments::filters(app, site, viewer, &f.value).await?);
+        } else {
+            filters.push(f);
+        }
+    }
+    if filters.len() > MAX_FILTERS {
+        return Err(ApiError::bad_input(
+            "filters",
+            format!("at most {MAX_FILTERS} filters, a segment's included"),
+        ));
+    }
     for f in &mut filters {
         if f.dimension == Dimension::Goal {
             if f.op == Op::Contains {
@@ -131,10 +155,17 @@ pub async fn filters(
     Ok(filters)
 }
 
-fn plain_filters(input: Option<Vec<FilterInput>>) -> ApiResult<Vec<Filter>> {
+/// The most filters a report takes.
+pub const MAX_FILTERS: usize = 20;
+
+/// Filters as given, each checked on its own (no lookups).
+pub fn plain_filters(input: Option<Vec<FilterInput>>) -> ApiResult<Vec<Filter>> {
     let input = input.unwrap_or_default();
-    if input.len() > 20 {
-        return Err(ApiError::bad_input("filters", "at most 20 filters"));
+    if input.len() > MAX_FILTERS {
+        return Err(ApiError::bad_input(
+            "filters",
+            format!("at most {MAX_FILTERS} filters"),
+        ));
     }
     input
         .into_iter()
@@ -555,6 +586,7 @@ pub async fn realtime(app: &App, site: Uuid) -> ApiResult<Realtime> {
 /// The question a `Site` report field asks, validated.
 pub async fn scope(
     app: &App,
+    viewer: Option<Uuid>,
     site: &trackr_entity::site::Model,
     range: &crate::graphql::DateRange,
     filters: Option<Vec<FilterInput>>,
@@ -566,6 +598,6 @@ pub async fn scope(
         tz: time::timezone(&site.timezone),
         from,
         to,
-        filters: self::filters(app, site.id, filters).await?,
+        filters: self::filters(app, site.id, viewer, filters).await?,
     })
 }
