@@ -1,6 +1,6 @@
 // Drives Debian's Chromium against a page that loads TrackR's tracking script.
 //
-//   node run.mjs <spa|dnt|consent|record|record-consent|record-minute> <pageUrl>
+//   node run.mjs <spa|dnt|consent|plausible|record|record-consent|record-minute> <pageUrl>
 //
 // record-minute is not a test: it keeps a visitor busy on the page for a
 // minute (bench/recording.sh measures what that stores).
@@ -12,7 +12,7 @@
 import { chromium } from 'playwright-core';
 
 const [scenario, pageUrl] = process.argv.slice(2);
-const SCENARIOS = ['spa', 'dnt', 'consent', 'record', 'record-consent', 'record-minute'];
+const SCENARIOS = ['spa', 'dnt', 'consent', 'plausible', 'record', 'record-consent', 'record-minute'];
 if (!SCENARIOS.includes(scenario) || !pageUrl) {
   console.error(`usage: node run.mjs <${SCENARIOS.join('|')}> <pageUrl>`);
   process.exit(2);
@@ -103,12 +103,35 @@ try {
     timeout: DEADLINE_MS,
   });
   if (!resp || !resp.ok()) fail(`could not load ${pageUrl}: HTTP ${resp && resp.status()}`);
-  await page
-    .waitForFunction(() => typeof window.trackr === 'function', null, { timeout: DEADLINE_MS })
-    .catch(() => fail('window.trackr never appeared: did /js/script.js load?'));
+  if (scenario !== 'plausible') {
+    await page
+      .waitForFunction(() => typeof window.trackr === 'function', null, { timeout: DEADLINE_MS })
+      .catch(() => fail('window.trackr never appeared: did /js/script.js load?'));
+  }
 
   let out;
-  if (scenario === 'record-minute') {
+  if (scenario === 'plausible') {
+    // The official Plausible tracker on the page (pages/plausible.html): its
+    // page view, a custom event with a property and revenue, a page left
+    // (SPA navigation: the first page's engagement, then a page view), and
+    // the page hidden (the second page's engagement).
+    await page
+      .waitForFunction(() => typeof window.plausibleTrack === 'function', null, { timeout: DEADLINE_MS })
+      .catch(() => fail("window.plausibleTrack never appeared: did Plausible's tracker load?"));
+    await waitFor(() => names().includes('pageview'), () => `a page view (got ${names()})`);
+    await page.evaluate(() => window.plausibleTrack('Purchase', { props: { plan: 'pro' }, revenue: { amount: 12.5, currency: 'EUR' } }));
+    await waitFor(() => names().includes('Purchase'), () => `the custom event (got ${names()})`);
+    await push('/thanks');
+    await waitFor(() => names().filter((n) => n === 'pageview').length === 2, () => `a second page view (got ${names()})`);
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await waitFor(() => names().includes('engagement'), () => `engagement (got ${names()})`);
+    await waitFor(() => responses.length >= requests.length, () => 'answers to every request');
+    await sleep(250);
+    out = { names: names(), statuses: responses.map((r) => r.status()) };
+  } else if (scenario === 'record-minute') {
     await page
       .waitForFunction(() => typeof window.trackrRecorder === 'function', null, { timeout: DEADLINE_MS })
       .catch(() => fail('window.trackrRecorder never appeared: did /js/recorder.js load?'));

@@ -691,8 +691,13 @@ where
                     .unwrap_or("/")
                     .to_owned();
                 let html = page(&path);
+                let kind = if path.ends_with(".js") {
+                    "text/javascript"
+                } else {
+                    "text/html"
+                };
                 let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
+                    "HTTP/1.1 200 OK\r\ncontent-type: {kind}; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
                     html.len()
                 );
                 let _ = conn.write_all(response.as_bytes()).await;

@@ -13,9 +13,16 @@ use trackr_tests::{browser_dir, moto, Backend, TestApp};
 /// the script URL of the TrackR server under test.
 async fn page_server(script_src: String) -> u16 {
     trackr_tests::serve_pages(move |path| {
+        if path == "/plausible.js" {
+            return std::fs::read_to_string(
+                browser_dir().join("node_modules/@plausible-analytics/tracker/plausible.js"),
+            )
+            .unwrap();
+        }
         let file = match path {
             "/consent.html" => "consent.html",
             "/recording.html" => "recording.html",
+            "/plausible.html" => "plausible.html",
             _ => "index.html",
         };
         std::fs::read_to_string(browser_dir().join("pages").join(file))
@@ -25,6 +32,10 @@ async fn page_server(script_src: String) -> u16 {
                 &script_src.replace("/script.js", "/recorder.js"),
             )
             .replace("{{SCRIPT_SRC}}", &script_src)
+            .replace(
+                "{{ENDPOINT}}",
+                &script_src.replace("/js/script.js", "/api/event"),
+            )
     })
     .await
 }
@@ -111,6 +122,79 @@ async fn promise_1_and_7_a_real_browser_sends_page_views_and_events_and_honours_
         app.count("SELECT COUNT(*) FROM events WHERE name = 'late'")
             .await,
         1
+    );
+}
+
+/// Issue 17: the official Plausible tracker (npm `@plausible-analytics/tracker`,
+/// unchanged, pointed at TrackR) sends page views, a custom event with
+/// properties and revenue, and engagement; TrackR's reports read them back:
+/// the goal's conversions and revenue, the property, the page's scroll
+/// depth, and no `engagement` among the events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plausibles_own_tracker_is_read_back_through_goals_properties_and_engagement() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (owner, _, site) = app.site_owner("example.test").await;
+    app.gql_ok(
+        Some(&owner.token),
+        "mutation($s: ID!) { createGoal(input: {siteId: $s, eventName: \"Purchase\", currency: \"EUR\"}) { id } }",
+        json!({"s": site}),
+    )
+    .await;
+    let port = page_server(app.url("/js/script.js")).await;
+    let run = run(
+        "plausible",
+        &format!("http://example.test:{port}/plausible.html"),
+    )
+    .await;
+    assert!(
+        run["statuses"].as_array().unwrap().iter().all(|s| s == 202),
+        "{run}"
+    );
+    let today = chrono::Utc::now().date_naive().to_string();
+    let q = "query($id: ID!, $r: DateRange!) { site(id: $id) { \
+        stats(range: $r) { visitors pageviews events } \
+        names: breakdown(range: $r, dimension: EVENT_NAME) { value events } \
+        plan: breakdown(range: $r, dimension: PROPERTY, key: \"plan\") { value events } \
+        pages: breakdown(range: $r, dimension: PAGE) { value pageviews scrollDepth timeOnPageSeconds } \
+        goalConversions(range: $r) { visitors conversions revenue { currency total } } } }";
+    let got = app
+        .gql_ok(
+            Some(&owner.token),
+            q,
+            json!({"id": site, "r": {"from": today, "to": today}}),
+        )
+        .await;
+    let s = &got["site"];
+    assert_eq!(
+        s["stats"],
+        json!({"visitors": 1, "pageviews": 2, "events": 3}),
+        "{got}"
+    );
+    assert_eq!(
+        s["names"],
+        json!([{"value": "pageview", "events": 2}, {"value": "Purchase", "events": 1}]),
+        "{got}"
+    );
+    assert_eq!(s["plan"], json!([{"value": "pro", "events": 1}]), "{got}");
+    assert_eq!(
+        s["goalConversions"],
+        json!([{"visitors": 1, "conversions": 1, "revenue": [{"currency": "EUR", "total": "12.50"}]}]),
+        "{got}"
+    );
+    let first = s["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["value"] == "/plausible.html")
+        .unwrap();
+    assert_eq!(
+        first["scrollDepth"], 100.0,
+        "the page's engagement, from Plausible's tracker: {got}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events WHERE name = 'engagement'")
+            .await,
+        0
     );
 }
 
