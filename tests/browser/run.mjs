@@ -1,6 +1,6 @@
 // Drives Debian's Chromium against a page that loads TrackR's tracking script.
 //
-//   node run.mjs <spa|dnt|consent|plausible|record|record-consent|record-minute> <pageUrl>
+//   node run.mjs <spa|dnt|consent|auto|plausible|record|record-consent|record-minute> <pageUrl>
 //
 // record-minute is not a test: it keeps a visitor busy on the page for a
 // minute (bench/recording.sh measures what that stores).
@@ -12,7 +12,7 @@
 import { chromium } from 'playwright-core';
 
 const [scenario, pageUrl] = process.argv.slice(2);
-const SCENARIOS = ['spa', 'dnt', 'consent', 'plausible', 'record', 'record-consent', 'record-minute'];
+const SCENARIOS = ['spa', 'dnt', 'consent', 'auto', 'plausible', 'record', 'record-consent', 'record-minute'];
 if (!SCENARIOS.includes(scenario) || !pageUrl) {
   console.error(`usage: node run.mjs <${SCENARIOS.join('|')}> <pageUrl>`);
   process.exit(2);
@@ -131,6 +131,21 @@ try {
     await waitFor(() => responses.length >= requests.length, () => 'answers to every request');
     await sleep(250);
     out = { names: names(), statuses: responses.map((r) => r.status()) };
+  } else if (scenario === 'auto') {
+    // The script's opt-in automatic events (pages/auto.html): a file
+    // download, an internal link (nothing), a tagged button, a tagged
+    // form's submission, and a 404.
+    await waitFor(() => names().includes('pageview'), () => `a page view (got ${names()})`);
+    for (const id of ['#pdf', '#internal', '#tagged', '#send']) await page.click(id);
+    await call('404');
+    await waitFor(() => requests.length >= 5, () => `5 requests (got ${names()})`);
+    await waitFor(() => responses.length >= requests.length, () => 'answers to every request');
+    await sleep(300);
+    out = {
+      names: names(),
+      props: requests.map((r) => JSON.parse(r.postData()).p ?? null),
+      statuses: responses.map((r) => r.status()),
+    };
   } else if (scenario === 'record-minute') {
     await page
       .waitForFunction(() => typeof window.trackrRecorder === 'function', null, { timeout: DEADLINE_MS })

@@ -23,6 +23,7 @@ async fn page_server(script_src: String) -> u16 {
             "/consent.html" => "consent.html",
             "/recording.html" => "recording.html",
             "/plausible.html" => "plausible.html",
+            "/auto.html" => "auto.html",
             _ => "index.html",
         };
         std::fs::read_to_string(browser_dir().join("pages").join(file))
@@ -123,6 +124,58 @@ async fn promise_1_and_7_a_real_browser_sends_page_views_and_events_and_honours_
             .await,
         1
     );
+}
+
+/// Issue 17: the script's opt-in automatic events, in Chromium: a file
+/// download (`data-file-downloads`: Plausible's list of extensions), tagged
+/// elements (`data-tagged-events`: a button's `trackr-event-…` classes, a
+/// form's `plausible-event-…` classes on submission), and `trackr('404')`;
+/// an internal link sends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scripts_automatic_events_downloads_tagged_elements_and_404s() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let _ = app.site_owner("example.test").await;
+    let port = page_server(app.url("/js/script.js")).await;
+    let run = run("auto", &format!("http://example.test:{port}/auto.html")).await;
+    assert_eq!(
+        run["names"],
+        json!([
+            "pageview",
+            "File Download",
+            "Signup Click",
+            "Newsletter",
+            "404"
+        ]),
+        "{run}"
+    );
+    assert_eq!(run["statuses"], json!([202, 202, 202, 202, 202]), "{run}");
+    assert_eq!(
+        run["props"],
+        json!([
+            null,
+            {"url": format!("http://example.test:{port}/files/report.pdf")},
+            {"plan": "pro"},
+            {"list": "weekly"},
+            {"path": "/auto.html"},
+        ]),
+        "{run}"
+    );
+    for (name, props) in [
+        (
+            "File Download",
+            format!("{{\"url\":\"http://example.test:{port}/files/report.pdf\"}}"),
+        ),
+        ("Signup Click", "{\"plan\":\"pro\"}".to_owned()),
+        ("Newsletter", "{\"list\":\"weekly\"}".to_owned()),
+        ("404", "{\"path\":\"/auto.html\"}".to_owned()),
+    ] {
+        let n = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM events WHERE name = '{name}' AND props = '{props}'"
+            ))
+            .await;
+        assert_eq!(n, 1, "{name} stored with {props}");
+    }
 }
 
 /// Issue 17: the official Plausible tracker (npm `@plausible-analytics/tracker`,

@@ -1178,9 +1178,11 @@ async fn the_served_recorder_is_what_the_tracker_build_makes() {
         "run `npm ci` in tracker (bash scripts/test.sh does)"
     );
     let out = app.data_dir.path().join("recorder.js");
+    let script = app.data_dir.path().join("script.js");
     let status = tokio::process::Command::new("node")
         .arg(root.join("tracker/build.mjs"))
         .env("RECORDER_OUT", &out)
+        .env("SCRIPT_OUT", &script)
         .status()
         .await
         .expect("node is installed");
@@ -1188,5 +1190,11 @@ async fn the_served_recorder_is_what_the_tracker_build_makes() {
     assert!(
         std::fs::read(&out).unwrap() == committed,
         "api/assets/recorder.js is stale: run `npm run build` in tracker"
+    );
+    // The tracking script too: api/assets/script.js is tracker/src/script.js minified.
+    assert!(
+        std::fs::read(&script).unwrap()
+            == std::fs::read(root.join("api/assets/script.js")).unwrap(),
+        "api/assets/script.js is stale: run `npm run build` in tracker"
     );
 }
