@@ -8,13 +8,13 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use trackr_analytics::{funnel::MAX_STEPS, GoalMatch};
-use trackr_entity::{audit_log, funnel, goal, new_id, now, site};
+use trackr_entity::{funnel, goal, new_id, now, site};
 use uuid::Uuid;
 
 use crate::{
-    access::{self, Action, Principal, RequestMeta},
+    access::{Action, Principal, RequestMeta},
     error::ApiResult,
-    goals, ApiError, App,
+    goals, site_items, ApiError, App,
 };
 
 /// Funnels a site may have.
@@ -152,20 +152,18 @@ pub async fn create(
     }
     .insert(&app.db)
     .await
-    .map_err(|e| match ApiError::from(e) {
-        ApiError::Conflict(_) => {
-            ApiError::Conflict(format!("the site already has a funnel named {name}"))
-        }
-        other => other,
-    })?;
-    access::audit(
+    .map_err(site_items::name_taken("funnel", &name))?;
+    site_items::audit(
         app,
         principal,
         meta,
-        audit_log::Entry::new("funnel.create", "funnel")
-            .target(funnel.id)
-            .organization(site.organization_id)
-            .details(serde_json::json!({ "site": site.id, "name": funnel.name })),
+        "funnel.create",
+        site_items::Item {
+            kind: "funnel",
+            id: funnel.id,
+            name: &funnel.name,
+        },
+        &site,
     )
     .await?;
     Ok(funnel)
@@ -183,23 +181,29 @@ pub async fn delete(
         .one(&app.db)
         .await?
         .ok_or(ApiError::NotFound("funnel"))?;
-    let (site, _) = access::site(app, principal, meta, funnel.site_id, Action::ManageSites)
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound("funnel"),
-            other => other,
-        })?;
-    funnel::Entity::delete_by_id(funnel.id)
-        .exec(&app.db)
-        .await?;
-    access::audit(
+    let (site, _) = site_items::site_of(
         app,
         principal,
         meta,
-        audit_log::Entry::new("funnel.delete", "funnel")
-            .target(funnel.id)
-            .organization(site.organization_id)
-            .details(serde_json::json!({ "site": site.id, "name": funnel.name })),
+        "funnel",
+        funnel.site_id,
+        Action::ManageSites,
+    )
+    .await?;
+    funnel::Entity::delete_by_id(funnel.id)
+        .exec(&app.db)
+        .await?;
+    site_items::audit(
+        app,
+        principal,
+        meta,
+        "funnel.delete",
+        site_items::Item {
+            kind: "funnel",
+            id: funnel.id,
+            name: &funnel.name,
+        },
+        &site,
     )
     .await?;
     Ok(true)

@@ -6,13 +6,13 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use trackr_analytics::GoalMatch;
-use trackr_entity::{audit_log, goal, new_id, now, site};
+use trackr_entity::{goal, new_id, now, site};
 use uuid::Uuid;
 
 use crate::{
-    access::{self, Action, Principal, RequestMeta},
+    access::{Action, Principal, RequestMeta},
     error::ApiResult,
-    ApiError, App,
+    site_items, ApiError, App,
 };
 
 /// Goals a site may have.
@@ -124,20 +124,18 @@ pub async fn create(
     }
     .insert(&app.db)
     .await
-    .map_err(|e| match ApiError::from(e) {
-        ApiError::Conflict(_) => {
-            ApiError::Conflict(format!("the site already has a goal named {name}"))
-        }
-        other => other,
-    })?;
-    access::audit(
+    .map_err(site_items::name_taken("goal", &name))?;
+    site_items::audit(
         app,
         principal,
         meta,
-        audit_log::Entry::new("goal.create", "goal")
-            .target(goal.id)
-            .organization(site.organization_id)
-            .details(serde_json::json!({ "site": site.id, "name": goal.name })),
+        "goal.create",
+        site_items::Item {
+            kind: "goal",
+            id: goal.id,
+            name: &goal.name,
+        },
+        &site,
     )
     .await?;
     Ok(goal)
@@ -155,21 +153,27 @@ pub async fn delete(
         .one(&app.db)
         .await?
         .ok_or(ApiError::NotFound("goal"))?;
-    let (site, _) = access::site(app, principal, meta, goal.site_id, Action::ManageSites)
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound("goal"),
-            other => other,
-        })?;
-    goal::Entity::delete_by_id(goal.id).exec(&app.db).await?;
-    access::audit(
+    let (site, _) = site_items::site_of(
         app,
         principal,
         meta,
-        audit_log::Entry::new("goal.delete", "goal")
-            .target(goal.id)
-            .organization(site.organization_id)
-            .details(serde_json::json!({ "site": site.id, "name": goal.name })),
+        "goal",
+        goal.site_id,
+        Action::ManageSites,
+    )
+    .await?;
+    goal::Entity::delete_by_id(goal.id).exec(&app.db).await?;
+    site_items::audit(
+        app,
+        principal,
+        meta,
+        "goal.delete",
+        site_items::Item {
+            kind: "goal",
+            id: goal.id,
+            name: &goal.name,
+        },
+        &site,
     )
     .await?;
     Ok(true)

@@ -22,6 +22,7 @@ pub mod ratelimit;
 pub mod recordings;
 pub mod segments;
 pub mod server;
+pub mod site_items;
 pub mod sites;
 pub mod stats;
 pub mod telemetry;

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::{
     access::{self, Action, Grant, Principal, RequestMeta},
     error::ApiResult,
+    site_items,
     stats::{self, Dimension, Filter, FilterInput},
     ApiError, App,
 };
@@ -115,12 +116,7 @@ pub async fn create(
     }
     .insert(&app.db)
     .await
-    .map_err(|e| match ApiError::from(e) {
-        ApiError::Conflict(_) => {
-            ApiError::Conflict(format!("the site already has a segment named {name}"))
-        }
-        other => other,
-    })?;
+    .map_err(site_items::name_taken("segment", name))?;
     access::audit(
         app,
         principal,
@@ -151,12 +147,15 @@ pub async fn delete(
         .await?
         .filter(|s| s.shared || s.user_id == user.id)
         .ok_or(ApiError::NotFound("segment"))?;
-    let (site, grant) = access::site(app, principal, meta, segment.site_id, Action::ReadSites)
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound("segment"),
-            other => other,
-        })?;
+    let (site, grant) = site_items::site_of(
+        app,
+        principal,
+        meta,
+        "segment",
+        segment.site_id,
+        Action::ReadSites,
+    )
+    .await?;
     if segment.shared && !grant.allows(Action::ManageSites) {
         return Err(ApiError::Forbidden(
             "deleting a shared segment needs an owner's or admin's role".into(),
@@ -165,14 +164,17 @@ pub async fn delete(
     segment::Entity::delete_by_id(segment.id)
         .exec(&app.db)
         .await?;
-    access::audit(
+    site_items::audit(
         app,
         principal,
         meta,
-        audit_log::Entry::new("segment.delete", "segment")
-            .target(segment.id)
-            .organization(site.organization_id)
-            .details(serde_json::json!({ "site": site.id, "name": segment.name })),
+        "segment.delete",
+        site_items::Item {
+            kind: "segment",
+            id: segment.id,
+            name: &segment.name,
+        },
+        &site,
     )
     .await?;
     Ok(true)
