@@ -152,7 +152,7 @@ pub async fn create(
     }
     .insert(&app.db)
     .await
-    .map_err(site_items::name_taken("funnel", &name))?;
+    .map_err(site_items::name_taken("funnel", name))?;
     site_items::audit(
         app,
         principal,
@@ -163,7 +163,7 @@ pub async fn create(
             id: funnel.id,
             name: &funnel.name,
         },
-        &site,
+        site,
     )
     .await?;
     Ok(funnel)

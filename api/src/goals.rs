@@ -135,7 +135,7 @@ pub async fn create(
             id: goal.id,
             name: &goal.name,
         },
-        &site,
+        site,
     )
     .await?;
     Ok(goal)
