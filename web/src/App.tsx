@@ -63,6 +63,17 @@ function RecordingPage() {
   );
 }
 
+// Funnels: their own chunk too.
+const LazyFunnelsPage = lazy(() => import('./pages/FunnelsPage'));
+
+function FunnelsPage() {
+  return (
+    <Suspense fallback={<Loading label="Loading the funnels…" lines={4} />}>
+      <LazyFunnelsPage />
+    </Suspense>
+  );
+}
+
 function HeatmapPage() {
   return (
     <Suspense fallback={<Loading label="Loading the heatmaps…" lines={4} />}>
@@ -124,6 +135,7 @@ function Authenticated() {
           <Route path="/orgs/:org/sites/:site/recordings" component={inOrg(RecordingsPage)} />
           <Route path="/orgs/:org/sites/:site/recordings/:session" component={inOrg(RecordingPage)} />
           <Route path="/orgs/:org/sites/:site/heatmaps" component={inOrg(HeatmapPage)} />
+          <Route path="/orgs/:org/sites/:site/funnels" component={inOrg(FunnelsPage)} />
           <Route path="/orgs/:org/sites/:site" component={inOrg(DashboardPage)} />
           <Route path="/orgs/:org/team" component={inOrg(TeamPage)} />
           <Route path="/orgs/:org/keys" component={inOrg(ApiKeysPage)} />

@@ -15,7 +15,10 @@ export const DashboardSiteQuery = graphql(`
  * every figure (so that switching the chart's metric costs nothing) and
  * the compared period's point beside each, each panel's open tab, and the
  * custom events or, when the Events panel's Goals tab is open
- * (`$goalsTab`), the goals' conversions instead. The goals' names come
+ * (`$goalsTab`), the goals' conversions instead, or, when its Properties
+ * tab is (`$propertiesTab`), the range's property keys and the values of
+ * one (`$propertyKey`; none until the page knows the keys, when the URL
+ * names no key: `$propertyValues`). The goals' names come
  * always (a short list): the filter chips and dialog name a GOAL filter's
  * goal by them. `$comparison` is null when not comparing (`stats` needs
  * one all the same: `$statsComparison`, whose `previous` is then left out).
@@ -38,6 +41,10 @@ export const DashboardQuery = graphql(`
     $eventsLimit: Int!
     $pageVisits: Boolean!
     $goalsTab: Boolean!
+    $eventsTab: Boolean!
+    $propertiesTab: Boolean!
+    $propertyValues: Boolean!
+    $propertyKey: String
   ) {
     site(id: $id) {
       id
@@ -57,7 +64,11 @@ export const DashboardQuery = graphql(`
       }
       locations: breakdown(range: $range, dimension: $locations, filters: $filters, limit: $locationsLimit) { ...Row }
       devices: breakdown(range: $range, dimension: $devices, filters: $filters, limit: $limit) { ...Row }
-      events: breakdown(range: $range, dimension: EVENT_NAME, filters: $filters, limit: $eventsLimit) @skip(if: $goalsTab) { ...Row }
+      events: breakdown(range: $range, dimension: EVENT_NAME, filters: $filters, limit: $eventsLimit) @include(if: $eventsTab) { ...Row }
+      propertyKeys(range: $range, filters: $filters) @include(if: $propertiesTab) { key visitors events }
+      properties: breakdown(range: $range, dimension: PROPERTY, key: $propertyKey, filters: $filters, limit: $limit) @include(if: $propertyValues) {
+        ...Row
+      }
       goals { id name currency }
       goalConversions(range: $range, filters: $filters) @include(if: $goalsTab) {
         goal { id name currency }
@@ -69,22 +80,40 @@ export const DashboardQuery = graphql(`
   fragment Row on BreakdownRow { value visitors pageviews events }
 `);
 
-/** A details dialog's rows: up to 1000 of one dimension. */
+/**
+ * A details dialog's rows: up to 1000 of one dimension; for top pages
+ * (`$engagement`) their scroll depth and time on page too, which cost the
+ * server a scan of the raw events: asked for only there.
+ */
 export const BreakdownDetailsQuery = graphql(`
-  query BreakdownDetails($id: ID!, $range: DateRange!, $dimension: Dimension!, $filters: [Filter!], $limit: Int!) {
+  query BreakdownDetails($id: ID!, $range: DateRange!, $dimension: Dimension!, $filters: [Filter!], $limit: Int!, $engagement: Boolean!) {
     site(id: $id) {
       id
-      breakdown(range: $range, dimension: $dimension, filters: $filters, limit: $limit) { value visitors visits pageviews events bounceRate visitDurationSeconds }
+      breakdown(range: $range, dimension: $dimension, filters: $filters, limit: $limit) {
+        value visitors visits pageviews events bounceRate visitDurationSeconds
+        scrollDepth @include(if: $engagement)
+        timeOnPageSeconds @include(if: $engagement)
+      }
     }
   }
 `);
 
 /** Values a filter may take, for the "Add filter" dialog. */
 export const SuggestionsQuery = graphql(`
-  query FilterSuggestions($id: ID!, $range: DateRange!, $dimension: Dimension!, $text: String!, $filters: [Filter!]) {
+  query FilterSuggestions($id: ID!, $range: DateRange!, $dimension: Dimension!, $key: String, $text: String!, $filters: [Filter!]) {
     site(id: $id) {
       id
-      suggestions(range: $range, dimension: $dimension, text: $text, filters: $filters, limit: 10)
+      suggestions(range: $range, dimension: $dimension, key: $key, text: $text, filters: $filters, limit: 10)
+    }
+  }
+`);
+
+/** Custom-property keys of the range, for the "Add filter" dialog's Property field. */
+export const PropertyKeysQuery = graphql(`
+  query FilterPropertyKeys($id: ID!, $range: DateRange!) {
+    site(id: $id) {
+      id
+      propertyKeys(range: $range, limit: 100) { key }
     }
   }
 `);

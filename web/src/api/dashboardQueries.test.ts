@@ -51,6 +51,28 @@ describe('dashboardVars', () => {
     expect(filtered.filters).toEqual([{ dimension: 'GOAL', op: 'IS', value: 'g1' }]);
   });
 
+  it('asks for property keys and values only while the Properties tab is open, and then not for custom events', () => {
+    const closed = dashboardVars('s1', parseState('prop=plan'), '2026-12-01')!;
+    expect(closed).toMatchObject({ propertiesTab: false, propertyValues: false, propertyKey: null, eventsTab: true, goalsTab: false });
+    // No key in the URL: the keys only; the page then names the first of them.
+    const keysOnly = dashboardVars('s1', parseState('events=property'), '2026-12-01')!;
+    expect(keysOnly).toMatchObject({ propertiesTab: true, propertyValues: false, propertyKey: null, eventsTab: false, goalsTab: false });
+    const withKey = dashboardVars('s1', parseState('events=property&prop=plan'), '2026-12-01')!;
+    expect(withKey).toMatchObject({ propertiesTab: true, propertyValues: true, propertyKey: 'plan', eventsTab: false });
+    const s = parseState('events=property');
+    expect(dashboardVars('s1', { ...s, propKey: 'a:b c' }, '2026-12-01')!.propertyKey).toBe('a:b c');
+    expect(dashboardVars('s1', parseState('events=goals'), '2026-12-01')).toMatchObject({ goalsTab: true, eventsTab: false, propertiesTab: false });
+  });
+
+  it("passes a PROPERTY filter's key, and no key for the others", () => {
+    const v = dashboardVars('s1', parseState('f=property:is:plan:pro&f=page:is:/'), '2026-12-01')!;
+    expect(v.filters).toEqual([
+      { dimension: 'PROPERTY', op: 'IS', value: 'pro', key: 'plan' },
+      { dimension: 'PAGE', op: 'IS', value: '/' },
+    ]);
+    expect(Object.keys(v.filters![1]!)).not.toContain('key');
+  });
+
   it('asks nothing for the realtime view', () => {
     expect(dashboardVars('s1', parseState('period=realtime'), '2026-12-01')).toBeNull();
   });

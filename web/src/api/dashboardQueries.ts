@@ -6,6 +6,7 @@
 // the data).
 import type { QueryClient } from '@tanstack/react-query';
 import {
+  apiFilter,
   comparisonOf,
   intervalFor,
   panelById,
@@ -46,6 +47,7 @@ export function dashboardVars(siteId: string, state: DashState, today: string): 
   if (!range || state.period === 'realtime') return null;
   const comparison = comparisonOf(state.compare);
   const pages = panelTab(panelById('pages'), state.tabs.pages).dim;
+  const properties = state.tabs.events === 'PROPERTY';
   return {
     id: siteId,
     range,
@@ -53,7 +55,7 @@ export function dashboardVars(siteId: string, state: DashState, today: string): 
     comparison,
     statsComparison: comparison ?? 'PREVIOUS_PERIOD',
     interval: intervalFor(range, state.period),
-    filters: state.filters.length ? state.filters : null,
+    filters: state.filters.length ? state.filters.map(apiFilter) : null,
     sources: panelTab(panelById('sources'), state.tabs.sources).dim,
     pages,
     locations: panelTab(panelById('locations'), state.tabs.locations).dim,
@@ -67,6 +69,13 @@ export function dashboardVars(siteId: string, state: DashState, today: string): 
     pageVisits: panelMeasures(pages).some(isVisitMeasure),
     // Goals' conversions only while their tab shows them (custom events then not).
     goalsTab: state.tabs.events === 'GOALS',
+    eventsTab: state.tabs.events === 'EVENT_NAME',
+    // Property keys and values only while their tab shows them. Without a
+    // key in the URL, the page names the first of the keys it was answered
+    // (DashState's propKey), so the values come with the next answer.
+    propertiesTab: properties,
+    propertyValues: properties && state.propKey !== null,
+    propertyKey: properties ? state.propKey : null,
   };
 }
 

@@ -8,12 +8,13 @@ import { request } from '../api/client';
 import { BreakdownDetailsQuery } from '../api/dashboardDocuments';
 import { retryOnce } from '../api/hooks';
 import { ErrorBox } from '../components/ErrorBox';
-import { displayValue, type DashFilter, type DayRange, type Dim, type PanelDef, type PanelTab } from '../lib/dashboard';
+import { apiFilter, displayValue, type DashFilter, type DayRange, type Dim, type PanelDef, type PanelTab } from '../lib/dashboard';
 import { formatNumber } from '../lib/format';
 import {
   breakdownCsv,
   csvFileName,
   detailMeasures,
+  ENGAGEMENT,
   formatMeasure,
   measureLabel,
   measureValue,
@@ -94,7 +95,16 @@ export function Details({
     written.current = text;
     latest.current({ sort: next, search: text }, 'push');
   };
-  const vars = { id: siteId, range, dimension: tab.dim, filters: filters.length ? filters : null, limit: DETAIL_ROWS };
+  const measures = detailMeasures(tab.id);
+  const vars = {
+    id: siteId,
+    range,
+    dimension: tab.dim,
+    filters: filters.length ? filters.map(apiFilter) : null,
+    limit: DETAIL_ROWS,
+    // Scroll depth and time on page: top pages' only, and costly, so only here.
+    engagement: measures.some((m) => ENGAGEMENT.includes(m)),
+  };
   const q = useQuery({
     queryKey: ['dashboardDetails', vars],
     queryFn: async () => (await request(BreakdownDetailsQuery, vars)).site.breakdown,
@@ -107,7 +117,6 @@ export function Details({
     return tab.dim === 'EVENT_NAME' ? rows.filter((r) => r.value !== 'pageview') : rows;
   }, [q.data, tab.dim]);
   const rows = useMemo(() => sortRows(searchRows(loaded, text, tab.dim), sort, tab.dim, total), [loaded, text, sort, tab.dim, total]);
-  const measures = detailMeasures(tab.id);
   const columns: { key: SortKey; label: string }[] = [{ key: 'value', label: tab.column }, ...measures.map((m) => ({ key: m, label: measureLabel(m, tab.id) }))];
 
   const download = () => {

@@ -3,12 +3,27 @@
 // ARIA combobox (a text box with a listbox of options). A goal (GOAL, when
 // the site has goals) is chosen from a list of the goals' names instead:
 // the server suggests nothing by GOAL, and a goal is converted to or not
-// (IS, IS NOT), never "contains".
+// (IS, IS NOT), never "contains". A custom property (PROPERTY) needs its
+// name first (suggested from the range's `propertyKeys`), then its values
+// are suggested like any dimension's (`suggestions(dimension: PROPERTY, key)`).
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { request } from '../api/client';
-import { SuggestionsQuery } from '../api/dashboardDocuments';
-import { countryName, dimensionName, DIMS, displayValue, OP_NAMES, opsFor, type DashFilter, type DayRange, type Dim, type Op } from '../lib/dashboard';
+import { PropertyKeysQuery, SuggestionsQuery } from '../api/dashboardDocuments';
+import {
+  apiFilter,
+  countryName,
+  dimensionName,
+  DIMS,
+  displayValue,
+  isPropertyKey,
+  OP_NAMES,
+  opsFor,
+  type DashFilter,
+  type DayRange,
+  type Dim,
+  type Op,
+} from '../lib/dashboard';
 import type { GoalRef } from '../lib/goals';
 import { Dialog } from './Dialog';
 
@@ -28,6 +43,7 @@ export function FilterDialog({
   range,
   filters,
   goals,
+  propertyKeys,
   onApply,
   onClose,
 }: {
@@ -36,6 +52,8 @@ export function FilterDialog({
   filters: DashFilter[];
   /** The site's goals (GOAL is offered only when there are some). */
   goals: readonly GoalRef[];
+  /** The range's property keys when the dashboard has them (its Properties tab); else the dialog asks. */
+  propertyKeys?: readonly string[];
   onApply: (f: DashFilter) => void;
   onClose: () => void;
 }) {
@@ -49,11 +67,23 @@ export function FilterDialog({
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(-1);
   const [error, setError] = useState<string | null>(null);
+  const [key, setKey] = useState('');
+  const [keyError, setKeyError] = useState<string | null>(null);
   const [goalChosen, setGoal] = useState('');
   // The chosen goal, or the first (the goals may come after the dialog opened).
   const goal = goals.some((g) => g.id === goalChosen) ? goalChosen : (goals[0]?.id ?? '');
   const debounced = useDebounced(text, DEBOUNCE_MS);
   const isGoal = dimension === 'GOAL';
+  const isProperty = dimension === 'PROPERTY';
+  const debouncedKey = useDebounced(key.trim(), DEBOUNCE_MS);
+  const keysQuery = useQuery({
+    queryKey: ['dashboardPropertyKeys', siteId, range],
+    queryFn: async () => (await request(PropertyKeysQuery, { id: siteId, range })).site.propertyKeys.map((k) => k.key),
+    staleTime: 60_000,
+    retry: false,
+    enabled: isProperty && propertyKeys === undefined,
+  });
+  const keys = propertyKeys ?? keysQuery.data ?? [];
   const dims = goals.length ? DIMS : DIMS.filter((d) => d !== 'GOAL');
 
   // Countries are codes: ask for the top ones and match their names here.
@@ -62,9 +92,10 @@ export function FilterDialog({
     id: siteId,
     range,
     dimension,
+    key: isProperty ? debouncedKey : null,
     text: asked,
-    // The other dimensions' filters narrow the suggestions; this one's would hide its own values.
-    filters: filters.filter((f) => f.dimension !== dimension),
+    // The other dimensions' filters narrow the suggestions; this one's (this property's) would hide its own values.
+    filters: filters.filter((f) => !(f.dimension === dimension && (!isProperty || f.key === debouncedKey))).map(apiFilter),
   };
   const q = useQuery({
     queryKey: ['dashboardSuggestions', vars],
@@ -72,7 +103,7 @@ export function FilterDialog({
     placeholderData: keepPreviousData,
     staleTime: 60_000,
     retry: false,
-    enabled: !isGoal,
+    enabled: !isGoal && (!isProperty || isPropertyKey(debouncedKey)),
   });
   const values = (q.data ?? []).filter((v) => {
     if (dimension !== 'COUNTRY') return true;
@@ -116,6 +147,11 @@ export function FilterDialog({
       if (goal) onApply({ dimension, op, value: goal });
       return;
     }
+    const k = key.trim();
+    if (isProperty && !isPropertyKey(k)) {
+      setKeyError(k ? 'A property name has at most 300 characters, and no " nor \\.' : 'Enter a property.');
+      return;
+    }
     let value = chosen ?? text.trim();
     // A country typed by name: its code, when a suggestion has that name.
     if (dimension === 'COUNTRY' && chosen === null) {
@@ -126,7 +162,7 @@ export function FilterDialog({
       setError('Enter a value.');
       return;
     }
-    onApply({ dimension, op, value });
+    onApply(isProperty ? { dimension, op, value, key: k } : { dimension, op, value });
   };
 
   return (
@@ -145,6 +181,7 @@ export function FilterDialog({
               setText('');
               setChosen(null);
               setActive(-1);
+              setKeyError(null);
             }}
           >
             {dims.map((d) => (
@@ -154,6 +191,41 @@ export function FilterDialog({
             ))}
           </select>
         </div>
+        {isProperty ? (
+          <div className="field">
+            <label htmlFor={`${id}-key`}>Property</label>
+            <input
+              id={`${id}-key`}
+              type="text"
+              list={`${id}-keys`}
+              autoComplete="off"
+              spellCheck={false}
+              maxLength={300}
+              value={key}
+              onChange={(e) => {
+                setKey(e.target.value);
+                setKeyError(null);
+                setChosen(null);
+              }}
+              aria-invalid={keyError ? true : undefined}
+              aria-describedby={keyError ? `${id}-key-err` : `${id}-key-hint`}
+            />
+            <datalist id={`${id}-keys`}>
+              {keys.map((k) => (
+                <option key={k} value={k} />
+              ))}
+            </datalist>
+            {keyError ? (
+              <p id={`${id}-key-err`} className="field-error" role="alert">
+                {keyError}
+              </p>
+            ) : (
+              <p id={`${id}-key-hint`} className="hint">
+                {keys.length ? `The property's name, as the events send it (this range has ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? '…' : ''}).` : "The property's name, as the events send it."}
+              </p>
+            )}
+          </div>
+        ) : null}
         <div className="field">
           <label htmlFor={`${id}-op`}>Operator</label>
           <select id={`${id}-op`} value={op} onChange={(e) => setOp(e.target.value as Op)}>

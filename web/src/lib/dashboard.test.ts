@@ -7,7 +7,10 @@ import {
   customRangeError,
   DEFAULT_DETAILS_SORT,
   DEFAULT_STATE,
+  apiFilter,
   describeFilter,
+  filterSubject,
+  isPropertyKey,
   displayValue,
   filterDisplay,
   formatBucket,
@@ -118,6 +121,7 @@ describe('URL state', () => {
       details: 'devices',
       detailsSort: { key: 'bounceRate', dir: 'ascending' },
       detailsSearch: 'Fire fox',
+      propKey: null,
     };
     const qs = stateToSearch(s);
     expect(qs).toContain('period=custom');
@@ -205,7 +209,7 @@ describe('goals in the URL', () => {
   });
   it('keeps Custom events the default tab of the Events panel, and Goals in the URL', () => {
     const events = PANELS.find((p) => p.id === 'events')!;
-    expect(events.tabs.map((t) => t.label)).toEqual(['Goals', 'Custom events']);
+    expect(events.tabs.map((t) => t.label)).toEqual(['Goals', 'Custom events', 'Properties']);
     expect(DEFAULT_STATE.tabs.events).toBe('EVENT_NAME');
     expect(parseState('').tabs.events).toBe('EVENT_NAME');
     const goals: DashState = { ...DEFAULT_STATE, tabs: { ...DEFAULT_STATE.tabs, events: 'GOALS' } };
@@ -370,5 +374,72 @@ describe('formatting', () => {
   it('names countries', () => {
     expect(displayValue('COUNTRY', 'DE')).toBe('Germany');
     expect(displayValue('PAGE', '')).toBe('(none)');
+  });
+});
+
+describe('custom properties in the URL', () => {
+  const plan = { dimension: 'PROPERTY', op: 'IS', value: 'pro', key: 'plan' } as const;
+
+  it('round-trips a PROPERTY filter with its key', () => {
+    const s: DashState = { ...DEFAULT_STATE, filters: [plan] };
+    const qs = stateToSearch(s);
+    expect(qs).toBe('?f=property%3Ais%3Aplan%3Apro');
+    expect(parseState(qs)).toEqual(s);
+    expect(parseState('?f=property:is:plan:pro').filters).toEqual([plan]);
+  });
+  it('keeps keys and values with colons, equals signs, spaces, percent signs and more', () => {
+    const tricky = [
+      { key: 'a:b', value: 'c:d' },
+      { key: 'x=y', value: 'v=w&z' },
+      { key: 'with space', value: ' edge spaces ' },
+      { key: '100%', value: '%41' },
+      { key: 'Ünï ✓', value: 'a:b=c d' },
+      { key: ':', value: ':' },
+    ];
+    for (const op of ['IS', 'IS_NOT', 'CONTAINS'] as const) {
+      const filters = tricky.map(({ key, value }) => ({ dimension: 'PROPERTY' as const, op, key, value }));
+      const s: DashState = { ...DEFAULT_STATE, filters };
+      expect(parseState(stateToSearch(s))).toEqual(s);
+    }
+  });
+  it('tells filters on different properties apart', () => {
+    const other = { ...plan, key: 'tier' };
+    expect(parseState(stateToSearch({ ...DEFAULT_STATE, filters: [plan, other] })).filters).toEqual([plan, other]);
+    // A click on a value replaces the same property's IS filter only.
+    let f = addFilter([plan], other);
+    expect(f).toEqual([plan, other]);
+    f = addFilter(f, { ...plan, value: 'free' });
+    expect(f).toEqual([other, { ...plan, value: 'free' }]);
+    expect(removeFilter(f, other)).toEqual([{ ...plan, value: 'free' }]);
+  });
+  it('ignores PROPERTY filters without a usable key', () => {
+    for (const raw of ['property:is:pro', 'property:is::pro', 'property:is:plan:', `property:is:${encodeURIComponent('a"b')}:x`, 'property:is:%E0%A4%A:x', `property:is:${'k'.repeat(301)}:x`]) {
+      expect(parseState(`?f=${encodeURIComponent(raw)}`).filters).toEqual([]);
+    }
+    expect(isPropertyKey('plan')).toBe(true);
+    expect(isPropertyKey('')).toBe(false);
+    expect(isPropertyKey('a\\b')).toBe(false);
+  });
+  it('passes the key to the API for PROPERTY only', () => {
+    expect(apiFilter(plan)).toEqual(plan);
+    expect(apiFilter({ dimension: 'PAGE', op: 'IS', value: '/', key: 'stray' })).toEqual({ dimension: 'PAGE', op: 'IS', value: '/' });
+  });
+  it('describes a property filter by its key', () => {
+    expect(describeFilter(plan)).toBe('Property plan is pro');
+    expect(describeFilter({ ...plan, op: 'IS_NOT', key: 'tier', value: '' }, displayValue)).toBe('Property tier is not (none)');
+    expect(describeFilter({ ...plan, op: 'CONTAINS' }, filterDisplay([]))).toBe('Property plan contains pro');
+    expect(filterSubject(plan)).toBe('Property plan');
+    expect(filterSubject({ dimension: 'PAGE' })).toBe('Page');
+  });
+  it("keeps the Properties tab and its key in the URL, the key only with the tab", () => {
+    const s: DashState = { ...DEFAULT_STATE, tabs: { ...DEFAULT_STATE.tabs, events: 'PROPERTY' }, propKey: 'plan: a=b' };
+    expect(stateToSearch(s)).toBe('?events=property&prop=plan%3A+a%3Db');
+    expect(parseState(stateToSearch(s))).toEqual(s);
+    expect(parseState('?events=property')).toMatchObject({ propKey: null });
+    expect(parseState('?prop=plan').propKey).toBeNull();
+    expect(stateToSearch({ ...s, tabs: DEFAULT_STATE.tabs })).toBe('');
+    // The tab has no details dialog: the panel lists one property's values.
+    expect(hasDetails('PROPERTY')).toBe(false);
+    expect(parseState('?events=property&details=events').details).toBeNull();
   });
 });

@@ -30,6 +30,8 @@ export type Dim =
   | 'SCREEN_SIZE'
   | 'HOSTNAME'
   | 'EVENT_NAME'
+  /** A custom property's values; the filter's `key` names the property. */
+  | 'PROPERTY'
   /** Filters only: the visitors who converted to a goal (the value: its id). */
   | 'GOAL';
 export type Op = 'IS' | 'IS_NOT' | 'CONTAINS';
@@ -45,6 +47,8 @@ export interface DashFilter {
   dimension: Dim;
   op: Op;
   value: string;
+  /** The property's name: set for PROPERTY, absent otherwise (the API refuses it elsewhere). */
+  key?: string;
 }
 
 export interface DayRange {
@@ -66,6 +70,8 @@ export interface DashState {
   /** That dialog's order and search text (the defaults when no dialog is open). */
   detailsSort: Sort;
   detailsSearch: string;
+  /** The Events panel's Properties tab: the property listed (`prop=`); null: the range's first. */
+  propKey: string | null;
 }
 
 export const PERIODS: { id: Period; label: string; key: string; short: string }[] = [
@@ -144,7 +150,11 @@ export const PANELS: PanelDef[] = [
   {
     id: 'events',
     title: 'Events',
-    tabs: [{ id: 'GOALS', dim: 'GOAL', label: 'Goals', column: 'Goal' }, tab('EVENT_NAME', 'Custom events', 'Event')],
+    tabs: [
+      { id: 'GOALS', dim: 'GOAL', label: 'Goals', column: 'Goal' },
+      tab('EVENT_NAME', 'Custom events', 'Event'),
+      tab('PROPERTY', 'Properties', 'Value'),
+    ],
   },
 ];
 
@@ -168,6 +178,7 @@ export const DIMS: readonly Dim[] = [
   'SCREEN_SIZE',
   'HOSTNAME',
   'EVENT_NAME',
+  'PROPERTY',
   'GOAL',
 ];
 export const OPS: readonly Op[] = ['IS', 'IS_NOT', 'CONTAINS'];
@@ -194,6 +205,7 @@ const DIM_NAMES: Record<Dim, string> = {
   SCREEN_SIZE: 'Screen size',
   HOSTNAME: 'Hostname',
   EVENT_NAME: 'Event',
+  PROPERTY: 'Property',
   GOAL: 'Goal',
 };
 export const OP_NAMES: Record<Op, string> = { IS: 'is', IS_NOT: 'is not', CONTAINS: 'contains' };
@@ -223,6 +235,7 @@ export const DEFAULT_STATE: DashState = {
   details: null,
   detailsSort: DEFAULT_DETAILS_SORT,
   detailsSearch: '',
+  propKey: null,
 };
 
 /** A panel's open tab (its first when the state names another panel's). */
@@ -234,9 +247,18 @@ export function panelById(id: PanelId): PanelDef {
   return PANELS.find((p) => p.id === id)!;
 }
 
-/** Whether a tab has a details dialog (the goals' tab lists every goal already, and nothing breaks down by GOAL). */
+/**
+ * Whether a tab has a details dialog (the goals' tab lists every goal
+ * already, and nothing breaks down by GOAL; the properties' tab lists one
+ * property's values, chosen in the panel).
+ */
 export function hasDetails(t: Tab): boolean {
-  return t !== 'GOALS';
+  return t !== 'GOALS' && t !== 'PROPERTY';
+}
+
+/** A custom property's name as the API takes it: 1 to 300 characters, no `"` nor `\`. */
+export function isPropertyKey(key: string): boolean {
+  return key.length > 0 && key.length <= 300 && !/["\\]/.test(key);
 }
 
 /** The operators a dimension's filters take: a goal is converted to or not, never "contains". */
@@ -337,15 +359,38 @@ export function intervalFor(range: DayRange, period?: Period): Interval {
 
 // ---- the URL ----
 
+/**
+ * One `f=` parameter: `<dimension>:<op>:<value>`, and for a property
+ * `property:<op>:<key>:<value>` with the key percent-encoded (so a `:` in
+ * it is no separator; the value, last, may hold anything).
+ */
 function parseFilter(raw: string): DashFilter | null {
   const a = raw.indexOf(':');
   const b = a < 0 ? -1 : raw.indexOf(':', a + 1);
   if (a < 0 || b < 0) return null;
   const dimension = raw.slice(0, a).toUpperCase() as Dim;
   const op = raw.slice(a + 1, b).toUpperCase() as Op;
-  const value = raw.slice(b + 1);
+  let value = raw.slice(b + 1);
+  let key: string | undefined;
+  if (dimension === 'PROPERTY') {
+    const c = value.indexOf(':');
+    if (c < 0) return null;
+    try {
+      key = decodeURIComponent(value.slice(0, c));
+    } catch {
+      return null;
+    }
+    if (!isPropertyKey(key)) return null;
+    value = value.slice(c + 1);
+  }
   if (!DIMS.includes(dimension) || !opsFor(dimension).includes(op) || value === '' || value.length > 2000) return null;
-  return { dimension, op, value };
+  return key === undefined ? { dimension, op, value } : { dimension, op, value, key };
+}
+
+/** A filter as one `f=` parameter (parseFilter reads it back). */
+function filterParam(f: DashFilter): string {
+  const key = f.dimension === 'PROPERTY' ? `${encodeURIComponent(f.key ?? '')}:` : '';
+  return `${f.dimension.toLowerCase()}:${f.op.toLowerCase()}:${key}${f.value}`;
 }
 
 const COMPARE_PARAMS: Record<Compare, string | null> = { off: null, previous: 'previous', year: 'year' };
@@ -362,6 +407,8 @@ const SORT_KEYS: ReadonlySet<string> = new Set(
     events: true,
     bounceRate: true,
     visitDurationSeconds: true,
+    scrollDepth: true,
+    timeOnPageSeconds: true,
   } satisfies Record<SortKey, true>),
 );
 
@@ -376,6 +423,8 @@ function parseSort(raw: string | null, panel: PanelId): Sort {
   if (!m || !SORT_KEYS.has(m[1]!)) return DEFAULT_DETAILS_SORT;
   const key = m[1] as SortKey;
   if (key === (panel === 'events' ? 'percentage' : 'conversionRate')) return DEFAULT_DETAILS_SORT;
+  // Engagement is top pages' only (the pages panel's other tabs sort rows without it as they are).
+  if ((key === 'scrollDepth' || key === 'timeOnPageSeconds') && panel !== 'pages') return DEFAULT_DETAILS_SORT;
   return { key, dir: m[2] === 'asc' ? 'ascending' : 'descending' };
 }
 
@@ -406,6 +455,7 @@ export function parseState(search: string): DashState {
     const t = panel.tabs.find((x) => x.id === v);
     if (t) tabs[panel.id] = t.id;
   }
+  const propRaw = p.get('prop');
   const detailsRaw = p.get('details');
   // The realtime view has no details dialogs, nor the goals' tab.
   const details = period === 'realtime' ? null : (PANELS.find((x) => x.id === detailsRaw && hasDetails(tabs[x.id]))?.id ?? null);
@@ -421,6 +471,8 @@ export function parseState(search: string): DashState {
     // A dialog's order and search belong to it: without one, the defaults.
     detailsSort: details ? parseSort(p.get('sort'), details) : DEFAULT_DETAILS_SORT,
     detailsSearch: details ? parseSearch(p.get('search')) : '',
+    // The property listed belongs to the Properties tab: without it, none.
+    propKey: tabs.events === 'PROPERTY' && propRaw !== null && isPropertyKey(propRaw) ? propRaw : null,
   };
 }
 
@@ -444,18 +496,30 @@ export function stateToSearch(s: DashState): string {
     if (key !== DEFAULT_DETAILS_SORT.key || dir !== DEFAULT_DETAILS_SORT.dir) p.set('sort', `${key}:${dir === 'ascending' ? 'asc' : 'desc'}`);
     if (s.detailsSearch) p.set('search', s.detailsSearch);
   }
-  for (const f of s.filters) p.append('f', `${f.dimension.toLowerCase()}:${f.op.toLowerCase()}:${f.value}`);
+  if (s.tabs.events === 'PROPERTY' && s.propKey) p.set('prop', s.propKey);
+  for (const f of s.filters) p.append('f', filterParam(f));
   const qs = p.toString();
   return qs ? `?${qs}` : '';
 }
 
 export function sameFilter(a: DashFilter, b: DashFilter): boolean {
-  return a.dimension === b.dimension && a.op === b.op && a.value === b.value;
+  return a.dimension === b.dimension && a.op === b.op && a.value === b.value && (a.key ?? null) === (b.key ?? null);
+}
+
+/** Whether two filters are on the same thing: the same dimension, and for properties the same property. */
+function sameSubject(a: DashFilter, b: DashFilter): boolean {
+  return a.dimension === b.dimension && (a.key ?? null) === (b.key ?? null);
+}
+
+/** A filter as the API's `Filter` takes it: `key` only for PROPERTY. */
+export function apiFilter(f: DashFilter): DashFilter {
+  const { dimension, op, value } = f;
+  return dimension === 'PROPERTY' ? { dimension, op, value, key: f.key ?? '' } : { dimension, op, value };
 }
 
 /** Adds `f`, replacing an `IS` filter on the same dimension (a row click narrows to that value). */
 export function addFilter(filters: readonly DashFilter[], f: DashFilter): DashFilter[] {
-  const rest = filters.filter((g) => !(g.dimension === f.dimension && g.op === 'IS' && f.op === 'IS'));
+  const rest = filters.filter((g) => !(sameSubject(g, f) && g.op === 'IS' && f.op === 'IS'));
   if (rest.some((g) => sameFilter(g, f))) return rest;
   return [...rest, f].slice(0, MAX_FILTERS);
 }
@@ -468,9 +532,14 @@ export function dimensionName(d: Dim): string {
   return DIM_NAMES[d];
 }
 
-/** "Country is Germany" */
+/** What a filter is on: its dimension's name, and a property's own ("Property plan"). */
+export function filterSubject(f: Pick<DashFilter, 'dimension' | 'key'>): string {
+  return f.dimension === 'PROPERTY' ? `${DIM_NAMES.PROPERTY} ${f.key ?? ''}` : DIM_NAMES[f.dimension];
+}
+
+/** "Country is Germany", "Property plan is pro" */
 export function describeFilter(f: DashFilter, display: (d: Dim, v: string) => string = (_d, v) => v): string {
-  return `${DIM_NAMES[f.dimension]} ${OP_NAMES[f.op]} ${display(f.dimension, f.value)}`;
+  return `${filterSubject(f)} ${OP_NAMES[f.op]} ${display(f.dimension, f.value)}`;
 }
 
 /** The shortcut's period for a key press, or null. */

@@ -27,6 +27,10 @@ describe('paths', () => {
     expect(paths.dashboard('acme', 'id-1')).toBe('/orgs/acme/sites/id-1');
     expect(paths.siteData('a b', 'x')).toBe('/orgs/a%20b/sites/x/data');
   });
+  it("builds a site's funnels page, with its state", () => {
+    expect(paths.funnels('acme', 'id-1')).toBe('/orgs/acme/sites/id-1/funnels');
+    expect(paths.funnels('a b', 's/1', '?funnel=f1&period=7d')).toBe('/orgs/a%20b/sites/s%2F1/funnels?funnel=f1&period=7d');
+  });
   it('builds the invoices CSV link of a month', () => {
     expect(paths.invoicesCsv('2026-11')).toBe('/finance/invoices.csv?month=2026-11');
   });

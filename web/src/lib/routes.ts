@@ -25,6 +25,8 @@ export const paths = {
     `/orgs/${enc(org)}/sites/${enc(site)}/recordings/${enc(session)}`,
   /** `search` is a heatmap state's query string (lib/recordings.ts). */
   heatmaps: (org: string, site: string, search = '') => `/orgs/${enc(org)}/sites/${enc(site)}/heatmaps${search}`,
+  /** `search` is a funnels state's query string (lib/funnels.ts), "" or "?…". */
+  funnels: (org: string, site: string, search = '') => `/orgs/${enc(org)}/sites/${enc(site)}/funnels${search}`,
   team: (org: string) => `/orgs/${enc(org)}/team`,
   keys: (org: string) => `/orgs/${enc(org)}/keys`,
   billing: (org: string) => `/orgs/${enc(org)}/billing`,

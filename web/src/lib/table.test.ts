@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { legend, levelOf } from './choropleth';
+import { DEFAULT_DETAILS_SORT, DEFAULT_STATE, parseState, stateToSearch, type DashState } from './dashboard';
 import {
   breakdownCsv,
   csvField,
@@ -7,6 +8,7 @@ import {
   detailMeasures,
   formatMeasure,
   measureAttr,
+  measureLabel,
   measureValue,
   nextSort,
   panelMeasures,
@@ -36,7 +38,21 @@ describe('measures', () => {
     expect(panelMeasures('EVENT_NAME')).toEqual(['visitors', 'events', 'conversionRate']);
     expect(panelMeasures('SOURCE')).toEqual(['visitors', 'percentage']);
     expect(detailMeasures('EVENT_NAME')).toContain('conversionRate');
-    expect(detailMeasures('PAGE')).toEqual(['visitors', 'percentage', 'visits', 'pageviews', 'events', 'bounceRate', 'visitDurationSeconds']);
+    expect(detailMeasures('PAGE')).toEqual([
+      'visitors',
+      'percentage',
+      'visits',
+      'pageviews',
+      'events',
+      'bounceRate',
+      'visitDurationSeconds',
+      'scrollDepth',
+      'timeOnPageSeconds',
+    ]);
+    // Engagement is top pages' only.
+    expect(detailMeasures('ENTRY_PAGE')).not.toContain('scrollDepth');
+    expect(detailMeasures('SOURCE')).not.toContain('timeOnPageSeconds');
+    expect(panelMeasures('PROPERTY')).toEqual(['visitors', 'events']);
   });
   it('computes shares against all visitors', () => {
     expect(measureValue(row('a', 25), 'percentage', 200)).toBe(12.5);
@@ -150,5 +166,44 @@ describe('visit figures', () => {
     expect(asks('ENTRY_PAGE')).toBe(true);
     expect(asks('EXIT_PAGE')).toBe(true);
     for (const t of ['PAGE', 'SOURCE', 'COUNTRY', 'BROWSER', 'EVENT_NAME', 'MAP'] as const) expect(asks(t)).toBe(false);
+  });
+});
+
+describe('engagement (top pages)', () => {
+  const rows = [
+    row('/none', 50, { scrollDepth: null, timeOnPageSeconds: null }),
+    row('/deep', 10, { scrollDepth: 92.4, timeOnPageSeconds: 125 }),
+    row('/shallow', 20, { scrollDepth: 18, timeOnPageSeconds: 7.4 }),
+  ];
+  it('labels, formats and shows none as a dash', () => {
+    expect(measureLabel('scrollDepth', 'PAGE')).toBe('Scroll depth');
+    expect(measureLabel('timeOnPageSeconds', 'PAGE')).toBe('Time on page');
+    expect(formatMeasure('scrollDepth', 92.4)).toBe('92%');
+    expect(formatMeasure('timeOnPageSeconds', 125)).toBe('2m 5s');
+    expect(formatMeasure('scrollDepth', null)).toBe('—');
+    expect(formatMeasure('timeOnPageSeconds', null)).toBe('—');
+    expect(measureValue(rows[0]!, 'scrollDepth', 100)).toBeNull();
+    // Not asked for (another tab): none either.
+    expect(measureValue(row('/x', 1), 'timeOnPageSeconds', 100)).toBeNull();
+    expect(rowAttrs(rows[0]!, ['scrollDepth'], 100)['data-scroll-depth']).toBe('');
+    expect(rowAttrs(rows[1]!, ['scrollDepth', 'timeOnPageSeconds'], 100)).toMatchObject({ 'data-scroll-depth': '92.4', 'data-time-on-page-seconds': '125' });
+  });
+  it('sorts by them both ways, rows without any last', () => {
+    expect(sortRows(rows, { key: 'scrollDepth', dir: 'descending' }, 'PAGE', 80).map((r) => r.value)).toEqual(['/deep', '/shallow', '/none']);
+    expect(sortRows(rows, { key: 'scrollDepth', dir: 'ascending' }, 'PAGE', 80).map((r) => r.value)).toEqual(['/shallow', '/deep', '/none']);
+    expect(sortRows(rows, { key: 'timeOnPageSeconds', dir: 'ascending' }, 'PAGE', 80).map((r) => r.value)).toEqual(['/shallow', '/deep', '/none']);
+  });
+  it('writes them to the CSV, empty when none', () => {
+    const csv = breakdownCsv(rows, 'PAGE', 'PAGE', 80).split('\r\n');
+    expect(csv[0]).toBe('Page,Visitors,Share of visitors (%),Visits,Page views,Events,Bounce rate (%),Visit duration (s),Scroll depth (%),Time on page (s)');
+    expect(csv[1]!.endsWith(',,')).toBe(true);
+    expect(csv[2]!.endsWith(',92.4,125')).toBe(true);
+  });
+  it('round-trips the order by them in the URL, for the pages panel only', () => {
+    for (const key of ['scrollDepth', 'timeOnPageSeconds'] as const) {
+      const s: DashState = { ...DEFAULT_STATE, details: 'pages', detailsSort: { key, dir: 'ascending' } };
+      expect(parseState(stateToSearch(s))).toEqual(s);
+      expect(parseState(`?details=sources&sort=${key}:asc`).detailsSort).toEqual(DEFAULT_DETAILS_SORT);
+    }
   });
 });

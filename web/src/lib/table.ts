@@ -12,13 +12,17 @@ export interface TableRow {
   events: number;
   bounceRate: number;
   visitDurationSeconds: number;
+  /** Top pages' details only: engagement, null without any (absent when not asked for). */
+  scrollDepth?: number | null;
+  timeOnPageSeconds?: number | null;
 }
 
 /**
  * A column of a breakdown. `percentage` is the row's visitors over all
  * visitors of the range (`stats.visitors`, same filters);
  * `conversionRate` is the same share for a custom event (the visitors who
- * sent it).
+ * sent it). `scrollDepth` (percent) and `timeOnPageSeconds` are top
+ * pages' engagement, in their details only (null without any).
  */
 export type Measure =
   | 'visitors'
@@ -28,7 +32,9 @@ export type Measure =
   | 'pageviews'
   | 'events'
   | 'bounceRate'
-  | 'visitDurationSeconds';
+  | 'visitDurationSeconds'
+  | 'scrollDepth'
+  | 'timeOnPageSeconds';
 
 /**
  * The measures a panel's list shows for a tab, as Plausible's dashboard
@@ -50,6 +56,8 @@ export function panelMeasures(t: Tab): Measure[] {
       return ['visitors', 'visits'];
     case 'EVENT_NAME':
       return ['visitors', 'events', 'conversionRate'];
+    case 'PROPERTY':
+      return ['visitors', 'events'];
     default:
       return ['visitors', 'percentage'];
   }
@@ -60,11 +68,15 @@ export function isVisitMeasure(m: Measure): boolean {
   return m === 'visits' || m === 'bounceRate' || m === 'visitDurationSeconds';
 }
 
-/** Every measure, for the details dialog and the CSV. */
+/** Every measure, for the details dialog and the CSV (top pages' with their engagement). */
 export function detailMeasures(t: Tab): Measure[] {
   const share: Measure = t === 'EVENT_NAME' ? 'conversionRate' : 'percentage';
-  return ['visitors', share, 'visits', 'pageviews', 'events', 'bounceRate', 'visitDurationSeconds'];
+  const all: Measure[] = ['visitors', share, 'visits', 'pageviews', 'events', 'bounceRate', 'visitDurationSeconds'];
+  return t === 'PAGE' ? [...all, ...ENGAGEMENT] : all;
 }
+
+/** Top pages' engagement measures (the API reads them from the raw events: asked for only where shown). */
+export const ENGAGEMENT: readonly Measure[] = ['scrollDepth', 'timeOnPageSeconds'];
 
 /** A measure's column heading, in the words of the tab ("Exits" for exit pages' visits). */
 export function measureLabel(m: Measure, t: Tab): string {
@@ -85,24 +97,31 @@ export function measureLabel(m: Measure, t: Tab): string {
       return 'Bounce rate';
     case 'visitDurationSeconds':
       return 'Visit duration';
+    case 'scrollDepth':
+      return 'Scroll depth';
+    case 'timeOnPageSeconds':
+      return 'Time on page';
   }
 }
 
-/** The row's raw number for a measure; `total` is `stats.visitors`. */
-export function measureValue(row: TableRow, m: Measure, total: number): number {
+/** The row's raw number for a measure, null when it has none (engagement); `total` is `stats.visitors`. */
+export function measureValue(row: TableRow, m: Measure, total: number): number | null {
   if (m === 'percentage' || m === 'conversionRate') return total > 0 ? (row.visitors / total) * 100 : 0;
-  return row[m];
+  return row[m] ?? null;
 }
 
-/** A measure's number for people. */
-export function formatMeasure(m: Measure, v: number): string {
+/** A measure's number for people; "—" for none. */
+export function formatMeasure(m: Measure, v: number | null): string {
+  if (v === null) return '—';
   switch (m) {
     case 'percentage':
     case 'conversionRate':
       return v > 0 && v < 1 ? `${(Math.round(v * 10) / 10).toString()}%` : `${Math.round(v)}%`;
     case 'bounceRate':
+    case 'scrollDepth':
       return `${Math.round(v)}%`;
     case 'visitDurationSeconds':
+    case 'timeOnPageSeconds':
       return formatDuration(v);
     default:
       return new Intl.NumberFormat('en-US').format(v);
@@ -114,10 +133,10 @@ export function measureAttr(m: Measure): string {
   return `data-${m.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-/** The `data-*` attributes of a row: its value and each measure shown, raw. */
+/** The `data-*` attributes of a row: its value and each measure shown, raw ("" for none). */
 export function rowAttrs(row: TableRow, measures: readonly Measure[], total: number): Record<string, string> {
   const attrs: Record<string, string> = { 'data-value': row.value, 'data-visitors': String(row.visitors) };
-  for (const m of measures) attrs[measureAttr(m)] = String(measureValue(row, m, total));
+  for (const m of measures) attrs[measureAttr(m)] = String(measureValue(row, m, total) ?? '');
   return attrs;
 }
 
@@ -146,16 +165,21 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
 
 /**
  * Sorted copy of `rows`; ties keep the API's order (most visitors first).
- * Values sort by what people read (country names, not codes).
+ * Values sort by what people read (country names, not codes); rows with
+ * no figure (engagement) come last either way.
  */
 export function sortRows<R extends TableRow>(rows: readonly R[], sort: Sort, dim: Dim, total: number): R[] {
   const sign = sort.dir === 'ascending' ? 1 : -1;
   const indexed = rows.map((row, i) => ({ row, i }));
   indexed.sort((a, b) => {
-    const c =
-      sort.key === 'value'
-        ? collator.compare(displayValue(dim, a.row.value), displayValue(dim, b.row.value))
-        : measureValue(a.row, sort.key, total) - measureValue(b.row, sort.key, total);
+    if (sort.key === 'value') {
+      const c = collator.compare(displayValue(dim, a.row.value), displayValue(dim, b.row.value));
+      return c !== 0 ? c * sign : a.i - b.i;
+    }
+    const x = measureValue(a.row, sort.key, total);
+    const y = measureValue(b.row, sort.key, total);
+    if (x === null || y === null) return x === y ? a.i - b.i : x === null ? 1 : -1;
+    const c = x - y;
     return c !== 0 ? c * sign : a.i - b.i;
   });
   return indexed.map((x) => x.row);
@@ -208,10 +232,13 @@ function csvHeader(m: Measure, t: Tab): string {
   if (m === 'bounceRate') return 'Bounce rate (%)';
   if (m === 'conversionRate') return 'Conversion rate (%)';
   if (m === 'visitDurationSeconds') return 'Visit duration (s)';
+  if (m === 'scrollDepth') return 'Scroll depth (%)';
+  if (m === 'timeOnPageSeconds') return 'Time on page (s)';
   return measureLabel(m, t);
 }
 
-function roundForCsv(m: Measure, v: number): number {
+function roundForCsv(m: Measure, v: number | null): number | string {
+  if (v === null) return '';
   return m === 'visitors' || m === 'visits' || m === 'pageviews' || m === 'events' ? v : Math.round(v * 100) / 100;
 }
 

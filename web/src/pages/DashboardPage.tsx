@@ -2,7 +2,8 @@
 // in App.tsx). Its whole state lives in the query string (lib/dashboard.ts).
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
-import { Link, useLocation, useParams, useSearch } from 'wouter';
+import { Link, useLocation, useParams } from 'wouter';
+import { useSearch } from 'wouter/use-browser-location';
 import type { DashboardQuery, DashboardSiteQuery } from '../api/dashboardDocuments';
 import { dashboardQuery, dashboardSiteQuery, dashboardVars } from '../api/dashboardQueries';
 import type { ResultOf } from '../api/graphql';
@@ -17,6 +18,7 @@ import { FilterDialog } from '../dashboard/FilterDialog';
 import { GoalList } from '../dashboard/Goals';
 import { mark } from '../dashboard/marks';
 import { Panel } from '../dashboard/Panel';
+import { PropertyList } from '../dashboard/Properties';
 import { RealtimeView } from '../dashboard/RealtimeView';
 import {
   addFilter,
@@ -26,8 +28,8 @@ import {
   customRangeError,
   DEFAULT_DETAILS_SORT,
   describeFilter,
-  dimensionName,
   filterDisplay,
+  filterSubject,
   formatMetric,
   formatRange,
   hasDetails,
@@ -63,9 +65,14 @@ import { paths } from '../lib/routes';
 
 type Dash = NonNullable<ResultOf<typeof DashboardQuery>['site']>;
 
-/** The dashboard's state from the URL, and a setter that pushes a history entry. */
+/**
+ * The dashboard's state from the URL, and a setter that pushes a history
+ * entry. The query string is read as the browser has it: wouter's own
+ * useSearch passes it through decodeURI first, which turns `%25` into `%`
+ * and so garbles values and property keys holding a `%` or an escape.
+ */
 function useDashState(): [DashState, (next: DashState, opts?: { replace?: boolean }) => void] {
-  const search = useSearch();
+  const search = useSearch().replace(/^\?/, '');
   const [location, navigate] = useLocation();
   const state = useMemo(() => parseState(search), [search]);
   const set = useCallback(
@@ -129,7 +136,13 @@ function Dashboard({
   const realtime = state.period === 'realtime';
   const range = rangeOf(state, today);
   const interval = range ? intervalFor(range, state.period) : 'DAY';
-  const vars = dashboardVars(site.id, state, today);
+  // The Properties tab without a key in the URL lists the first of the
+  // range's keys: known once an answer named them (the view then asks
+  // again, for that key's values).
+  const [firstKey, setFirstKey] = useState<string | null>(null);
+  const propertiesTab = state.tabs.events === 'PROPERTY';
+  const view = propertiesTab && state.propKey === null && firstKey !== null ? { ...state, propKey: firstKey } : state;
+  const vars = dashboardVars(site.id, view, today);
   const q = useQuery({
     ...dashboardQuery(vars),
     enabled: vars !== null,
@@ -177,6 +190,10 @@ function Dashboard({
   }, [setPeriod, setState, state]);
 
   const data = realtime ? undefined : q.data;
+  const propertyKeys = q.data?.propertyKeys;
+  useEffect(() => {
+    if (propertyKeys) setFirstKey(propertyKeys[0]?.key ?? null);
+  }, [propertyKeys]);
   // Nothing yet: no events in a range up to today, nobody on the site, no filter.
   const empty = !!data && !!range && range.to >= today && data.stats.events === 0 && site.realtimeVisitors === 0 && state.filters.length === 0;
   const updating = q.isFetching && q.isPlaceholderData;
@@ -195,8 +212,12 @@ function Dashboard({
     [series, metric],
   );
 
-  const addRowFilter = (dimension: Dim, value: string) =>
-    setState({ ...state, details: null, filters: addFilter(state.filters, { dimension, op: 'IS', value }) });
+  const addRowFilter = (dimension: Dim, value: string, key?: string) =>
+    setState({
+      ...state,
+      details: null,
+      filters: addFilter(state.filters, key === undefined ? { dimension, op: 'IS', value } : { dimension, op: 'IS', value, key }),
+    });
   const compared = COMPARISONS.find((c) => c.id === state.compare)!;
   const metricLabel = METRIC_LABELS[state.metric];
   const detailsPanel = state.details && hasDetails(state.tabs[state.details]) ? panelById(state.details) : null;
@@ -220,6 +241,9 @@ function Dashboard({
         ) : null}
         <Link href={paths.heatmaps(orgSlug, site.id)} aria-label={`Heatmaps of ${site.name}`}>
           Heatmaps
+        </Link>
+        <Link href={paths.funnels(orgSlug, site.id)} aria-label={`Funnels of ${site.name}`}>
+          Funnels
         </Link>
         {manage ? (
           <>
@@ -250,6 +274,7 @@ function Dashboard({
           range={range}
           filters={state.filters}
           goals={goals ?? []}
+          propertyKeys={propertyKeys?.map((k) => k.key)}
           onClose={() => setAdding(false)}
           onApply={(f) => {
             setAdding(false);
@@ -319,6 +344,21 @@ function Dashboard({
                           settingsHref={manage ? `${paths.siteSettings(orgSlug, site.id)}#goals` : null}
                           onGoal={(id) => addRowFilter('GOAL', id)}
                         />
+                      ) : tab === 'PROPERTY' ? (
+                        data.propertyKeys ? (
+                          <PropertyList
+                            keys={data.propertyKeys}
+                            chosen={view.propKey}
+                            rows={view.propKey !== null && data.properties ? data.properties.map(panelRow) : undefined}
+                            total={data.stats.visitors}
+                            onKey={(propKey) => setState({ ...state, propKey })}
+                            onValue={(key, value) => addRowFilter('PROPERTY', value, key)}
+                          />
+                        ) : (
+                          <p className="panel-empty muted" role="status">
+                            Loading the properties…
+                          </p>
+                        )
                       ) : panel.id === 'events' && !data.events ? (
                         // The Goals tab's answer, kept while the custom events are on their way.
                         <p className="panel-empty muted" role="status">
@@ -531,9 +571,17 @@ function FilterBar({
           {filters.map((f, i) => {
             const text = describeFilter(f, display);
             return (
-              <li key={`${f.dimension}:${f.op}:${f.value}`} className="chip" data-testid="filter-chip" data-dimension={f.dimension} data-op={f.op} data-value={f.value}>
+              <li
+                key={`${f.dimension}:${f.key ?? ''}:${f.op}:${f.value}`}
+                className="chip"
+                data-testid="filter-chip"
+                data-dimension={f.dimension}
+                data-key={f.key}
+                data-op={f.op}
+                data-value={f.value}
+              >
                 <span className="chip-text">
-                  <span className="chip-dim">{dimensionName(f.dimension)}</span> {OP_NAMES[f.op]} <strong>{display(f.dimension, f.value)}</strong>
+                  <span className="chip-dim">{filterSubject(f)}</span> {OP_NAMES[f.op]} <strong>{display(f.dimension, f.value)}</strong>
                 </span>
                 <button type="button" className="chip-remove" aria-label={`Remove filter ${text}`} onClick={() => remove(f, i)} />
               </li>
