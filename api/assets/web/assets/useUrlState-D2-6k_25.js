@@ -1,1 +1,0 @@
-import{a5 as l,a6 as f,r as n}from"./index-DZthL7zz.js";function p(t,a){const s=l(),[e,o]=f(),r=n.useMemo(()=>t(s),[t,s]),u=n.useCallback(i=>{const c=a(i);c.replace(/^\?/,"")!==s&&o(e+c)},[e,o,s,a]);return[r,u]}export{p as u};
