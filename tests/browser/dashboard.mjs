@@ -191,6 +191,48 @@ const steps = {
     finish({ shown, chip: chipText, url: page.url(), filtered, violations });
   },
 
+  // Funnels and properties (issue 17): a funnel made through the funnels
+  // page's form and read step by step; the Events panel's Properties tab
+  // read, a value clicked (the dashboard filtered by it); axe-core on the
+  // funnels page (injected: the CSP is bypassed here).
+  async insights() {
+    const axe = readFileSync(join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
+    const { page } = await open({ bypassCSP: true });
+    const violations = [];
+    await page.goto(args.base + args.funnels);
+    const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Create funnel' }) });
+    await form.getByLabel('Name').fill(args.funnel.name);
+    for (let i = 0; i < args.funnel.steps.length; i++) {
+      if (i >= 2) await form.getByRole('button', { name: 'Add step' }).click();
+      await form.getByLabel(`Step ${i + 1} page pattern`).fill(args.funnel.steps[i]);
+    }
+    await form.getByRole('button', { name: 'Create funnel' }).click();
+    await page.getByRole('status').filter({ hasText: `Funnel “${args.funnel.name}” created` }).waitFor();
+    await page.waitForURL((u) => u.search.includes('funnel='));
+    await page.goto(`${page.url()}&period=custom&from=${args.from}&to=${args.to}`);
+    const report = page.locator('section[data-testid="funnel-report"]');
+    await report.locator('li[data-testid="funnel-step"]').nth(args.funnel.steps.length - 1).waitFor();
+    await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+    const steps = await rows(report, 'li[data-testid="funnel-step"]');
+    violations.push(...(await audit(page, axe, 'funnels')));
+
+    await page.goto(args.base + args.path);
+    await mark(page, 'trackr:dashboard:ready');
+    const panel = page.locator('[data-testid="panel-events"]');
+    await panel.getByRole('tab', { name: 'Properties' }).click();
+    await panel.getByTestId('property-key').selectOption(args.property);
+    await page.waitForURL((u) => u.search.includes(`prop=${args.property}`));
+    await page.waitForFunction(() => !document.querySelector('.dash-body.updating, [aria-busy="true"]'));
+    await panel.locator('[data-testid="row"]').first().waitFor();
+    const values = await rows(panel);
+    await panel.locator(`[data-testid="row"][data-value="${args.value}"]`).getByRole('button').first().click();
+    const chip = page.locator('[data-testid="filter-chip"][data-dimension="PROPERTY"]');
+    await chip.waitFor();
+    await page.waitForFunction(() => !document.querySelector('.dash-body.updating, [aria-busy="true"]'));
+    const filtered = await stats(page);
+    finish({ steps, values, chip: (await chip.textContent()).trim(), filtered, violations });
+  },
+
   // The current visitors' count, then (once the Rust side, told through
   // the `ready` file, sent an event) the same count risen by itself, and
   // the realtime view's last 30 minutes.

@@ -321,6 +321,61 @@ async fn promise_2_the_dashboard_shows_the_models_numbers(b: Backend) {
         );
     }
 
+    // Funnels and properties (issue 17): a funnel made in the funnels page,
+    // read against the model; the Properties tab's values, and the
+    // dashboard filtered by one.
+    let insights = step(
+        "insights",
+        json!({"base": base, "state": state, "from": range.0, "to": range.1,
+               "funnels": format!("/orgs/{slug}/sites/{site}/funnels"),
+               "funnel": {"name": "Home to signup", "steps": ["/", "/pricing", "/signup"]},
+               "path": format!("/orgs/{slug}/sites/{site}?period=custom&from={}&to={}&events=property", range.0, range.1),
+               "property": "plan", "value": "pro"}),
+    )
+    .await;
+    assert_eq!(insights["violations"], json!([]), "{insights}");
+    let defs = [
+        model::GoalDef::Page("/"),
+        model::GoalDef::Page("/pricing"),
+        model::GoalDef::Page("/signup"),
+    ];
+    let reached = model::expected_funnel(&events, range, &defs, all.as_ref());
+    let shown: Vec<i64> = insights["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["visitors"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        shown,
+        reached.iter().map(|v| *v as i64).collect::<Vec<_>>(),
+        "{insights}"
+    );
+    let mut plans: std::collections::BTreeMap<String, std::collections::HashSet<model::Identity>> =
+        Default::default();
+    for e in model::inside(&events, range, all.as_ref()) {
+        if let Some(v) = model::prop(e, "plan") {
+            plans.entry(v).or_default().insert(model::identity(e));
+        }
+    }
+    for row in insights["values"].as_array().unwrap() {
+        let want = plans[row["value"].as_str().unwrap()].len();
+        assert_eq!(row["visitors"].as_u64(), Some(want as u64), "{insights}");
+    }
+    assert_eq!(
+        insights["values"].as_array().unwrap().len(),
+        plans.len(),
+        "{insights}"
+    );
+    assert_eq!(insights["chip"], "Property plan is pro", "{insights}");
+    let pro: model::Keep = Box::new(|e: &Ev| model::prop(e, "plan").as_deref() == Some("pro"));
+    let want = expected_stats(&events, &visits, range.0, range.1, pro.as_ref());
+    assert_eq!(
+        insights["filtered"]["visitors"]["value"].as_f64(),
+        want["visitors"].as_f64(),
+        "{insights}"
+    );
+
     let shots = step(
         "shots",
         json!({"base": base, "state": state, "shots": shots_dir(b).display().to_string(),

@@ -32,15 +32,15 @@ describe('funnels in the URL', () => {
   });
   it('round-trips the funnel and every period offered', () => {
     for (const { id } of FUNNEL_PERIODS) {
-      const s = { funnel: '0190f5a2-7c1e-7d3a-9b1c-2f4e6a8b0c1d', period: id };
+      const s = { funnel: '0190f5a2-7c1e-7d3a-9b1c-2f4e6a8b0c1d', period: id, from: null, to: null };
       expect(parseFunnelState(funnelStateToSearch(s))).toEqual(s);
     }
-    expect(funnelStateToSearch({ funnel: 'f1', period: '7d' })).toBe('?funnel=f1&period=7d');
+    expect(funnelStateToSearch({ funnel: 'f1', period: '7d', from: null, to: null })).toBe('?funnel=f1&period=7d');
   });
-  it('offers closed ranges only: no realtime, no custom range', () => {
+  it('offers closed ranges only (a custom range is read from a link, not offered), no realtime', () => {
     expect(FUNNEL_PERIODS.map((p) => p.id)).toEqual(['day', 'yesterday', '7d', '30d', 'month', 'lastmonth', '12mo']);
     expect(parseFunnelState('?period=realtime').period).toBe('30d');
-    expect(parseFunnelState('?period=custom&from=2026-01-01&to=2026-01-02').period).toBe('30d');
+    expect(parseFunnelState('?period=custom&from=2026-01-01&to=2026-01-02').period).toBe('custom');
     expect(parseFunnelState(`?funnel=${'x'.repeat(101)}`).funnel).toBeNull();
   });
 });
@@ -111,5 +111,15 @@ describe('the "New funnel" form', () => {
     expect(stepOfError('Step 2: no goal x on this site')).toBe(2);
     expect(stepOfError('step 8: a page pattern starts with /')).toBe(8);
     expect(stepOfError('A funnel has 2 to 8 steps')).toBeNull();
+  });
+});
+
+describe('a custom range in the funnels URL', () => {
+  it('round-trips, and falls back when invalid', () => {
+    const s = parseFunnelState('funnel=f1&period=custom&from=2026-01-15&to=2026-01-16');
+    expect(s).toEqual({ funnel: 'f1', period: 'custom', from: '2026-01-15', to: '2026-01-16' });
+    expect(parseFunnelState(funnelStateToSearch(s))).toEqual(s);
+    expect(parseFunnelState('period=custom&from=2026-01-16&to=2026-01-15').period).toBe('30d');
+    expect(parseFunnelState('period=custom').period).toBe('30d');
   });
 });

@@ -2,7 +2,7 @@
 // funnel shown and the range, with the dashboard's period choices), each
 // step's bar and figures, and the "New funnel" form's input. Pure, so it
 // is tested without a browser.
-import { PERIODS, type Period } from './dashboard';
+import { customRangeError, PERIODS, type Period } from './dashboard';
 
 /** A funnel has 2 to 8 ordered steps (the server's bounds). */
 export const MIN_STEPS = 2;
@@ -14,23 +14,29 @@ export const MAX_PATTERN = 300;
 
 // ---- the URL ----
 
-/** The dashboard's periods that a funnel is read over: closed ranges of days, no realtime, no custom range. */
+/** The dashboard's periods a funnel is chosen over (no realtime); a custom range (`period=custom&from=…&to=…`, as a dashboard link gives it) is read too. */
 export const FUNNEL_PERIODS = PERIODS.filter((p) => p.id !== 'realtime' && p.id !== 'custom');
 
 export interface FunnelState {
   /** The funnel shown (`funnel=`); null: the site's first. */
   funnel: string | null;
   period: Period;
+  /** Only for `custom`. */
+  from: string | null;
+  to: string | null;
 }
 
-export const DEFAULT_FUNNEL_STATE: FunnelState = { funnel: null, period: '30d' };
+export const DEFAULT_FUNNEL_STATE: FunnelState = { funnel: null, period: '30d', from: null, to: null };
 
 /** Reads `?funnel=<id>&period=7d`; unknown values fall back to the defaults. */
 export function parseFunnelState(search: string): FunnelState {
   const p = new URLSearchParams(search.replace(/^\?/, ''));
   const funnel = p.get('funnel');
+  const kept = funnel && funnel.length <= 100 ? funnel : null;
+  const [from, to] = [p.get('from'), p.get('to')];
+  if (p.get('period') === 'custom' && !customRangeError(from, to)) return { funnel: kept, period: 'custom', from, to };
   const period = FUNNEL_PERIODS.find((x) => x.id === p.get('period'))?.id ?? DEFAULT_FUNNEL_STATE.period;
-  return { funnel: funnel && funnel.length <= 100 ? funnel : null, period };
+  return { funnel: kept, period, from: null, to: null };
 }
 
 /** The query string of a state, defaults left out ("" when everything is default). */
@@ -38,6 +44,10 @@ export function funnelStateToSearch(s: FunnelState): string {
   const p = new URLSearchParams();
   if (s.funnel) p.set('funnel', s.funnel);
   if (s.period !== DEFAULT_FUNNEL_STATE.period) p.set('period', s.period);
+  if (s.period === 'custom' && s.from && s.to) {
+    p.set('from', s.from);
+    p.set('to', s.to);
+  }
   const qs = p.toString();
   return qs ? `?${qs}` : '';
 }

@@ -79,7 +79,7 @@ function Funnels({ site, orgSlug, manage }: { site: Site; orgSlug: string; manag
   const [state, setState] = useUrlState(parseFunnelState, funnelStateToSearch);
   const id = useId();
   const today = siteToday(new Date(), site.timezone);
-  const range = rangeOf({ period: state.period, from: null, to: null }, today)!;
+  const range = rangeOf(state, today)!;
   // Without one in the URL (or with one deleted since): the first funnel.
   const current = site.funnels.find((f) => f.id === state.funnel) ?? site.funnels[0] ?? null;
   return (
@@ -177,7 +177,8 @@ function FunnelView({
         <h2 id={`${id}-h`}>{funnel.name}</h2>
         <div className="field">
           <label htmlFor={`${id}-range`}>Date range</label>
-          <select id={`${id}-range`} value={state.period} onChange={(e) => setState({ ...state, funnel: funnel.id, period: e.target.value as FunnelState['period'] })}>
+          <select id={`${id}-range`} value={state.period} onChange={(e) => setState({ ...state, funnel: funnel.id, period: e.target.value as FunnelState['period'], from: null, to: null })}>
+            {state.period === 'custom' ? <option value="custom">{formatRange(range)}</option> : null}
             {FUNNEL_PERIODS.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.label}
