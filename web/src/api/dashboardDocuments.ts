@@ -17,7 +17,8 @@ export const DashboardSiteQuery = graphql(`
  * custom events or, when the Events panel's Goals tab is open
  * (`$goalsTab`), the goals' conversions instead. The goals' names come
  * always (a short list): the filter chips and dialog name a GOAL filter's
- * goal by them. `$comparison` is null when not comparing (`stats` needs
+ * goal by them; the segments as well, for the Segment control and its
+ * chip (dashboard/Segments.tsx). `$comparison` is null when not comparing (`stats` needs
  * one all the same: `$statsComparison`, whose `previous` is then left out).
  */
 export const DashboardQuery = graphql(`
@@ -59,6 +60,7 @@ export const DashboardQuery = graphql(`
       devices: breakdown(range: $range, dimension: $devices, filters: $filters, limit: $limit) { ...Row }
       events: breakdown(range: $range, dimension: EVENT_NAME, filters: $filters, limit: $eventsLimit) @skip(if: $goalsTab) { ...Row }
       goals { id name currency }
+      segments { id name shared mine filters { dimension op value key } }
       goalConversions(range: $range, filters: $filters) @include(if: $goalsTab) {
         goal { id name currency }
         visitors conversions conversionRate
