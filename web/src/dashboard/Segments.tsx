@@ -138,7 +138,6 @@ export function SegmentBar({
         <div className="chip segment-chip" data-testid="segment-chip" data-value={segment} data-shared={active ? active.shared : undefined}>
           <span className="chip-text">
             <span className="chip-dim">Segment:</span> <strong>{name}</strong>
-            {active?.shared ? <span className="muted"> (shared)</span> : null}
           </span>
           <button
             type="button"
