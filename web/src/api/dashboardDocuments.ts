@@ -20,7 +20,8 @@ export const DashboardSiteQuery = graphql(`
  * one (`$propertyKey`; none until the page knows the keys, when the URL
  * names no key: `$propertyValues`). The goals' names come
  * always (a short list): the filter chips and dialog name a GOAL filter's
- * goal by them. `$comparison` is null when not comparing (`stats` needs
+ * goal by them; the segments as well, for the Segment control and its
+ * chip (dashboard/Segments.tsx). `$comparison` is null when not comparing (`stats` needs
  * one all the same: `$statsComparison`, whose `previous` is then left out).
  */
 export const DashboardQuery = graphql(`
@@ -70,6 +71,7 @@ export const DashboardQuery = graphql(`
         ...Row
       }
       goals { id name currency }
+      segments { id name shared mine filters { dimension op value key } }
       goalConversions(range: $range, filters: $filters) @include(if: $goalsTab) {
         goal { id name currency }
         visitors conversions conversionRate

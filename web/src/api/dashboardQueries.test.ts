@@ -73,6 +73,16 @@ describe('dashboardVars', () => {
     expect(Object.keys(v.filters![1]!)).not.toContain('key');
   });
 
+  it("applies the view's segment beside its filters, in the one Dashboard request", () => {
+    const seg = '0190f5a2-7c1e-7d3a-9b1c-2f4e6a8b0c1d';
+    const v = dashboardVars('s1', parseState(`seg=${seg}&f=page:is:/blog`), '2026-12-01')!;
+    expect(v.filters).toEqual([
+      { dimension: 'PAGE', op: 'IS', value: '/blog' },
+      { dimension: 'SEGMENT', op: 'IS', value: seg },
+    ]);
+    expect(dashboardVars('s1', parseState(`seg=${seg}`), '2026-12-01')!.filters).toEqual([{ dimension: 'SEGMENT', op: 'IS', value: seg }]);
+  });
+
   it('asks nothing for the realtime view', () => {
     expect(dashboardVars('s1', parseState('period=realtime'), '2026-12-01')).toBeNull();
   });

@@ -16,6 +16,7 @@ import {
   siteToday,
   type DashState,
 } from '../lib/dashboard';
+import { reportFilters } from '../lib/segments';
 import { isVisitMeasure, panelMeasures } from '../lib/table';
 import { request } from './client';
 import { DashboardQuery, DashboardSiteQuery } from './dashboardDocuments';
@@ -55,7 +56,8 @@ export function dashboardVars(siteId: string, state: DashState, today: string): 
     comparison,
     statsComparison: comparison ?? 'PREVIOUS_PERIOD',
     interval: intervalFor(range, state.period),
-    filters: state.filters.length ? state.filters.map(apiFilter) : null,
+    // The view's filters (a property's with its key) and its segment's (lib/segments.ts).
+    filters: reportFilters(state.filters.map(apiFilter), state.segment),
     sources: panelTab(panelById('sources'), state.tabs.sources).dim,
     pages,
     locations: panelTab(panelById('locations'), state.tabs.locations).dim,

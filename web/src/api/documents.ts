@@ -195,6 +195,7 @@ export const SiteSettingsFields = graphql(`
     recordingMaxSeconds
     recordingMaskAllText
     allowedHostnames
+    allowedPropertyKeys
     createdAt
   }
 `);

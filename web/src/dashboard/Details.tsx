@@ -8,8 +8,9 @@ import { request } from '../api/client';
 import { BreakdownDetailsQuery } from '../api/dashboardDocuments';
 import { retryOnce } from '../api/hooks';
 import { ErrorBox } from '../components/ErrorBox';
-import { apiFilter, displayValue, type DashFilter, type DayRange, type Dim, type PanelDef, type PanelTab } from '../lib/dashboard';
+import { displayValue, type DayRange, type Dim, type PanelDef, type PanelTab } from '../lib/dashboard';
 import { formatNumber } from '../lib/format';
+import type { ReportFilter } from '../lib/segments';
 import {
   breakdownCsv,
   csvFileName,
@@ -57,7 +58,8 @@ export function Details({
   panel: PanelDef;
   tab: PanelTab;
   range: DayRange;
-  filters: DashFilter[];
+  /** The view's filters and its segment's (lib/segments.ts' reportFilters). */
+  filters: ReportFilter[];
   total: number;
   view: DetailsView;
   /** A new order is a history entry (`push`); a new search replaces the current one. */
@@ -100,7 +102,7 @@ export function Details({
     id: siteId,
     range,
     dimension: tab.dim,
-    filters: filters.length ? filters.map(apiFilter) : null,
+    filters: filters.length ? filters : null,
     limit: DETAIL_ROWS,
     // Scroll depth and time on page: top pages' only, and costly, so only here.
     engagement: measures.some((m) => ENGAGEMENT.includes(m)),

@@ -113,6 +113,7 @@ describe('URL state', () => {
       to: '2026-01-31',
       compare: 'year',
       metric: 'bounceRate',
+      segment: '0190f5a2-7c1e-7d3a-9b1c-2f4e6a8b0c1e',
       filters: [
         { dimension: 'PAGE', op: 'IS', value: '/blog/a:b?c=d&e' },
         { dimension: 'COUNTRY', op: 'IS_NOT', value: 'DE' },
@@ -127,6 +128,7 @@ describe('URL state', () => {
     expect(qs).toContain('period=custom');
     expect(qs).toContain('compare=year');
     expect(qs).toContain('metric=bounceRate');
+    expect(qs).toContain('seg=0190f5a2-7c1e-7d3a-9b1c-2f4e6a8b0c1e');
     expect(qs).toContain('locations=map');
     expect(qs).toContain('devices=screen_size');
     expect(qs).toContain('details=devices');

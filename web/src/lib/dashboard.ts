@@ -4,6 +4,7 @@
 // days of the site's time zone (the API's DateRange).
 import { addDays, dayIn, isDay } from './dates';
 import { goalName, type GoalRef } from './goals';
+import { parseSegmentParam } from './segments';
 import type { Sort, SortKey } from './table';
 
 export type Period = 'day' | 'yesterday' | 'realtime' | '7d' | '30d' | 'month' | 'lastmonth' | '12mo' | 'custom';
@@ -63,6 +64,8 @@ export interface DashState {
   to: string | null;
   compare: Compare;
   metric: Metric;
+  /** The saved segment applied beside the filters (`seg=<id>`; lib/segments.ts). */
+  segment: string | null;
   filters: DashFilter[];
   tabs: Record<PanelId, Tab>;
   /** The panel whose details dialog is open. */
@@ -230,6 +233,7 @@ export const DEFAULT_STATE: DashState = {
   to: null,
   compare: 'off',
   metric: 'visitors',
+  segment: null,
   filters: [],
   tabs: DEFAULT_TABS,
   details: null,
@@ -465,6 +469,7 @@ export function parseState(search: string): DashState {
     to: period === 'custom' && to && isDay(to) ? to : null,
     compare,
     metric,
+    segment: parseSegmentParam(p.get('seg')),
     filters,
     tabs,
     details,
@@ -487,6 +492,7 @@ export function stateToSearch(s: DashState): string {
   const compare = COMPARE_PARAMS[s.compare];
   if (compare) p.set('compare', compare);
   if (s.metric !== DEFAULT_STATE.metric) p.set('metric', s.metric);
+  if (s.segment) p.set('seg', s.segment);
   for (const panel of PANELS) {
     if (s.tabs[panel.id] !== DEFAULT_TABS[panel.id]) p.set(panel.id, s.tabs[panel.id].toLowerCase());
   }

@@ -20,8 +20,10 @@ import { mark } from '../dashboard/marks';
 import { Panel } from '../dashboard/Panel';
 import { PropertyList } from '../dashboard/Properties';
 import { RealtimeView } from '../dashboard/RealtimeView';
+import { DeletedSegment, SegmentBar, useSegmentList } from '../dashboard/Segments';
 import {
   addFilter,
+  apiFilter,
   change,
   COMPARISONS,
   comparedRange,
@@ -58,6 +60,7 @@ import {
   type Period,
 } from '../lib/dashboard';
 import { refusedGoalIds, type GoalRef } from '../lib/goals';
+import { reportFilters } from '../lib/segments';
 import type { TableRow } from '../lib/table';
 import { formatNumber } from '../lib/format';
 import { can } from '../lib/permissions';
@@ -150,7 +153,7 @@ function Dashboard({
     // Waiting for the first page view: ask again until it comes.
     refetchInterval: (query) => {
       const d = query.state.data;
-      return d && d.stats.events === 0 && state.filters.length === 0 && range && range.to >= today ? 10_000 : false;
+      return d && d.stats.events === 0 && state.filters.length === 0 && !state.segment && range && range.to >= today ? 10_000 : false;
     },
   });
 
@@ -195,7 +198,7 @@ function Dashboard({
     if (propertyKeys) setFirstKey(propertyKeys[0]?.key ?? null);
   }, [propertyKeys]);
   // Nothing yet: no events in a range up to today, nobody on the site, no filter.
-  const empty = !!data && !!range && range.to >= today && data.stats.events === 0 && site.realtimeVisitors === 0 && state.filters.length === 0;
+  const empty = !!data && !!range && range.to >= today && data.stats.events === 0 && site.realtimeVisitors === 0 && state.filters.length === 0 && !state.segment;
   const updating = q.isFetching && q.isPlaceholderData;
   // The same points while the data and metric stay: the chart is drawn
   // again only for them, not for every change of the URL (a details
@@ -228,6 +231,7 @@ function Dashboard({
   const goals = lastGoals.current;
   // A GOAL filter whose goal was deleted fails the whole report: the server's answer names it.
   const refused = useMemo(() => (q.isError ? refusedGoalIds(errorItems(q.error), state.filters) : new Set<string>()), [q.isError, q.error, state.filters]);
+  const segments = useSegmentList(q.data, q.isError ? q.error : null, state.segment);
   const removeRefused = () => setState({ ...state, filters: state.filters.filter((f) => !(f.dimension === 'GOAL' && refused.has(f.value))) });
 
   return (
@@ -268,6 +272,17 @@ function Dashboard({
         onRemove={(f) => setState({ ...state, filters: removeFilter(state.filters, f) })}
         onClear={() => setState({ ...state, filters: [] })}
       />
+      <SegmentBar
+        siteId={site.id}
+        segment={state.segment}
+        filters={state.filters}
+        segments={segments.segments}
+        refused={segments.refused}
+        realtime={realtime}
+        display={filterDisplay(goals, refused)}
+        onSelect={(segment) => setState({ ...state, segment })}
+        onSaved={(segment) => setState({ ...state, segment, filters: [] })}
+      />
       {adding && range ? (
         <FilterDialog
           siteId={site.id}
@@ -296,6 +311,8 @@ function Dashboard({
         <DashSkeleton label="Loading the reports…" />
       ) : refused.size > 0 ? (
         <DeletedGoal count={refused.size} onRemove={removeRefused} />
+      ) : segments.refused ? (
+        <DeletedSegment onRemove={() => setState({ ...state, segment: null })} />
       ) : q.isError && !data ? (
         <ErrorBox error={q.error} onRetry={() => void q.refetch()} />
       ) : data ? (
@@ -378,7 +395,7 @@ function Dashboard({
                 panel={detailsPanel}
                 tab={panelTab(detailsPanel, state.tabs[detailsPanel.id])}
                 range={range}
-                filters={state.filters}
+                filters={reportFilters(state.filters.map(apiFilter), state.segment) ?? []}
                 total={data.stats.visitors}
                 view={{ sort: state.detailsSort, search: state.detailsSearch }}
                 onView={(v, how) => setState({ ...state, detailsSort: v.sort, detailsSearch: v.search }, { replace: how === 'replace' })}

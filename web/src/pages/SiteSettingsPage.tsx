@@ -25,6 +25,7 @@ import { addDays, browserTimeZone, dayIn, timeZones } from '../lib/dates';
 import { formatDate, formatDateTime, formatDays, formatNumber } from '../lib/format';
 import { CURRENCIES, describeGoal, GOAL_KINDS, goalInput, type GoalForm } from '../lib/goals';
 import { can } from '../lib/permissions';
+import { parsePropertyKeys, propertyKeysText } from '../lib/propertyKeys';
 import { paths } from '../lib/routes';
 import { buildSnippet, defaultSnippetOptions, type SnippetOptions } from '../lib/snippet';
 
@@ -110,6 +111,7 @@ function Settings({ site, plan }: { site: Site; plan: Plan }) {
           <GeneralSection site={site} />
           <HostnamesSection site={site} />
           <PrivacySection site={site} />
+          <PropertyKeysSection site={site} />
           <RetentionSection site={site} plan={plan} />
           <RecordingsSection site={site} plan={plan} />
           <DeleteSection site={site} />
@@ -564,6 +566,56 @@ function PrivacySection({ site }: { site: Site }) {
         <div className="actions">
           <button type="submit" className="button primary" disabled={action.pending}>
             Save privacy settings
+          </button>
+          <Saved action={action} />
+        </div>
+      </form>
+    </Section>
+  );
+}
+
+/** The custom-property keys kept at ingestion (`allowedPropertyKeys`): a guard against personal data sent as a property. */
+function PropertyKeysSection({ site }: { site: Site }) {
+  const [text, setText] = useState(propertyKeysText(site.allowedPropertyKeys));
+  const action = useSiteUpdate(site.id, ['allowedPropertyKeys']);
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    action
+      .runAsync({ allowedPropertyKeys: parsePropertyKeys(text) })
+      // The list as the server keeps it (repeats dropped).
+      .then((r) => setText(propertyKeysText(readFragment(SiteSettingsFields, r.updateSite).allowedPropertyKeys)))
+      // Shown by the form (useAction's errors).
+      .catch(() => undefined);
+  }
+  const err = action.fieldErrors.allowedPropertyKeys;
+  return (
+    <Section title="Custom properties" id="property-keys-heading">
+      <form onSubmit={submit} className="form" noValidate>
+        <div className="field">
+          <label htmlFor="allowed-property-keys">Custom properties to keep</label>
+          <textarea
+            id="allowed-property-keys"
+            rows={4}
+            spellCheck={false}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            aria-invalid={err ? true : undefined}
+            aria-describedby={`allowed-property-keys-hint${err ? ' allowed-property-keys-error' : ''}`}
+          />
+          <p className="hint" id="allowed-property-keys-hint">
+            Leave empty to keep all; other keys are dropped before an event is stored. One key a line, or separated by commas; at
+            most 100.
+          </p>
+          {err ? (
+            <p className="field-error" id="allowed-property-keys-error">
+              {err}
+            </p>
+          ) : null}
+        </div>
+        <ActionErrors action={action} />
+        <div className="actions">
+          <button type="submit" className="button primary" disabled={action.pending}>
+            Save custom properties
           </button>
           <Saved action={action} />
         </div>

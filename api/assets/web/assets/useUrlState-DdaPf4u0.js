@@ -1,1 +1,0 @@
-import{a9 as l,aa as p,r as n}from"./index-DcwfP2YG.js";function m(s,t){const a=l().replace(/^\?/,""),[e,o]=p(),r=n.useMemo(()=>s(a),[s,a]),u=n.useCallback(i=>{const c=t(i);c.replace(/^\?/,"")!==a&&o(e+c)},[e,o,a,t]);return[r,u]}export{m as u};
