@@ -4,7 +4,7 @@
 //! follows consent is sent. Needs `node`, `/usr/bin/chromium` and
 //! `tests/browser/node_modules` (the test command installs them).
 
-use serde_json::json;
+use serde_json::{json, Value};
 use std::io::Read;
 
 use trackr_tests::{browser_dir, moto, Backend, TestApp};
@@ -234,16 +234,20 @@ async fn plausibles_own_tracker_is_read_back_through_goals_properties_and_engage
         json!([{"visitors": 1, "conversions": 1, "revenue": [{"currency": "EUR", "total": "12.50"}]}]),
         "{got}"
     );
-    let first = s["pages"]
+    // Plausible's tracker reports a page's engagement when it is left or
+    // hidden, whenever something changed: at least one of the two pages
+    // has it (which one depends on its timing), a short page seen whole.
+    let engaged: Vec<&Value> = s["pages"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["value"] == "/plausible.html")
-        .unwrap();
-    assert_eq!(
-        first["scrollDepth"], 100.0,
-        "the page's engagement, from Plausible's tracker: {got}"
+        .filter(|p| !p["scrollDepth"].is_null())
+        .collect();
+    assert!(
+        !engaged.is_empty(),
+        "the pages' engagement, from Plausible's tracker: {got}"
     );
+    assert!(engaged.iter().all(|p| p["scrollDepth"] == 100.0), "{got}");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM events WHERE name = 'engagement'")
             .await,

@@ -85,6 +85,9 @@ impl Ingest {
     }
 }
 
+/// How many times an engagement beacon looks for its page view.
+const ENGAGEMENT_TRIES: u32 = 5;
+
 /// `POST /api/event`: a page view or custom event, stored once committed.
 #[tracing::instrument(skip_all)]
 async fn post_event(
@@ -153,9 +156,21 @@ async fn accept_event(
                 scroll_depth: engaged.scroll_depth,
                 engaged_ms: engaged.engaged_ms,
             };
-            if let Err(e) = app.events.engage(&engagement, app.clock.now_ms()).await {
-                tracing::warn!(error = %e, "engagement not stored");
-                return Err(Refusal::Unavailable("not stored; retry"));
+            // A page left right after it opened sends its engagement while
+            // its page view may still be committing (a group commit away):
+            // look again a few times before giving it up.
+            for attempt in 0..ENGAGEMENT_TRIES {
+                match app.events.engage(&engagement, app.clock.now_ms()).await {
+                    Ok(true) => break,
+                    Ok(false) if attempt + 1 < ENGAGEMENT_TRIES => {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "engagement not stored");
+                        return Err(Refusal::Unavailable("not stored; retry"));
+                    }
+                }
             }
         }
         return Ok(());
