@@ -132,6 +132,7 @@ pub trait EventStore: Send + Sync {
         query: &ReportQuery,
         key: &str,
         limit: u32,
+        now_ms: i64,
     ) -> Result<Vec<BreakdownRow>>;
 
     /// The custom-property keys seen in the query's range: `(key,
@@ -140,17 +141,24 @@ pub trait EventStore: Send + Sync {
         &self,
         query: &ReportQuery,
         limit: u32,
+        now_ms: i64,
     ) -> Result<Vec<(String, i64, i64)>>;
 
     /// Visitors reaching each of a funnel's steps within one visit, in
     /// order, over the query's range.
-    async fn funnel(&self, query: &ReportQuery, steps: &[GoalMatch]) -> Result<Vec<i64>>;
+    async fn funnel(
+        &self,
+        query: &ReportQuery,
+        steps: &[GoalMatch],
+        now_ms: i64,
+    ) -> Result<Vec<i64>>;
 
     /// Each goal's conversions over the query's range, in order.
     async fn goal_conversions(
         &self,
         query: &ReportQuery,
         goals: &[GoalMatch],
+        now_ms: i64,
     ) -> Result<Vec<Conversions>>;
 
     /// Distinct visitors since `since_ms`.
@@ -415,11 +423,17 @@ impl EventStore for SqlEventStore {
         query: &ReportQuery,
         key: &str,
         limit: u32,
+        now_ms: i64,
     ) -> Result<Vec<BreakdownRow>> {
         let window = time::window(query.tz, query.from, query.to)?;
         let db = &reports::snapshot(&self.db).await?;
-        let rows =
-            reports::property_breakdown(db, query.site, window, key, &query.filters, limit).await?;
+        let rows = match unfiltered_plan(db, query, now_ms).await? {
+            Some(plan) => reports::property_breakdown_rolled(db, &plan, key, limit).await?,
+            None => {
+                reports::property_breakdown(db, query.site, window, key, &query.filters, limit)
+                    .await?
+            }
+        };
         Ok(rows
             .into_iter()
             .map(|(value, figures)| BreakdownRow { value, figures })
@@ -430,15 +444,29 @@ impl EventStore for SqlEventStore {
         &self,
         query: &ReportQuery,
         limit: u32,
+        now_ms: i64,
     ) -> Result<Vec<(String, i64, i64)>> {
         let window = time::window(query.tz, query.from, query.to)?;
         let db = &reports::snapshot(&self.db).await?;
-        Ok(reports::property_keys(db, query.site, window, &query.filters, limit).await?)
+        Ok(match unfiltered_plan(db, query, now_ms).await? {
+            Some(plan) => reports::property_keys_rolled(db, &plan, limit).await?,
+            None => reports::property_keys(db, query.site, window, &query.filters, limit).await?,
+        })
     }
 
-    async fn funnel(&self, query: &ReportQuery, steps: &[GoalMatch]) -> Result<Vec<i64>> {
+    async fn funnel(
+        &self,
+        query: &ReportQuery,
+        steps: &[GoalMatch],
+        now_ms: i64,
+    ) -> Result<Vec<i64>> {
         let window = time::window(query.tz, query.from, query.to)?;
         let db = &reports::snapshot(&self.db).await?;
+        if let Some(plan) = unfiltered_plan(db, query, now_ms).await? {
+            if let Some(reached) = funnel::funnel_rolled(db, &plan, window, steps).await? {
+                return Ok(reached);
+            }
+        }
         Ok(funnel::funnel(db, query.site, window, &query.filters, steps).await?)
     }
 
@@ -446,10 +474,30 @@ impl EventStore for SqlEventStore {
         &self,
         query: &ReportQuery,
         goals: &[GoalMatch],
+        now_ms: i64,
     ) -> Result<Vec<Conversions>> {
         let window = time::window(query.tz, query.from, query.to)?;
         let db = &reports::snapshot(&self.db).await?;
-        Ok(goal::conversions(db, query.site, window, &query.filters, goals).await?)
+        let rolled = match unfiltered_plan(db, query, now_ms).await? {
+            Some(plan) => goal::conversions_rolled(db, &plan, goals).await?,
+            None => vec![None; goals.len()],
+        };
+        let mut out = Vec::with_capacity(goals.len());
+        for (goal, rolled) in goals.iter().zip(rolled) {
+            out.push(match rolled {
+                Some(c) => c,
+                None => goal::conversions(
+                    db,
+                    query.site,
+                    window,
+                    &query.filters,
+                    std::slice::from_ref(goal),
+                )
+                .await?
+                .remove(0),
+            });
+        }
+        Ok(out)
     }
 
     async fn visitors_since(&self, site: Uuid, since_ms: i64) -> Result<i64> {
@@ -601,6 +649,19 @@ impl EventStore for SqlEventStore {
     ) -> std::result::Result<ExportResult, ExportError> {
         export::export(&self.db, params, &self.objects, dir, job).await
     }
+}
+
+/// `plan`, for the reports whose rollups answer no filter (goals,
+/// properties).
+async fn unfiltered_plan<C: ConnectionTrait>(
+    db: &C,
+    query: &ReportQuery,
+    now_ms: i64,
+) -> Result<Option<reports::Plan>> {
+    if !query.filters.is_empty() {
+        return Ok(None);
+    }
+    plan(db, query, now_ms).await
 }
 
 /// How the rollups answer this query, if they can (see `crate::rollup`);

@@ -7,10 +7,18 @@
 //! registered on each connection by the API) read alike; a pattern
 //! without a wildcard is compared with `=`.
 
+use std::collections::HashMap;
+
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use uuid::Uuid;
 
-use crate::{dimension::Filter, reports::get, sql::Sql, time::Window};
+use crate::{
+    dimension::Filter,
+    reports::{get, tail_of, By, Plan},
+    rollup,
+    sql::Sql,
+    time::Window,
+};
 
 /// The longest page pattern and event name a goal takes.
 pub const MAX_PATTERN: usize = 300;
@@ -79,6 +87,15 @@ impl GoalMatch {
                     sql.param(pattern_regex(pattern))
                 )
             }
+        }
+    }
+
+    /// What a stored goal matches.
+    pub fn of(goal: &trackr_entity::goal::Model) -> GoalMatch {
+        match (&goal.page_pattern, &goal.event_name) {
+            (Some(p), _) => GoalMatch::Page(p.clone()),
+            (None, Some(n)) => GoalMatch::Event(n.clone()),
+            (None, None) => GoalMatch::Event(goal.name.clone()),
         }
     }
 
@@ -167,26 +184,143 @@ pub async fn conversions<C: ConnectionTrait>(
             c.visitors = get(&row, 0)?;
             c.events = get(&row, 1)?;
         }
-        if matches!(goal, GoalMatch::Event(_)) && c.events > 0 {
-            let sql = matching(
-                db,
-                site,
-                window,
-                filters,
-                goal,
-                "e.revenue_currency, CAST(SUM(e.revenue_minor) AS BIGINT), COUNT(*)",
-                " AND e.revenue_minor IS NOT NULL AND e.revenue_currency IS NOT NULL GROUP BY e.revenue_currency ORDER BY e.revenue_currency",
-            );
-            for row in db.query_all(sql.statement()).await? {
-                c.revenue.push(Revenue {
-                    currency: row.try_get_by_index(0)?,
-                    total_minor: get(&row, 1)?,
-                    events: get(&row, 2)?,
-                });
-            }
+        if c.events > 0 {
+            c.revenue = revenue(db, site, window, filters, goal).await?;
         }
         out.push(c);
     }
+    Ok(out)
+}
+
+/// Per currency, the revenue of an event goal's events in `window` that
+/// pass `filters` (page goals have none), by currency.
+async fn revenue<C: ConnectionTrait>(
+    db: &C,
+    site: Uuid,
+    window: Window,
+    filters: &[Filter],
+    goal: &GoalMatch,
+) -> Result<Vec<Revenue>, DbErr> {
+    if !matches!(goal, GoalMatch::Event(_)) {
+        return Ok(Vec::new());
+    }
+    let sql = matching(
+        db,
+        site,
+        window,
+        filters,
+        goal,
+        "e.revenue_currency, CAST(SUM(e.revenue_minor) AS BIGINT), COUNT(*)",
+        " AND e.revenue_minor IS NOT NULL AND e.revenue_currency IS NOT NULL GROUP BY e.revenue_currency ORDER BY e.revenue_currency",
+    );
+    let mut out = Vec::new();
+    for row in db.query_all(sql.statement()).await? {
+        out.push(Revenue {
+            currency: row.try_get_by_index(0)?,
+            total_minor: get(&row, 1)?,
+            events: get(&row, 2)?,
+        });
+    }
+    Ok(out)
+}
+
+/// `conversions` without filters, from the rollups and the raw tail after
+/// them, for the goals whose rows cover every rolled-up day of `plan`;
+/// `None` in place of the others (rolled up for them by the worker's next
+/// runs: read them raw meanwhile).
+pub async fn conversions_rolled<C: ConnectionTrait>(
+    db: &C,
+    plan: &Plan,
+    goals: &[GoalMatch],
+) -> Result<Vec<Option<Conversions>>, DbErr> {
+    let keys: Vec<String> = goals.iter().map(GoalMatch::filter_value).collect();
+    let days = i64::from(plan.rolled_end - plan.first);
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT r.value, r.dim, r.value2, r.day, r.gap, r.visitors, r.events, r.revenue_minor FROM rollups r WHERE r.site_id = ");
+    let (p, a, b) = (
+        sql.param(plan.site),
+        sql.param(plan.first),
+        sql.param(plan.rolled_end),
+    );
+    let dims: Vec<String> = [rollup::GOAL, rollup::GOAL_REVENUE, rollup::GOAL_MARK]
+        .into_iter()
+        .map(|d| sql.param(d))
+        .collect();
+    let values: Vec<String> = keys.iter().map(|k| sql.param(k.clone())).collect();
+    sql.push(&format!(
+        "{p} AND r.day >= {a} AND r.day < {b} AND r.dim IN ({}) AND r.value IN ({})",
+        dims.join(", "),
+        values.join(", ")
+    ));
+    let mut marks: HashMap<String, i64> = HashMap::new();
+    let mut found: HashMap<String, Conversions> = HashMap::new();
+    for r in db.query_all(sql.statement()).await? {
+        let (key, dim): (String, i32) = (r.try_get_by_index(0)?, r.try_get_by_index(1)?);
+        let c = found.entry(key.clone()).or_default();
+        match dim {
+            rollup::GOAL_MARK => *marks.entry(key).or_default() += 1,
+            rollup::GOAL => {
+                let (day, gap): (i32, i32) = (r.try_get_by_index(3)?, r.try_get_by_index(4)?);
+                if gap == 0 || gap > day - plan.first {
+                    c.visitors += get(&r, 5)?;
+                }
+                c.events += get(&r, 6)?;
+            }
+            _ => add_revenue(
+                &mut c.revenue,
+                Revenue {
+                    currency: r.try_get_by_index(2)?,
+                    total_minor: get(&r, 7)?,
+                    events: get(&r, 6)?,
+                },
+            ),
+        }
+    }
+    let mut out = Vec::with_capacity(goals.len());
+    for (goal, key) in goals.iter().zip(&keys) {
+        if marks.get(key).copied().unwrap_or(0) != days {
+            out.push(None);
+            continue;
+        }
+        let mut c = found.remove(key).unwrap_or_default();
+        for (_, new, _, events) in tail_of(db, plan, By::Goal(goal)).await? {
+            c.visitors += new;
+            c.events += events;
+        }
+        if let Some(tail) = plan.tail {
+            for r in revenue(db, plan.site, tail, &[], goal).await? {
+                add_revenue(&mut c.revenue, r);
+            }
+        }
+        c.revenue.sort_by(|a, b| a.currency.cmp(&b.currency));
+        out.push(Some(c));
+    }
+    Ok(out)
+}
+
+fn add_revenue(list: &mut Vec<Revenue>, r: Revenue) {
+    match list.iter_mut().find(|x| x.currency == r.currency) {
+        Some(x) => {
+            x.total_minor += r.total_minor;
+            x.events += r.events;
+        }
+        None => list.push(r),
+    }
+}
+
+/// What a site's goals match, each once, in a stable order.
+pub async fn site_goals<C: ConnectionTrait>(db: &C, site: Uuid) -> Result<Vec<GoalMatch>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use trackr_entity::goal;
+    let mut out: Vec<GoalMatch> = goal::Entity::find()
+        .filter(goal::Column::SiteId.eq(site))
+        .all(db)
+        .await?
+        .iter()
+        .map(GoalMatch::of)
+        .collect();
+    out.sort_by_key(GoalMatch::filter_value);
+    out.dedup();
     Ok(out)
 }
 

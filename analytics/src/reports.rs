@@ -579,33 +579,78 @@ async fn rolled_totals<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Raw events of `tail` that pass `filters`, per value of `dimension` (or
-/// all together, value ""): the visitors not seen (with that value, passing
+/// What the tail's events are counted by.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum By<'a> {
+    /// All together (value "").
+    All,
+    /// Per value of a dimension (the events that have one).
+    Dimension(Dimension),
+    /// Per value of a custom property (the events that carry it).
+    Property(&'a str),
+    /// The events that carry a custom property, together.
+    HasProperty(&'a str),
+    /// The events that convert to a goal, together.
+    Goal(&'a crate::goal::GoalMatch),
+}
+
+impl By<'_> {
+    /// `, <value> AS v` on events `e`, its parameters bound now (SQLite's
+    /// are positional: call it where the text goes).
+    fn value(&self, sql: &mut Sql) -> String {
+        match self {
+            By::Dimension(d) => d
+                .event_expr("e")
+                .map(|c| format!(", {c} AS v"))
+                .unwrap_or_default(),
+            By::Property(key) => format!(", {} AS v", sql.property("e", key)),
+            By::All | By::HasProperty(_) | By::Goal(_) => String::new(),
+        }
+    }
+
+    /// ` AND <condition>` on events `e`, as `value`.
+    fn condition(&self, sql: &mut Sql) -> String {
+        match self {
+            By::All => String::new(),
+            By::Dimension(d) => d.event_condition("e"),
+            By::Property(key) | By::HasProperty(key) => {
+                format!(" AND {} IS NOT NULL", sql.property("e", key))
+            }
+            By::Goal(g) => format!(" AND {}", g.condition(sql, "e")),
+        }
+    }
+
+    fn grouped(&self) -> bool {
+        matches!(self, By::Property(_))
+            || matches!(self, By::Dimension(d) if d.event_expr("e").is_some())
+    }
+}
+
+/// Raw events of `tail` that pass `filters`, per value of `by` (or all
+/// together, value ""): the visitors not seen (with that value, passing
 /// the filters) in `[lookback, tail start)`, then pageviews and events.
-async fn tail_rows<C: ConnectionTrait>(
+pub(crate) async fn tail_rows<C: ConnectionTrait>(
     db: &C,
     site: Uuid,
     tail: Window,
     lookback: i64,
-    dimension: Option<Dimension>,
+    by: By<'_>,
     filters: &[Filter],
 ) -> Result<Vec<(String, i64, i64, i64)>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    let column = dimension.and_then(|d| d.event_expr("e"));
-    let (value, group, join, cond) = match (dimension, &column) {
-        (Some(d), Some(c)) => (
-            format!(", {c} AS v"),
-            format!(", {c}"),
-            " AND q.v = t.v",
-            d.event_condition("e"),
-        ),
-        _ => (String::new(), String::new(), "", String::new()),
+    let grouped = by.grouped();
+    let (group, join, outer) = if grouped {
+        (", 2", " AND q.v = t.v", "t.v, ")
+    } else {
+        ("", "", "'', ")
     };
-    let outer = if column.is_some() { "t.v, " } else { "'', " };
     sql.push(&format!(
         "SELECT {outer}CAST(SUM(CASE WHEN q.h IS NULL THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(t.pv) AS BIGINT), CAST(SUM(t.ev) AS BIGINT) FROM (SELECT e.visitor_hash AS h{value}, \
-         SUM(CASE WHEN e.name = 'pageview' THEN 1 ELSE 0 END) AS pv, COUNT(*) AS ev \
+         CAST(SUM(t.pv) AS BIGINT), CAST(SUM(t.ev) AS BIGINT) FROM (SELECT e.visitor_hash AS h"
+    ));
+    let value = by.value(&mut sql);
+    sql.push(&format!(
+        "{value}, SUM(CASE WHEN e.name = 'pageview' THEN 1 ELSE 0 END) AS pv, COUNT(*) AS ev \
          FROM events e WHERE e.site_id = "
     ));
     let (p, a, b) = (
@@ -613,12 +658,14 @@ async fn tail_rows<C: ConnectionTrait>(
         sql.param(tail.from_ms),
         sql.param(tail.to_ms),
     );
+    let cond = by.condition(&mut sql);
     sql.push(&format!("{p} AND e.ts >= {a} AND e.ts < {b}{cond}"));
     sql.event_filters(filters, &[site], tail);
     sql.push(&format!(
-        " GROUP BY e.visitor_hash{group}) t \
-         LEFT JOIN (SELECT DISTINCT e.visitor_hash AS h{value} FROM events e WHERE e.session_id IN ("
+        " GROUP BY 1{group}) t LEFT JOIN (SELECT DISTINCT e.visitor_hash AS h"
     ));
+    let value = by.value(&mut sql);
+    sql.push(&format!("{value} FROM events e WHERE e.session_id IN ("));
     // Seen before: the events of the tail's visitors' visits in the
     // look-back (through the visits' and sessions' indexes, not a scan of
     // every event in it). Every event lies within its visit's span.
@@ -644,10 +691,12 @@ async fn tail_rows<C: ConnectionTrait>(
         sql.param(lookback),
         sql.param(tail.from_ms),
     );
-    sql.push(&format!("{p} AND e.ts >= {a} AND e.ts < {b}{cond}"));
+    sql.push(&format!("{p} AND e.ts >= {a} AND e.ts < {b}"));
+    let cond = by.condition(&mut sql);
+    sql.push(&cond);
     sql.event_filters(filters, &[site], tail);
     sql.push(&format!(") q ON q.h = t.h{join}"));
-    if column.is_some() {
+    if grouped {
         sql.push(" GROUP BY t.v");
     }
     let mut out = Vec::new();
@@ -689,7 +738,7 @@ pub async fn stats_rolled<C: ConnectionTrait>(
         if let Some(tail) = plan.tail {
             let lookback = time::midnight_ms(plan.tz, plan.first).max(tail.from_ms - LOOKBACK_MS);
             for (_, new, pageviews, events) in
-                tail_rows(db, plan.site, tail, lookback, None, filters).await?
+                tail_rows(db, plan.site, tail, lookback, By::All, filters).await?
             {
                 s.visitors += new;
                 s.pageviews += pageviews;
@@ -746,7 +795,7 @@ pub async fn timeseries_rolled<C: ConnectionTrait>(
         if let Some(tail) = plan.tail.filter(|t| w.to_ms > t.from_ms) {
             let lookback = w.from_ms.max(tail.from_ms - LOOKBACK_MS);
             for (_, new, pageviews, events) in
-                tail_rows(db, plan.site, part(tail), lookback, None, filters).await?
+                tail_rows(db, plan.site, part(tail), lookback, By::All, filters).await?
             {
                 s.visitors += new;
                 s.pageviews += pageviews;
@@ -786,7 +835,15 @@ pub async fn breakdown_rolled<C: ConnectionTrait>(
     let tail = match plan.tail {
         Some(t) => {
             let lookback = time::midnight_ms(plan.tz, plan.first).max(t.from_ms - LOOKBACK_MS);
-            tail_rows(db, plan.site, t, lookback, Some(dimension), filters).await?
+            tail_rows(
+                db,
+                plan.site,
+                t,
+                lookback,
+                By::Dimension(dimension),
+                filters,
+            )
+            .await?
         }
         None => Vec::new(),
     };
@@ -1152,6 +1209,118 @@ pub async fn property_breakdown<C: ConnectionTrait>(
         ));
     }
     Ok(out)
+}
+
+/// `property_breakdown` without filters, from the rollups and the tail.
+pub async fn property_breakdown_rolled<C: ConnectionTrait>(
+    db: &C,
+    plan: &Plan,
+    key: &str,
+    limit: u32,
+) -> Result<Vec<(String, StatsRow)>, DbErr> {
+    let tail = tail_of(db, plan, By::Property(key)).await?;
+    let rolled = properties_rolled(db, plan, rollup::PROPERTY, Some(key)).await?;
+    Ok(merge_tail(rolled, tail, limit, |s| s.pageviews))
+}
+
+/// `property_keys` without filters, from the rollups and the tail.
+pub async fn property_keys_rolled<C: ConnectionTrait>(
+    db: &C,
+    plan: &Plan,
+    limit: u32,
+) -> Result<Vec<(String, i64, i64)>, DbErr> {
+    let mut tail = Vec::new();
+    if let Some(t) = plan.tail {
+        for (key, _, _) in property_keys(db, plan.site, t, &[], u32::MAX).await? {
+            for (_, new, pageviews, events) in tail_of(db, plan, By::HasProperty(&key)).await? {
+                tail.push((key.clone(), new, pageviews, events));
+            }
+        }
+    }
+    let rolled = properties_rolled(db, plan, rollup::PROPERTY_KEY, None).await?;
+    Ok(merge_tail(rolled, tail, limit, |s| s.events)
+        .into_iter()
+        .map(|(k, s)| (k, s.visitors, s.events))
+        .collect())
+}
+
+/// The tail's rows by `by` (none when the rollups reach the range's end).
+pub(crate) async fn tail_of<C: ConnectionTrait>(
+    db: &C,
+    plan: &Plan,
+    by: By<'_>,
+) -> Result<Vec<(String, i64, i64, i64)>, DbErr> {
+    match plan.tail {
+        Some(t) => {
+            let lookback = time::midnight_ms(plan.tz, plan.first).max(t.from_ms - LOOKBACK_MS);
+            tail_rows(db, plan.site, t, lookback, by, &[]).await
+        }
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The rolled-up rows of `dim` (of key `key` when given, per value; else
+/// per key), every value.
+async fn properties_rolled<C: ConnectionTrait>(
+    db: &C,
+    plan: &Plan,
+    dim: i32,
+    key: Option<&str>,
+) -> Result<HashMap<String, StatsRow>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    let column = if key.is_some() { "value2" } else { "value" };
+    let first = sql.param(plan.first);
+    sql.push(&format!(
+        "SELECT r.{column}, CAST(SUM(CASE WHEN r.gap = 0 OR r.gap > r.day - {first} THEN r.visitors ELSE 0 END) AS BIGINT), \
+         CAST(SUM(r.pageviews) AS BIGINT), CAST(SUM(r.events) AS BIGINT) FROM rollups r WHERE r.site_id = "
+    ));
+    let (site, a, b, d) = (
+        sql.param(plan.site),
+        sql.param(plan.first),
+        sql.param(plan.rolled_end),
+        sql.param(dim),
+    );
+    sql.push(&format!(
+        "{site} AND r.day >= {a} AND r.day < {b} AND r.dim = {d}"
+    ));
+    if let Some(key) = key {
+        let k = sql.param(key.to_owned());
+        sql.push(&format!(" AND r.value = {k}"));
+    }
+    sql.push(&format!(" GROUP BY r.{column}"));
+    let mut out = HashMap::new();
+    for row in db.query_all(sql.statement()).await? {
+        out.insert(
+            row.try_get_by_index::<String>(0)?,
+            StatsRow {
+                visitors: get(&row, 1)?,
+                pageviews: get(&row, 2)?,
+                events: get(&row, 3)?,
+                ..StatsRow::default()
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Rolled-up values with the tail's added, the top `limit` by visitors,
+/// then `then`, then value (as the raw reports order them).
+fn merge_tail(
+    mut rows: HashMap<String, StatsRow>,
+    tail: Vec<(String, i64, i64, i64)>,
+    limit: u32,
+    then: impl Fn(&StatsRow) -> i64,
+) -> Vec<(String, StatsRow)> {
+    for (v, new, pageviews, events) in tail {
+        let e = rows.entry(v).or_default();
+        e.visitors += new;
+        e.pageviews += pageviews;
+        e.events += events;
+    }
+    let mut out: Vec<(String, StatsRow)> = rows.into_iter().collect();
+    out.sort_by(|x, y| (y.1.visitors, then(&y.1), &x.0).cmp(&(x.1.visitors, then(&x.1), &y.0)));
+    out.truncate(limit as usize);
+    out
 }
 
 /// The custom-property keys of the events in `window` passing `filters`,

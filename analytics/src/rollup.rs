@@ -40,8 +40,12 @@ use trackr_entity::{event, rollup, rollup_state, site};
 use uuid::Uuid;
 
 mod day;
+mod funnels;
+mod goals;
 
 use crate::{
+    funnel::{funnel_key, site_funnels},
+    goal::{site_goals, GoalMatch},
     sql::statement,
     time::{local_day, midnight_ms, timezone},
 };
@@ -53,8 +57,28 @@ pub const VISITS: i32 = 99;
 /// One row per day rolled up by this version of the rollups: a day without
 /// it (rolled up by an older version, whose rows mean less) is rolled up
 /// again, and not read meanwhile. Versions so far: 98 (the first), 97
-/// (UTM content and term, screen size and hostname rolled up too).
-pub const MARK: i32 = 97;
+/// (UTM content and term, screen size and hostname rolled up too), 96
+/// (custom properties and goals too).
+pub const MARK: i32 = 96;
+/// A goal's converting visitors (by gap) and events (`value`: what the
+/// goal matches, `GoalMatch::filter_value`).
+pub const GOAL: i32 = 90;
+/// A goal's revenue in one currency (`value2`): events and their sum.
+pub const GOAL_REVENUE: i32 = 91;
+/// One row per goal and day whose goal rows are written.
+pub const GOAL_MARK: i32 = 92;
+/// A custom property's value (`value`: its key, `value2`: the value).
+pub const PROPERTY: i32 = 93;
+/// A custom property's key (`value`), whatever its value.
+pub const PROPERTY_KEY: i32 = 94;
+/// A funnel's visitors reaching step `value2` (`value`: its steps,
+/// `funnel::funnel_key`), by gap.
+pub const FUNNEL: i32 = 80;
+/// One row per funnel and day whose funnel rows are written.
+pub const FUNNEL_MARK: i32 = 81;
+/// A visitor (`value2`) one of whose visits matched a funnel's steps on
+/// the day and on the day before.
+pub const FUNNEL_SPLIT: i32 = 82;
 /// How many days before a day its visitors are looked for.
 pub const LOOKBACK_DAYS: i32 = 2;
 /// A local day is rolled up once it ended this long ago (a 202 is
@@ -248,19 +272,18 @@ async fn roll_site(
     }
 
     // Closed days not rolled up yet.
+    let goals = site_goals(db, site).await?;
+    let funnels = site_funnels(db, site).await?;
     let target = local_day(tz, now_ms - CLOSE_AFTER_MS);
     let mut until = state.until_day;
     let budget = until.saturating_add(MAX_DAYS_PER_RUN);
     while until < target.min(budget) {
         let rows = {
             let read = reading(db).await?;
-            let mut rows = day::visitor_rows(
-                &read,
-                site,
-                until,
-                bounds(tz, until, midnight_ms(tz, until + 1)),
-            )
-            .await?;
+            let b = bounds(tz, until, midnight_ms(tz, until + 1));
+            let mut rows = day::visitor_rows(&read, site, until, b).await?;
+            rows.extend(goals::goal_rows(&read, site, until, &b, &goals).await?);
+            rows.extend(funnels::funnel_rows(&read, site, until, &b, &funnels).await?);
             rows.extend(day::visit_rows(&read, site, until, day_span(tz, until)).await?);
             read.commit().await?;
             rows
@@ -287,13 +310,19 @@ async fn roll_site(
     {
         let rows = {
             let read = reading(db).await?;
-            let rows = day::visitor_rows(&read, site, until, bounds(tz, until, partial)).await?;
+            let b = bounds(tz, until, partial);
+            let mut rows = day::visitor_rows(&read, site, until, b).await?;
+            rows.extend(goals::goal_rows(&read, site, until, &b, &goals).await?);
+            rows.extend(funnels::funnel_rows(&read, site, until, &b, &funnels).await?);
             read.commit().await?;
             rows
         };
         if !write(db, site, generation, until, Write::Partial(partial), rows).await? {
             return Ok(());
         }
+    }
+    if !backfill(db, site, tz, generation, &goals, &funnels).await? {
+        return Ok(());
     }
     rollup_state::Entity::update_many()
         .col_expr(rollup_state::Column::VisitsCheckedAt, Expr::value(now_ms))
@@ -303,6 +332,77 @@ async fn roll_site(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Rolls up the goals and funnels created after days were rolled up, for
+/// those days (`MAX_DAYS_PER_RUN` days a run, latest first); false when a
+/// deletion or another run changed the state meanwhile.
+async fn backfill(
+    db: &DatabaseConnection,
+    site: Uuid,
+    tz: Tz,
+    generation: i64,
+    goals: &[GoalMatch],
+    funnels: &[Vec<GoalMatch>],
+) -> Result<bool, DbErr> {
+    let Some(state) = rollup_state::Entity::find_by_id(site).one(db).await? else {
+        return Ok(true);
+    };
+    if state.generation != generation {
+        return Ok(false);
+    }
+    if goals.is_empty() && funnels.is_empty() {
+        return Ok(true);
+    }
+    let today = midnight_ms(tz, state.until_day);
+    let partial = (state.partial_until > today).then_some(state.partial_until);
+    let end = state.until_day + i32::from(partial.is_some());
+    let marks: Vec<(i32, String)> = rollup::Entity::find()
+        .select_only()
+        .column(rollup::Column::Day)
+        .column(rollup::Column::Value)
+        .filter(rollup::Column::SiteId.eq(site))
+        .filter(rollup::Column::Dim.is_in([GOAL_MARK, FUNNEL_MARK]))
+        .filter(rollup::Column::Day.gte(state.from_day))
+        .filter(rollup::Column::Day.lt(end))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let marks: std::collections::HashSet<(i32, String)> = marks.into_iter().collect();
+    let mut done = 0;
+    for day in (state.from_day..end).rev() {
+        let unmarked = |key: String| !marks.contains(&(day, key));
+        let goals: Vec<GoalMatch> = goals
+            .iter()
+            .filter(|g| unmarked(g.filter_value()))
+            .cloned()
+            .collect();
+        let funnels: Vec<Vec<GoalMatch>> = funnels
+            .iter()
+            .filter(|f| unmarked(funnel_key(f)))
+            .cloned()
+            .collect();
+        if goals.is_empty() && funnels.is_empty() {
+            continue;
+        }
+        if done == MAX_DAYS_PER_RUN {
+            break;
+        }
+        let going_on = partial.filter(|_| day == state.until_day);
+        let b = bounds(tz, day, going_on.unwrap_or(midnight_ms(tz, day + 1)));
+        let rows = {
+            let read = reading(db).await?;
+            let mut rows = goals::goal_rows(&read, site, day, &b, &goals).await?;
+            rows.extend(funnels::funnel_rows(&read, site, day, &b, &funnels).await?);
+            read.commit().await?;
+            rows
+        };
+        if !write(db, site, generation, day, Write::Added(going_on), rows).await? {
+            return Ok(false);
+        }
+        done += 1;
+    }
+    Ok(true)
 }
 
 /// The days rolled up without this version's marker (by an older one):
@@ -422,6 +522,9 @@ enum Write {
     Partial(i64),
     /// The visit rows of an earlier day.
     Visits,
+    /// The rows of goals and funnels created since a closed day, or (with
+    /// its instant) the day going on, was rolled up.
+    Added(Option<i64>),
 }
 
 /// Replaces the rows of `day` in one transaction and moves the state on;
@@ -455,6 +558,19 @@ async fn write(
                 Expr::col(rollup_state::Column::Generation).into(),
             )
             .filter(rollup_state::Column::UntilDay.gt(day)),
+        Write::Added(None) => guard
+            .col_expr(
+                rollup_state::Column::Generation,
+                Expr::col(rollup_state::Column::Generation).into(),
+            )
+            .filter(rollup_state::Column::UntilDay.gt(day)),
+        Write::Added(Some(until)) => guard
+            .col_expr(
+                rollup_state::Column::Generation,
+                Expr::col(rollup_state::Column::Generation).into(),
+            )
+            .filter(rollup_state::Column::UntilDay.eq(day))
+            .filter(rollup_state::Column::PartialUntil.eq(until)),
     };
     if guard.exec(&txn).await?.rows_affected != 1 {
         txn.rollback().await?;
@@ -463,12 +579,35 @@ async fn write(
     let mut delete = rollup::Entity::delete_many()
         .filter(rollup::Column::SiteId.eq(site))
         .filter(rollup::Column::Day.eq(day));
-    if what == Write::Visits {
-        delete = delete.filter(
-            sea_orm::Condition::any()
-                .add(rollup::Column::Dim.eq(VISITS))
-                .add(rollup::Column::Gap.eq(-1)),
-        );
+    match what {
+        Write::Visits => {
+            delete = delete.filter(
+                sea_orm::Condition::any()
+                    .add(rollup::Column::Dim.eq(VISITS))
+                    .add(rollup::Column::Gap.eq(-1)),
+            );
+        }
+        Write::Added(_) => {
+            // The rows of these goals and funnels only.
+            let keys: std::collections::BTreeSet<String> = rows
+                .iter()
+                .filter_map(|r| match &r.value {
+                    sea_orm::ActiveValue::Set(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect();
+            delete = delete
+                .filter(rollup::Column::Dim.is_in([
+                    GOAL,
+                    GOAL_REVENUE,
+                    GOAL_MARK,
+                    FUNNEL,
+                    FUNNEL_MARK,
+                    FUNNEL_SPLIT,
+                ]))
+                .filter(rollup::Column::Value.is_in(keys));
+        }
+        Write::Closed | Write::Partial(_) => {}
     }
     delete.exec(&txn).await?;
     // Stored in the order reports read them: a report reads one dimension

@@ -32,11 +32,7 @@ pub struct NewGoal {
 
 /// What a stored goal matches.
 pub fn matcher(goal: &goal::Model) -> GoalMatch {
-    match (&goal.page_pattern, &goal.event_name) {
-        (Some(p), _) => GoalMatch::Page(p.clone()),
-        (None, Some(n)) => GoalMatch::Event(n.clone()),
-        (None, None) => GoalMatch::Event(goal.name.clone()),
-    }
+    GoalMatch::of(goal)
 }
 
 /// A site's goals, oldest first.

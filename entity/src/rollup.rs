@@ -7,7 +7,10 @@ use sea_orm::entity::prelude::*;
 /// last seen n days before), how many visitors, how many of them viewed a
 /// page (`pv_visitors`, by the gap of their page views), and the pageviews
 /// and events they made. Visit aggregates live on the rows of the visits
-/// dimension, and on each value's rows with `gap = -1`.
+/// dimension, and on each value's rows with `gap = -1`. A goal's revenue
+/// rows (`trackr_analytics::rollup::GOAL_REVENUE`) carry the sum of its
+/// events' revenue in `revenue_minor` (minor units of the currency in
+/// `value2`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "rollups")]
 pub struct Model {
@@ -28,6 +31,7 @@ pub struct Model {
     pub bounces: i64,
     pub duration_ms: i64,
     pub visit_pageviews: i64,
+    pub revenue_minor: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,7 @@ mod m20261201_000015_allowed_property_keys;
 mod m20261201_000016_engagement;
 mod m20261201_000017_create_funnels;
 mod m20261201_000018_create_segments;
+mod m20261201_000019_rollup_revenue;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_engagement::Migration),
             Box::new(m20261201_000017_create_funnels::Migration),
             Box::new(m20261201_000018_create_segments::Migration),
+            Box::new(m20261201_000019_rollup_revenue::Migration),
         ]
     }
 }

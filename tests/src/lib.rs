@@ -137,7 +137,7 @@ impl TestApp {
             pairs.push((k, (*v).to_owned()));
         }
         let settings = Settings::from_pairs(pairs).expect("valid test settings");
-        let database_url = settings.database_url.clone();
+        let test_settings = settings.clone();
         let runtime = trackr_api::cli::runtime().expect("a runtime");
         let server = runtime
             .spawn({
@@ -148,7 +148,7 @@ impl TestApp {
             .expect("server started");
         if backend == Backend::Postgres {
             // What `trackr worker` runs: queue consumers beside the server.
-            let db = Database::connect(database_url.clone())
+            let db = trackr_api::app::connect_db(&settings)
                 .await
                 .expect("worker db");
             let redis = trackr_api::app::open_redis(&redis_url()).expect("redis url");
@@ -160,7 +160,8 @@ impl TestApp {
                 std::future::pending(),
             ));
         }
-        let db = Database::connect(database_url)
+        // As the server connects (SQLite's REGEXP for goals' patterns).
+        let db = trackr_api::app::connect_db(&test_settings)
             .await
             .expect("test db connection");
         TestApp {

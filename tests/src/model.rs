@@ -494,6 +494,40 @@ pub struct ModelSite {
 
 /// Signs up an owner, creates an organization and a New York site, and
 /// sends it the generated events (their visits sessionized by the model).
+/// Noon in New York on Jan 16: rolled up then, the model site's days
+/// before are closed, Jan 16 is rolled up to five minutes before, and
+/// reports read the rest of it raw (the tail after the rollups).
+pub fn partly_rolled() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 16, 17, 0, 0).unwrap()
+}
+
+/// After the model's last day: rolled up then, every day is closed.
+pub fn all_rolled() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 20, 7, 0, 0).unwrap()
+}
+
+/// Runs the rollups as the worker would at `at`, the server's clock there
+/// (reports use rollups only while they are recent).
+pub async fn roll_up(app: &TestApp, at: DateTime<Utc>) -> trackr_analytics::rollup::RollupReport {
+    app.set_time(at);
+    trackr_analytics::rollup::run(&app.db, at)
+        .await
+        .expect("rollup runs")
+}
+
+/// How many rollup rows of kind `dim` (`trackr_analytics::rollup`'s codes)
+/// the database holds with `value`.
+pub async fn rollup_rows(app: &TestApp, dim: i32, value: &str) -> i64 {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use trackr_entity::rollup;
+    rollup::Entity::find()
+        .filter(rollup::Column::Dim.eq(dim))
+        .filter(rollup::Column::Value.eq(value))
+        .count(&app.db)
+        .await
+        .expect("rollups counted") as i64
+}
+
 pub async fn model_site(app: &TestApp) -> ModelSite {
     let owner = app.sign_up("owner").await;
     let org = app.create_org(&owner, "Acme").await;

@@ -2,6 +2,7 @@
 //! (page patterns, goals) within one visit, exact against the reports
 //! test's model on both backends; bad input refused, nothing changed.
 
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 use trackr_tests::{
     both_backends, error_code,
@@ -75,37 +76,68 @@ async fn funnels_count_visitors_step_by_step_exactly(b: Backend) {
         ])
     );
     let (mut completed, mut dropped) = (0, 0);
-    for range in [("2026-01-14", "2026-01-16"), ("2026-01-15", "2026-01-15")] {
-        for (filters, keep) in model::unfiltered_and_by_source() {
-            for ((name, _, defs), id) in funnels.iter().zip(&ids) {
-                let got = app
+    // From the raw events; with the days before Jan 16 rolled up and its
+    // afternoon read raw; with every day rolled up (the funnels' rows, and
+    // the visitors whose visits cross midnight walked raw).
+    for stage in ["raw", "rolled, Jan 16 in part", "rolled"] {
+        match stage {
+            "raw" => {}
+            "rolled, Jan 16 in part" => {
+                model::roll_up(&app, model::partly_rolled()).await;
+            }
+            _ => {
+                model::roll_up(&app, model::all_rolled()).await;
+            }
+        }
+        if stage == "rolled" {
+            // Visits crossing midnight with steps on both sides are named for
+            // a raw walk.
+            let split = app
+                .count(&format!(
+                    "SELECT COUNT(*) FROM rollups WHERE dim = {}",
+                    trackr_analytics::rollup::FUNNEL_SPLIT
+                ))
+                .await;
+            assert!(split >= 1, "a visit crossing midnight: {split}");
+        }
+        if stage != "raw" {
+            let key = "page:/\u{1f}page:/pricing\u{1f}event:Signup";
+            assert!(
+                model::rollup_rows(&app, trackr_analytics::rollup::FUNNEL_MARK, key).await >= 2
+            );
+        }
+        for range in [("2026-01-14", "2026-01-16"), ("2026-01-15", "2026-01-15")] {
+            for (filters, keep) in model::unfiltered_and_by_source() {
+                for ((name, _, defs), id) in funnels.iter().zip(&ids) {
+                    let got = app
                     .gql_ok(Some(&owner.token), REPORT, json!({"id": site, "f": id, "r": {"from": range.0, "to": range.1}, "fl": filters}))
                     .await;
-                let reached = expected_funnel(&events, range, defs, keep.as_ref());
-                let first = reached[0];
-                let want: Vec<Value> = reached
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| {
-                        let before = if i == 0 { *v } else { reached[i - 1] };
-                        let rate = if first == 0 {
-                            0.0
-                        } else {
-                            (*v as f64 / first as f64 * 1000.0).round() / 10.0
-                        };
-                        json!({"visitors": v, "dropOff": before - v, "conversionRate": rate})
-                    })
-                    .collect();
-                let shown: Vec<Value> = got["site"]["funnel"]["steps"]
+                    let reached = expected_funnel(&events, range, defs, keep.as_ref());
+                    let first = reached[0];
+                    let want: Vec<Value> = reached
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| {
+                            let before = if i == 0 { *v } else { reached[i - 1] };
+                            let rate = if first == 0 {
+                                0.0
+                            } else {
+                                (*v as f64 / first as f64 * 1000.0).round() / 10.0
+                            };
+                            json!({"visitors": v, "dropOff": before - v, "conversionRate": rate})
+                        })
+                        .collect();
+                    let shown: Vec<Value> = got["site"]["funnel"]["steps"]
                     .as_array()
                     .unwrap()
                     .iter()
                     .map(|s| json!({"visitors": s["visitors"], "dropOff": s["dropOff"], "conversionRate": s["conversionRate"]}))
                     .collect();
-                assert_eq!(shown, want, "{name} {range:?} {filters}");
-                assert!(reached.windows(2).all(|w| w[0] >= w[1]));
-                completed += usize::from(reached.last().copied().unwrap_or(0) > 0);
-                dropped += usize::from(reached.windows(2).any(|w| w[0] > w[1]));
+                    assert_eq!(shown, want, "{stage}: {name} {range:?} {filters}");
+                    assert!(reached.windows(2).all(|w| w[0] >= w[1]));
+                    completed += usize::from(reached.last().copied().unwrap_or(0) > 0);
+                    dropped += usize::from(reached.windows(2).any(|w| w[0] > w[1]));
+                }
             }
         }
     }
@@ -135,6 +167,73 @@ async fn funnels_count_visitors_step_by_step_exactly(b: Backend) {
     );
     assert_eq!(got["site"]["funnel"]["steps"][2]["label"], "Signed up");
     assert_eq!(got["site"]["funnel"]["steps"][2]["visitors"], reached[2]);
+
+    // A funnel made after the days were rolled up: raw until the next run
+    // rolls those days up for it, then from its rows.
+    let late = vec![GoalDef::Page("/pricing"), GoalDef::Page("/signup")];
+    let input = json!({"siteId": site, "name": "Late", "steps": [{"pagePattern": "/pricing"}, {"pagePattern": "/signup"}]});
+    let made = app
+        .gql_ok(Some(&owner.token), CREATE, json!({"i": input}))
+        .await;
+    let id = made["createFunnel"]["id"].as_str().unwrap().to_owned();
+    let key = "page:/pricing\u{1f}page:/signup";
+    for stage in ["before the backfill", "backfilled"] {
+        if stage == "backfilled" {
+            assert_eq!(
+                model::rollup_rows(&app, trackr_analytics::rollup::FUNNEL_MARK, key).await,
+                0
+            );
+            model::roll_up(&app, model::all_rolled()).await;
+            assert!(
+                model::rollup_rows(&app, trackr_analytics::rollup::FUNNEL_MARK, key).await >= 3
+            );
+        }
+        for range in [("2026-01-14", "2026-01-16"), ("2026-01-15", "2026-01-15")] {
+            let got = app
+                .gql_ok(
+                    Some(&owner.token),
+                    REPORT,
+                    json!({"id": site, "f": id, "r": {"from": range.0, "to": range.1}}),
+                )
+                .await;
+            let shown: Vec<usize> = got["site"]["funnel"]["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["visitors"].as_u64().unwrap() as usize)
+                .collect();
+            assert_eq!(
+                shown,
+                expected_funnel(&events, range, &late, &|_| true),
+                "{stage} {range:?}"
+            );
+        }
+    }
+    // The report does read the rows: a changed one shows.
+    let jan15 =
+        trackr_analytics::time::day_number(chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap());
+    let changed = app
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE rollups SET visitors = visitors + 1000 WHERE dim = {} AND value = '{key}' AND value2 = '1' AND gap = 0 AND day = {jan15}",
+            trackr_analytics::rollup::FUNNEL
+        ))
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected(), 1);
+    let got = app
+        .gql_ok(
+            Some(&owner.token),
+            REPORT,
+            json!({"id": site, "f": id, "r": {"from": "2026-01-15", "to": "2026-01-15"}}),
+        )
+        .await;
+    assert_eq!(
+        got["site"]["funnel"]["steps"][0]["visitors"]
+            .as_u64()
+            .unwrap() as usize,
+        expected_funnel(&events, ("2026-01-15", "2026-01-15"), &late, &|_| true)[0] + 1000
+    );
 }
 
 async fn malformed_funnels_are_refused_and_change_nothing(b: Backend) {

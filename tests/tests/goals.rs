@@ -3,7 +3,7 @@
 //! the GOAL filter on every report, before and after the rollups; and bad
 //! input refused with nothing changed.
 
-use chrono::{TimeZone, Utc};
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 use trackr_tests::{
     both_backends, error_code,
@@ -12,6 +12,11 @@ use trackr_tests::{
     },
     Backend, TestApp,
 };
+
+/// `trackr_analytics::rollup::GOAL`: a goal's rollup rows.
+const GOAL_ROWS: i32 = trackr_analytics::rollup::GOAL;
+/// `trackr_analytics::rollup::GOAL_MARK`: a goal's rolled-up days.
+const GOAL_MARKS: i32 = trackr_analytics::rollup::GOAL_MARK;
 
 const CONVERSIONS: &str = "query($id: ID!, $r: DateRange!, $f: [Filter!]) { site(id: $id) { goalConversions(range: $r, filters: $f) { goal { name } visitors conversions conversionRate revenue { currency total average events } } } }";
 const STATS: &str = "query($id: ID!, $r: DateRange!, $f: [Filter!]) { site(id: $id) { stats(range: $r, filters: $f) { visitors pageviews events visits bounceRate visitDurationSeconds viewsPerVisit } } }";
@@ -165,13 +170,59 @@ async fn goals_count_conversions_and_revenue_exactly(b: Backend) {
         "revenue in two currencies"
     );
     check(&app, &owner.token, &site, &ids, &events, &visits, "raw").await;
-    // Rolled up, the GOAL filter still reads the raw events, and agrees.
-    let rolled =
-        trackr_analytics::rollup::run(&app.db, Utc.with_ymd_and_hms(2026, 1, 20, 7, 0, 0).unwrap())
-            .await
-            .unwrap();
+    // Rolled up (conversions from the goals' rollup rows; the GOAL filter
+    // still reads the raw events), with Jan 16's afternoon read raw, then
+    // every day rolled up: all agree.
+    let partly = model::roll_up(&app, model::partly_rolled()).await;
+    assert!(partly.days >= 2);
+    assert!(model::rollup_rows(&app, GOAL_ROWS, "event:Signup").await > 0);
+    check(
+        &app,
+        &owner.token,
+        &site,
+        &ids,
+        &events,
+        &visits,
+        "rolled, Jan 16 in part",
+    )
+    .await;
+    let rolled = model::roll_up(&app, model::all_rolled()).await;
     assert!(rolled.days >= 3);
     check(&app, &owner.token, &site, &ids, &events, &visits, "rolled").await;
+    // The conversions do come from the rollups: a changed row shows.
+    let jan15 =
+        trackr_analytics::time::day_number(chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap());
+    let changed = app
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE rollups SET events = events + 1000 WHERE dim = {GOAL_ROWS} AND value = 'event:Signup' AND gap = 0 AND day = {jan15}"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected(), 1);
+    let r = json!({"from": "2026-01-15", "to": "2026-01-15"});
+    let got = app
+        .gql_ok(Some(&owner.token), CONVERSIONS, json!({"id": site, "r": r}))
+        .await;
+    let want = expected_conversion(
+        &events,
+        ("2026-01-15", "2026-01-15"),
+        GoalDef::Event("Signup"),
+        Some("USD"),
+        &|_| true,
+    );
+    assert_eq!(
+        got["site"]["goalConversions"][4]["conversions"]
+            .as_i64()
+            .unwrap(),
+        want["conversions"].as_i64().unwrap() + 1000
+    );
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE rollups SET events = events - 1000 WHERE dim = {GOAL_ROWS} AND value = 'event:Signup' AND gap = 0 AND day = {jan15}"
+        ))
+        .await
+        .unwrap();
 
     // A deleted goal leaves the report and the filter.
     assert_eq!(
@@ -204,6 +255,37 @@ async fn goals_count_conversions_and_revenue_exactly(b: Backend) {
         Some("BAD_USER_INPUT"),
         "{resp}"
     );
+
+    // A goal made after the days were rolled up: read raw until the next
+    // run rolls those days up for it, then from its rows; exact both ways.
+    let made = app
+        .gql_ok(
+            Some(&owner.token),
+            "mutation($s: ID!) { createGoal(input: {siteId: $s, name: \"Late\", pagePattern: \"/sign*\"}) { id } }",
+            json!({"s": site}),
+        )
+        .await;
+    assert!(made["createGoal"]["id"].is_string());
+    let late = GoalDef::Page("/sign*");
+    for stage in ["before the backfill", "backfilled"] {
+        if stage == "backfilled" {
+            assert_eq!(model::rollup_rows(&app, GOAL_MARKS, "page:/sign*").await, 0);
+            model::roll_up(&app, model::all_rolled()).await;
+            assert!(model::rollup_rows(&app, GOAL_MARKS, "page:/sign*").await >= 3);
+        }
+        for range in [("2026-01-14", "2026-01-16"), ("2026-01-15", "2026-01-15")] {
+            let got = app
+                .gql_ok(
+                    Some(&owner.token),
+                    CONVERSIONS,
+                    json!({"id": site, "r": {"from": range.0, "to": range.1}}),
+                )
+                .await;
+            let mut want = expected_conversion(&events, range, late, None, &|_| true);
+            want["goal"] = json!({"name": "Late"});
+            assert_eq!(got["site"]["goalConversions"][4], want, "{stage} {range:?}");
+        }
+    }
 }
 
 async fn malformed_goals_are_refused_and_change_nothing(b: Backend) {

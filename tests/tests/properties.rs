@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 use trackr_tests::{
     both_backends, error_code,
@@ -76,86 +77,133 @@ async fn properties_break_down_and_filter_exactly(b: Backend) {
         .iter()
         .any(|e| prop(e, "plan").as_deref() == Some("pro")));
 
-    for range in [("2026-01-14", "2026-01-16"), ("2026-01-15", "2026-01-15")] {
-        let r = json!({"from": range.0, "to": range.1});
-        for (filters, keep) in model::unfiltered_and_by_source() {
-            let keep = keep.as_ref();
-            let got = app
-                .gql_ok(
-                    Some(&owner.token),
-                    KEYS,
-                    json!({"id": site, "r": r, "f": filters}),
-                )
-                .await;
-            assert_eq!(
-                got["site"]["propertyKeys"],
-                expected_keys(&events, range, keep),
-                "keys {range:?} {filters}"
-            );
-            for key in ["plan", "form", "variant", "missing"] {
+    // From the raw events; with the days before Jan 16 rolled up and its
+    // afternoon read raw; with every day rolled up.
+    for stage in ["raw", "rolled, Jan 16 in part", "rolled"] {
+        match stage {
+            "raw" => {}
+            "rolled, Jan 16 in part" => {
+                model::roll_up(&app, model::partly_rolled()).await;
+                assert!(
+                    model::rollup_rows(&app, trackr_analytics::rollup::PROPERTY_KEY, "plan").await
+                        >= 2
+                );
+            }
+            _ => {
+                model::roll_up(&app, model::all_rolled()).await;
+            }
+        }
+        for range in [("2026-01-14", "2026-01-16"), ("2026-01-15", "2026-01-15")] {
+            let r = json!({"from": range.0, "to": range.1});
+            for (filters, keep) in model::unfiltered_and_by_source() {
+                let keep = keep.as_ref();
+                let got = app
+                    .gql_ok(
+                        Some(&owner.token),
+                        KEYS,
+                        json!({"id": site, "r": r, "f": filters}),
+                    )
+                    .await;
+                assert_eq!(
+                    got["site"]["propertyKeys"],
+                    expected_keys(&events, range, keep),
+                    "{stage}: keys {range:?} {filters}"
+                );
+                for key in ["plan", "form", "variant", "missing"] {
+                    let got = app
+                        .gql_ok(
+                            Some(&owner.token),
+                            BREAKDOWN,
+                            json!({"id": site, "r": r, "k": key, "f": filters}),
+                        )
+                        .await;
+                    assert_eq!(
+                        got["site"]["breakdown"],
+                        expected_values(&events, range, key, keep),
+                        "{stage}: {key} {range:?} {filters}"
+                    );
+                }
+            }
+            // The property filter, each op, on stats and on another property's breakdown.
+            for (op, value, keep) in [
+                (
+                    "IS",
+                    "pro",
+                    Box::new(|e: &Ev| prop(e, "plan").as_deref() == Some("pro"))
+                        as Box<dyn Fn(&Ev) -> bool>,
+                ),
+                (
+                    "IS_NOT",
+                    "pro",
+                    Box::new(|e: &Ev| prop(e, "plan").as_deref() != Some("pro")),
+                ),
+                (
+                    "CONTAINS",
+                    "PRIC",
+                    Box::new(|e: &Ev| {
+                        prop(e, "form").is_some_and(|v| v.to_lowercase().contains("pric"))
+                    }),
+                ),
+            ] {
+                let key = if op == "CONTAINS" { "form" } else { "plan" };
+                let f = json!([{"dimension": "PROPERTY", "key": key, "op": op, "value": value}]);
+                let got = app
+                    .gql_ok(
+                        Some(&owner.token),
+                        STATS,
+                        json!({"id": site, "r": r, "f": f}),
+                    )
+                    .await;
+                assert_eq!(
+                    got["site"]["stats"],
+                    expected_stats(&events, &visits, range.0, range.1, &*keep),
+                    "{key} {op} {value} {range:?}"
+                );
                 let got = app
                     .gql_ok(
                         Some(&owner.token),
                         BREAKDOWN,
-                        json!({"id": site, "r": r, "k": key, "f": filters}),
+                        json!({"id": site, "r": r, "k": "form", "f": f}),
                     )
                     .await;
                 assert_eq!(
                     got["site"]["breakdown"],
-                    expected_values(&events, range, key, keep),
-                    "{key} {range:?} {filters}"
+                    expected_values(&events, range, "form", &*keep),
+                    "form under {key} {op} {value}"
                 );
             }
         }
-        // The property filter, each op, on stats and on another property's breakdown.
-        for (op, value, keep) in [
-            (
-                "IS",
-                "pro",
-                Box::new(|e: &Ev| prop(e, "plan").as_deref() == Some("pro"))
-                    as Box<dyn Fn(&Ev) -> bool>,
-            ),
-            (
-                "IS_NOT",
-                "pro",
-                Box::new(|e: &Ev| prop(e, "plan").as_deref() != Some("pro")),
-            ),
-            (
-                "CONTAINS",
-                "PRIC",
-                Box::new(|e: &Ev| {
-                    prop(e, "form").is_some_and(|v| v.to_lowercase().contains("pric"))
-                }),
-            ),
-        ] {
-            let key = if op == "CONTAINS" { "form" } else { "plan" };
-            let f = json!([{"dimension": "PROPERTY", "key": key, "op": op, "value": value}]);
-            let got = app
-                .gql_ok(
-                    Some(&owner.token),
-                    STATS,
-                    json!({"id": site, "r": r, "f": f}),
-                )
-                .await;
-            assert_eq!(
-                got["site"]["stats"],
-                expected_stats(&events, &visits, range.0, range.1, &*keep),
-                "{key} {op} {value} {range:?}"
-            );
-            let got = app
-                .gql_ok(
-                    Some(&owner.token),
-                    BREAKDOWN,
-                    json!({"id": site, "r": r, "k": "form", "f": f}),
-                )
-                .await;
-            assert_eq!(
-                got["site"]["breakdown"],
-                expected_values(&events, range, "form", &*keep),
-                "form under {key} {op} {value}"
-            );
-        }
     }
+    // The breakdown does read the rollups: a changed row shows.
+    let jan15 =
+        trackr_analytics::time::day_number(chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap());
+    let changed = app
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE rollups SET events = events + 1000 WHERE dim = {} AND value = 'plan' AND value2 = 'pro' AND gap = 0 AND day = {jan15}",
+            trackr_analytics::rollup::PROPERTY
+        ))
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected(), 1);
+    let got = app
+        .gql_ok(
+            Some(&owner.token),
+            BREAKDOWN,
+            json!({"id": site, "r": {"from": "2026-01-15", "to": "2026-01-15"}, "k": "plan"}),
+        )
+        .await;
+    let want = expected_values(&events, ("2026-01-15", "2026-01-15"), "plan", &|_| true);
+    let pro = |v: &Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["value"] == "pro")
+            .unwrap()["events"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(pro(&got["site"]["breakdown"]), pro(&want) + 1000);
     // Suggestions for a property's values.
     let got = app
         .gql_ok(Some(&owner.token), "query($id: ID!) { site(id: $id) { suggestions(range: {from: \"2026-01-14\", to: \"2026-01-16\"}, dimension: PROPERTY, key: \"plan\", text: \"PR\") } }", json!({"id": site}))

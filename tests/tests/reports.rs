@@ -849,6 +849,7 @@ async fn promise_3_and_4_rollups_follow_deletions_purges_and_time_zone_changes(b
             bounces: Set(0),
             duration_ms: Set(0),
             visit_pageviews: Set(0),
+            revenue_minor: Set(0),
             ..Default::default()
         })
         .exec(&app.db)

@@ -26,7 +26,7 @@ use sea_orm::{
 use trackr_entity::rollup;
 use uuid::Uuid;
 
-use super::{LONGEST_VISIT_MS, MARK, VISITS, VISIT_AGGREGATES};
+use super::{LONGEST_VISIT_MS, MARK, PROPERTY, PROPERTY_KEY, VISITS, VISIT_AGGREGATES};
 use crate::{
     dimension::{Combo, Dimension},
     sql::statement,
@@ -98,42 +98,77 @@ impl Layout {
     }
 }
 
-/// Each dimension's values seen, numbered.
+/// Each dimension's values seen, numbered; after the dimensions', two
+/// more tables: custom-property keys (`KEY`) and values (`VALUE`).
 struct Values {
+    dims: usize,
     ids: Vec<HashMap<String, u32>>,
     names: Vec<Vec<String>>,
 }
 
 impl Values {
-    fn new(n: usize) -> Values {
+    fn new(dims: usize) -> Values {
         Values {
-            ids: vec![HashMap::new(); n],
-            names: vec![Vec::new(); n],
+            dims,
+            ids: vec![HashMap::new(); dims + 2],
+            names: vec![Vec::new(); dims + 2],
+        }
+    }
+
+    /// The table of property keys, then the one of their values.
+    fn key_table(&self) -> usize {
+        self.dims
+    }
+
+    /// The id of `value` in table `t`.
+    fn intern(&mut self, t: usize, value: String) -> u32 {
+        match self.ids[t].entry(value) {
+            Entry::Occupied(o) => *o.get(),
+            Entry::Vacant(slot) => {
+                let id = self.names[t].len() as u32;
+                self.names[t].push(slot.key().clone());
+                *slot.insert(id)
+            }
         }
     }
 
     /// The ids of the dimension columns that start at `first` in `row`.
     fn read(&mut self, row: &QueryResult, first: usize) -> Result<Vec<u32>, DbErr> {
-        let mut out = Vec::with_capacity(self.ids.len());
-        for d in 0..self.ids.len() {
+        let mut out = Vec::with_capacity(self.dims);
+        for d in 0..self.dims {
             let value: Option<String> = row.try_get_by_index(first + d)?;
             out.push(match value {
                 None => NONE,
-                Some(v) => match self.ids[d].entry(v) {
-                    Entry::Occupied(o) => *o.get(),
-                    Entry::Vacant(slot) => {
-                        let id = self.names[d].len() as u32;
-                        self.names[d].push(slot.key().clone());
-                        *slot.insert(id)
-                    }
-                },
+                Some(v) => self.intern(d, v),
             });
         }
         Ok(out)
     }
 
-    fn name(&self, dim: usize, id: u32) -> String {
-        self.names[dim][id as usize].clone()
+    /// The (key, value) ids of an event's custom properties (a JSON
+    /// object; values are strings, others read as their JSON text, as
+    /// PostgreSQL's `->>` does).
+    fn props(&mut self, props: Option<String>) -> Vec<(u32, u32)> {
+        let Some(Ok(serde_json::Value::Object(map))) =
+            props.map(|p| serde_json::from_str::<serde_json::Value>(&p))
+        else {
+            return Vec::new();
+        };
+        let k = self.key_table();
+        map.into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(key, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                (self.intern(k, key), self.intern(k + 1, v))
+            })
+            .collect()
+    }
+
+    fn name(&self, table: usize, id: u32) -> String {
+        self.names[table][id as usize].clone()
     }
 }
 
@@ -142,10 +177,12 @@ struct Seen {
     pageview: bool,
     ts: i64,
     ids: Vec<u32>,
+    props: Vec<(u32, u32)>,
 }
 
 /// The instants that bound a day's visitor rows (ms): the look-back's
 /// start, the day before's start, the day's start, and where it ends.
+#[derive(Debug, Clone, Copy)]
 pub(super) struct Bounds {
     pub lookback: i64,
     pub yesterday: i64,
@@ -164,9 +201,10 @@ pub(super) async fn visitor_rows<C: ConnectionTrait + StreamTrait>(
     let mut values = Values::new(layout.dims.len());
     let backend = db.get_database_backend();
     let select = format!(
-        "SELECT e.visitor_hash, e.ts, CAST(CASE WHEN e.name = 'pageview' THEN 1 ELSE 0 END AS INTEGER){}",
+        "SELECT e.visitor_hash, e.ts, CAST(CASE WHEN e.name = 'pageview' THEN 1 ELSE 0 END AS INTEGER){}, e.props",
         layout.columns()
     );
+    let props_at = 3 + layout.dims.len();
     let seen = |values: &mut Values, r: &QueryResult| -> Result<(i64, Seen), DbErr> {
         Ok((
             r.try_get_by_index(0)?,
@@ -174,6 +212,7 @@ pub(super) async fn visitor_rows<C: ConnectionTrait + StreamTrait>(
                 ts: r.try_get_by_index(1)?,
                 pageview: r.try_get_by_index::<i32>(2)? == 1,
                 ids: values.read(r, 3)?,
+                props: values.props(r.try_get_by_index(props_at)?),
             },
         ))
     };
@@ -252,11 +291,13 @@ pub(super) async fn visitor_rows<C: ConnectionTrait + StreamTrait>(
 /// Maps reused from one visitor to the next.
 #[derive(Default)]
 struct Scratch {
+    keys: Vec<Key>,
     today: HashMap<Key, (i64, i64)>,
     last: HashMap<Key, (i64, Option<i64>)>,
 }
 
-/// Counts one visitor into each combination's rows.
+/// Counts one visitor into each combination's rows, and into the rows of
+/// the custom properties (by key, and by key and value).
 fn count_visitor(
     layout: &Layout,
     events: &[Seen],
@@ -265,44 +306,83 @@ fn count_visitor(
     scratch: &mut Scratch,
     rows: &mut HashMap<RowKey, Counts>,
 ) {
-    let gap = |last: Option<i64>| match last {
-        None => 0,
-        Some(t) if t >= yesterday => 1,
-        Some(_) => 2,
+    let mut visitor = VisitorRows {
+        events,
+        before,
+        yesterday,
+        scratch,
+        rows,
     };
     for (code, places, page) in &layout.combos {
-        scratch.today.clear();
-        scratch.last.clear();
-        for e in events {
-            if let Some(key) = Layout::key(places, &e.ids) {
-                let n = scratch.today.entry(key).or_default();
+        visitor.count(*code, *page, |e, keys| {
+            keys.extend(Layout::key(places, &e.ids))
+        });
+    }
+    visitor.count(PROPERTY_KEY, false, |e, keys| {
+        keys.extend(e.props.iter().map(|(k, _)| [*k, 0, 0]))
+    });
+    visitor.count(PROPERTY, false, |e, keys| {
+        keys.extend(e.props.iter().map(|(k, v)| [*k, *v, 0]))
+    });
+}
+
+/// One visitor's events, counted into the day's rows.
+struct VisitorRows<'a> {
+    events: &'a [Seen],
+    before: Option<&'a Vec<Seen>>,
+    yesterday: i64,
+    scratch: &'a mut Scratch,
+    rows: &'a mut HashMap<RowKey, Counts>,
+}
+
+impl VisitorRows<'_> {
+    /// Counts the visitor once into the rows of `code` for each key that
+    /// `keys` gives one of its events, by the gap since it was last seen
+    /// with it (`page`: and its page views into `pv_visitors` alike).
+    fn count(&mut self, code: i32, page: bool, keys: impl Fn(&Seen, &mut Vec<Key>)) {
+        let (s, yesterday) = (&mut *self.scratch, self.yesterday);
+        let gap = |last: Option<i64>| match last {
+            None => 0,
+            Some(t) if t >= yesterday => 1,
+            Some(_) => 2,
+        };
+        s.today.clear();
+        s.last.clear();
+        for e in self.events {
+            s.keys.clear();
+            keys(e, &mut s.keys);
+            for key in &s.keys {
+                let n = s.today.entry(*key).or_default();
                 n.0 += i64::from(e.pageview);
                 n.1 += 1;
             }
         }
-        if scratch.today.is_empty() {
-            continue;
+        if s.today.is_empty() {
+            return;
         }
-        for e in before.into_iter().flatten() {
-            if let Some(key) = Layout::key(places, &e.ids) {
-                let l = scratch.last.entry(key).or_insert((i64::MIN, None));
+        for e in self.before.into_iter().flatten() {
+            s.keys.clear();
+            keys(e, &mut s.keys);
+            for key in &s.keys {
+                let l = s.last.entry(*key).or_insert((i64::MIN, None));
                 l.0 = l.0.max(e.ts);
                 if e.pageview {
                     l.1 = Some(l.1.map_or(e.ts, |t| t.max(e.ts)));
                 }
             }
         }
-        for (key, (pageviews, events)) in &scratch.today {
-            let last = scratch.last.get(key);
-            let c = rows
-                .entry((*code, *key, gap(last.map(|l| l.0))))
+        for (key, (pageviews, events)) in &s.today {
+            let last = s.last.get(key);
+            let c = self
+                .rows
+                .entry((code, *key, gap(last.map(|l| l.0))))
                 .or_default();
             c.visitors += 1;
             c.pageviews += pageviews;
             c.events += events;
-            if *page && *pageviews > 0 {
+            if page && *pageviews > 0 {
                 let g = gap(last.and_then(|l| l.1));
-                rows.entry((*code, *key, g)).or_default().pv_visitors += 1;
+                self.rows.entry((code, *key, g)).or_default().pv_visitors += 1;
             }
         }
     }
@@ -417,6 +497,12 @@ fn count_visit(visit: Counts, keys: &mut HashSet<(i32, Key)>, rows: &mut HashMap
 
 /// The values of a key of the combination `code`.
 fn names(layout: &Layout, values: &Values, code: i32, key: Key) -> Vec<String> {
+    let k = values.key_table();
+    match code {
+        PROPERTY_KEY => return vec![values.name(k, key[0])],
+        PROPERTY => return vec![values.name(k, key[0]), values.name(k + 1, key[1])],
+        _ => {}
+    }
     let places = layout
         .combos
         .iter()
@@ -458,5 +544,6 @@ pub(super) fn empty_row(
         bounces: Set(0),
         duration_ms: Set(0),
         visit_pageviews: Set(0),
+        revenue_minor: Set(0),
     }
 }

@@ -162,7 +162,10 @@ pub async fn report(app: &App, scope: &Scope, id: &ID) -> ApiResult<FunnelReport
         .ok_or_else(|| {
             ApiError::Internal(format!("funnel {} has a step it cannot read", funnel.id))
         })?;
-    let reached = app.events.funnel(scope, &matchers).await?;
+    let reached = app
+        .events
+        .funnel(scope, &matchers, app.clock.now_ms())
+        .await?;
     let first = reached.first().copied().unwrap_or(0);
     let mut before = first;
     let report = steps

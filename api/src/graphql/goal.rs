@@ -145,7 +145,10 @@ pub async fn conversions(app: &App, scope: &Scope) -> ApiResult<Vec<GoalConversi
         return Ok(Vec::new());
     }
     let matchers: Vec<_> = list.iter().map(goals::matcher).collect();
-    let counts = app.events.goal_conversions(scope, &matchers).await?;
+    let counts = app
+        .events
+        .goal_conversions(scope, &matchers, app.clock.now_ms())
+        .await?;
     let all = app
         .events
         .stats(std::slice::from_ref(scope), app.clock.now_ms())

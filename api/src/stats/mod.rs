@@ -443,7 +443,7 @@ pub async fn breakdown(
         (Dimension::Property, key) => {
             let key = property_key("key", key.map(str::to_owned))?;
             app.events
-                .property_breakdown(scope, &key, limit as u32)
+                .property_breakdown(scope, &key, limit as u32, app.clock.now_ms())
                 .await?
         }
         (_, Some(_)) => return Err(ApiError::bad_input("key", "only PROPERTY takes a key")),
@@ -490,7 +490,7 @@ pub async fn property_keys(
     time::validate(scope.from, scope.to)?;
     Ok(app
         .events
-        .property_keys(scope, limit as u32)
+        .property_keys(scope, limit as u32, app.clock.now_ms())
         .await?
         .into_iter()
         .map(|(key, visitors, events)| PropertyKey {
