@@ -7,7 +7,7 @@ use trackr_entity::{
     api_key::{self, Scope, Scopes},
     audit_log,
     membership::{self, Role},
-    organization, site, user,
+    organization, share_link, site, user,
 };
 use uuid::Uuid;
 
@@ -24,6 +24,9 @@ pub enum Principal {
         session_id: Uuid,
     },
     ApiKey(api_key::Model),
+    /// The holder of a share link: that one site's reports, nothing else
+    /// (`crate::shares`).
+    Share(share_link::Model),
 }
 
 /// Facts about the request that rules need.
@@ -93,14 +96,16 @@ impl Principal {
             Principal::ApiKey(_) => Err(ApiError::Forbidden(
                 "this operation needs a user's session, not an API key".into(),
             )),
-            Principal::Anonymous => Err(ApiError::Unauthenticated),
+            // A share link's holder has no account.
+            Principal::Anonymous | Principal::Share(_) => Err(ApiError::Unauthenticated),
         }
     }
 
-    /// A user or an API key; anonymous and invalid tokens are refused.
+    /// A user or an API key; anonymous and invalid tokens (and share
+    /// links, which reach their site's reports only) are refused.
     pub fn require_authenticated(&self) -> ApiResult<()> {
         match self {
-            Principal::Anonymous => Err(ApiError::Unauthenticated),
+            Principal::Anonymous | Principal::Share(_) => Err(ApiError::Unauthenticated),
             Principal::InvalidToken => Err(ApiError::InvalidToken),
             Principal::User { .. } | Principal::ApiKey(_) => Ok(()),
         }
@@ -195,6 +200,8 @@ pub enum Via {
     ApiKey {
         scopes: Scopes,
     },
+    /// A share link: the reports of its one site.
+    Share,
 }
 
 /// A caller's proven access to one organization.
@@ -218,6 +225,7 @@ impl Grant {
             Via::Member(role) => action.allows(*role),
             Via::Staff => action.is_read(),
             Via::Finance => matches!(action, Action::ReadOrganization | Action::ReadBilling),
+            Via::Share => action == Action::ReadSites,
             Via::ApiKey { scopes } => action.scope().is_some_and(|s| {
                 scopes.contains(s) || (s == Scope::StatsRead && scopes.contains(Scope::SitesRead))
             }),
@@ -247,6 +255,8 @@ pub async fn organization(
     let via = match principal {
         Principal::Anonymous => return Err(ApiError::Unauthenticated),
         Principal::InvalidToken => return Err(ApiError::InvalidToken),
+        // A share link reaches its site (`site`), never an organization.
+        Principal::Share(_) => return Err(ApiError::NotFound("organization")),
         Principal::ApiKey(key) => {
             if key.organization_id != organization_id {
                 return Err(ApiError::NotFound("organization"));
@@ -303,6 +313,7 @@ pub async fn site(
     match principal {
         Principal::Anonymous => return Err(ApiError::Unauthenticated),
         Principal::InvalidToken => return Err(ApiError::InvalidToken),
+        Principal::Share(link) => return shared_site(app, link, site_id, action).await,
         _ => {}
     }
     let site = site::Entity::find_by_id(site_id)
@@ -316,6 +327,36 @@ pub async fn site(
             other => other,
         })?;
     Ok((site, grant))
+}
+
+/// A share link's site, for reading its reports; any other site, or any
+/// other action, is not found (the link proves nothing else).
+async fn shared_site(
+    app: &App,
+    link: &share_link::Model,
+    site_id: Uuid,
+    action: Action,
+) -> ApiResult<(site::Model, Grant)> {
+    if link.site_id != site_id || action != Action::ReadSites {
+        return Err(ApiError::NotFound("site"));
+    }
+    let site = site::Entity::find_by_id(site_id)
+        .one(&app.db)
+        .await?
+        .ok_or(ApiError::NotFound("site"))?;
+    let organization = organization::Entity::find_by_id(site.organization_id)
+        .one(&app.db)
+        .await?
+        .ok_or(ApiError::NotFound("site"))?;
+    note_organization(organization.id);
+    Ok((
+        site,
+        Grant {
+            organization,
+            via: Via::Share,
+            actor: None,
+        },
+    ))
 }
 
 async fn audit_staff_read(

@@ -95,7 +95,7 @@ fn validate_name(name: &str) -> ApiResult<Option<String>> {
 
 /// Hashes a new password (off the async threads). Callers spend the
 /// request's password check first (`RequestMeta::spend_password_check`).
-async fn hash(password: String) -> ApiResult<String> {
+pub(crate) async fn hash(password: String) -> ApiResult<String> {
     tokio::task::spawn_blocking(move || tokens::hash_password(&password))
         .await
         .map_err(ApiError::internal)?
@@ -103,7 +103,7 @@ async fn hash(password: String) -> ApiResult<String> {
 }
 
 /// Checks a password against a hash: this request's one password check.
-async fn verify_password(meta: &RequestMeta, password: String, hash: String) -> ApiResult<bool> {
+pub(crate) async fn verify_password(meta: &RequestMeta, password: String, hash: String) -> ApiResult<bool> {
     meta.spend_password_check()?;
     tokio::task::spawn_blocking(move || tokens::verify_password(&password, &hash))
         .await

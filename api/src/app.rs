@@ -285,6 +285,11 @@ impl App {
         tokens::keyed_digest(&self.ip_key, &ip.to_string())
     }
 
+    /// The MAC of a share link's unlock cookie (`crate::shares`).
+    pub fn share_mac(&self, value: &str) -> String {
+        tokens::keyed_digest(&self.ip_key, &format!("share-unlock\0{value}"))
+    }
+
     /// A rate-limit key that names neither the email nor the IP it is for.
     pub fn limit_key(&self, kind: &str, value: &str) -> String {
         format!("{kind}:{}", tokens::keyed_digest(&self.ip_key, value))

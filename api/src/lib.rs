@@ -22,6 +22,7 @@ pub mod ratelimit;
 pub mod recordings;
 pub mod segments;
 pub mod server;
+pub mod shares;
 pub mod site_items;
 pub mod sites;
 pub mod stats;

@@ -99,7 +99,13 @@ async fn graphql_post(
     }
     request.set_parsed_query(checked.document);
     let browser = Browser::of(&headers, &state.app.settings);
+    // A share page's request acts as its link, whoever's browser it is.
+    let shared = match crate::shares::principal(&state.app, &headers).await {
+        Ok(p) => p,
+        Err(e) => return error_response(&state.app, e),
+    };
     let token = match browser::credential(&headers) {
+        _ if shared.is_some() => None,
         Credential::Bearer(token) => Some(token),
         Credential::Cookie(token) if browser.own_page => Some(token),
         Credential::Cookie(_) => {
@@ -112,9 +118,12 @@ async fn graphql_post(
         }
         Credential::None => None,
     };
-    let principal = match accounts::authenticate(&state.app, token).await {
-        Ok(p) => p,
-        Err(e) => return error_response(&state.app, e),
+    let principal = match shared {
+        Some(p) => p,
+        None => match accounts::authenticate(&state.app, token).await {
+            Ok(p) => p,
+            Err(e) => return error_response(&state.app, e),
+        },
     };
     let meta = RequestMeta::new(
         ip,
@@ -399,6 +408,7 @@ pub fn router(app: App) -> Router {
         .merge(api)
         .merge(crate::ingest::routes(&app).with_state(app.clone()))
         .merge(crate::billing::routes().with_state(app.clone()))
+        .merge(crate::shares::routes().with_state(app.clone()))
         .fallback(crate::web::fallback)
         // A bug must cost one request, never the connection or the
         // process: a panic becomes a logged 500.

@@ -33,6 +33,12 @@ pub fn keyed_digest(key: &[u8], value: &str) -> String {
     hex::encode(&h.finalize()[..16])
 }
 
+/// Whether two byte strings are equal, in time that depends on their
+/// lengths only (for comparing a presented MAC with the expected one).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// argon2id with the crate's defaults (OWASP: 19 MiB, t=2, p=1). CPU-bound:
 /// call it from `spawn_blocking`.
 pub fn hash_password(password: &str) -> Result<String, String> {

@@ -110,12 +110,33 @@ pub async fn fallback(req: Request) -> Response {
     StatusCode::NOT_FOUND.into_response()
 }
 
+/// A share link's page (`/share/<slug>`): the app, never framed; with
+/// `frame_ancestors`, its embed, framed by those origins (none listed:
+/// by any page).
+pub fn share_page(headers: &HeaderMap, frame_ancestors: Option<&[String]>) -> Response {
+    match frame_ancestors {
+        None => page("index.html", APP_CSP, headers),
+        Some(origins) => {
+            let allowed = if origins.is_empty() {
+                "*".to_owned()
+            } else {
+                origins.join(" ")
+            };
+            let csp = APP_CSP.replace(
+                "frame-ancestors 'none'",
+                &format!("frame-ancestors {allowed}"),
+            );
+            page("index.html", &csp, headers)
+        }
+    }
+}
+
 /// `GET /graphql`: GraphiQL, from the embedded build.
 pub fn graphiql(headers: &HeaderMap) -> Response {
     page("graphiql.html", GRAPHIQL_CSP, headers)
 }
 
-fn page(name: &str, csp: &'static str, headers: &HeaderMap) -> Response {
+fn page(name: &str, csp: &str, headers: &HeaderMap) -> Response {
     match ASSETS.get(name) {
         Some(asset) => respond(asset, headers, "no-cache", Some(csp)),
         None => (
@@ -126,12 +147,7 @@ fn page(name: &str, csp: &'static str, headers: &HeaderMap) -> Response {
     }
 }
 
-fn respond(
-    asset: &Asset,
-    request: &HeaderMap,
-    cache: &'static str,
-    csp: Option<&'static str>,
-) -> Response {
+fn respond(asset: &Asset, request: &HeaderMap, cache: &'static str, csp: Option<&str>) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     headers.insert(
@@ -142,12 +158,13 @@ fn respond(
     if let Ok(etag) = HeaderValue::from_str(&asset.etag) {
         headers.insert(header::ETAG, etag);
     }
-    if let Some(csp) = csp {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(csp),
-        );
-        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if let Some(csp) = csp.and_then(|c| HeaderValue::from_str(c).ok()) {
+        // Framing is for share links' embeds only (`frame-ancestors` says
+        // by whom); every other page is never framed.
+        if csp.as_bytes().ends_with(b"frame-ancestors 'none'") {
+            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        }
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
         headers.insert(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),

@@ -19,6 +19,7 @@ pub mod rollup_state;
 pub mod salt;
 pub mod segment;
 pub mod server_key;
+pub mod share_link;
 pub mod session;
 pub mod site;
 pub mod stripe_event;

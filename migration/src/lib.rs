@@ -22,6 +22,7 @@ mod m20261201_000016_engagement;
 mod m20261201_000017_create_funnels;
 mod m20261201_000018_create_segments;
 mod m20261201_000019_rollup_revenue;
+mod m20261201_000020_create_share_links;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_create_funnels::Migration),
             Box::new(m20261201_000018_create_segments::Migration),
             Box::new(m20261201_000019_rollup_revenue::Migration),
+            Box::new(m20261201_000020_create_share_links::Migration),
         ]
     }
 }

@@ -518,6 +518,31 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Posts a GraphQL request as a share page does: the link's slug in
+    /// `X-Trackr-Share`, with its unlock cookie (`name=value`) if given.
+    pub async fn gql_shared(
+        &self,
+        slug: &str,
+        cookie: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Value {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .header("x-trackr-share", slug)
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(cookie) = cookie {
+            req = req.header("cookie", cookie);
+        }
+        req.send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("JSON response")
+    }
+
     /// Like `gql`, from the client address `ip` (through X-Forwarded-For).
     pub async fn gql_from(
         &self,

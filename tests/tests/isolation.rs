@@ -17,6 +17,7 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM goals",
         "SELECT COUNT(*) FROM funnels",
         "SELECT COUNT(*) FROM segments",
+        "SELECT COUNT(*) FROM share_links",
         "SELECT COUNT(*) FROM organizations WHERE name = 'Victim'",
         "SELECT COUNT(*) FROM sites WHERE name = 'victim.example' AND retention_days IS NULL",
         "SELECT COUNT(*) FROM memberships WHERE role = 'owner'",
@@ -66,6 +67,12 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    let share = app
+        .gql_ok(Some(&alice.token), "mutation($s: ID!) { createShareLink(input: {siteId: $s, name: \"Board\"}) { id } }", json!({"s": site}))
+        .await["createShareLink"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let own_org = app.create_org(&mallory, "Mallory").await;
     let own_key = app
         .gql_ok(Some(&mallory.token), "mutation($o: ID!) { createApiKey(organizationId: $o, name: \"k\", scopes: [STATS_READ, SITES_WRITE]) { secret } }", json!({"o": own_org}))
@@ -107,6 +114,9 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
         ("mutation($id: ID!) { createSegment(input: {siteId: $id, name: \"Pwned\", filters: [{dimension: PAGE, op: IS, value: \"/\"}]}) { id } }", json!({"id": site})),
         ("mutation($id: ID!) { deleteSegment(id: $id) }", json!({"id": segment})),
         ("query($id: ID!) { site(id: $id) { segments { id } } }", json!({"id": site})),
+        ("mutation($id: ID!) { createShareLink(input: {siteId: $id}) { slug } }", json!({"id": site})),
+        ("mutation($id: ID!) { deleteShareLink(id: $id) }", json!({"id": share})),
+        ("query($id: ID!) { site(id: $id) { shareLinks { slug } } }", json!({"id": site})),
         // Ids that name nothing at all.
         ("query($id: ID!) { site(id: $id) { id } }", json!({"id": "not-a-uuid"})),
         ("query($id: ID!) { organization(id: $id) { id } }", json!({"id": uuid::Uuid::new_v4().to_string()})),
@@ -117,7 +127,34 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
         ("mutation($id: ID!, $u: ID!) { updateMemberRole(organizationId: $id, userId: $u, role: VIEWER) { role } }", json!({"id": own_org, "u": alice.id})),
         ("mutation($id: ID!, $u: ID!) { removeMember(organizationId: $id, userId: $u) }", json!({"id": own_org, "u": alice.id})),
     ];
+    // A share link of Mallory's own site (issue 18): it reads that site's
+    // reports, and finds nothing of anyone else's.
+    let own_site = app.create_site(&mallory, &own_org, "mallory.example").await;
+    let own_share = app
+        .gql_ok(Some(&mallory.token), "mutation($s: ID!) { createShareLink(input: {siteId: $s}) { slug } }", json!({"s": own_site}))
+        .await["createShareLink"]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let before = fingerprint(&app).await;
+    for (query, vars) in calls.iter().chain(member_calls.iter()) {
+        let resp = app.gql_shared(&own_share, None, query, vars.clone()).await;
+        // Not found, or (what needs an account) unauthenticated: a link's
+        // holder has none.
+        assert!(
+            matches!(
+                error_code(&resp).as_deref(),
+                Some("NOT_FOUND" | "UNAUTHENTICATED")
+            ),
+            "share link: {query} → {resp}"
+        );
+        assert!(
+            resp["data"].is_null()
+                || resp["data"]
+                    .as_object()
+                    .is_some_and(|d| d.values().all(Value::is_null))
+        );
+    }
     for (token, extra) in [(&mallory.token, &member_calls), (&own_key, &Vec::new())] {
         for (query, vars) in calls.iter().chain(extra.iter()) {
             let resp = app.gql(Some(token), query, vars.clone()).await;

@@ -13,6 +13,7 @@ mod goal;
 mod organization;
 mod recording;
 mod segment;
+mod share;
 mod site;
 
 use async_graphql::{
@@ -34,6 +35,7 @@ pub struct Query(
     site::SiteQuery,
     site::JobQuery,
     billing::BillingQuery,
+    share::ShareQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -44,6 +46,7 @@ pub struct Mutation(
     goal::GoalMutation,
     funnel::FunnelMutation,
     segment::SegmentMutation,
+    share::ShareMutation,
     billing::BillingMutation,
 );
 

@@ -404,6 +404,8 @@ pub struct Site {
     recordings_readable: bool,
     /// Whether the caller manages the site's data (deletions, exports).
     data_manageable: bool,
+    /// Reached through a share link: reports only, no settings.
+    shared: bool,
 }
 
 impl Site {
@@ -415,6 +417,19 @@ impl Site {
             reports_readable: grant.allows(Action::ReadSites),
             recordings_readable: grant.allows(Action::ReadRecordings),
             data_manageable: grant.allows(Action::ManageSites),
+            shared: grant.via == crate::access::Via::Share,
+        }
+    }
+
+    /// Settings, segments and heatmaps are for members and API keys, not
+    /// for a shared dashboard.
+    fn require_unshared(&self) -> ApiResult<()> {
+        if self.shared {
+            Err(crate::ApiError::Forbidden(
+                "a shared dashboard shows the site's reports only".into(),
+            ))
+        } else {
+            Ok(())
         }
     }
 
@@ -462,29 +477,36 @@ impl Site {
                 .into(),
         )
     }
-    async fn retention_override_days(&self) -> Option<i32> {
-        self.model.retention_days
+    async fn retention_override_days(&self) -> ApiResult<Option<i32>> {
+        self.require_unshared()?;
+        Ok(self.model.retention_days)
     }
-    async fn honor_dnt(&self) -> bool {
-        self.model.honor_dnt
+    async fn honor_dnt(&self) -> ApiResult<bool> {
+        self.require_unshared()?;
+        Ok(self.model.honor_dnt)
     }
-    async fn require_consent(&self) -> bool {
-        self.model.require_consent
+    async fn require_consent(&self) -> ApiResult<bool> {
+        self.require_unshared()?;
+        Ok(self.model.require_consent)
     }
-    async fn recordings_enabled(&self) -> bool {
-        self.model.recordings_enabled
+    async fn recordings_enabled(&self) -> ApiResult<bool> {
+        self.require_unshared()?;
+        Ok(self.model.recordings_enabled)
     }
     /// Share of page loads the recorder records, 0 to 1.
-    async fn recording_sample_rate(&self) -> f64 {
-        self.model.recording_sample_rate
+    async fn recording_sample_rate(&self) -> ApiResult<f64> {
+        self.require_unshared()?;
+        Ok(self.model.recording_sample_rate)
     }
     /// A recording stops after this many seconds.
-    async fn recording_max_seconds(&self) -> i32 {
-        self.model.recording_max_seconds
+    async fn recording_max_seconds(&self) -> ApiResult<i32> {
+        self.require_unshared()?;
+        Ok(self.model.recording_max_seconds)
     }
     /// Mask all text in recordings, not only inputs (always masked).
-    async fn recording_mask_all_text(&self) -> bool {
-        self.model.recording_mask_all_text
+    async fn recording_mask_all_text(&self) -> ApiResult<bool> {
+        self.require_unshared()?;
+        Ok(self.model.recording_mask_all_text)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.model.created_at
@@ -530,12 +552,14 @@ impl Site {
             .collect())
     }
     /// Extra hostnames whose events count for this site.
-    async fn allowed_hostnames(&self) -> Vec<String> {
-        serde_json::from_value(self.model.allowed_hostnames.clone()).unwrap_or_default()
+    async fn allowed_hostnames(&self) -> ApiResult<Vec<String>> {
+        self.require_unshared()?;
+        Ok(serde_json::from_value(self.model.allowed_hostnames.clone()).unwrap_or_default())
     }
     /// Custom-property keys kept at ingestion; empty: all.
-    async fn allowed_property_keys(&self) -> Vec<String> {
-        serde_json::from_value(self.model.allowed_property_keys.clone()).unwrap_or_default()
+    async fn allowed_property_keys(&self) -> ApiResult<Vec<String>> {
+        self.require_unshared()?;
+        Ok(serde_json::from_value(self.model.allowed_property_keys.clone()).unwrap_or_default())
     }
     /// Beacons refused for this site, so "why is nothing counted?" has an
     /// answer: a `data-domain` that names no site but is this site's
@@ -544,6 +568,7 @@ impl Site {
     async fn ingest_issues(&self, ctx: &Context<'_>) -> ApiResult<Vec<IngestIssue>> {
         use trackr_entity::ingest_issue;
         self.require_reports()?;
+        self.require_unshared()?;
         let rows = ingest_issue::Entity::find()
             .filter(ingest_issue::Column::SiteId.eq(self.model.id))
             .order_by_desc(ingest_issue::Column::LastSeenAt)
@@ -707,6 +732,7 @@ impl Site {
     /// The segments the caller sees: shared ones and their own, by name.
     async fn segments(&self, ctx: &Context<'_>) -> ApiResult<Vec<segment::Segment>> {
         self.require_reports()?;
+        self.require_unshared()?;
         segment::list(ctx, self.model.id).await
     }
     /// The site's funnels, oldest first.
@@ -828,6 +854,7 @@ impl Site {
         cell_height: Option<i32>,
     ) -> ApiResult<super::recording::Heatmap> {
         self.require_reports()?;
+        self.require_unshared()?;
         let scope = stats::scope(
             ctx.app(),
             ctx.principal().user_id(),
@@ -847,6 +874,20 @@ impl Site {
         )
         .await?;
         Ok(super::recording::Heatmap::new(path, viewport_class, grid))
+    }
+    /// The site's share links (for those who manage the site), oldest
+    /// first.
+    async fn share_links(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::share::ShareLink>> {
+        if !self.data_manageable {
+            return Err(ApiError::Forbidden(
+                "share links are for those who manage the site (OWNER, ADMIN)".into(),
+            ));
+        }
+        Ok(crate::shares::list(ctx.app(), self.model.id)
+            .await?
+            .into_iter()
+            .map(super::share::ShareLink)
+            .collect())
     }
     /// Visitors in the last 5 minutes.
     #[graphql(complexity = 20)]
