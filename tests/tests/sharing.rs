@@ -321,7 +321,7 @@ async fn passwords_and_expiry_guard_a_link(b: Backend) {
 
     // Guessing is rate-limited per address and link: after ten tries even
     // the right password waits; another address is not held up.
-    for _ in 0..9 {
+    for _ in 0..10 {
         assert_eq!(unlock("guess", "198.51.100.9").await.status(), 401);
     }
     assert_eq!(
