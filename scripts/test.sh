@@ -100,13 +100,14 @@ npm_ready tracker || (cd tracker && npm ci --no-audit --no-fund --loglevel=error
 npm_ready web || (cd web && npm ci --no-audit --no-fund --loglevel=error)
 
 # From PyPI, in a venv of our own: moto (an S3 protocol server for the
-# object-storage tests) and schemathesis (the GraphQL fuzz run).
+# object-storage tests), aiosmtpd (an SMTP server for the email tests) and
+# schemathesis (the GraphQL fuzz run).
 venv="$HOME/.cache/trackr-venv"
-if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/st" ]; then
-  echo "test.sh: installing moto and schemathesis in $venv"
+if [ ! -x "$venv/bin/moto_server" ] || [ ! -x "$venv/bin/st" ] || [ ! -x "$venv/bin/aiosmtpd" ]; then
+  echo "test.sh: installing moto, aiosmtpd and schemathesis in $venv"
   python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv python3-pip
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "moto[server]==5.2.5" "schemathesis==4.32.5"
+  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "moto[server]==5.2.5" "schemathesis==4.32.5" "aiosmtpd==1.4.6"
 fi
 export PATH="$venv/bin:$PATH"
 

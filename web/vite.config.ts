@@ -76,6 +76,8 @@ export default defineConfig(({ mode }): UserConfig => {
         '/exports': proxy,
         // The app's own /finance page stays with Vite; only the CSV goes through.
         '^/finance/invoices\\.csv': proxy,
+        // A share link's page stays with Vite; its password goes through.
+        '^/share/[^/]+/unlock$': proxy,
       },
     },
     test: {

@@ -103,7 +103,11 @@ pub(crate) async fn hash(password: String) -> ApiResult<String> {
 }
 
 /// Checks a password against a hash: this request's one password check.
-pub(crate) async fn verify_password(meta: &RequestMeta, password: String, hash: String) -> ApiResult<bool> {
+pub(crate) async fn verify_password(
+    meta: &RequestMeta,
+    password: String,
+    hash: String,
+) -> ApiResult<bool> {
     meta.spend_password_check()?;
     tokio::task::spawn_blocking(move || tokens::verify_password(&password, &hash))
         .await

@@ -64,6 +64,20 @@ pub enum StartupError {
     Store(String),
 }
 
+/// The server's key (IP hashes, signed links): `TRACKR_SECRET_KEY`, else
+/// one the fleet shares through the database.
+pub async fn link_key(
+    db: &DatabaseConnection,
+    settings: &Settings,
+) -> Result<String, sea_orm::DbErr> {
+    Ok(match &settings.secret_key {
+        // Kept outside the database: a database dump alone cannot be
+        // used to recover addresses by hashing all of IPv4.
+        Some(key) => secrecy::ExposeSecret::expose_secret(key).to_owned(),
+        None => server_key::Entity::get_or_create(db, "ip_hash", tokens::generate("")).await?,
+    })
+}
+
 /// Connects to the configured database (creating the SQLite file and its
 /// directory when needed).
 pub async fn connect_db(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
@@ -237,14 +251,9 @@ impl App {
             None => RateLimiter::local(clock.clone()),
         };
         let mailer = Mailer::from_settings(&settings).map_err(StartupError::Mail)?;
-        let ip_key = match &settings.secret_key {
-            // Kept outside the database: a database dump alone cannot be
-            // used to recover addresses by hashing all of IPv4.
-            Some(key) => secrecy::ExposeSecret::expose_secret(key).to_owned(),
-            None => server_key::Entity::get_or_create(&db, "ip_hash", tokens::generate(""))
-                .await
-                .map_err(|e| StartupError::Database(e.to_string()))?,
-        };
+        let ip_key = link_key(&db, &settings)
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?;
         let queue = redis
             .as_ref()
             .map(|conn| trackr_worker::queue::Queue::new(conn.clone(), &settings));

@@ -190,6 +190,14 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
                         .await
                 }
             });
+            // Email reports and alerts: every worker may run them (each
+            // email is claimed once in the database).
+            let notifier = crate::notify::Notifier::standalone(db.clone(), &settings).await?;
+            let notify = tokio::spawn(crate::notify::run_loop(
+                notifier,
+                trackr_config::Clock::default(),
+                until(stopped.clone()),
+            ));
             let schedule = tokio::spawn(trackr_worker::schedule::run(
                 db.clone(),
                 settings.clone(),
@@ -208,6 +216,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
             )
             .await?;
             let _ = schedule.await;
+            let _ = notify.await;
             let _ = http.await;
         }
         Command::Jobs {
@@ -247,6 +256,17 @@ async fn run(command: Command, settings: Settings) -> Result<(), Failure> {
             }
             let db = app::connect_db(&settings).await?;
             app::migrate(&db).await?;
+            if job == JobName::Notify {
+                if dry_run {
+                    return Err(Failure::Other("notify has no --dry-run".into()));
+                }
+                let notifier = crate::notify::Notifier::standalone(db, &settings).await?;
+                let report = crate::notify::run_once(&notifier, chrono::Utc::now())
+                    .await
+                    .map_err(|e| Failure::Other(e.message()))?;
+                println!("{}", serde_json::to_value(report).unwrap_or_default());
+                return Ok(());
+            }
             let report = match month {
                 Some(month) => {
                     trackr_worker::reconcile_months(&db, &settings, &[month], dry_run).await

@@ -54,6 +54,11 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(body)
             .map_err(|e| MailError::Build(e.to_string()))?;
+        self.send_message(message).await
+    }
+
+    /// Sends a message built elsewhere (multipart, extra headers).
+    pub async fn send_message(&self, message: Message) -> Result<(), MailError> {
         match self {
             Mailer::Smtp(t) => t
                 .send(message)

@@ -409,6 +409,7 @@ pub fn router(app: App) -> Router {
         .merge(crate::ingest::routes(&app).with_state(app.clone()))
         .merge(crate::billing::routes().with_state(app.clone()))
         .merge(crate::shares::routes().with_state(app.clone()))
+        .merge(crate::recipients::routes().with_state(app.clone()))
         .fallback(crate::web::fallback)
         // A bug must cost one request, never the connection or the
         // process: a panic becomes a logged 500.
@@ -501,7 +502,15 @@ impl Server {
             })
         });
         let (stop_jobs, jobs_stopped) = oneshot::channel::<()>();
+        let (stop_notify, notify_stopped) = oneshot::channel::<()>();
         if self.app.redis.is_none() && self.app.settings.scheduler {
+            tokio::spawn(crate::notify::run_loop(
+                crate::notify::Notifier::of(&self.app),
+                self.app.clock.clone(),
+                async move {
+                    let _ = notify_stopped.await;
+                },
+            ));
             tokio::spawn(trackr_worker::schedule::run(
                 self.app.db.clone(),
                 (*self.app.settings).clone(),
@@ -520,6 +529,7 @@ impl Server {
         .with_graceful_shutdown(shutdown)
         .await?;
         let _ = stop_jobs.send(());
+        let _ = stop_notify.send(());
         if let Some(task) = hand_over {
             task.abort();
         }

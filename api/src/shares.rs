@@ -25,8 +25,8 @@ use uuid::Uuid;
 
 use crate::{
     access::{Action, Principal, RequestMeta},
-    error::ApiResult,
     client_ip::ClientIp,
+    error::ApiResult,
     site_items, ApiError, App,
 };
 
@@ -432,12 +432,18 @@ mod tests {
 
     #[test]
     fn origins_are_bare_https_origins() {
-        assert_eq!(origin("https://example.com").unwrap(), "https://example.com");
+        assert_eq!(
+            origin("https://example.com").unwrap(),
+            "https://example.com"
+        );
         assert_eq!(
             origin("https://Example.com:8443/").unwrap(),
             "https://example.com:8443"
         );
-        assert_eq!(origin("http://localhost:3000").unwrap(), "http://localhost:3000");
+        assert_eq!(
+            origin("http://localhost:3000").unwrap(),
+            "http://localhost:3000"
+        );
         assert!(origin("http://example.com").is_err());
         assert!(origin("https://example.com/page").is_err());
         assert!(origin("javascript:alert(1)").is_err());

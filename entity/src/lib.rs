@@ -3,6 +3,8 @@
 
 pub mod api_key;
 pub mod audit_log;
+pub mod email_delivery;
+pub mod email_recipient;
 pub mod email_token;
 pub mod event;
 pub mod funnel;
@@ -19,11 +21,12 @@ pub mod rollup_state;
 pub mod salt;
 pub mod segment;
 pub mod server_key;
-pub mod share_link;
 pub mod session;
+pub mod share_link;
 pub mod site;
 pub mod stripe_event;
 pub mod subscription;
+pub mod traffic_alert;
 pub mod usage;
 pub mod user;
 pub mod visit;

@@ -23,6 +23,7 @@ mod m20261201_000017_create_funnels;
 mod m20261201_000018_create_segments;
 mod m20261201_000019_rollup_revenue;
 mod m20261201_000020_create_share_links;
+mod m20261201_000021_create_notifications;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000018_create_segments::Migration),
             Box::new(m20261201_000019_rollup_revenue::Migration),
             Box::new(m20261201_000020_create_share_links::Migration),
+            Box::new(m20261201_000021_create_notifications::Migration),
         ]
     }
 }

@@ -7,8 +7,9 @@
 //   node dashboard.mjs <step> '<json arguments>'
 //
 // Steps take {base, state} (the server's URL; a storage-state file with the
-// session cookie). Console errors, page errors and CSP reports on the
-// app's pages fail the step. CHROMIUM overrides the browser binary.
+// session cookie; `share` uses none). Console errors, page errors and CSP
+// reports on the app's pages fail the step. CHROMIUM overrides the browser
+// binary.
 import { launch, userAgent } from './chromium.mjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -27,26 +28,35 @@ const watchdog = setTimeout(() => {
 const browser = await launch();
 
 const problems = [];
+// `anonymous`: a fresh context without the session (a share link's
+// visitor); `expected(message)`: console errors the step causes on purpose.
 async function open(options = {}) {
   const context = await browser.newContext({
     userAgent,
-    storageState: args.state || undefined,
+    storageState: options.anonymous ? undefined : args.state || undefined,
     viewport: options.viewport ?? { width: 1280, height: 900 },
     bypassCSP: options.bypassCSP ?? false,
     colorScheme: options.colorScheme ?? 'light',
     acceptDownloads: true,
   });
   context.setDefaultTimeout(TIMEOUT);
+  const page = await watched(context, options.expected);
+  return { context, page };
+}
+
+// A new page of `context` whose console errors and page errors are problems.
+async function watched(context, expected = () => false) {
   const page = await context.newPage();
   const base = args.base ?? '';
   page.on('console', (m) => {
     // A replay's frame is sandboxed without scripts on purpose: Chromium
     // reports every attempt to run one there (the sandbox doing its job).
     if (/^Blocked script execution in .* because the document's frame is sandboxed/.test(m.text())) return;
+    if (m.type() === 'error' && expected(m)) return;
     if (m.type() === 'error' && base && page.url().startsWith(base)) problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-  return { context, page };
+  return page;
 }
 
 function finish(result) {
@@ -334,6 +344,89 @@ const steps = {
       cellHeight: num(await overlay.getAttribute('data-cell-height')),
       snapshot,
     });
+  },
+
+  // A share link's page (issue 18), in a fresh context without the
+  // session: with a password, a wrong one first (its alert's text), then
+  // the right one; then the top stats, the link's name as the page shows
+  // it, every link on the page (it leads nowhere), axe-core (injected: the
+  // CSP is bypassed here) and the cookies the page's scripts see (the
+  // unlock cookie is HttpOnly). With `embed` ({theme, background}), the
+  // framable embed in the same browser: its body's colours and axe-core.
+  async share() {
+    const axe = readFileSync(join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
+    // The wrong password's 401, on purpose.
+    const expected = (m) => /\/share\/[^/]+\/unlock$/.test(m.location().url ?? '') && /status of 401/.test(m.text());
+    const { context, page } = await open({ anonymous: true, bypassCSP: true, expected });
+    const violations = [];
+    const view = `period=custom&from=${args.from}&to=${args.to}`;
+    const url = `${args.base}/share/${args.slug}?${view}`;
+    await page.goto(url);
+    let wrongAlert = null;
+    if (args.password) {
+      const field = page.getByLabel('Password', { exact: true });
+      const submit = page.getByRole('button', { name: 'Open the dashboard' });
+      await field.fill(`${args.password}-not-it`);
+      await submit.click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      wrongAlert = (await alert.textContent()).trim();
+      violations.push(...(await audit(page, axe, 'share password')));
+      await field.fill(args.password);
+      await submit.click();
+    }
+    await mark(page, 'trackr:dashboard:ready');
+    await page.waitForFunction(() => !document.querySelector('.dash-body.updating, [aria-busy="true"]'));
+    const shownStats = await stats(page);
+    const title = (await page.getByTestId('share-title').textContent()).trim();
+    const links = await page.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    violations.push(...(await audit(page, axe, 'share')));
+    const cookieVisible = await page.evaluate(() => document.cookie);
+    let embed;
+    if (args.embed) {
+      const look = new URLSearchParams({ embed: 'true' });
+      if (args.embed.theme) look.set('theme', args.embed.theme);
+      if (args.embed.background) look.set('background', args.embed.background);
+      const framed = await watched(context, expected);
+      await framed.goto(`${url}&${look}`);
+      await mark(framed, 'trackr:dashboard:ready');
+      await framed.waitForFunction(() => !document.querySelector('.dash-body.updating, [aria-busy="true"]'));
+      await sleep(300);
+      const colours = await framed.evaluate(() => {
+        const style = getComputedStyle(document.body);
+        return { background: style.backgroundColor, color: style.color };
+      });
+      embed = { ...colours, violations: await audit(framed, axe, `share embed ${look}`) };
+    }
+    finish({ stats: shownStats, title, links, violations, cookieVisible, wrongAlert, ...(embed ? { embed } : {}) });
+  },
+
+  // Share links (issue 18): the owner adds one through the site settings'
+  // form ({name, password, origins}: a list, or one a line); the new
+  // link's URL as its list shows it, every listed link's name, and
+  // axe-core on the page (injected: the CSP is bypassed here).
+  async 'share-links'() {
+    const axe = readFileSync(join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
+    const { page } = await open({ bypassCSP: true });
+    await page.goto(args.base + args.path + '#share-links');
+    const section = page.locator('section#share-links');
+    const form = section.locator('form').filter({ has: page.getByRole('button', { name: 'Add share link' }) });
+    await form.waitFor();
+    await form.getByLabel('Name (optional)').fill(args.name);
+    if (args.password) await form.getByLabel('Password (optional)').fill(args.password);
+    const origins = Array.isArray(args.origins) ? args.origins.join('\n') : (args.origins ?? '');
+    if (origins) await form.getByLabel('Allowed origins (optional)').fill(origins);
+    await form.getByRole('button', { name: 'Add share link' }).click();
+    const added = page.getByRole('status').filter({ hasText: `Share link “${args.name}” added` });
+    const refused = form.locator('.field-error, .error-box');
+    await Promise.race([added.waitFor(), refused.first().waitFor()]);
+    if (!(await added.isVisible())) throw new Error(`the form refused the link: ${(await refused.allTextContents()).join(' | ')}`);
+    const items = section.locator('li[data-testid="share-link"]');
+    await page.waitForFunction((name) => [...document.querySelectorAll('li[data-testid="share-link"]')].some((el) => el.dataset.name === name), args.name);
+    const listed = await items.evaluateAll((els) => els.map((el) => el.dataset.name));
+    const url = (await items.nth(listed.indexOf(args.name)).getByTestId('share-link-url').textContent()).trim();
+    const violations = await audit(page, axe, 'share links');
+    finish({ url, listed, violations });
   },
 
   // Screenshots of the dashboard (desktop, phone, dark) and axe-core's

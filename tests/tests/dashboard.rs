@@ -376,6 +376,89 @@ async fn promise_2_the_dashboard_shows_the_models_numbers(b: Backend) {
         "{insights}"
     );
 
+    // Shared dashboards (issue 18): a link with a password, opened without
+    // an account, shows the model's numbers and no way anywhere else; its
+    // embed takes the theme and background asked for. Then a link made
+    // through the site's settings.
+    let shared = app
+        .gql_ok(
+            Some(&owner.token),
+            "mutation($s: ID!) { createShareLink(input: {siteId: $s, name: \"Team board\", password: \"open sesame 42\"}) { slug } }",
+            json!({"s": site}),
+        )
+        .await["createShareLink"]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let share = step(
+        "share",
+        json!({"base": base, "slug": shared, "password": "open sesame 42", "from": range.0, "to": range.1,
+               "embed": {"theme": "dark", "background": "transparent"}}),
+    )
+    .await;
+    assert_eq!(share["violations"], json!([]), "{share}");
+    assert_eq!(share["embed"]["violations"], json!([]), "{share}");
+    assert_eq!(share["title"], "Team board", "{share}");
+    assert_eq!(
+        share["links"],
+        json!([]),
+        "nowhere to go from a shared dashboard: {share}"
+    );
+    assert_eq!(
+        share["cookieVisible"], "",
+        "the unlock cookie is HttpOnly: {share}"
+    );
+    assert!(
+        share["wrongAlert"]
+            .as_str()
+            .unwrap()
+            .contains("Wrong password"),
+        "{share}"
+    );
+    assert_eq!(share["embed"]["background"], "rgba(0, 0, 0, 0)", "{share}");
+    let want = expected_stats(&events, &visits, range.0, range.1, all.as_ref());
+    for metric in ["visitors", "visits", "pageviews", "bounceRate"] {
+        assert_eq!(
+            share["stats"][metric]["value"].as_f64(),
+            want[metric].as_f64(),
+            "shared: {metric}: {share}"
+        );
+    }
+    let made = step(
+        "share-links",
+        json!({"base": base, "state": state, "path": format!("/orgs/{slug}/sites/{site}/settings"),
+               "name": "Wall screen", "password": "", "origins": ["https://intranet.example"]}),
+    )
+    .await;
+    assert_eq!(made["violations"], json!([]), "{made}");
+    assert!(
+        made["listed"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("Wall screen")),
+        "{made}"
+    );
+    let made_slug = made["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let listed = app
+        .gql_ok(
+            Some(&owner.token),
+            "query($s: ID!) { site(id: $s) { shareLinks { name slug allowedOrigins hasPassword } } }",
+            json!({"s": site}),
+        )
+        .await;
+    assert!(
+        listed["site"]["shareLinks"].as_array().unwrap().contains(&json!({
+            "name": "Wall screen", "slug": made_slug, "allowedOrigins": ["https://intranet.example"], "hasPassword": false
+        })),
+        "{listed}"
+    );
+
     let shots = step(
         "shots",
         json!({"base": base, "state": state, "shots": shots_dir(b).display().to_string(),

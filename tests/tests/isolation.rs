@@ -68,7 +68,11 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
         .unwrap()
         .to_owned();
     let share = app
-        .gql_ok(Some(&alice.token), "mutation($s: ID!) { createShareLink(input: {siteId: $s, name: \"Board\"}) { id } }", json!({"s": site}))
+        .gql_ok(
+            Some(&alice.token),
+            "mutation($s: ID!) { createShareLink(input: {siteId: $s, name: \"Board\"}) { id } }",
+            json!({"s": site}),
+        )
         .await["createShareLink"]["id"]
         .as_str()
         .unwrap()
@@ -131,7 +135,11 @@ async fn another_tenants_ids_are_not_found_and_nothing_changes(b: Backend) {
     // reports, and finds nothing of anyone else's.
     let own_site = app.create_site(&mallory, &own_org, "mallory.example").await;
     let own_share = app
-        .gql_ok(Some(&mallory.token), "mutation($s: ID!) { createShareLink(input: {siteId: $s}) { slug } }", json!({"s": own_site}))
+        .gql_ok(
+            Some(&mallory.token),
+            "mutation($s: ID!) { createShareLink(input: {siteId: $s}) { slug } }",
+            json!({"s": own_site}),
+        )
         .await["createShareLink"]["slug"]
         .as_str()
         .unwrap()

@@ -46,11 +46,7 @@ async fn share_links_show_one_sites_reports_and_nothing_else(b: Backend) {
 
     // A viewer may read the reports, not share them.
     let resp = app
-        .gql(
-            Some(&viewer.token),
-            CREATE,
-            json!({"i": {"siteId": site}}),
-        )
+        .gql(Some(&viewer.token), CREATE, json!({"i": {"siteId": site}}))
         .await;
     assert_eq!(error_code(&resp).as_deref(), Some("FORBIDDEN"), "{resp}");
 
@@ -129,18 +125,45 @@ async fn share_links_show_one_sites_reports_and_nothing_else(b: Backend) {
     let before = app.count("SELECT COUNT(*) FROM goals").await
         + app.count("SELECT COUNT(*) FROM share_links").await;
     for (q, vars) in [
-        ("query($id: ID!) { site(id: $id) { id } }", json!({"id": other_site})),
-        ("query($id: ID!) { organization(id: $id) { id } }", json!({"id": org})),
-        ("mutation($id: ID!) { updateSite(id: $id, input: {honorDnt: false}) { id } }", json!({"id": site})),
-        ("mutation($id: ID!) { createGoal(input: {siteId: $id, eventName: \"X\"}) { id } }", json!({"id": site})),
-        ("mutation($id: ID!) { createShareLink(input: {siteId: $id}) { slug } }", json!({"id": site})),
-        ("mutation($id: ID!) { deleteShareLink(id: $id) }", json!({"id": id})),
-        ("mutation($id: ID!) { deleteSiteData(siteId: $id) }", json!({"id": site})),
+        (
+            "query($id: ID!) { site(id: $id) { id } }",
+            json!({"id": other_site}),
+        ),
+        (
+            "query($id: ID!) { organization(id: $id) { id } }",
+            json!({"id": org}),
+        ),
+        (
+            "mutation($id: ID!) { updateSite(id: $id, input: {honorDnt: false}) { id } }",
+            json!({"id": site}),
+        ),
+        (
+            "mutation($id: ID!) { createGoal(input: {siteId: $id, eventName: \"X\"}) { id } }",
+            json!({"id": site}),
+        ),
+        (
+            "mutation($id: ID!) { createShareLink(input: {siteId: $id}) { slug } }",
+            json!({"id": site}),
+        ),
+        (
+            "mutation($id: ID!) { deleteShareLink(id: $id) }",
+            json!({"id": id}),
+        ),
+        (
+            "mutation($id: ID!) { deleteSiteData(siteId: $id) }",
+            json!({"id": site}),
+        ),
     ] {
         let resp = app.gql_shared(&slug, None, q, vars).await;
-        assert_eq!(error_code(&resp).as_deref(), Some("NOT_FOUND"), "{q} → {resp}");
+        assert_eq!(
+            error_code(&resp).as_deref(),
+            Some("NOT_FOUND"),
+            "{q} → {resp}"
+        );
     }
-    let me = app.gql_shared(&slug, None, "{ me { id } }", json!({})).await;
+    let me = app
+        .gql_shared(&slug, None, "{ me { id } }", json!({}))
+        .await;
     assert!(error_code(&me).is_some(), "no account behind a link: {me}");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM goals").await
@@ -158,7 +181,10 @@ async fn share_links_show_one_sites_reports_and_nothing_else(b: Backend) {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.ends_with("frame-ancestors 'none'"), "{csp}");
     assert_eq!(page.headers()["x-frame-options"], "DENY");
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
@@ -279,7 +305,10 @@ async fn passwords_and_expiry_guard_a_link(b: Backend) {
     let right = unlock("correct horse battery", "203.0.113.7").await;
     assert_eq!(right.status(), 204);
     let set = right.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(set.contains("HttpOnly"), "page JavaScript never reads it: {set}");
+    assert!(
+        set.contains("HttpOnly"),
+        "page JavaScript never reads it: {set}"
+    );
     assert!(set.contains("SameSite="), "{set}");
     let cookie = set.split(';').next().unwrap().to_owned();
     assert!(cookie.starts_with(&format!("trackr_share_{slug}=")));
@@ -325,11 +354,15 @@ async fn passwords_and_expiry_guard_a_link(b: Backend) {
         assert_eq!(unlock("guess", "198.51.100.9").await.status(), 401);
     }
     assert_eq!(
-        unlock("correct horse battery", "198.51.100.9").await.status(),
+        unlock("correct horse battery", "198.51.100.9")
+            .await
+            .status(),
         429
     );
     assert_eq!(
-        unlock("correct horse battery", "198.51.100.10").await.status(),
+        unlock("correct horse battery", "198.51.100.10")
+            .await
+            .status(),
         204
     );
     let resp = app
@@ -372,9 +405,18 @@ async fn passwords_and_expiry_guard_a_link(b: Backend) {
     let count = app.count("SELECT COUNT(*) FROM share_links").await;
     for (input, field) in [
         (json!({"siteId": site, "password": "short"}), "password"),
-        (json!({"siteId": site, "expiresAt": "2020-01-01T00:00:00Z"}), "expiresAt"),
-        (json!({"siteId": site, "allowedOrigins": ["http://blog.example"]}), "allowedOrigins"),
-        (json!({"siteId": site, "allowedOrigins": ["https://blog.example/path"]}), "allowedOrigins"),
+        (
+            json!({"siteId": site, "expiresAt": "2020-01-01T00:00:00Z"}),
+            "expiresAt",
+        ),
+        (
+            json!({"siteId": site, "allowedOrigins": ["http://blog.example"]}),
+            "allowedOrigins",
+        ),
+        (
+            json!({"siteId": site, "allowedOrigins": ["https://blog.example/path"]}),
+            "allowedOrigins",
+        ),
         (json!({"siteId": site, "name": "x".repeat(121)}), "name"),
         (json!({"siteId": site, "name": "Locked"}), ""),
     ] {

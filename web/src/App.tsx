@@ -74,6 +74,24 @@ function FunnelsPage() {
   );
 }
 
+// A share link's page: the dashboard, read-only, for whoever holds the
+// link (no account, no app header); its own chunk, beside the dashboard's.
+const LazySharePage = lazy(() => import('./pages/SharePage'));
+
+function SharePage() {
+  return (
+    <Suspense
+      fallback={
+        <main id="main" className="main" tabIndex={-1}>
+          <Loading label="Loading the dashboard…" lines={4} />
+        </main>
+      }
+    >
+      <LazySharePage />
+    </Suspense>
+  );
+}
+
 function HeatmapPage() {
   return (
     <Suspense fallback={<Loading label="Loading the heatmaps…" lines={4} />}>
@@ -91,6 +109,8 @@ export function App() {
       <Route path="/reset-password" component={ResetPasswordPage} />
       <Route path="/verify-email" component={VerifyEmailPage} />
       <Route path="/invitations/accept" component={AcceptInvitationPage} />
+      {/* Outside the member pages: no `me`, no session; its requests act as the link. */}
+      <Route path="/share/:slug" component={SharePage} />
       <Route>
         <Authenticated />
       </Route>

@@ -21,11 +21,14 @@ pub enum JobName {
     Purge,
     Reconcile,
     Rollup,
+    /// Email reports and traffic alerts; run by the API crate, which owns
+    /// the mailer (`trackr_api::notify`).
+    Notify,
 }
 
 /// A name `trackr jobs run` does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown job {0:?}: expected purge, reconcile or rollup")]
+#[error("unknown job {0:?}: expected purge, reconcile, rollup or notify")]
 pub struct UnknownJob(pub String);
 
 impl FromStr for JobName {
@@ -35,6 +38,7 @@ impl FromStr for JobName {
             "purge" => Ok(JobName::Purge),
             "reconcile" => Ok(JobName::Reconcile),
             "rollup" => Ok(JobName::Rollup),
+            "notify" => Ok(JobName::Notify),
             other => Err(UnknownJob(other.to_owned())),
         }
     }
@@ -46,6 +50,7 @@ impl fmt::Display for JobName {
             JobName::Purge => "purge",
             JobName::Reconcile => "reconcile",
             JobName::Rollup => "rollup",
+            JobName::Notify => "notify",
         })
     }
 }
@@ -122,6 +127,9 @@ pub async fn run_now(
             );
             Ok(serde_json::to_value(report).unwrap_or_default())
         }
+        JobName::Notify => Err(WorkerError::NotAvailable(
+            "the notify job outside the API crate".into(),
+        )),
         JobName::Reconcile => {
             let months = billing::reconcile::recent_months(clock.now());
             reconcile_months(db, settings, &months, dry_run).await

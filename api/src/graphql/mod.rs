@@ -10,6 +10,7 @@ pub mod document;
 pub mod extensions;
 mod funnel;
 mod goal;
+mod notify;
 mod organization;
 mod recording;
 mod segment;
@@ -47,6 +48,7 @@ pub struct Mutation(
     funnel::FunnelMutation,
     segment::SegmentMutation,
     share::ShareMutation,
+    notify::NotifyMutation,
     billing::BillingMutation,
 );
 

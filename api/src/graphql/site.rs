@@ -421,6 +421,17 @@ impl Site {
         }
     }
 
+    /// What only those who manage the site read (`what`: "share links", …).
+    fn require_manager(&self, what: &str) -> ApiResult<()> {
+        if self.data_manageable {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "{what} are for those who manage the site (OWNER, ADMIN)"
+            )))
+        }
+    }
+
     /// Settings, segments and heatmaps are for members and API keys, not
     /// for a shared dashboard.
     fn require_unshared(&self) -> ApiResult<()> {
@@ -878,15 +889,36 @@ impl Site {
     /// The site's share links (for those who manage the site), oldest
     /// first.
     async fn share_links(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::share::ShareLink>> {
-        if !self.data_manageable {
-            return Err(ApiError::Forbidden(
-                "share links are for those who manage the site (OWNER, ADMIN)".into(),
-            ));
-        }
+        self.require_manager("share links")?;
         Ok(crate::shares::list(ctx.app(), self.model.id)
             .await?
             .into_iter()
             .map(super::share::ShareLink)
+            .collect())
+    }
+    /// Who receives the site's email reports and alerts (for those who
+    /// manage the site), by address.
+    async fn email_recipients(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<super::notify::EmailRecipient>> {
+        self.require_manager("email recipients")?;
+        Ok(crate::recipients::list(ctx.app(), self.model.id)
+            .await?
+            .into_iter()
+            .map(super::notify::EmailRecipient)
+            .collect())
+    }
+    /// The site's traffic alerts (for those who manage the site).
+    async fn traffic_alerts(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<super::notify::TrafficAlert>> {
+        self.require_manager("traffic alerts")?;
+        Ok(crate::recipients::alerts(ctx.app(), self.model.id)
+            .await?
+            .into_iter()
+            .map(super::notify::TrafficAlert)
             .collect())
     }
     /// Visitors in the last 5 minutes.

@@ -246,7 +246,7 @@ pub(crate) fn percent(a: i64, b: i64) -> f64 {
     (ratio(a, b) * 1000.0).round() / 10.0
 }
 
-fn ratio(a: i64, b: i64) -> f64 {
+pub(crate) fn ratio(a: i64, b: i64) -> f64 {
     if b == 0 {
         0.0
     } else {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { request } from './client';
+import { request, requestHeaders } from './client';
 import { ApiError } from './errors';
 import { LogInMutation, MeQuery } from './documents';
 
@@ -53,5 +53,27 @@ describe('request', () => {
     vi.stubGlobal('fetch', answer({ data: null, errors: [{ message: 'log in again', extensions: { code: 'UNAUTHENTICATED' } }] }));
     const err = await request(MeQuery).catch((e) => e);
     expect(err.has('UNAUTHENTICATED')).toBe(true);
+  });
+});
+
+describe('requestHeaders', () => {
+  it("names the share link of a share link's page, and nothing elsewhere", () => {
+    expect(requestHeaders('/share/aIv1qO6tMCSAnzn4O8dSlR')).toEqual({
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'x-trackr-share': 'aIv1qO6tMCSAnzn4O8dSlR',
+    });
+    expect(requestHeaders('/orgs/acme/sites/x')).not.toHaveProperty('x-trackr-share');
+    expect(requestHeaders('/')).not.toHaveProperty('x-trackr-share');
+  });
+
+  it("sends it with every request made from a share link's page", async () => {
+    const fetch = answer({ data: { me: null } });
+    vi.stubGlobal('fetch', fetch);
+    vi.stubGlobal('location', { pathname: '/share/abc' });
+    await request(MeQuery).catch(() => undefined);
+    const [, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect((init.headers as Record<string, string>)['x-trackr-share']).toBe('abc');
+    expect(init.credentials).toBe('same-origin');
   });
 });

@@ -1,5 +1,6 @@
 import { print, type DocumentNode } from '@0no-co/graphql.web';
 import type { TadaDocumentNode } from 'gql.tada';
+import { SHARE_HEADER, shareSlug } from '../lib/share';
 import { ApiError, toErrorItem } from './errors';
 
 export const ENDPOINT = '/graphql';
@@ -16,10 +17,24 @@ function operationName(doc: DocumentNode): string | undefined {
 const printed = new WeakMap<object, string>();
 
 /**
+ * The headers of a request made from `pathname`: on a share link's page
+ * (`/share/<slug>`), `X-Trackr-Share` names the link, and the request acts
+ * as the link, whoever's browser it is (the server then ignores a session
+ * cookie; the cookie that unlocked a link's password goes along).
+ */
+export function requestHeaders(pathname: string): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  const slug = shareSlug(pathname);
+  if (slug !== null) headers[SHARE_HEADER] = slug;
+  return headers;
+}
+
+/**
  * Sends one GraphQL operation to the same origin. The session is an
  * HttpOnly cookie, so `credentials: 'same-origin'` is all the app needs;
- * it never handles a token. Throws an ApiError when the answer has errors,
- * is not GraphQL, or never comes.
+ * it never handles a token. From a share link's page, every request names
+ * the link (`requestHeaders`). Throws an ApiError when the answer has
+ * errors, is not GraphQL, or never comes.
  */
 export async function request<Result, Variables extends Vars>(
   doc: TadaDocumentNode<Result, Variables>,
@@ -35,7 +50,8 @@ export async function request<Result, Variables extends Vars>(
     res = await fetch(ENDPOINT, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      // (No location outside a browser: the unit tests.)
+      headers: requestHeaders(globalThis.location?.pathname ?? '/'),
       body: JSON.stringify({ query, variables: variables ?? {}, operationName: operationName(doc) }),
     });
   } catch (e) {

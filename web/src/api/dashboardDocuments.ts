@@ -10,6 +10,19 @@ export const DashboardSiteQuery = graphql(`
 `);
 
 /**
+ * A share link's page (`X-Trackr-Share`, api/client.ts): the link's name
+ * and its site, as `DashboardSite` has it; polled the same.
+ */
+export const SharedSiteQuery = graphql(`
+  query SharedSite {
+    sharedSite {
+      name
+      site { id name domain timezone realtimeVisitors }
+    }
+  }
+`);
+
+/**
  * Everything one view of the dashboard shows, in one request: top stats
  * (with the compared period's when comparing), the chart's series with
  * every figure (so that switching the chart's metric costs nothing) and
@@ -21,7 +34,8 @@ export const DashboardSiteQuery = graphql(`
  * names no key: `$propertyValues`). The goals' names come
  * always (a short list): the filter chips and dialog name a GOAL filter's
  * goal by them; the segments as well, for the Segment control and its
- * chip (dashboard/Segments.tsx). `$comparison` is null when not comparing (`stats` needs
+ * chip (dashboard/Segments.tsx), but on a share link's page (which may
+ * not read them: `$segments`). `$comparison` is null when not comparing (`stats` needs
  * one all the same: `$statsComparison`, whose `previous` is then left out).
  */
 export const DashboardQuery = graphql(`
@@ -46,6 +60,7 @@ export const DashboardQuery = graphql(`
     $propertiesTab: Boolean!
     $propertyValues: Boolean!
     $propertyKey: String
+    $segments: Boolean!
   ) {
     site(id: $id) {
       id
@@ -71,7 +86,7 @@ export const DashboardQuery = graphql(`
         ...Row
       }
       goals { id name currency }
-      segments { id name shared mine filters { dimension op value key } }
+      segments @include(if: $segments) { id name shared mine filters { dimension op value key } }
       goalConversions(range: $range, filters: $filters) @include(if: $goalsTab) {
         goal { id name currency }
         visitors conversions conversionRate

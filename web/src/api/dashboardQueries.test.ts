@@ -93,3 +93,15 @@ describe('dashboardVars', () => {
     expect(dashboardVars('s1', s, '2026-12-01')).not.toEqual(dashboardVars('s1', s, '2026-12-02'));
   });
 });
+
+describe("a share link's dashboard", () => {
+  it('asks for no segments, nor applies one from the URL', () => {
+    const s = parseState('period=7d&seg=0190abcd-0000-7000-8000-000000000001');
+    const member = dashboardVars('s1', s, '2026-12-01')!;
+    expect(member.segments).toBe(true);
+    expect(member.filters).toEqual([{ dimension: 'SEGMENT', op: 'IS', value: '0190abcd-0000-7000-8000-000000000001' }]);
+    const shared = dashboardVars('s1', s, '2026-12-01', true)!;
+    expect(shared.segments).toBe(false);
+    expect(shared.filters).toBeNull();
+  });
+});

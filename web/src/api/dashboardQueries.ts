@@ -3,7 +3,8 @@
 // renders: on a dashboard URL the site, the dashboard's data and its chunk
 // are then asked for beside `me`, not one after the other (a cold load was
 // four round trips in a row: `me`, the chunk, the site for its time zone,
-// the data).
+// the data). A share link's page (`/share/<slug>`) has its own first
+// requests, `prefetchShare`'s: its chunk and `sharedSite` (never `me`).
 import type { QueryClient } from '@tanstack/react-query';
 import {
   apiFilter,
@@ -17,9 +18,10 @@ import {
   type DashState,
 } from '../lib/dashboard';
 import { reportFilters } from '../lib/segments';
+import { shareSlug } from '../lib/share';
 import { isVisitMeasure, panelMeasures } from '../lib/table';
 import { request } from './client';
-import { DashboardQuery, DashboardSiteQuery } from './dashboardDocuments';
+import { DashboardQuery, DashboardSiteQuery, SharedSiteQuery } from './dashboardDocuments';
 import { retryOnce } from './hooks';
 import type { VariablesOf } from './graphql';
 
@@ -38,12 +40,23 @@ export function dashboardSiteQuery(siteId: string) {
   };
 }
 
+/** A share link's page: the link's name and its site (the request names the link: api/client.ts). */
+export function sharedSiteQuery(slug: string) {
+  return {
+    queryKey: ['sharedSite', slug],
+    queryFn: async () => (await request(SharedSiteQuery)).sharedSite,
+    retry: retryOnce,
+  };
+}
+
 /**
  * The variables of the Dashboard query for a view, or null when the view
  * asks for none (the realtime view, an invalid custom range). `today` is
  * the site's date now: the range, hence the query, depends on nothing else.
+ * `shared`: a share link's page, which reads no segments (nor applies
+ * one: the state's is ignored).
  */
-export function dashboardVars(siteId: string, state: DashState, today: string): DashboardVars | null {
+export function dashboardVars(siteId: string, state: DashState, today: string, shared = false): DashboardVars | null {
   const range = rangeOf(state, today);
   if (!range || state.period === 'realtime') return null;
   const comparison = comparisonOf(state.compare);
@@ -57,7 +70,7 @@ export function dashboardVars(siteId: string, state: DashState, today: string): 
     statsComparison: comparison ?? 'PREVIOUS_PERIOD',
     interval: intervalFor(range, state.period),
     // The view's filters (a property's with its key) and its segment's (lib/segments.ts).
-    filters: reportFilters(state.filters.map(apiFilter), state.segment),
+    filters: reportFilters(state.filters.map(apiFilter), shared ? null : state.segment),
     sources: panelTab(panelById('sources'), state.tabs.sources).dim,
     pages,
     locations: panelTab(panelById('locations'), state.tabs.locations).dim,
@@ -78,6 +91,7 @@ export function dashboardVars(siteId: string, state: DashState, today: string): 
     propertiesTab: properties,
     propertyValues: properties && state.propKey !== null,
     propertyKey: properties ? state.propKey : null,
+    segments: !shared,
   };
 }
 
@@ -119,4 +133,23 @@ export function prefetchDashboard(client: QueryClient, location: Pick<Location, 
   const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const vars = dashboardVars(siteId, parseState(location.search.replace(/^\?/, '')), siteToday(now, browserZone));
   if (vars) void client.prefetchQuery(dashboardQuery(vars));
+}
+
+/**
+ * On a share link's page, starts what the page will ask for: its chunk and
+ * the link's site; once the site is known (its id and time zone), the
+ * view's data, as the page will ask for it. Nothing a member's page asks
+ * (`me`): the page's requests act as the link.
+ */
+export function prefetchShare(client: QueryClient, location: Pick<Location, 'pathname' | 'search'>, now = new Date()): void {
+  const slug = shareSlug(location.pathname);
+  if (slug === null) return;
+  void import('../pages/SharePage');
+  const options = sharedSiteQuery(slug);
+  void client.prefetchQuery(options).then(() => {
+    const shared = client.getQueryData<Awaited<ReturnType<typeof options.queryFn>>>(options.queryKey);
+    if (!shared) return;
+    const vars = dashboardVars(shared.site.id, parseState(location.search.replace(/^\?/, '')), siteToday(now, shared.site.timezone), true);
+    if (vars) void client.prefetchQuery(dashboardQuery(vars));
+  });
 }

@@ -245,6 +245,25 @@ export const DeleteGoalMutation = graphql(`
   mutation DeleteGoal($id: ID!) { deleteGoal(id: $id) }
 `);
 
+// ---- share links ----
+
+/** A site's share links (owners and admins only). */
+export const SiteShareLinksQuery = graphql(`
+  query SiteShareLinks($id: ID!) {
+    site(id: $id) { id shareLinks { id name url hasPassword expiresAt allowedOrigins createdAt } }
+  }
+`);
+
+export const CreateShareLinkMutation = graphql(`
+  mutation CreateShareLink($input: CreateShareLinkInput!) {
+    createShareLink(input: $input) { id name url hasPassword expiresAt allowedOrigins createdAt }
+  }
+`);
+
+export const DeleteShareLinkMutation = graphql(`
+  mutation DeleteShareLink($id: ID!) { deleteShareLink(id: $id) }
+`);
+
 export const InstallationQuery = graphql(`
   query Installation($id: ID!, $range: DateRange!) {
     site(id: $id) {

@@ -8,13 +8,20 @@ import { paths } from '../lib/routes';
 import { useCurrentOrg } from './OrgContext';
 import { can, canReadFinance } from '../lib/permissions';
 
+/** TrackR's mark, in the colour around it (`.brand svg`: the brand's). */
+export function BrandMark() {
+  return (
+    <svg width="24" height="24" viewBox="0 0 32 32" aria-hidden="true">
+      <rect width="32" height="32" rx="7" fill="currentColor" />
+      <path d="M7 22l6-7 5 4 7-9" fill="none" stroke="var(--brand-on)" strokeWidth="3" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
+}
+
 export function Brand() {
   return (
     <Link href="/" className="brand" aria-label="TrackR home">
-      <svg width="24" height="24" viewBox="0 0 32 32" aria-hidden="true">
-        <rect width="32" height="32" rx="7" fill="currentColor" />
-        <path d="M7 22l6-7 5 4 7-9" fill="none" stroke="var(--brand-on)" strokeWidth="3" strokeLinecap="round" strokeLinejoin="round" />
-      </svg>
+      <BrandMark />
       <span>TrackR</span>
     </Link>
   );

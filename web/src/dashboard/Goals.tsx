@@ -29,6 +29,7 @@ export function GoalList({
   rows,
   hasGoals,
   settingsHref,
+  shared = false,
   onGoal,
 }: {
   /** undefined while the tab's figures are on their way. */
@@ -36,6 +37,8 @@ export function GoalList({
   hasGoals: boolean;
   /** The site settings' Goals section, for members who may manage the site. */
   settingsHref: string | null;
+  /** A share link's page: nothing about the site's settings. */
+  shared?: boolean;
   onGoal: (id: string) => void;
 }) {
   const id = useId();
@@ -43,7 +46,7 @@ export function GoalList({
     return (
       <div className="panel-empty goals-empty">
         <p className="muted">No goals yet. A goal counts the visitors who view certain pages or send a certain custom event.</p>
-        {settingsHref ? (
+        {shared ? null : settingsHref ? (
           <Link href={settingsHref}>Set up goals in the site settings</Link>
         ) : (
           <p className="muted">An owner or admin of the site can set them up in its settings.</p>

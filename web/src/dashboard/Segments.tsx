@@ -38,15 +38,16 @@ type SegmentInput = VariablesOf<typeof CreateSegmentMutation>['input'];
 /**
  * The site's segments as the view shows them: those of the last Dashboard
  * answer (kept while the next is on its way, and in the realtime view,
- * which asks for none), and whether the server refused the view's.
+ * which asks for none; a share link's page never has them), and whether
+ * the server refused the view's.
  */
 export function useSegmentList(
-  data: { segments: readonly SegmentRef[] } | undefined,
+  data: { segments?: readonly SegmentRef[] } | undefined,
   error: unknown,
   segment: string | null,
 ): { segments: readonly SegmentRef[] | undefined; refused: boolean } {
   const last = useRef<readonly SegmentRef[] | undefined>(undefined);
-  if (data) last.current = data.segments;
+  if (data?.segments) last.current = data.segments;
   const refused = useMemo(() => error != null && segmentRefused(errorItems(error), segment), [error, segment]);
   return { segments: last.current, refused };
 }

@@ -1,6 +1,7 @@
 // The app's URLs. The server serves index.html for these first path
 // segments only: '', login, signup, forgot-password, reset-password,
-// verify-email, invitations, orgs, account, finance.
+// verify-email, invitations, orgs, account, finance; and for a share
+// link's page, /share/<slug> (lib/share.ts), from a route of its own.
 
 const enc = encodeURIComponent;
 

@@ -1,7 +1,9 @@
 // A site's dashboard: /orgs/:org/sites/:site. Loaded on demand (React.lazy
 // in App.tsx). Its whole state lives in the query string (lib/dashboard.ts).
+// A share link's page (pages/SharePage.tsx) shows the same `Dashboard`,
+// read-only: its reports, nothing else.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useLocation, useParams } from 'wouter';
 import { useSearch } from 'wouter/use-browser-location';
 import type { DashboardQuery, DashboardSiteQuery } from '../api/dashboardDocuments';
@@ -11,6 +13,7 @@ import { errorItems } from '../api/errors';
 import { ErrorBox } from '../components/ErrorBox';
 import { useOrg } from '../components/OrgContext';
 import { PageHeader } from '../components/PageHeader';
+import { useTitle } from '../lib/useTitle';
 import { Chart } from '../dashboard/Chart';
 import '../dashboard/dashboard.css';
 import { Details } from '../dashboard/Details';
@@ -65,26 +68,49 @@ import type { TableRow } from '../lib/table';
 import { formatNumber } from '../lib/format';
 import { can } from '../lib/permissions';
 import { paths } from '../lib/routes';
+import { keepParams } from '../lib/share';
 
 type Dash = NonNullable<ResultOf<typeof DashboardQuery>['site']>;
+
+/**
+ * Who reads the dashboard: a member of the site's organization (the
+ * header's links as the role allows), or whoever holds a share link (the
+ * reports only: no links out of the page, no segments, nothing of the
+ * viewer's; framed, `embed`, not even the heading).
+ */
+export type DashboardViewer =
+  | { kind: 'member'; orgSlug: string; manage: boolean; recordings: boolean }
+  | {
+      kind: 'share';
+      /** The link's name. */
+      name: string;
+      embed: boolean;
+      /** The URL's parameters that are not the dashboard's state (`shareLookParams`): kept as it changes. */
+      keep: string;
+    };
 
 /**
  * The dashboard's state from the URL, and a setter that pushes a history
  * entry. The query string is read as the browser has it: wouter's own
  * useSearch passes it through decodeURI first, which turns `%25` into `%`
  * and so garbles values and property keys holding a `%` or an escape.
+ * `keep`: a share link's page, whose state has no segment, and whose URL
+ * keeps these parameters (its embed's look); null for members.
  */
-function useDashState(): [DashState, (next: DashState, opts?: { replace?: boolean }) => void] {
+function useDashState(keep: string | null): [DashState, (next: DashState, opts?: { replace?: boolean }) => void] {
   const search = useSearch().replace(/^\?/, '');
   const [location, navigate] = useLocation();
-  const state = useMemo(() => parseState(search), [search]);
+  const state = useMemo(() => {
+    const parsed = parseState(search);
+    return keep === null ? parsed : { ...parsed, segment: null };
+  }, [search, keep]);
   const set = useCallback(
     (next: DashState, opts?: { replace?: boolean }) => {
-      const qs = stateToSearch(next);
+      const qs = keep === null ? stateToSearch(next) : keepParams(stateToSearch(next), keep);
       if (qs.replace(/^\?/, '') === search) return;
       navigate(location + qs, { replace: opts?.replace ?? false });
     },
-    [location, navigate, search],
+    [keep, location, navigate, search],
   );
   return [state, set];
 }
@@ -121,20 +147,19 @@ export default function DashboardPage() {
         <ErrorBox error={site.error} onRetry={() => void site.refetch()} />
       </>
     );
-  return <Dashboard site={site.data} orgSlug={org.slug} manage={can(org.viewerRole, 'manageSites')} />;
+  return (
+    <Dashboard
+      site={site.data}
+      viewer={{ kind: 'member', orgSlug: org.slug, manage: can(org.viewerRole, 'manageSites'), recordings: can(org.viewerRole, 'readRecordings') }}
+    />
+  );
 }
 
-function Dashboard({
-  site,
-  orgSlug,
-  manage,
-}: {
-  site: ResultOf<typeof DashboardSiteQuery>['site'];
-  orgSlug: string;
-  manage: boolean;
-}) {
-  const [state, setState] = useDashState();
-  const recordings = can(useOrg().viewerRole, 'readRecordings');
+/** A site's dashboard, for a member (DashboardPage) or a share link's holder (pages/SharePage.tsx). */
+export function Dashboard({ site, viewer }: { site: ResultOf<typeof DashboardSiteQuery>['site']; viewer: DashboardViewer }) {
+  const shared = viewer.kind === 'share';
+  const [state, setState] = useDashState(shared ? viewer.keep : null);
+  const manage = viewer.kind === 'member' && viewer.manage;
   const today = siteToday(new Date(), site.timezone);
   const realtime = state.period === 'realtime';
   const range = rangeOf(state, today);
@@ -145,7 +170,7 @@ function Dashboard({
   const [firstKey, setFirstKey] = useState<string | null>(null);
   const propertiesTab = state.tabs.events === 'PROPERTY';
   const view = propertiesTab && state.propKey === null && firstKey !== null ? { ...state, propKey: firstKey } : state;
-  const vars = dashboardVars(site.id, view, today);
+  const vars = dashboardVars(site.id, view, today, shared);
   const q = useQuery({
     ...dashboardQuery(vars),
     enabled: vars !== null,
@@ -234,33 +259,42 @@ function Dashboard({
   const segments = useSegmentList(q.data, q.isError ? q.error : null, state.segment);
   const removeRefused = () => setState({ ...state, filters: state.filters.filter((f) => !(f.dimension === 'GOAL' && refused.has(f.value))) });
 
+  const visitors = <CurrentVisitors count={site.realtimeVisitors} onOpen={() => setPeriod('realtime')} />;
   return (
     <>
-      <PageHeader title={site.name} docTitle={`Dashboard · ${site.name}`}>
-        <CurrentVisitors count={site.realtimeVisitors} onOpen={() => setPeriod('realtime')} />
-        {recordings ? (
-          <Link href={paths.recordings(orgSlug, site.id)} aria-label={`Recordings of ${site.name}`}>
-            Recordings
-          </Link>
-        ) : null}
-        <Link href={paths.heatmaps(orgSlug, site.id)} aria-label={`Heatmaps of ${site.name}`}>
-          Heatmaps
-        </Link>
-        <Link href={paths.funnels(orgSlug, site.id)} aria-label={`Funnels of ${site.name}`}>
-          Funnels
-        </Link>
-        {manage ? (
-          <>
-            <Link href={paths.siteSettings(orgSlug, site.id)} aria-label={`Settings of ${site.name}`}>
-              Settings
+      {viewer.kind === 'share' ? (
+        <ShareHeader name={viewer.name} domain={site.domain} embed={viewer.embed}>
+          {visitors}
+        </ShareHeader>
+      ) : (
+        <>
+          <PageHeader title={site.name} docTitle={`Dashboard · ${site.name}`}>
+            {visitors}
+            {viewer.recordings ? (
+              <Link href={paths.recordings(viewer.orgSlug, site.id)} aria-label={`Recordings of ${site.name}`}>
+                Recordings
+              </Link>
+            ) : null}
+            <Link href={paths.heatmaps(viewer.orgSlug, site.id)} aria-label={`Heatmaps of ${site.name}`}>
+              Heatmaps
             </Link>
-            <Link href={paths.siteData(orgSlug, site.id)} aria-label={`Data of ${site.name}`}>
-              Data
+            <Link href={paths.funnels(viewer.orgSlug, site.id)} aria-label={`Funnels of ${site.name}`}>
+              Funnels
             </Link>
-          </>
-        ) : null}
-      </PageHeader>
-      <p className="dash-domain mono">{site.domain}</p>
+            {manage ? (
+              <>
+                <Link href={paths.siteSettings(viewer.orgSlug, site.id)} aria-label={`Settings of ${site.name}`}>
+                  Settings
+                </Link>
+                <Link href={paths.siteData(viewer.orgSlug, site.id)} aria-label={`Data of ${site.name}`}>
+                  Data
+                </Link>
+              </>
+            ) : null}
+          </PageHeader>
+          <p className="dash-domain mono">{site.domain}</p>
+        </>
+      )}
 
       <Controls state={state} setState={setState} setPeriod={setPeriod} range={range} today={today} timeZone={site.timezone} customFrom={customFrom} />
 
@@ -272,17 +306,19 @@ function Dashboard({
         onRemove={(f) => setState({ ...state, filters: removeFilter(state.filters, f) })}
         onClear={() => setState({ ...state, filters: [] })}
       />
-      <SegmentBar
-        siteId={site.id}
-        segment={state.segment}
-        filters={state.filters}
-        segments={segments.segments}
-        refused={segments.refused}
-        realtime={realtime}
-        display={filterDisplay(goals, refused)}
-        onSelect={(segment) => setState({ ...state, segment })}
-        onSaved={(segment) => setState({ ...state, segment, filters: [] })}
-      />
+      {shared ? null : (
+        <SegmentBar
+          siteId={site.id}
+          segment={state.segment}
+          filters={state.filters}
+          segments={segments.segments}
+          refused={segments.refused}
+          realtime={realtime}
+          display={filterDisplay(goals, refused)}
+          onSelect={(segment) => setState({ ...state, segment })}
+          onSaved={(segment) => setState({ ...state, segment, filters: [] })}
+        />
+      )}
       {adding && range ? (
         <FilterDialog
           siteId={site.id}
@@ -317,7 +353,7 @@ function Dashboard({
         <ErrorBox error={q.error} onRetry={() => void q.refetch()} />
       ) : data ? (
         empty ? (
-          <EmptySite orgSlug={orgSlug} siteId={site.id} manage={manage} range={range} />
+          <EmptySite viewer={viewer} siteId={site.id} range={range} />
         ) : (
           <div className={updating ? 'dash-body updating' : 'dash-body'} aria-busy={updating}>
             {q.isError ? <ErrorBox error={q.error} onRetry={() => void q.refetch()} title="Could not update the reports" /> : null}
@@ -358,7 +394,8 @@ function Dashboard({
                         <GoalList
                           rows={data.goalConversions}
                           hasGoals={data.goals.length > 0}
-                          settingsHref={manage ? `${paths.siteSettings(orgSlug, site.id)}#goals` : null}
+                          settingsHref={viewer.kind === 'member' && manage ? `${paths.siteSettings(viewer.orgSlug, site.id)}#goals` : null}
+                          shared={shared}
                           onGoal={(id) => addRowFilter('GOAL', id)}
                         />
                       ) : tab === 'PROPERTY' ? (
@@ -407,6 +444,28 @@ function Dashboard({
         )
       ) : null}
     </>
+  );
+}
+
+/**
+ * A share link's heading: its name and the site's domain; framed (`embed`),
+ * for assistive technologies only (the page is nothing but the dashboard).
+ * No links: the page leads nowhere else.
+ */
+function ShareHeader({ name, domain, embed, children }: { name: string; domain: string; embed: boolean; children: ReactNode }) {
+  useTitle(`${name} · ${domain}`);
+  return (
+    <div className={embed ? 'page-header share-header embed' : 'page-header share-header'}>
+      <div className="share-heading">
+        <h1 className={embed ? 'visually-hidden' : undefined} data-testid="share-title">
+          {name}
+        </h1>
+        <p className={embed ? 'visually-hidden' : 'share-domain mono'} data-testid="share-domain">
+          {domain}
+        </p>
+      </div>
+      <div className="page-actions">{children}</div>
+    </div>
   );
 }
 
@@ -705,7 +764,7 @@ function DeletedGoal({ count, onRemove }: { count: number; onRemove: () => void 
   );
 }
 
-function EmptySite({ orgSlug, siteId, manage, range }: { orgSlug: string; siteId: string; manage: boolean; range: { from: string; to: string } }) {
+function EmptySite({ viewer, siteId, range }: { viewer: DashboardViewer; siteId: string; range: { from: string; to: string } }) {
   return (
     <div className="empty card dash-empty">
       <h2>
@@ -715,8 +774,8 @@ function EmptySite({ orgSlug, siteId, manage, range }: { orgSlug: string; siteId
       <p>
         No page views in {formatRange(range)} and nobody on the site right now. This page checks again every few seconds.
       </p>
-      {manage ? (
-        <Link href={paths.siteSettings(orgSlug, siteId)} className="button primary">
+      {viewer.kind === 'share' ? null : viewer.manage ? (
+        <Link href={paths.siteSettings(viewer.orgSlug, siteId)} className="button primary">
           Go to the site's settings to install the snippet
         </Link>
       ) : (

@@ -4,12 +4,15 @@ import { Link, useLocation, useParams } from 'wouter';
 import { request } from '../api/client';
 import {
   CreateGoalMutation,
+  CreateShareLinkMutation,
   DeleteGoalMutation,
+  DeleteShareLinkMutation,
   DeleteSiteMutation,
   InstallationQuery,
   SiteGoalsQuery,
   SiteSettingsFields,
   SiteSettingsQuery,
+  SiteShareLinksQuery,
   UpdateSiteMutation,
 } from '../api/documents';
 import { readFragment, type ResultOf, type VariablesOf } from '../api/graphql';
@@ -27,12 +30,15 @@ import { CURRENCIES, describeGoal, GOAL_KINDS, goalInput, type GoalForm } from '
 import { can } from '../lib/permissions';
 import { parsePropertyKeys, propertyKeysText } from '../lib/propertyKeys';
 import { paths } from '../lib/routes';
+import { embedCode, expiryInput, localDateTime, parseOrigins } from '../lib/share';
 import { buildSnippet, defaultSnippetOptions, type SnippetOptions } from '../lib/snippet';
 
 type Site = ResultOf<typeof SiteSettingsFields>;
 type SiteInput = VariablesOf<typeof UpdateSiteMutation>['input'];
 type Plan = ResultOf<typeof SiteSettingsQuery>['organization']['plan'];
 type Goal = ResultOf<typeof SiteGoalsQuery>['site']['goals'][number];
+type ShareLink = ResultOf<typeof SiteShareLinksQuery>['site']['shareLinks'][number];
+type ShareLinkInput = VariablesOf<typeof CreateShareLinkMutation>['input'];
 
 export function SiteSettingsPage() {
   const org = useOrg();
@@ -108,6 +114,7 @@ function Settings({ site, plan }: { site: Site; plan: Plan }) {
       <GoalsSection site={site} manage={manage} />
       {manage ? (
         <>
+          <ShareLinksSection site={site} />
           <GeneralSection site={site} />
           <HostnamesSection site={site} />
           <PrivacySection site={site} />
@@ -445,6 +452,232 @@ function NewGoalForm({ siteId }: { siteId: string }) {
         </button>
         <span role="status" className="saved">
           {added ? `Goal “${added}” added` : ''}
+        </span>
+      </div>
+    </form>
+  );
+}
+
+/** The "Share links" section's anchor. */
+const SHARE_LINKS_ANCHOR = 'share-links';
+
+const SHARE_LINK_QUERIES = (siteId: string) => [['site', siteId, 'shareLinks']] as const;
+
+/** A site's share links (owners and admins): its dashboard, read-only, for whoever holds one. */
+function ShareLinksSection({ site }: { site: Site }) {
+  const q = useQuery({
+    queryKey: SHARE_LINK_QUERIES(site.id)[0],
+    queryFn: async () => (await request(SiteShareLinksQuery, { id: site.id })).site.shareLinks,
+    retry: retryOnce,
+  });
+  return (
+    <Section title="Share links" id="share-links-heading" anchor={SHARE_LINKS_ANCHOR}>
+      <p>
+        A share link opens this site's dashboard, read-only, to whoever has it (and its password, when it has one): the reports, not the
+        settings, recordings, heatmaps or segments. Deleting a link shuts it at once.
+      </p>
+      <p className="hint">
+        To show the dashboard in a frame on another site, add <code>?embed=true</code> to the link (each link's embed code does);{' '}
+        <code>theme=light</code>, <code>dark</code> or <code>auto</code> (the visitor's) and <code>background=transparent</code> or a
+        colour such as <code>background=f5f6f8</code> set its look.
+      </p>
+      {q.isPending ? (
+        <Loading lines={2} />
+      ) : q.isError ? (
+        <ErrorBox error={q.error} onRetry={() => void q.refetch()} />
+      ) : q.data.length === 0 ? (
+        <p className="muted">No share links yet.</p>
+      ) : (
+        <ul className="keys share-links" aria-label="Share links">
+          {q.data.map((link) => (
+            <ShareLinkItem key={link.id} link={link} siteId={site.id} />
+          ))}
+        </ul>
+      )}
+      <NewShareLinkForm siteId={site.id} />
+    </Section>
+  );
+}
+
+function ShareLinkItem({ link, siteId }: { link: ShareLink; siteId: string }) {
+  const [confirming, setConfirming] = useState(false);
+  const remove = useAction((v: { id: string }) => request(DeleteShareLinkMutation, v), { invalidate: SHARE_LINK_QUERIES(siteId) });
+  const code = embedCode(link.url, link.name);
+  const expired = link.expiresAt !== null && new Date(link.expiresAt).getTime() <= Date.now();
+  return (
+    <li className="key share-link" data-testid="share-link" data-name={link.name}>
+      <div className="share-link-body">
+        <strong>{link.name}</strong>
+        {expired ? <span className="badge">Expired</span> : null}
+        <div className="share-url">
+          <code className="mono" data-testid="share-link-url">
+            {link.url}
+          </code>
+          <CopyButton text={link.url} label="Copy link" />
+        </div>
+        <dl className="share-facts">
+          <div>
+            <dt>Password</dt>
+            <dd>{link.hasPassword ? 'Yes' : 'No'}</dd>
+          </div>
+          <div>
+            <dt>Expires</dt>
+            <dd>{link.expiresAt ? formatDateTime(link.expiresAt) : 'Never'}</dd>
+          </div>
+          <div>
+            <dt>Allowed origins</dt>
+            <dd className={link.allowedOrigins.length ? 'mono' : undefined}>
+              {link.allowedOrigins.length ? link.allowedOrigins.join(', ') : 'Any site may embed it'}
+            </dd>
+          </div>
+          <div>
+            <dt>Created</dt>
+            <dd>{formatDate(link.createdAt)}</dd>
+          </div>
+        </dl>
+        <details className="share-embed">
+          <summary>Embed code</summary>
+          <pre className="snippet" aria-label={`Embed code of ${link.name}`} tabIndex={0}>
+            <code>{code}</code>
+          </pre>
+          <CopyButton text={code} label="Copy embed code" />
+        </details>
+      </div>
+      {!confirming ? (
+        <div className="actions">
+          <button type="button" className="button danger" onClick={() => setConfirming(true)} aria-label={`Delete share link ${link.name}`}>
+            Delete
+          </button>
+        </div>
+      ) : (
+        <div className="goal-confirm">
+          <ConfirmDelete
+            expected={link.name}
+            what={`the share link “${link.name}” (whoever has it can no longer open the dashboard)`}
+            buttonLabel="Delete share link"
+            onConfirm={() => remove.run({ id: link.id })}
+            pending={remove.pending}
+            errors={remove.errors}
+            onRetry={remove.retry}
+            onCancel={() => setConfirming(false)}
+          />
+        </div>
+      )}
+    </li>
+  );
+}
+
+interface ShareLinkForm {
+  name: string;
+  password: string;
+  expiresAt: string;
+  origins: string;
+}
+
+const EMPTY_SHARE_LINK: ShareLinkForm = { name: '', password: '', expiresAt: '', origins: '' };
+
+/** The API's field messages start in lower case ("must be in the future"). */
+function sentence(message: string | undefined): string | undefined {
+  return message ? message.charAt(0).toUpperCase() + message.slice(1) : undefined;
+}
+
+function NewShareLinkForm({ siteId }: { siteId: string }) {
+  const [form, setForm] = useState<ShareLinkForm>(EMPTY_SHARE_LINK);
+  const [local, setLocal] = useState<Record<string, string>>({});
+  const [added, setAdded] = useState<string | null>(null);
+  const action = useAction((input: ShareLinkInput) => request(CreateShareLinkMutation, { input }), {
+    fields: ['name', 'password', 'expiresAt', 'allowedOrigins'],
+    invalidate: SHARE_LINK_QUERIES(siteId),
+    onSuccess: (data) => {
+      setAdded(data.createShareLink.name);
+      setForm(EMPTY_SHARE_LINK);
+    },
+  });
+  const set = (key: keyof ShareLinkForm) => (e: { target: { value: string } }) => {
+    setForm((f) => ({ ...f, [key]: e.target.value }));
+    setAdded(null);
+  };
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setAdded(null);
+    const expiresAt = expiryInput(form.expiresAt);
+    if (expiresAt === null) {
+      setLocal({ expiresAt: 'Enter a date and a time, or leave it empty.' });
+      return;
+    }
+    setLocal({});
+    action.run({
+      siteId,
+      name: form.name.trim() || null,
+      password: form.password === '' ? null : form.password,
+      expiresAt: expiresAt ?? null,
+      allowedOrigins: parseOrigins(form.origins),
+    });
+  }
+  // A name already taken is a CONFLICT, not a field's BAD_USER_INPUT: it goes next to the name all the same.
+  const conflict = action.errors.find((i) => i.code === 'CONFLICT');
+  const errorOf = (field: string) => local[field] ?? sentence(action.fieldErrors[field] ?? (field === 'name' ? conflict?.message : undefined));
+  const originsError = errorOf('allowedOrigins');
+  return (
+    <form onSubmit={submit} className="form goal-form" noValidate aria-labelledby="new-share-link-heading">
+      <h3 id="new-share-link-heading">Add a share link</h3>
+      <TextField
+        label="Name (optional)"
+        maxLength={120}
+        autoComplete="off"
+        value={form.name}
+        onChange={set('name')}
+        hint="Shown at the top of the shared dashboard. Defaults to “Shared dashboard”."
+        error={errorOf('name')}
+      />
+      <TextField
+        label="Password (optional)"
+        type="password"
+        autoComplete="new-password"
+        maxLength={200}
+        value={form.password}
+        onChange={set('password')}
+        hint="8 to 200 characters, asked once in each browser. Without one, the link alone opens the dashboard."
+        error={errorOf('password')}
+      />
+      <TextField
+        label="Expires (optional)"
+        type="datetime-local"
+        min={localDateTime(new Date())}
+        value={form.expiresAt}
+        onChange={set('expiresAt')}
+        hint="In your time zone. The link stops opening then; empty, it never expires."
+        error={errorOf('expiresAt')}
+      />
+      <div className="field">
+        <label htmlFor="share-link-origins">Allowed origins (optional)</label>
+        <textarea
+          id="share-link-origins"
+          rows={3}
+          spellCheck={false}
+          placeholder="https://example.com"
+          value={form.origins}
+          onChange={set('origins')}
+          aria-invalid={originsError ? true : undefined}
+          aria-describedby={`share-link-origins-hint${originsError ? ' share-link-origins-error' : ''}`}
+        />
+        <p className="hint" id="share-link-origins-hint">
+          The sites whose pages may show the dashboard in a frame, one a line, such as <code>https://example.com</code>; at most 10.
+          Empty, any site may.
+        </p>
+        {originsError ? (
+          <p className="field-error" id="share-link-origins-error">
+            {originsError}
+          </p>
+        ) : null}
+      </div>
+      <ActionErrors action={{ errors: action.errors.filter((i) => i !== conflict), retry: action.retry }} />
+      <div className="actions">
+        <button type="submit" className="button primary" disabled={action.pending}>
+          Add share link
+        </button>
+        <span role="status" className="saved">
+          {added ? `Share link “${added}” added` : ''}
         </span>
       </div>
     </form>
