@@ -102,16 +102,22 @@ pub fn token_for_download(headers: &HeaderMap) -> Option<&str> {
     }
 }
 
-/// The session cookie's value (either name), if it holds a session token.
-fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+/// The request's cookies, `(name, value)`, values trimmed.
+pub fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
+        .map(|(name, value)| (name, value.trim()))
+}
+
+/// The session cookie's value (either name), if it holds a session token.
+fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    cookies(headers)
         .find(|(name, _)| *name == COOKIE || *name == SECURE_COOKIE)
-        .map(|(_, value)| value.trim())
+        .map(|(_, value)| value)
         .filter(|value| value.starts_with(tokens::SESSION_PREFIX))
 }
 

@@ -3,9 +3,7 @@
 //! or a goal; a goal's step keeps what the goal matched when the funnel was
 //! made, so deleting the goal later leaves the funnel as it was.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use trackr_analytics::{funnel::MAX_STEPS, GoalMatch};
 use trackr_entity::{funnel, goal, new_id, now, site};
@@ -132,17 +130,14 @@ pub async fn create(
             }
         });
     }
-    if funnel::Entity::find()
-        .filter(funnel::Column::SiteId.eq(site.id))
-        .count(&app.db)
-        .await?
-        >= MAX_FUNNELS
-    {
-        return Err(ApiError::bad_input(
-            "siteId",
-            format!("a site has at most {MAX_FUNNELS} funnels"),
-        ));
-    }
+    site_items::within_limit::<funnel::Entity>(
+        app,
+        funnel::Column::SiteId,
+        site.id,
+        MAX_FUNNELS,
+        "funnels",
+    )
+    .await?;
     let funnel = funnel::ActiveModel {
         id: Set(new_id()),
         site_id: Set(site.id),

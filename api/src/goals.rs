@@ -2,9 +2,7 @@
 //! admins, read by whoever reads its reports. The event store matches and
 //! counts them (`trackr_analytics::goal`); this module keeps the list.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use trackr_analytics::GoalMatch;
 use trackr_entity::{goal, new_id, now, site};
 use uuid::Uuid;
@@ -98,17 +96,14 @@ pub async fn create(
             format!("a goal's name is at most {MAX_NAME} characters"),
         ));
     }
-    if goal::Entity::find()
-        .filter(goal::Column::SiteId.eq(site.id))
-        .count(&app.db)
-        .await?
-        >= MAX_GOALS
-    {
-        return Err(ApiError::bad_input(
-            "siteId",
-            format!("a site has at most {MAX_GOALS} goals"),
-        ));
-    }
+    site_items::within_limit::<goal::Entity>(
+        app,
+        goal::Column::SiteId,
+        site.id,
+        MAX_GOALS,
+        "goals",
+    )
+    .await?;
     let goal = goal::ActiveModel {
         id: Set(new_id()),
         site_id: Set(site.id),

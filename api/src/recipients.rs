@@ -18,8 +18,7 @@ use axum::{
     Router,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use trackr_entity::{email_recipient, new_id, now, site, traffic_alert};
 use uuid::Uuid;
@@ -82,17 +81,14 @@ pub async fn add(
             "choose at least one of weekly, monthly and alerts",
         ));
     }
-    if email_recipient::Entity::find()
-        .filter(email_recipient::Column::SiteId.eq(site.id))
-        .count(&app.db)
-        .await?
-        >= MAX_RECIPIENTS
-    {
-        return Err(ApiError::bad_input(
-            "siteId",
-            format!("a site has at most {MAX_RECIPIENTS} recipients"),
-        ));
-    }
+    site_items::within_limit::<email_recipient::Entity>(
+        app,
+        email_recipient::Column::SiteId,
+        site.id,
+        MAX_RECIPIENTS,
+        "recipients",
+    )
+    .await?;
     if !app
         .limiter
         .allow(

@@ -6,8 +6,7 @@
 
 use async_graphql::InputType;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use trackr_entity::{audit_log, new_id, now, segment, site};
 use uuid::Uuid;
@@ -90,17 +89,14 @@ pub async fn create(
     }
     // Checked as a report would read them (goals of this site, keys, ops).
     stats::filters(app, site.id, Some(user.id), Some(filters.clone())).await?;
-    if segment::Entity::find()
-        .filter(segment::Column::SiteId.eq(site.id))
-        .count(&app.db)
-        .await?
-        >= MAX_SEGMENTS
-    {
-        return Err(ApiError::bad_input(
-            "siteId",
-            format!("a site has at most {MAX_SEGMENTS} segments"),
-        ));
-    }
+    site_items::within_limit::<segment::Entity>(
+        app,
+        segment::Column::SiteId,
+        site.id,
+        MAX_SEGMENTS,
+        "segments",
+    )
+    .await?;
     let json = filters
         .to_value()
         .into_json()

@@ -17,9 +17,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use rand::Rng;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use trackr_entity::{new_id, now, share_link, site};
 use uuid::Uuid;
 
@@ -149,17 +147,14 @@ pub async fn create(
         }
         _ => None,
     };
-    if share_link::Entity::find()
-        .filter(share_link::Column::SiteId.eq(site.id))
-        .count(&app.db)
-        .await?
-        >= MAX_LINKS
-    {
-        return Err(ApiError::bad_input(
-            "siteId",
-            format!("a site has at most {MAX_LINKS} share links"),
-        ));
-    }
+    site_items::within_limit::<share_link::Entity>(
+        app,
+        share_link::Column::SiteId,
+        site.id,
+        MAX_LINKS,
+        "share links",
+    )
+    .await?;
     let link = share_link::ActiveModel {
         id: Set(new_id()),
         site_id: Set(site.id),
@@ -255,15 +250,9 @@ fn unlock_value(app: &App, link: &share_link::Model, until_ms: i64) -> String {
 /// Whether the request carries a live unlock cookie for `link`.
 fn unlocked(app: &App, headers: &HeaderMap, link: &share_link::Model) -> bool {
     let name = cookie_name(&link.slug);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
+    crate::browser::cookies(headers)
         .filter(|(n, _)| *n == name)
         .any(|(_, value)| {
-            let value = value.trim();
             value
                 .split_once('.')
                 .and_then(|(until, _)| until.parse::<i64>().ok())

@@ -2,7 +2,7 @@
 //! of one site, its name unique there, its changes audited, and reached by
 //! id only through its site's access.
 
-use sea_orm::DbErr;
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 use trackr_entity::{audit_log, site};
 use uuid::Uuid;
 
@@ -45,6 +45,33 @@ pub async fn site_of(
             ApiError::NotFound(_) => ApiError::NotFound(kind),
             other => other,
         })
+}
+
+/// Refuses one more item when the site has `max` of them already: `E`'s
+/// rows whose `site_column` is `site` (`plural`: "goals", …).
+pub async fn within_limit<E>(
+    app: &App,
+    site_column: E::Column,
+    site: Uuid,
+    max: u64,
+    plural: &str,
+) -> ApiResult<()>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    if E::find()
+        .filter(site_column.eq(site))
+        .count(&app.db)
+        .await?
+        >= max
+    {
+        return Err(ApiError::bad_input(
+            "siteId",
+            format!("a site has at most {max} {plural}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Audits `action` ("goal.create", …) on an item of `site`.

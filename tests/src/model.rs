@@ -515,6 +515,24 @@ pub async fn roll_up(app: &TestApp, at: DateTime<Utc>) -> trackr_analytics::roll
         .expect("rollup runs")
 }
 
+/// The stages a report is checked at: from the raw events; with the days
+/// before Jan 16 rolled up and its afternoon read raw (`partly_rolled`);
+/// with every day rolled up (`all_rolled`).
+pub const STAGES: [&str; 3] = ["raw", "rolled, Jan 16 in part", "rolled"];
+
+/// Brings the rollups to `stage` (one of `STAGES`, in order).
+pub async fn reach(app: &TestApp, stage: &str) {
+    match stage {
+        "raw" => {}
+        "rolled, Jan 16 in part" => {
+            roll_up(app, partly_rolled()).await;
+        }
+        _ => {
+            roll_up(app, all_rolled()).await;
+        }
+    }
+}
+
 /// How many rollup rows of kind `dim` (`trackr_analytics::rollup`'s codes)
 /// the database holds with `value`.
 pub async fn rollup_rows(app: &TestApp, dim: i32, value: &str) -> i64 {

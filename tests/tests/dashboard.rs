@@ -459,6 +459,50 @@ async fn promise_2_the_dashboard_shows_the_models_numbers(b: Backend) {
         "{listed}"
     );
 
+    // Email reports and alerts (issue 18), set through the site's settings
+    // and read back through the API.
+    let notifications = step(
+        "notifications",
+        json!({"base": base, "state": state, "path": format!("/orgs/{slug}/sites/{site}/settings"),
+               "email": "ops@example.com", "spikeThreshold": 250, "silenceHours": 5}),
+    )
+    .await;
+    assert_eq!(notifications["violations"], json!([]), "{notifications}");
+    assert!(
+        notifications["note"]
+            .as_str()
+            .unwrap()
+            .contains("ops@example.com"),
+        "{notifications}"
+    );
+    assert!(
+        notifications["recipients"].as_array().unwrap().contains(&json!({
+            "email": "ops@example.com", "confirmed": false, "weekly": true, "monthly": false, "alerts": true
+        })),
+        "{notifications}"
+    );
+    assert_eq!(
+        notifications["alerts"],
+        json!([{"kind": "SPIKE", "threshold": 250, "everyHours": 6}, {"kind": "SILENCE", "threshold": 5, "everyHours": 12}]),
+        "{notifications}"
+    );
+    let stored = app
+        .gql_ok(
+            Some(&owner.token),
+            "query($s: ID!) { site(id: $s) { emailRecipients { email weekly monthly alerts confirmed } trafficAlerts { kind threshold everyHours } } }",
+            json!({"s": site}),
+        )
+        .await;
+    assert_eq!(
+        stored["site"]["emailRecipients"],
+        json!([{"email": "ops@example.com", "weekly": true, "monthly": false, "alerts": true, "confirmed": false}])
+    );
+    assert_eq!(
+        stored["site"]["trafficAlerts"],
+        json!([{"kind": "SILENCE", "threshold": 5, "everyHours": 12}, {"kind": "SPIKE", "threshold": 250, "everyHours": 6}])
+    );
+    app.wait_for_email("ops@example.com", "confirm").await;
+
     let shots = step(
         "shots",
         json!({"base": base, "state": state, "shots": shots_dir(b).display().to_string(),

@@ -79,16 +79,8 @@ async fn funnels_count_visitors_step_by_step_exactly(b: Backend) {
     // From the raw events; with the days before Jan 16 rolled up and its
     // afternoon read raw; with every day rolled up (the funnels' rows, and
     // the visitors whose visits cross midnight walked raw).
-    for stage in ["raw", "rolled, Jan 16 in part", "rolled"] {
-        match stage {
-            "raw" => {}
-            "rolled, Jan 16 in part" => {
-                model::roll_up(&app, model::partly_rolled()).await;
-            }
-            _ => {
-                model::roll_up(&app, model::all_rolled()).await;
-            }
-        }
+    for stage in model::STAGES {
+        model::reach(&app, stage).await;
         if stage == "rolled" {
             // Visits crossing midnight with steps on both sides are named for
             // a raw walk.

@@ -421,6 +421,25 @@ impl Site {
         }
     }
 
+    /// The reports' question for `range` and `filters` (segments expanded
+    /// as the caller sees them), once the caller may read reports.
+    async fn scope(
+        &self,
+        ctx: &Context<'_>,
+        range: &DateRange,
+        filters: Option<Vec<FilterInput>>,
+    ) -> ApiResult<stats::Scope> {
+        self.require_reports()?;
+        stats::scope(
+            ctx.app(),
+            ctx.principal().user_id(),
+            &self.model,
+            range,
+            filters,
+        )
+        .await
+    }
+
     /// What only those who manage the site read (`what`: "share links", …).
     fn require_manager(&self, what: &str) -> ApiResult<()> {
         if self.data_manageable {
@@ -601,20 +620,7 @@ impl Site {
         filters: Option<Vec<FilterInput>>,
         #[graphql(default)] compare: Comparison,
     ) -> ApiResult<Stats> {
-        self.require_reports()?;
-        stats::load_stats(
-            ctx,
-            stats::scope(
-                ctx.app(),
-                ctx.principal().user_id(),
-                &self.model,
-                &range,
-                filters,
-            )
-            .await?,
-            compare,
-        )
-        .await
+        stats::load_stats(ctx, self.scope(ctx, &range, filters).await?, compare).await
     }
     /// One point per interval, empty ones as zero; with `compare`, each
     /// point carries the compared period's point at the same place.
@@ -627,17 +633,9 @@ impl Site {
         filters: Option<Vec<FilterInput>>,
         compare: Option<Comparison>,
     ) -> ApiResult<Vec<TimePoint>> {
-        self.require_reports()?;
         stats::timeseries(
             ctx.app(),
-            &stats::scope(
-                ctx.app(),
-                ctx.principal().user_id(),
-                &self.model,
-                &range,
-                filters,
-            )
-            .await?,
+            &self.scope(ctx, &range, filters).await?,
             interval,
             compare,
         )
@@ -658,17 +656,9 @@ impl Site {
         filters: Option<Vec<FilterInput>>,
         limit: Option<i32>,
     ) -> ApiResult<Vec<String>> {
-        self.require_reports()?;
         stats::suggestions(
             ctx.app(),
-            &stats::scope(
-                ctx.app(),
-                ctx.principal().user_id(),
-                &self.model,
-                &range,
-                filters,
-            )
-            .await?,
+            &self.scope(ctx, &range, filters).await?,
             dimension.into(),
             key.as_deref(),
             &text,
@@ -687,7 +677,6 @@ impl Site {
         filters: Option<Vec<FilterInput>>,
         limit: Option<i32>,
     ) -> ApiResult<Vec<BreakdownRow>> {
-        self.require_reports()?;
         // The visit figures of today's visits are read raw: only when asked.
         let look = ctx.look_ahead();
         let visits = ["visits", "bounceRate", "visitDurationSeconds"]
@@ -698,14 +687,7 @@ impl Site {
             .any(|f| look.field(f).exists());
         stats::breakdown(
             ctx.app(),
-            &stats::scope(
-                ctx.app(),
-                ctx.principal().user_id(),
-                &self.model,
-                &range,
-                filters,
-            )
-            .await?,
+            &self.scope(ctx, &range, filters).await?,
             dimension.into(),
             key.as_deref(),
             limit,
@@ -725,20 +707,7 @@ impl Site {
         filters: Option<Vec<FilterInput>>,
         limit: Option<i32>,
     ) -> ApiResult<Vec<stats::PropertyKey>> {
-        self.require_reports()?;
-        stats::property_keys(
-            ctx.app(),
-            &stats::scope(
-                ctx.app(),
-                ctx.principal().user_id(),
-                &self.model,
-                &range,
-                filters,
-            )
-            .await?,
-            limit,
-        )
-        .await
+        stats::property_keys(ctx.app(), &self.scope(ctx, &range, filters).await?, limit).await
     }
     /// The segments the caller sees: shared ones and their own, by name.
     async fn segments(&self, ctx: &Context<'_>) -> ApiResult<Vec<segment::Segment>> {
@@ -761,15 +730,7 @@ impl Site {
         range: DateRange,
         filters: Option<Vec<FilterInput>>,
     ) -> ApiResult<funnel::FunnelReport> {
-        self.require_reports()?;
-        let scope = stats::scope(
-            ctx.app(),
-            ctx.principal().user_id(),
-            &self.model,
-            &range,
-            filters,
-        )
-        .await?;
+        let scope = self.scope(ctx, &range, filters).await?;
         funnel::report(ctx.app(), &scope, &id).await
     }
     /// The site's goals, oldest first.
@@ -786,19 +747,7 @@ impl Site {
         range: DateRange,
         filters: Option<Vec<FilterInput>>,
     ) -> ApiResult<Vec<GoalConversion>> {
-        self.require_reports()?;
-        goal::conversions(
-            ctx.app(),
-            &stats::scope(
-                ctx.app(),
-                ctx.principal().user_id(),
-                &self.model,
-                &range,
-                filters,
-            )
-            .await?,
-        )
-        .await
+        goal::conversions(ctx.app(), &self.scope(ctx, &range, filters).await?).await
     }
     /// Recorded sessions that started in the range, newest first
     /// (`first` defaults to 20, at most 100; `after` is an edge's cursor).
@@ -817,6 +766,7 @@ impl Site {
         after: Option<String>,
     ) -> ApiResult<super::recording::RecordingConnection> {
         self.require_recordings()?;
+        // Recordings need their own scope, not the reports'.
         let scope = stats::scope(
             ctx.app(),
             ctx.principal().user_id(),
@@ -864,16 +814,8 @@ impl Site {
         columns: Option<i32>,
         cell_height: Option<i32>,
     ) -> ApiResult<super::recording::Heatmap> {
-        self.require_reports()?;
         self.require_unshared()?;
-        let scope = stats::scope(
-            ctx.app(),
-            ctx.principal().user_id(),
-            &self.model,
-            &range,
-            None,
-        )
-        .await?;
+        let scope = self.scope(ctx, &range, None).await?;
         let grid = stats::heatmap::heatmap(
             ctx.app(),
             self.model.id,
