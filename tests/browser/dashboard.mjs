@@ -429,6 +429,85 @@ const steps = {
     finish({ url, listed, violations });
   },
 
+  // Email reports and traffic alerts (issue 18): the owner adds a
+  // recipient with weekly and alerts ticked through the site settings'
+  // form ({email}), then sets the spike alert ({spikeThreshold} visitors
+  // in 15 minutes, every 6 hours) and the silence alert ({silenceHours},
+  // every 12 hours) through theirs. Returns the recipients and the alerts
+  // as the page shows them after a reload (confirmed: no "Confirmation
+  // pending" badge), the add form's note, and axe-core on the page
+  // (injected: the CSP is bypassed here).
+  async notifications() {
+    const axe = readFileSync(join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
+    const { page } = await open({ bypassCSP: true });
+    await page.goto(args.base + args.path + '#email-reports');
+    const section = page.locator('section#email-reports');
+    const form = section.locator('form').filter({ has: page.getByRole('button', { name: 'Add recipient' }) });
+    await form.waitFor();
+    await form.getByLabel('Email address').fill(args.email);
+    await form.getByLabel('Weekly report').setChecked(true);
+    await form.getByLabel('Monthly report').setChecked(false);
+    await form.getByLabel('Traffic alerts').setChecked(true);
+    await form.getByRole('button', { name: 'Add recipient' }).click();
+    const sent = form.getByRole('status').filter({ hasText: `A confirmation email was sent to ${args.email}` });
+    const refused = form.locator('.field-error, .error-box');
+    await Promise.race([sent.waitFor(), refused.first().waitFor()]);
+    if (!(await sent.isVisible())) throw new Error(`the form refused the recipient: ${(await refused.allTextContents()).join(' | ')}`);
+    const note = (await sent.textContent()).trim();
+    await page.waitForFunction(
+      (email) => [...document.querySelectorAll('li[data-testid="email-recipient"]')].some((el) => el.dataset.email === email),
+      args.email,
+    );
+
+    const alertsSection = page.locator('section#traffic-alerts');
+    const save = async (kind, threshold, everyHours) => {
+      const alertForm = alertsSection.locator(`form[data-testid="traffic-alert"][data-kind="${kind}"]`);
+      await alertForm.waitFor();
+      await alertForm.getByRole('switch').setChecked(true);
+      await alertForm.getByLabel(kind === 'SPIKE' ? 'Visitors in 15 minutes' : 'Hours without an event').fill(String(threshold));
+      await alertForm.getByLabel('At most once every (hours)').fill(String(everyHours));
+      await alertForm.getByRole('button', { name: /^Save / }).click();
+      const saved = alertForm.getByRole('status').filter({ hasText: 'Saved' });
+      const failed = alertForm.locator('.field-error, .error-box');
+      await Promise.race([saved.waitFor(), failed.first().waitFor()]);
+      if (!(await saved.isVisible())) throw new Error(`the ${kind} alert was refused: ${(await failed.allTextContents()).join(' | ')}`);
+    };
+    await save('SPIKE', args.spikeThreshold, 6);
+    await save('SILENCE', args.silenceHours, 12);
+    const violations = await audit(page, axe, 'notifications');
+
+    // What the server kept, as the page shows it once loaded anew.
+    await page.reload();
+    await alertsSection.locator('form[data-testid="traffic-alert"]').first().waitFor();
+    await section.locator('li[data-testid="email-recipient"]').first().waitFor();
+    const recipients = await section.locator('li[data-testid="email-recipient"]').evaluateAll((els) =>
+      els.map((el) => {
+        const ticked = (label) => {
+          const l = [...el.querySelectorAll('label')].find((x) => x.textContent.trim() === label);
+          const input = l && document.getElementById(l.htmlFor);
+          return input ? input.checked : null;
+        };
+        return {
+          email: el.dataset.email,
+          confirmed: !el.querySelector('[data-testid="recipient-pending"]'),
+          weekly: ticked('Weekly report'),
+          monthly: ticked('Monthly report'),
+          alerts: ticked('Traffic alerts'),
+        };
+      }),
+    );
+    const alerts = await alertsSection.locator('form[data-testid="traffic-alert"]').evaluateAll((forms) =>
+      forms
+        .filter((f) => f.querySelector('[role="switch"]').checked)
+        .map((f) => {
+          const [threshold, everyHours] = [...f.querySelectorAll('input[type="number"]')].map((i) => Number(i.value));
+          return { kind: f.dataset.kind, threshold, everyHours };
+        }),
+    );
+    violations.push(...(await audit(page, axe, 'notifications reloaded')));
+    finish({ recipients, note, alerts, violations });
+  },
+
   // Screenshots of the dashboard (desktop, phone, dark) and axe-core's
   // serious and critical findings with its dialogs open.
   async shots() {

@@ -200,10 +200,22 @@ export const SiteSettingsFields = graphql(`
   }
 `);
 
+/**
+ * Everything the site settings page shows, in one request: the settings,
+ * the goals and, for those who manage the site (`$manages`: owners and
+ * admins, known from `me`), its share links, email recipients and traffic
+ * alerts, which the API refuses (FORBIDDEN) to the others.
+ */
 export const SiteSettingsQuery = graphql(
   `
-  query SiteSettings($id: ID!, $org: ID!) {
-    site(id: $id) { ...SiteSettingsFields }
+  query SiteSettings($id: ID!, $org: ID!, $manages: Boolean!) {
+    site(id: $id) {
+      ...SiteSettingsFields
+      goals { id name pagePattern eventName currency createdAt }
+      shareLinks @include(if: $manages) { id name url hasPassword expiresAt allowedOrigins createdAt }
+      emailRecipients @include(if: $manages) { id email weekly monthly alerts confirmed createdAt }
+      trafficAlerts @include(if: $manages) { kind threshold everyHours lastFiredAt }
+    }
     organization(id: $org) {
       id
       viewerRole
@@ -227,13 +239,7 @@ export const DeleteSiteMutation = graphql(`
   mutation DeleteSite($id: ID!) { deleteSite(id: $id) }
 `);
 
-// ---- goals ----
-
-export const SiteGoalsQuery = graphql(`
-  query SiteGoals($id: ID!) {
-    site(id: $id) { id goals { id name pagePattern eventName currency createdAt } }
-  }
-`);
+// ---- goals (listed by SiteSettings) ----
 
 export const CreateGoalMutation = graphql(`
   mutation CreateGoal($input: CreateGoalInput!) {
@@ -245,14 +251,7 @@ export const DeleteGoalMutation = graphql(`
   mutation DeleteGoal($id: ID!) { deleteGoal(id: $id) }
 `);
 
-// ---- share links ----
-
-/** A site's share links (owners and admins only). */
-export const SiteShareLinksQuery = graphql(`
-  query SiteShareLinks($id: ID!) {
-    site(id: $id) { id shareLinks { id name url hasPassword expiresAt allowedOrigins createdAt } }
-  }
-`);
+// ---- share links (listed by SiteSettings) ----
 
 export const CreateShareLinkMutation = graphql(`
   mutation CreateShareLink($input: CreateShareLinkInput!) {
@@ -262,6 +261,34 @@ export const CreateShareLinkMutation = graphql(`
 
 export const DeleteShareLinkMutation = graphql(`
   mutation DeleteShareLink($id: ID!) { deleteShareLink(id: $id) }
+`);
+
+// ---- email reports and traffic alerts (listed by SiteSettings) ----
+
+export const AddEmailRecipientMutation = graphql(`
+  mutation AddEmailRecipient($input: AddEmailRecipientInput!) {
+    addEmailRecipient(input: $input) { id email weekly monthly alerts confirmed createdAt }
+  }
+`);
+
+export const UpdateEmailRecipientMutation = graphql(`
+  mutation UpdateEmailRecipient($id: ID!, $input: EmailKindsInput!) {
+    updateEmailRecipient(id: $id, input: $input) { id email weekly monthly alerts confirmed createdAt }
+  }
+`);
+
+export const RemoveEmailRecipientMutation = graphql(`
+  mutation RemoveEmailRecipient($id: ID!) { removeEmailRecipient(id: $id) }
+`);
+
+export const SetTrafficAlertMutation = graphql(`
+  mutation SetTrafficAlert($input: SetTrafficAlertInput!) {
+    setTrafficAlert(input: $input) { kind threshold everyHours lastFiredAt }
+  }
+`);
+
+export const DeleteTrafficAlertMutation = graphql(`
+  mutation DeleteTrafficAlert($siteId: ID!, $kind: TrafficAlertKind!) { deleteTrafficAlert(siteId: $siteId, kind: $kind) }
 `);
 
 export const InstallationQuery = graphql(`

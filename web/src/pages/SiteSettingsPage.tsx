@@ -3,20 +3,23 @@ import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } 
 import { Link, useLocation, useParams } from 'wouter';
 import { request } from '../api/client';
 import {
+  AddEmailRecipientMutation,
   CreateGoalMutation,
   CreateShareLinkMutation,
   DeleteGoalMutation,
   DeleteShareLinkMutation,
   DeleteSiteMutation,
+  DeleteTrafficAlertMutation,
   InstallationQuery,
-  SiteGoalsQuery,
+  RemoveEmailRecipientMutation,
+  SetTrafficAlertMutation,
   SiteSettingsFields,
-  SiteSettingsQuery,
-  SiteShareLinksQuery,
+  UpdateEmailRecipientMutation,
   UpdateSiteMutation,
 } from '../api/documents';
 import { readFragment, type ResultOf, type VariablesOf } from '../api/graphql';
 import { retryOnce, useAction, type ActionState } from '../api/hooks';
+import { siteSettingsKey, siteSettingsQuery, teamQuery, type SiteSettingsData } from '../api/settingsQueries';
 import { ConfirmDelete } from '../components/ConfirmDelete';
 import { CopyButton } from '../components/CopyButton';
 import { ActionErrors, ErrorBox } from '../components/ErrorBox';
@@ -27,6 +30,20 @@ import { PageHeader } from '../components/PageHeader';
 import { addDays, browserTimeZone, dayIn, timeZones } from '../lib/dates';
 import { formatDate, formatDateTime, formatDays, formatNumber } from '../lib/format';
 import { CURRENCIES, describeGoal, GOAL_KINDS, goalInput, type GoalForm } from '../lib/goals';
+import {
+  ALERT_KINDS,
+  alertAction,
+  alertForm,
+  EMAIL_KINDS,
+  EMPTY_RECIPIENT,
+  MAX_EVERY_HOURS,
+  memberSuggestions,
+  noKind,
+  recipientInput,
+  type AlertForm,
+  type EmailKinds,
+  type RecipientForm,
+} from '../lib/notifications';
 import { can } from '../lib/permissions';
 import { parsePropertyKeys, propertyKeysText } from '../lib/propertyKeys';
 import { paths } from '../lib/routes';
@@ -35,20 +52,37 @@ import { buildSnippet, defaultSnippetOptions, type SnippetOptions } from '../lib
 
 type Site = ResultOf<typeof SiteSettingsFields>;
 type SiteInput = VariablesOf<typeof UpdateSiteMutation>['input'];
-type Plan = ResultOf<typeof SiteSettingsQuery>['organization']['plan'];
-type Goal = ResultOf<typeof SiteGoalsQuery>['site']['goals'][number];
-type ShareLink = ResultOf<typeof SiteShareLinksQuery>['site']['shareLinks'][number];
+type Plan = SiteSettingsData['organization']['plan'];
+type Goal = SiteSettingsData['site']['goals'][number];
+type ShareLink = NonNullable<SiteSettingsData['site']['shareLinks']>[number];
 type ShareLinkInput = VariablesOf<typeof CreateShareLinkMutation>['input'];
+type Recipient = NonNullable<SiteSettingsData['site']['emailRecipients']>[number];
+type RecipientInput = VariablesOf<typeof AddEmailRecipientMutation>['input'];
+type TrafficAlert = NonNullable<SiteSettingsData['site']['trafficAlerts']>[number];
+
+/**
+ * The page's one query (SiteSettings: the settings, the goals and, for
+ * owners and admins, the share links, recipients and alerts), each section
+ * reading its part (`select`): one request, one cache entry, whatever reads it.
+ */
+function useSiteSettings<T = SiteSettingsData>(siteId: string, select?: (data: SiteSettingsData) => T, enabled = true) {
+  const org = useOrg();
+  return useQuery({ ...siteSettingsQuery(siteId, org.id, org.viewerRole), select, enabled });
+}
+
+// The sections' parts of SiteSettings. The lists for owners and admins are
+// asked for whenever their sections show (`manages`: the same role check).
+const selectGoals = (d: SiteSettingsData) => d.site.goals;
+const selectShareLinks = (d: SiteSettingsData) => d.site.shareLinks ?? [];
+const selectNotifications = (d: SiteSettingsData) => ({
+  emailRecipients: d.site.emailRecipients ?? [],
+  trafficAlerts: d.site.trafficAlerts ?? [],
+});
 
 export function SiteSettingsPage() {
   const org = useOrg();
   const { site: siteId } = useParams<{ site: string }>();
-  const q = useQuery({
-    queryKey: ['site', siteId, 'settings'],
-    queryFn: () => request(SiteSettingsQuery, { id: siteId, org: org.id }),
-    retry: retryOnce,
-    enabled: can(org.viewerRole, 'readSites'),
-  });
+  const q = useSiteSettings(siteId, undefined, can(org.viewerRole, 'readSites'));
   if (!can(org.viewerRole, 'readSites'))
     return (
       <>
@@ -63,7 +97,9 @@ export function SiteSettingsPage() {
         <Loading lines={6} />
       </>
     );
-  if (q.isError)
+  // An error with no answer yet. (A refresh that failed, after a change,
+  // keeps the page: the sections' lists show the error and a Retry.)
+  if (q.data === undefined)
     return (
       <>
         <PageHeader title="Site settings" />
@@ -115,6 +151,8 @@ function Settings({ site, plan }: { site: Site; plan: Plan }) {
       {manage ? (
         <>
           <ShareLinksSection site={site} />
+          <EmailReportsSection site={site} />
+          <TrafficAlertsSection site={site} />
           <GeneralSection site={site} />
           <HostnamesSection site={site} />
           <PrivacySection site={site} />
@@ -248,11 +286,7 @@ function VerifySection({ site }: { site: Site }) {
 const GOALS_ANCHOR = 'goals';
 
 function GoalsSection({ site, manage }: { site: Site; manage: boolean }) {
-  const q = useQuery({
-    queryKey: ['site', site.id, 'goals'],
-    queryFn: async () => (await request(SiteGoalsQuery, { id: site.id })).site.goals,
-    retry: retryOnce,
-  });
+  const q = useSiteSettings(site.id, selectGoals);
   // Opened from the dashboard's link (…/settings#goals): the history API
   // moved here without scrolling, so scroll once the list has its height.
   const scrolled = useRef(false);
@@ -286,7 +320,7 @@ function GoalsSection({ site, manage }: { site: Site; manage: boolean }) {
 }
 
 /** After a goal is added or deleted: the settings' list and every dashboard view (their goals and filters' names). */
-const GOAL_QUERIES = (siteId: string) => [['site', siteId, 'goals'], ['dashboard']] as const;
+const GOAL_QUERIES = (siteId: string) => [siteSettingsKey(siteId), ['dashboard']] as const;
 
 function GoalItem({ goal, siteId, manage }: { goal: Goal; siteId: string; manage: boolean }) {
   const [confirming, setConfirming] = useState(false);
@@ -461,15 +495,12 @@ function NewGoalForm({ siteId }: { siteId: string }) {
 /** The "Share links" section's anchor. */
 const SHARE_LINKS_ANCHOR = 'share-links';
 
-const SHARE_LINK_QUERIES = (siteId: string) => [['site', siteId, 'shareLinks']] as const;
+/** After a share link is added or deleted: the page's query, which lists them. */
+const SHARE_LINK_QUERIES = (siteId: string) => [siteSettingsKey(siteId)] as const;
 
 /** A site's share links (owners and admins): its dashboard, read-only, for whoever holds one. */
 function ShareLinksSection({ site }: { site: Site }) {
-  const q = useQuery({
-    queryKey: SHARE_LINK_QUERIES(site.id)[0],
-    queryFn: async () => (await request(SiteShareLinksQuery, { id: site.id })).site.shareLinks,
-    retry: retryOnce,
-  });
+  const q = useSiteSettings(site.id, selectShareLinks);
   return (
     <Section title="Share links" id="share-links-heading" anchor={SHARE_LINKS_ANCHOR}>
       <p>
@@ -678,6 +709,334 @@ function NewShareLinkForm({ siteId }: { siteId: string }) {
         </button>
         <span role="status" className="saved">
           {added ? `Share link “${added}” added` : ''}
+        </span>
+      </div>
+    </form>
+  );
+}
+
+/** The "Email reports and alerts" and "Traffic alerts" sections' anchors. */
+const EMAIL_REPORTS_ANCHOR = 'email-reports';
+const TRAFFIC_ALERTS_ANCHOR = 'traffic-alerts';
+
+/** After a recipient or an alert changes: the page's query, which lists the site's email recipients and traffic alerts. */
+const NOTIFICATION_QUERIES = (siteId: string) => [siteSettingsKey(siteId)] as const;
+
+function useNotifications(siteId: string) {
+  return useSiteSettings(siteId, selectNotifications);
+}
+
+/** Who hears from TrackR about the site (owners and admins): weekly and monthly reports, traffic alerts. */
+function EmailReportsSection({ site }: { site: Site }) {
+  const q = useNotifications(site.id);
+  return (
+    <Section title="Email reports and alerts" id="email-reports-heading" anchor={EMAIL_REPORTS_ANCHOR}>
+      <p>
+        A weekly report covers Monday to Sunday, a monthly one the calendar month, in the site's time zone ({site.timezone}); each is sent
+        once its period ends. Traffic alerts are set below.
+      </p>
+      <p className="hint">
+        An address receives nothing until it confirms through the link emailed to it. Each email has a one-click unsubscribe link that
+        stops that kind of email for that address.
+      </p>
+      {q.isPending ? (
+        <Loading lines={2} />
+      ) : q.isError ? (
+        <ErrorBox error={q.error} onRetry={() => void q.refetch()} />
+      ) : q.data.emailRecipients.length === 0 ? (
+        <p className="muted">No recipients yet.</p>
+      ) : (
+        <ul className="keys recipients" aria-label="Email recipients">
+          {q.data.emailRecipients.map((r) => (
+            <RecipientItem key={r.id} recipient={r} siteId={site.id} />
+          ))}
+        </ul>
+      )}
+      <NewRecipientForm siteId={site.id} listed={q.data?.emailRecipients.map((r) => r.email) ?? []} />
+    </Section>
+  );
+}
+
+function RecipientItem({ recipient, siteId }: { recipient: Recipient; siteId: string }) {
+  // 'empty': the last kind was unticked, which would leave the address nothing: remove it instead?
+  const [confirming, setConfirming] = useState<'remove' | 'empty' | null>(null);
+  // The kinds as ticked while their update is on its way.
+  const [draft, setDraft] = useState<EmailKinds | null>(null);
+  const update = useAction((v: { id: string; input: EmailKinds }) => request(UpdateEmailRecipientMutation, v), {
+    invalidate: NOTIFICATION_QUERIES(siteId),
+  });
+  const remove = useAction((v: { id: string }) => request(RemoveEmailRecipientMutation, v), { invalidate: NOTIFICATION_QUERIES(siteId) });
+  const shown: EmailKinds = draft ?? { weekly: recipient.weekly, monthly: recipient.monthly, alerts: recipient.alerts };
+  function toggle(kind: keyof EmailKinds, checked: boolean) {
+    const next = { ...shown, [kind]: checked };
+    if (noKind(next)) {
+      update.reset();
+      setConfirming('empty');
+      return;
+    }
+    setConfirming(null);
+    setDraft(next);
+    update
+      .runAsync({ id: recipient.id, input: next })
+      // Shown by the item (useAction's errors); the boxes go back to what the server has.
+      .catch(() => undefined)
+      .finally(() => setDraft(null));
+  }
+  return (
+    <li className="key recipient" data-testid="email-recipient" data-email={recipient.email}>
+      <div className="recipient-body">
+        <fieldset className="recipient-kinds">
+          <legend>
+            <strong className="recipient-email">{recipient.email}</strong>
+            {!recipient.confirmed ? (
+              <span className="badge" data-testid="recipient-pending">
+                Confirmation pending
+              </span>
+            ) : null}
+          </legend>
+          {EMAIL_KINDS.map((k) => (
+            <CheckboxField
+              key={k.id}
+              label={k.label}
+              checked={shown[k.id]}
+              disabled={update.pending || remove.pending}
+              onChange={(e) => toggle(k.id, e.target.checked)}
+            />
+          ))}
+        </fieldset>
+        <div className="muted">
+          Added {formatDate(recipient.createdAt)}
+          {recipient.confirmed ? '' : ' · receives nothing until it confirms through the link emailed to it'}
+          {noKind(recipient) ? ' · receives none of these emails' : ''}{' '}
+          <span role="status" className="saved">
+            {update.succeeded && !draft ? 'Saved' : ''}
+          </span>
+        </div>
+      </div>
+      {!confirming ? (
+        <div className="actions">
+          <button type="button" className="button danger" onClick={() => setConfirming('remove')} aria-label={`Remove ${recipient.email}`}>
+            Remove
+          </button>
+        </div>
+      ) : null}
+      <ActionErrors action={update} />
+      {confirming ? (
+        <div className="goal-confirm">
+          {confirming === 'empty' ? (
+            <p role="status">With no email ticked, {recipient.email} would receive nothing: remove it instead?</p>
+          ) : null}
+          <ConfirmDelete
+            expected={recipient.email}
+            what={`${recipient.email} from this site's emails`}
+            buttonLabel="Remove recipient"
+            onConfirm={() => remove.run({ id: recipient.id })}
+            pending={remove.pending}
+            errors={remove.errors}
+            onRetry={remove.retry}
+            onCancel={() => setConfirming(null)}
+          />
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+function NewRecipientForm({ siteId, listed }: { siteId: string; listed: string[] }) {
+  const org = useOrg();
+  const [form, setForm] = useState<RecipientForm>(EMPTY_RECIPIENT);
+  const [local, setLocal] = useState<Record<string, string>>({});
+  const [sentTo, setSentTo] = useState<string | null>(null);
+  // The members' addresses, to pick from (the team page's query: its cache
+  // is shared). Asked for once the address field is first focused, not with
+  // the page: until then, those the team page may have left in the cache.
+  const [wantTeam, setWantTeam] = useState(false);
+  const team = useQuery({ ...teamQuery(org.id), enabled: wantTeam });
+  const suggestions = memberSuggestions(team.data?.members.map((m) => m.user.email) ?? [], listed);
+  // Until the members are known, expect some to suggest (an address field
+  // focused then lists them as they come).
+  const suggesting = team.data === undefined ? !team.isError : suggestions.length > 0;
+  const action = useAction((input: RecipientInput) => request(AddEmailRecipientMutation, { input }), {
+    fields: ['email', 'weekly'],
+    invalidate: NOTIFICATION_QUERIES(siteId),
+    onSuccess: (data) => {
+      setSentTo(data.addEmailRecipient.email);
+      setForm(EMPTY_RECIPIENT);
+    },
+  });
+  const setEmail = (e: { target: { value: string } }) => {
+    setForm((f) => ({ ...f, email: e.target.value }));
+    setSentTo(null);
+  };
+  const setKind = (kind: keyof EmailKinds) => (e: { target: { checked: boolean } }) => {
+    setForm((f) => ({ ...f, [kind]: e.target.checked }));
+    setSentTo(null);
+  };
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setSentTo(null);
+    const r = recipientInput(form);
+    setLocal(r.errors ?? {});
+    if (r.input) action.run({ siteId, ...r.input });
+  }
+  // An address already listed is a CONFLICT, not a field's BAD_USER_INPUT: it goes next to the address all the same.
+  const conflict = action.errors.find((i) => i.code === 'CONFLICT');
+  const errorOf = (field: string) => local[field] ?? sentence(action.fieldErrors[field] ?? (field === 'email' ? conflict?.message : undefined));
+  const kindsError = errorOf('weekly');
+  return (
+    <form onSubmit={submit} className="form goal-form" noValidate aria-labelledby="new-recipient-heading">
+      <h3 id="new-recipient-heading">Add a recipient</h3>
+      <TextField
+        label="Email address"
+        type="email"
+        autoComplete="off"
+        spellCheck={false}
+        maxLength={254}
+        list={suggestions.length ? 'recipient-suggestions' : undefined}
+        value={form.email}
+        onChange={setEmail}
+        onFocus={() => setWantTeam(true)}
+        hint={suggesting ? "A member's address (suggested as you type) or anyone's." : "A member's address or anyone's."}
+        error={errorOf('email')}
+      />
+      {suggestions.length ? (
+        <datalist id="recipient-suggestions">
+          {suggestions.map((email) => (
+            <option key={email} value={email} />
+          ))}
+        </datalist>
+      ) : null}
+      <fieldset className="recipient-kinds" aria-describedby={kindsError ? 'recipient-kinds-error' : undefined}>
+        <legend>Emails to send</legend>
+        {EMAIL_KINDS.map((k) => (
+          <CheckboxField key={k.id} label={k.label} checked={form[k.id]} onChange={setKind(k.id)} />
+        ))}
+      </fieldset>
+      {kindsError ? (
+        <p className="field-error" id="recipient-kinds-error">
+          {kindsError}
+        </p>
+      ) : null}
+      <ActionErrors action={{ errors: action.errors.filter((i) => i !== conflict), retry: action.retry }} />
+      <div className="actions">
+        <button type="submit" className="button primary" disabled={action.pending}>
+          Add recipient
+        </button>
+        <span role="status" className="saved" data-testid="recipient-note">
+          {sentTo ? `A confirmation email was sent to ${sentTo}.` : ''}
+        </span>
+      </div>
+    </form>
+  );
+}
+
+/** A site's traffic alerts (owners and admins): a spike, a silence; each emailed to the recipients with alerts ticked. */
+function TrafficAlertsSection({ site }: { site: Site }) {
+  const q = useNotifications(site.id);
+  const alerting = q.data?.emailRecipients.filter((r) => r.alerts) ?? [];
+  return (
+    <Section title="Traffic alerts" id="traffic-alerts-heading" anchor={TRAFFIC_ALERTS_ANCHOR}>
+      <p>
+        An alert is emailed to the recipients above who have “Traffic alerts” ticked, at most once in the number of hours you choose.
+      </p>
+      {q.isPending ? (
+        <Loading lines={3} />
+      ) : q.isError ? (
+        <ErrorBox error={q.error} onRetry={() => void q.refetch()} />
+      ) : (
+        <>
+          {alerting.length === 0 ? (
+            <p className="notice">No recipient has “Traffic alerts” ticked yet: alerts would reach nobody.</p>
+          ) : !alerting.some((r) => r.confirmed) ? (
+            <p className="notice">No recipient with “Traffic alerts” ticked has confirmed yet: alerts reach nobody until one does.</p>
+          ) : null}
+          {ALERT_KINDS.map((k) => (
+            <TrafficAlertForm key={k.kind} siteId={site.id} kind={k} alert={q.data.trafficAlerts.find((a) => a.kind === k.kind) ?? null} />
+          ))}
+        </>
+      )}
+    </Section>
+  );
+}
+
+type AlertSave = { action: 'set'; threshold: number; everyHours: number } | { action: 'delete' };
+
+function TrafficAlertForm({ siteId, kind, alert }: { siteId: string; kind: (typeof ALERT_KINDS)[number]; alert: TrafficAlert | null }) {
+  const [form, setForm] = useState<AlertForm>(() => alertForm(kind.kind, alert));
+  const [local, setLocal] = useState<Record<string, string>>({});
+  const action = useAction(
+    (v: AlertSave): Promise<unknown> =>
+      v.action === 'set'
+        ? request(SetTrafficAlertMutation, { input: { siteId, kind: kind.kind, threshold: v.threshold, everyHours: v.everyHours } })
+        : request(DeleteTrafficAlertMutation, { siteId, kind: kind.kind }),
+    { fields: ['threshold', 'everyHours'], invalidate: NOTIFICATION_QUERIES(siteId) },
+  );
+  const set = (key: 'threshold' | 'everyHours') => (e: { target: { value: string } }) => {
+    setForm((f) => ({ ...f, [key]: e.target.value }));
+    action.reset();
+  };
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const r = alertAction(kind.kind, form);
+    setLocal(r.errors ?? {});
+    if (r.action === 'set') action.run({ action: 'set', threshold: r.threshold, everyHours: r.everyHours });
+    else if (r.action === 'delete') action.run({ action: 'delete' });
+  }
+  const id = `traffic-alert-${kind.kind.toLowerCase()}`;
+  const errorOf = (field: string) => local[field] ?? sentence(action.fieldErrors[field]);
+  return (
+    <form onSubmit={submit} className="form goal-form traffic-alert" noValidate aria-labelledby={`${id}-heading`} data-testid="traffic-alert" data-kind={kind.kind}>
+      <h3 id={`${id}-heading`}>{kind.title}</h3>
+      <p className="alert-explanation">{kind.explanation}</p>
+      <CheckboxField
+        role="switch"
+        label={kind.switchLabel}
+        checked={form.enabled}
+        onChange={(e) => {
+          const enabled = e.target.checked;
+          setForm((f) => ({ ...f, enabled }));
+          setLocal({});
+          action.reset();
+        }}
+      />
+      <div className="row">
+        <TextField
+          label={kind.thresholdLabel}
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={kind.max}
+          disabled={!form.enabled}
+          value={form.threshold}
+          onChange={set('threshold')}
+          hint={kind.thresholdHint}
+          error={errorOf('threshold')}
+        />
+        <TextField
+          label="At most once every (hours)"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={MAX_EVERY_HOURS}
+          disabled={!form.enabled}
+          value={form.everyHours}
+          onChange={set('everyHours')}
+          hint={`1 to ${MAX_EVERY_HOURS} (30 days).`}
+          error={errorOf('everyHours')}
+        />
+      </div>
+      {alert ? (
+        <p className="muted" data-testid="alert-last-fired">
+          {alert.lastFiredAt ? `Last sent ${formatDateTime(alert.lastFiredAt)}.` : 'Not sent yet.'}
+        </p>
+      ) : null}
+      <ActionErrors action={action} />
+      <div className="actions">
+        <button type="submit" className="button primary" disabled={action.pending}>
+          {kind.saveLabel}
+        </button>
+        <span role="status" className="saved">
+          {action.succeeded ? 'Saved' : ''}
         </span>
       </div>
     </form>

@@ -13,6 +13,7 @@ import {
 } from '../api/documents';
 import type { ResultOf } from '../api/graphql';
 import { retryOnce, useAction, useMe } from '../api/hooks';
+import { teamQuery } from '../api/settingsQueries';
 import { ActionErrors, ErrorBox } from '../components/ErrorBox';
 import { SelectField, TextField } from '../components/Field';
 import { Loading } from '../components/Loading';
@@ -27,11 +28,7 @@ type Member = ResultOf<typeof TeamQuery>['organization']['members'][number];
 export function TeamPage() {
   const org = useOrg();
   const me = useMe();
-  const q = useQuery({
-    queryKey: ['team', org.id],
-    queryFn: async () => (await request(TeamQuery, { id: org.id })).organization,
-    retry: retryOnce,
-  });
+  const q = useQuery(teamQuery(org.id));
   const manage = can(org.viewerRole, 'manageTeam');
   return (
     <>

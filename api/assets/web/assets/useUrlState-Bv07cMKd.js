@@ -1,1 +1,0 @@
-import{a as l,ax as p,r as n}from"./index-BeOxiM7g.js";function m(t,a){const s=l().replace(/^\?/,""),[e,o]=p(),r=n.useMemo(()=>t(s),[t,s]),u=n.useCallback(i=>{const c=a(i);c.replace(/^\?/,"")!==s&&o(e+c)},[e,o,s,a]);return[r,u]}export{m as u};
